@@ -1,0 +1,52 @@
+"""jxc_rules — vertical-industry inventory rules for purchase–sales–inventory (进销存) systems.
+
+The public names of the contract (``shared/API.md``) are re-exported here; each also lives in the
+module that owns it. Kernels take numbers in the unit their parameter names give, or pint
+Quantities of :data:`jxc_rules.units.ureg`; money is ``Decimal``.
+"""
+
+from jxc_rules import errors
+from jxc_rules.errors import (
+    BomCycleError,
+    InsufficientStock,
+    JxcRulesError,
+    RulePackError,
+    UnitError,
+    ValidationError,
+)
+from jxc_rules.money import allocate
+from jxc_rules.rounding import round_to
+from jxc_rules.units import Q_, convert, ureg
+
+# --- packaging (issue 4) ---
+# --- live_weight (issue 5) ---
+# --- shelf_life (issue 6) ---
+# --- wastage (issue 7) ---
+# --- bom + reservation (issue 8) ---
+# --- rules (issue 9) ---
+# --- simulate (issue 10) ---
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Q_",
+    "BomCycleError",
+    "InsufficientStock",
+    "JxcRulesError",
+    "RulePackError",
+    "UnitError",
+    "ValidationError",
+    "__version__",
+    "allocate",
+    "convert",
+    "errors",
+    "round_to",
+    "ureg",
+    # --- __all__ packaging ---
+    # --- __all__ live_weight ---
+    # --- __all__ shelf_life ---
+    # --- __all__ wastage ---
+    # --- __all__ bom + reservation ---
+    # --- __all__ rules ---
+    # --- __all__ simulate ---
+]

@@ -1,0 +1,1 @@
+"""Helpers shared by several kernels (exact arithmetic, array checks). Not public API."""

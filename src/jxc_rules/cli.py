@@ -1,0 +1,45 @@
+"""``jxc-rules`` command line: thin — parse, call the library, print."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _demo(_args: argparse.Namespace) -> int:
+    from jxc_rules.demo import run_demo
+
+    run_demo()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jxc-rules",
+        description="Vertical-industry inventory rules and the rule simulator.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="print worked examples of the kernels")
+    demo.set_defaults(func=_demo)
+    # --- subcommands: rules (validate, diff), simulate ---
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from jxc_rules.errors import JxcRulesError
+
+    try:
+        code: int = args.func(args)
+    except JxcRulesError as exc:
+        print(f"jxc-rules: error: {exc}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

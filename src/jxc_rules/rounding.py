@@ -1,0 +1,162 @@
+"""Rounding to a step (0.01 yuan, whole pieces, cases of 144, 15-minute slots) in seven modes.
+
+The modes are the ones ``decimal`` and every ERP use, named as strings everywhere:
+
+===============  =======================================================  ===========
+mode             meaning                                                  2.675 → 0.01
+===============  =======================================================  ===========
+``"up"``         away from zero                                           2.68
+``"down"``       toward zero (truncate)                                   2.67
+``"ceiling"``    toward +∞                                                2.68
+``"floor"``      toward −∞                                                2.67
+``"half_up"``    nearest, ties away from zero — 四舍五入, the default      2.68
+``"half_even"``  nearest, ties to the even multiple (banker's rounding)   2.68
+``"half_down"``  nearest, ties toward zero                                2.67
+===============  =======================================================  ===========
+
+``round_to`` works on exact rationals: the value is read exactly (floats by shortest repr), divided
+by the step, the integer multiple chosen by the mode, and multiplied back. The result is a
+``Decimal`` written with the step's exponent (``Decimal("2.68")``, not ``2.680000001``).
+
+``round_array`` is the vectorised float counterpart for batch paths; it snaps quotients to 9
+decimal places first so binary dust (``2.675 / 0.01 = 267.49999999999997``) does not flip a tie.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from jxc_rules._internal.exact import to_decimal, to_fraction
+from jxc_rules.errors import bad_value
+
+__all__ = ["MODES", "RoundingMode", "check_mode", "round_array", "round_fraction", "round_to"]
+
+RoundingMode: TypeAlias = Literal[
+    "up", "down", "ceiling", "floor", "half_up", "half_even", "half_down"
+]
+MODES: Final[tuple[str, ...]] = (
+    "up", "down", "ceiling", "floor", "half_up", "half_even", "half_down"
+)
+
+
+def check_mode(mode: str, field: str = "mode") -> str:
+    """Return ``mode`` if it is one of :data:`MODES`, else raise a ``ValidationError``."""
+    if mode not in MODES:
+        raise bad_value(field, mode, "one of " + ", ".join(repr(m) for m in MODES))
+    return mode
+
+
+def _round_quotient(q: Fraction, mode: str) -> int:
+    """The integer that ``mode`` selects for the exact quotient ``q``."""
+    floor = q.numerator // q.denominator
+    if floor == q:
+        return floor
+    ceil = floor + 1
+    if mode == "floor":
+        return floor
+    if mode == "ceiling":
+        return ceil
+    if mode == "down":
+        return floor if q > 0 else ceil
+    if mode == "up":
+        return ceil if q > 0 else floor
+    twice_frac = 2 * (q - floor)  # in (0, 2); 1 is a tie
+    if twice_frac < 1:
+        return floor
+    if twice_frac > 1:
+        return ceil
+    if mode == "half_up":
+        return ceil if q > 0 else floor
+    if mode == "half_down":
+        return floor if q > 0 else ceil
+    return floor if floor % 2 == 0 else ceil  # half_even
+
+
+def round_fraction(value: Fraction, step: Fraction, mode: str = "half_up") -> Fraction:
+    """Exact core of :func:`round_to` on ``Fraction`` inputs (no parsing, no checks)."""
+    return _round_quotient(value / step, mode) * step
+
+
+def round_to(value: object, step: object = 1, mode: str = "half_up") -> Decimal:
+    """The multiple of ``step`` that ``mode`` selects for ``value``.
+
+    Parameters
+    ----------
+    value : int, str, Decimal, Fraction or float
+        Read exactly; a float by its shortest repr.
+    step : same types, > 0
+        0.01 for fen, 1 for whole pieces, 144 for a gross, ...
+    mode : str
+        One of :data:`MODES`; ``"half_up"`` (四舍五入) by default.
+
+    Returns
+    -------
+    Decimal
+        ``n × step`` for an integer ``n``, written with the step's exponent.
+
+    Examples
+    --------
+    >>> round_to("2.675", "0.01")
+    Decimal('2.68')
+    >>> round_to(-2.675, "0.01")
+    Decimal('-2.68')
+    >>> round_to("8.175", "0.001", "up")
+    Decimal('8.175')
+    >>> round_to(361, 144, "floor")
+    Decimal('288')
+    """
+    check_mode(mode)
+    exact = to_fraction(value, "value")
+    step_dec = to_decimal(step, "step")
+    step_exact = Fraction(step_dec)
+    if step_exact <= 0:
+        raise bad_value("step", step, "a positive number")
+    n = _round_quotient(exact / step_exact, mode)
+    return Decimal(n) * step_dec
+
+
+def round_array(
+    values: npt.ArrayLike, step: float = 1.0, mode: str = "half_up"
+) -> npt.NDArray[np.float64]:
+    """Vectorised :func:`round_to` for float arrays (batch paths); NaN stays NaN.
+
+    Quotients ``values / step`` are snapped to 9 decimals before the mode applies, so float dust
+    never turns an exact tie or an exact multiple into the neighbouring step.
+
+    Examples
+    --------
+    >>> round_array([2.675, -2.675, 2.665], 0.01).tolist()
+    [2.68, -2.68, 2.67]
+    """
+    check_mode(mode)
+    if not step > 0:
+        raise bad_value("step", step, "a positive number")
+    q = np.round(np.asarray(values, dtype=np.float64) / step, 9)
+    fl = np.floor(q)
+    if mode == "floor":
+        n = fl
+    elif mode == "ceiling":
+        n = np.ceil(q)
+    elif mode == "down":
+        n = np.trunc(q)
+    elif mode == "up":
+        n = np.sign(q) * np.ceil(np.abs(q))
+    else:
+        a = np.abs(q)
+        lo = np.floor(a)
+        frac = a - lo
+        if mode == "half_up":
+            tie_up = np.ones_like(a, dtype=bool)
+        elif mode == "half_down":
+            tie_up = np.zeros_like(a, dtype=bool)
+        else:  # half_even
+            tie_up = (lo % 2) == 1
+        up = (frac > 0.5) | ((frac == 0.5) & tie_up)
+        n = np.sign(q) * (lo + up)
+    out: npt.NDArray[np.float64] = np.asarray(n * step, dtype=np.float64)
+    return out

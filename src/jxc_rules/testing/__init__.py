@@ -1,0 +1,53 @@
+"""Hypothesis strategies for property tests — ours and our users'.
+
+Host systems import these to generate valid inputs for their own tests::
+
+    from hypothesis import given
+    from jxc_rules.testing import exact_decimals, weight_vectors
+
+    @given(total=money_amounts(), weights=weight_vectors())
+    def test_split_never_loses_a_fen(total, weights): ...
+
+Installing ``jxc-rules`` also registers a pytest plugin (entry point ``pytest11``) that provides
+fixtures such as ``jxc_ureg`` and ``jxc_strategies``.
+"""
+
+from jxc_rules.testing.strategies import (
+    count_units,
+    exact_decimals,
+    exact_numbers,
+    mass_units,
+    money_amounts,
+    quantities,
+    rounding_modes,
+    steps,
+    weight_vectors,
+)
+
+# --- strategies packaging ---
+# --- strategies live_weight ---
+# --- strategies shelf_life ---
+# --- strategies wastage ---
+# --- strategies bom + reservation ---
+# --- strategies rules ---
+# --- strategies simulate ---
+
+__all__ = [
+    "count_units",
+    "exact_decimals",
+    "exact_numbers",
+    "mass_units",
+    "money_amounts",
+    "quantities",
+    "rounding_modes",
+    "steps",
+    "weight_vectors",
+    # --- __all__ strategies (one marker line per kernel below) ---
+    # --- __all__ packaging ---
+    # --- __all__ live_weight ---
+    # --- __all__ shelf_life ---
+    # --- __all__ wastage ---
+    # --- __all__ bom + reservation ---
+    # --- __all__ rules ---
+    # --- __all__ simulate ---
+]

@@ -1,0 +1,329 @@
+"""The one unit registry, exact conversions, and the boundary helpers every kernel uses.
+
+Units live at the boundary (pint's own advice): a public function accepts a ``pint.Quantity``
+of :data:`ureg`, a string it parses (``"40 kg"``, ``"3 斤"``, ``"0.3 %/h"``), or a plain number
+or array already in the unit its parameter name gives (``hours``, ``initial_kg``). Inside, kernels
+see plain floats / numpy arrays / exact ``Fraction`` in canonical units; never a Quantity per
+element.
+
+What this registry adds to pint's defaults
+------------------------------------------
+* Chinese market units (市制, as fixed in 1959 and still used in every wet market):
+  斤 ``jin`` = 500 g, 两 ``liang`` = 50 g, 钱 ``qian`` = 5 g, 公斤 ``gongjin`` = 1 kg,
+  吨 ``dun`` = 1 t. Chinese names work inside strings: ``ureg("3 斤")``.
+* Count units in their own dimension ``[item]``: ``piece`` (``pcs``, ``pc_``, ``ea``, ``unit``,
+  个, 件), ``dozen`` (打, = 12 pcs), ``gross`` (= 144 pcs). Stock pint reads ``pcs`` as parsecs and
+  ``unit`` as a micro-nit; here both are pieces, and a piece never converts to a mass.
+
+Exact conversion
+----------------
+:func:`convert` walks pint's *definitions* (``jin = 500 * gram``, ``hour = 60 * minute``,
+prefixes ``kilo- = 1e3``) and multiplies their literal factors as :class:`~fractions.Fraction`,
+so 1 020 000 g → t is exactly ``1.02`` and 1 dozen → pcs exactly ``12``; a→b→a round trips are
+exact whenever the factors are decimal (metric, market and count units). Non-terminating results
+(kg → lb) are given to 40 significant digits.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Final, overload
+
+import numpy as np
+import numpy.typing as npt
+import pint
+
+from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
+from jxc_rules.errors import UnitError, bad_value
+from jxc_rules.rounding import check_mode, round_array, round_to
+
+__all__ = [
+    "DIMENSIONS",
+    "Q_",
+    "convert",
+    "dimension_of",
+    "exact_factor",
+    "exact_magnitude",
+    "magnitude",
+    "parse_quantity",
+    "parse_unit",
+    "ureg",
+]
+
+_EXTRA_DEFINITIONS: Final[tuple[str, ...]] = (
+    # counts: a dimension of their own so pieces never silently become dimensionless ratios
+    "piece = [item] = pcs = pc_ = ea = 个 = 件",
+    "unit = piece",
+    "dozen = 12 * piece = 打",
+    "gross = 144 * piece",
+    # Chinese market units 市制
+    "jin = 500 * gram = 斤 = 市斤",
+    "liang = 50 * gram = 两 = 市两",
+    "qian = 5 * gram = 钱",
+    "gongjin = 1 * kilogram = 公斤",
+    "dun = 1 * tonne = 吨",
+)
+
+ureg: Final[pint.UnitRegistry[Any]] = pint.UnitRegistry(
+    cache_folder=None, autoconvert_offset_to_baseunit=True
+)
+"""The application registry. Built eagerly at import (pint's lazy default is not thread-safe)."""
+for _definition in _EXTRA_DEFINITIONS:
+    ureg.define(_definition)
+pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]  # Quantities pickle and unpickle against this registry
+Q_ = ureg.Quantity
+
+DIMENSIONS: Final[dict[str, str]] = {
+    "mass": "[mass]",
+    "count": "[item]",
+    "time": "[time]",
+    "length": "[length]",
+    "volume": "[length] ** 3",
+    "temperature": "[temperature]",
+    "rate": "1 / [time]",
+    "dimensionless": "",
+}
+"""Friendly dimension names used in error messages and by :func:`magnitude`'s ``dimension``."""
+
+_lock = threading.Lock()
+_unit_cache: dict[str, pint.Unit] = {}
+_factor_cache: dict[tuple[str, str], Fraction] = {}
+_NUMBER = re.compile(
+    r"^\s*([+-]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?(?:\s*/\s*\d+)?)\s*(.*?)\s*$"
+)
+
+
+def parse_unit(unit: str | pint.Unit, field: str = "unit") -> pint.Unit:
+    """A ``pint.Unit`` of :data:`ureg` from a unit string or unit; ``UnitError`` if unknown.
+
+    >>> str(parse_unit("斤"))
+    'jin'
+    >>> str(parse_unit("pcs"))
+    'piece'
+    """
+    if isinstance(unit, pint.Unit):
+        if unit._REGISTRY is not ureg:
+            return parse_unit(str(unit), field)
+        return unit
+    if not isinstance(unit, str):
+        raise bad_value(field, unit, "a unit string such as 'kg' or '斤'", error=UnitError)
+    cached = _unit_cache.get(unit)
+    if cached is not None:
+        return cached
+    text = unit.strip()
+    try:
+        parsed = ureg.Unit(text) if text else ureg.dimensionless
+    except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError,
+            ValueError, AssertionError) as exc:
+        raise bad_value(field, unit, "a unit the registry knows (kg, t, 斤, pcs, h, ...)",
+                        error=UnitError) from exc
+    _unit_cache[unit] = parsed
+    return parsed
+
+
+def dimension_of(unit: str | pint.Unit) -> str:
+    """A readable name of a unit's dimension: ``'mass'``, ``'count'``, or pint's own form."""
+    dim = str(parse_unit(unit).dimensionality)
+    for name, text in DIMENSIONS.items():
+        if dim == (text or "dimensionless"):
+            return name
+    return dim
+
+
+def _definition_scale(scale: Any) -> Fraction:
+    if isinstance(scale, int):
+        return Fraction(scale)
+    return to_fraction(float(scale), "definition scale")
+
+
+def _name_factor(name: str) -> Fraction:
+    """Exact factor from the (possibly prefixed) unit ``name`` to pint's base units."""
+    reg: Any = ureg
+    candidates = reg.parse_unit_name(name)
+    if not candidates:
+        raise bad_value("unit", name, "a unit the registry knows", error=UnitError)
+    prefix, base, _suffix = candidates[0]
+    factor = _definition_scale(reg._prefixes[prefix].converter.scale) if prefix else Fraction(1)
+    definition = reg._units[base]
+    if definition.is_base:
+        return factor
+    if not definition.is_multiplicative:
+        raise bad_value("unit", name, "a multiplicative unit (not an offset temperature scale)",
+                        error=UnitError)
+    factor *= _definition_scale(definition.converter.scale)
+    for ref_name, exponent in definition.reference.items():
+        factor *= _name_factor(ref_name) ** int(exponent)
+    return factor
+
+
+def _unit_factor(unit: pint.Unit) -> Fraction:
+    factor = Fraction(1)
+    for name, exponent in unit._units.items():
+        power = float(exponent)  # type: ignore[arg-type]
+        if power != int(power):
+            raise bad_value("unit", str(unit), "integer powers of units", error=UnitError)
+        factor *= _name_factor(name) ** int(power)
+    return factor
+
+
+def exact_factor(
+    from_unit: str | pint.Unit, to_unit: str | pint.Unit, *, field: str = "unit"
+) -> Fraction:
+    """The exact rational ``f`` with ``x [from_unit] = x·f [to_unit]``.
+
+    >>> exact_factor("g", "t")
+    Fraction(1, 1000000)
+    >>> exact_factor("打", "pcs")
+    Fraction(12, 1)
+    """
+    key = (str(from_unit), str(to_unit))
+    cached = _factor_cache.get(key)
+    if cached is not None:
+        return cached
+    src = parse_unit(from_unit, field)
+    dst = parse_unit(to_unit, field)
+    if src.dimensionality != dst.dimensionality:
+        raise UnitError(
+            f"{field}: cannot convert {str(from_unit)!r} ({dimension_of(src)}) to "
+            f"{str(to_unit)!r}: expected a {dimension_of(dst)} unit",
+            field=field, value=str(from_unit),
+        )
+    factor = _unit_factor(src) / _unit_factor(dst)
+    with _lock:
+        _factor_cache[key] = factor
+    return factor
+
+
+def parse_quantity(text: str, field: str = "quantity") -> tuple[Fraction, pint.Unit]:
+    """Split ``"12.35 t"`` into an exact magnitude and a unit (the number is never a float).
+
+    >>> parse_quantity("12.35 t")
+    (Fraction(247, 20), <Unit('metric_ton')>)
+    """
+    match = _NUMBER.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise bad_value(field, text, "a quantity such as '40 kg' or '3 斤'", error=UnitError)
+    number, unit_text = match.groups()
+    return to_fraction(number.replace(" ", ""), field), parse_unit(unit_text, field)
+
+
+def exact_magnitude(value: object, unit: str | pint.Unit, *, field: str = "quantity") -> Fraction:
+    """An exact magnitude in ``unit`` from a string (``"12.35 t"``), a scalar ``Quantity`` or a
+    plain exact number (taken as already in ``unit``).
+
+    >>> exact_magnitude("3 斤", "kg")
+    Fraction(3, 2)
+    >>> exact_magnitude("1020000 g", "t")
+    Fraction(51, 50)
+    """
+    if isinstance(value, str):
+        mag, src = parse_quantity(value, field)
+        return mag * exact_factor(src, unit, field=field)
+    if isinstance(value, pint.Quantity):
+        mag = value.magnitude
+        if isinstance(mag, np.ndarray):
+            raise bad_value(field, value, "a scalar quantity", error=UnitError)
+        return to_fraction(mag, field) * exact_factor(str(value.units), unit, field=field)
+    return to_fraction(value, field)
+
+
+@overload
+def convert(  # type: ignore[overload-overlap]
+    value: npt.NDArray[Any], from_unit: str | pint.Unit, to_unit: str | pint.Unit, *,
+    step: object = None, mode: str = "half_up",
+) -> npt.NDArray[np.float64]: ...
+@overload
+def convert(
+    value: object, from_unit: str | pint.Unit, to_unit: str | pint.Unit, *,
+    step: object = None, mode: str = "half_up",
+) -> Decimal: ...
+def convert(
+    value: object,
+    from_unit: str | pint.Unit,
+    to_unit: str | pint.Unit,
+    *,
+    step: object = None,
+    mode: str = "half_up",
+) -> Decimal | npt.NDArray[np.float64]:
+    """Convert ``value`` from ``from_unit`` to ``to_unit`` exactly, optionally rounded to ``step``.
+
+    A scalar (int, str, Decimal, Fraction, float by shortest repr) gives an exact ``Decimal``.
+    A numpy array gives a float64 array (the batch path: one multiply by the exact factor).
+
+    Examples
+    --------
+    >>> convert(1020000, "g", "t")
+    Decimal('1.02')
+    >>> convert(3, "斤", "kg")
+    Decimal('1.5')
+    >>> convert(1, "dozen", "pcs")
+    Decimal('12')
+    >>> convert("12.35", "t", "kg", step=40, mode="up")
+    Decimal('12360')
+    """
+    check_mode(mode)
+    factor = exact_factor(from_unit, to_unit, field="from_unit")
+    if isinstance(value, np.ndarray):
+        out = np.asarray(value, dtype=np.float64) * float(factor)
+        return out if step is None else round_array(out, float(to_fraction(step, "step")), mode)
+    exact = to_fraction(value, "value") * factor
+    if step is not None:
+        return round_to(exact, step, mode)
+    return fraction_to_decimal(exact)
+
+
+def magnitude(
+    value: object,
+    unit: str | pint.Unit,
+    *,
+    field: str = "value",
+) -> float | npt.NDArray[np.float64]:
+    """Canonical float magnitude(s) in ``unit`` from a string, a Quantity (scalar or array), or a
+    plain number / array (taken as already in ``unit``). Converts once, for the whole array.
+
+    Raises ``UnitError`` naming the expected dimension on a wrong unit (litres for kilograms).
+
+    >>> magnitude("3 斤", "kg")
+    1.5
+    >>> magnitude(Q_(np.array([1.0, 2.0]), "t"), "kg").tolist()
+    [1000.0, 2000.0]
+    >>> magnitude("0.3 %/h", "1/h")
+    0.003
+    """
+    target = parse_unit(unit, field)
+    if isinstance(value, str):
+        mag, src = parse_quantity(value, field)
+        return float(_convert_float(float(mag), src, target, field))
+    if isinstance(value, pint.Quantity):
+        mag_arr = value.magnitude
+        src = parse_unit(str(value.units), field)
+        if isinstance(mag_arr, (list, tuple)):
+            mag_arr = np.asarray(mag_arr, dtype=np.float64)
+        if isinstance(mag_arr, np.ndarray):
+            return np.asarray(_convert_float(np.asarray(mag_arr, dtype=np.float64), src, target,
+                                             field), dtype=np.float64)
+        return float(_convert_float(float(mag_arr), src, target, field))
+    if isinstance(value, np.ndarray):
+        return np.asarray(value, dtype=np.float64)
+    if isinstance(value, (int, float, Decimal, Fraction)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return np.asarray(value, dtype=np.float64)
+    raise bad_value(field, value, f"a number or a quantity in {dimension_of(target)} units")
+
+
+def _convert_float(mag: Any, src: pint.Unit, dst: pint.Unit, field: str) -> Any:
+    if src.dimensionality != dst.dimensionality:
+        raise UnitError(
+            f"{field} must be a {dimension_of(dst)} quantity (like {str(dst)!r}), got "
+            f"{str(src)!r} ({dimension_of(src)})",
+            field=field, value=str(src),
+        )
+    try:
+        return mag * float(exact_factor(src, dst, field=field))
+    except UnitError:  # offset units (degC, degF): let pint do the affine conversion
+        converted: Any = ureg.Quantity(mag, src).to(dst).magnitude
+        return converted

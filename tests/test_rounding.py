@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jxc_rules.errors import JxcRulesError, ValidationError
+from jxc_rules.rounding import MODES, round_array, round_to
+from jxc_rules.testing import exact_numbers, rounding_modes, steps
+
+
+@pytest.mark.parametrize(
+    ("value", "step", "mode", "expected"),
+    [
+        ("2.675", "0.01", "half_up", "2.68"),
+        ("-2.675", "0.01", "half_up", "-2.68"),
+        (2.675, "0.01", "half_up", "2.68"),  # float read by shortest repr, not 2.67499999...
+        ("2.675", "0.01", "half_down", "2.67"),
+        ("2.675", "0.01", "half_even", "2.68"),
+        ("2.665", "0.01", "half_even", "2.66"),
+        ("2.671", "0.01", "up", "2.68"),
+        ("-2.671", "0.01", "up", "-2.68"),
+        ("-2.679", "0.01", "down", "-2.67"),
+        ("-2.671", "0.01", "ceiling", "-2.67"),
+        ("-2.671", "0.01", "floor", "-2.68"),
+        ("8.175", "0.001", "up", "8.175"),
+        ("361", "144", "floor", "288"),
+        ("7", "5", "half_up", "5"),
+        ("7.5", "5", "half_up", "10"),
+        (Fraction(1, 3), "0.01", "half_up", "0.33"),
+    ],
+)
+def test_worked_examples(value: object, step: str, mode: str, expected: str) -> None:
+    assert round_to(value, step, mode) == Decimal(expected)
+
+
+def test_result_carries_the_step_exponent() -> None:
+    assert str(round_to("2.675", "0.01")) == "2.68"
+    assert str(round_to(3, "0.01")) == "3.00"
+
+
+def test_five_boxes_of_twelve_are_exactly_sixty() -> None:
+    assert round_to(5 * 12.0, "0.0000001", "up") == Decimal(60)
+
+
+@pytest.mark.parametrize("step", [0, -1, "0", "-0.01"])
+def test_step_must_be_positive(step: object) -> None:
+    with pytest.raises(ValidationError, match="step must be a positive number"):
+        round_to(1, step)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "NaN", Decimal("-Infinity")])
+def test_non_finite_values_are_refused(value: object) -> None:
+    with pytest.raises(ValidationError, match="finite"):
+        round_to(value, 1)
+
+
+def test_unknown_mode_names_the_modes() -> None:
+    with pytest.raises(ValidationError, match="half_up") as info:
+        round_to(1, 1, "bankers")
+    assert isinstance(info.value, JxcRulesError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_bool_and_garbage_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        round_to(True, 1)
+    with pytest.raises(ValidationError):
+        round_to("twelve", 1)
+
+
+@given(value=exact_numbers(), step=steps(), mode=rounding_modes())
+def test_result_is_a_multiple_within_one_step_and_idempotent(
+    value: object, step: Decimal, mode: str
+) -> None:
+    r = round_to(value, step, mode)
+    assert (r / step) == (r / step).to_integral_value()
+    assert abs(Fraction(r) - Fraction(Decimal(str(value)) if not isinstance(value, Fraction)
+                                      else value)) < Fraction(step)
+    assert round_to(r, step, mode) == r
+
+
+@given(value=exact_numbers(), step=steps())
+def test_floor_le_half_modes_le_ceiling(value: object, step: Decimal) -> None:
+    lo = round_to(value, step, "floor")
+    hi = round_to(value, step, "ceiling")
+    for mode in ("half_up", "half_even", "half_down", "up", "down"):
+        assert lo <= round_to(value, step, mode) <= hi
+
+
+@given(value=exact_numbers(), step=steps(), mode=rounding_modes())
+def test_negation_symmetry_of_sign_modes(value: object, step: Decimal, mode: str) -> None:
+    mirror = {"ceiling": "floor", "floor": "ceiling"}.get(mode, mode)
+    x = Fraction(Decimal(str(value))) if not isinstance(value, Fraction) else value
+    assert round_to(-x, step, mirror) == -round_to(x, step, mode)
+
+
+@given(
+    values=st.lists(st.decimals("-1000", "1000", places=3), min_size=1, max_size=50),
+    step=st.sampled_from(["0.01", "0.05", "1", "5", "40"]),
+    mode=st.sampled_from(MODES),
+)
+def test_round_array_matches_round_to(values: list[Decimal], step: str, mode: str) -> None:
+    got = round_array(np.array([float(v) for v in values]), float(step), mode)
+    want = [float(round_to(v, step, mode)) for v in values]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_round_array_refuses_bad_step_and_mode() -> None:
+    with pytest.raises(ValidationError):
+        round_array([1.0], 0.0)
+    with pytest.raises(ValidationError):
+        round_array([1.0], 1.0, "nearest")
