@@ -1,4 +1,8 @@
-"""``jxc-rules`` command line: thin — parse, call the library, print."""
+"""``jxc-rules`` command line: thin — parse, call the library, print.
+
+Each command family registers its own subparsers: ``demo`` here, ``validate`` / ``diff`` in
+:mod:`jxc_rules.rules.cli`, ``simulate`` in :mod:`jxc_rules.simulate.cli`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def _demo(_args: argparse.Namespace) -> int:
@@ -24,11 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="print worked examples of the kernels")
     demo.set_defaults(func=_demo)
-    # --- subcommands: rules (validate, diff), simulate ---
+    # --- register: rules (validate, diff) ---
+    # --- register: simulate ---
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``jxc-rules`` script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     from jxc_rules.errors import JxcRulesError
