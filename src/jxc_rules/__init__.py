@@ -19,6 +19,24 @@ from jxc_rules.rounding import round_to
 from jxc_rules.units import Q_, convert, ureg
 
 # --- packaging (issue 4) ---
+# isort: split
+from jxc_rules.packaging import (
+    CatchWeightLine,
+    Invoice,
+    InvoiceLine,
+    Packaging,
+    ProductProfile,
+    ShipPlan,
+    ShipPlanBatch,
+    breakdown,
+    catch_weight_line,
+    invoice,
+    line_amount,
+    line_amounts_batch,
+    ship_plan,
+    ship_plan_batch,
+)
+
 # --- live_weight (issue 5) ---
 # --- shelf_life (issue 6) ---
 # --- wastage (issue 7) ---
@@ -53,6 +71,20 @@ __all__ = [
     "round_to",
     "ureg",
     # --- __all__ packaging ---
+    "CatchWeightLine",
+    "Invoice",
+    "InvoiceLine",
+    "Packaging",
+    "ProductProfile",
+    "ShipPlan",
+    "ShipPlanBatch",
+    "breakdown",
+    "catch_weight_line",
+    "invoice",
+    "line_amount",
+    "line_amounts_batch",
+    "ship_plan",
+    "ship_plan_batch",
     # --- __all__ live_weight ---
     # --- __all__ shelf_life ---
     # --- __all__ wastage ---
