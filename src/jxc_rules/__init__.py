@@ -38,6 +38,17 @@ from jxc_rules.packaging import (
 )
 
 # --- live_weight (issue 5) ---
+# isort: split
+from jxc_rules.live_weight import (
+    LossValue,
+    MortalityCurve,
+    Reconciliation,
+    TransitModel,
+    expected_weight,
+    origin_weight,
+    reconcile,
+)
+
 # --- shelf_life (issue 6) ---
 # --- wastage (issue 7) ---
 # isort: split
@@ -86,6 +97,13 @@ __all__ = [
     "ship_plan",
     "ship_plan_batch",
     # --- __all__ live_weight ---
+    "LossValue",
+    "MortalityCurve",
+    "Reconciliation",
+    "TransitModel",
+    "expected_weight",
+    "origin_weight",
+    "reconcile",
     # --- __all__ shelf_life ---
     # --- __all__ wastage ---
     "ChannelLoss",
