@@ -1,0 +1,959 @@
+"""Bills of materials (物料清单, BOM): exact multi-level explosion, complete sets, where-used.
+
+Model
+-----
+A BOM is a directed acyclic graph (a :class:`networkx.DiGraph`, parent → child). Each *line*
+says that making ``outputs[parent]`` units of ``parent`` consumes ``qty`` ``unit`` of ``child``,
+marked up for scrap (损耗), plus an optional fixed *setup* quantity per production order of the
+parent. The requirement a line passes down is (Orlicky's gross-requirements explosion, as in
+APICS/ASCM *MRP*; scrap as a planned markup, Vollmann et al., *Manufacturing Planning and Control
+for Supply Chain Management*, ch. 6)::
+
+    need(child) += need(parent) / output(parent) · qty · f(unit → stock unit of child) · (1 + scrap)
+                   + setup · f · (1 + scrap)             (setup only when need(parent) > 0)
+
+so scrap compounds down each path: 10 % scrap on a part under an assembly itself made with 10 %
+scrap gives 200 finished → 220 assemblies → 242 parts. Every quantity is an exact
+:class:`~fractions.Fraction`; unit factors (``jxc_rules.units.exact_factor``) are computed once
+when the BOM is built, never per explosion.
+
+Explosion goes *level by level* (low-level codes 低层码: an item's code is the longest path from
+any top item to it), so an item's gross requirement is complete — summed over every parent —
+before it is exploded (or netted against stock). Leaves (items without lines, i.e. purchased
+parts) collect the result, each in its *stock unit*: the unit declared for the item in ``items``,
+else the unit of its first line that names one, else a plain count.
+
+Rounding to whole pieces is a separate, explicit step (:func:`round_requirements`): pieces round
+up, masses are left exact unless the item declares a step.
+
+Other features: phantom (虚拟件 / kit) items are blown through and never netted; effectivity
+dates per line (``valid_from`` / ``valid_to``, both inclusive; pass ``on=`` to explode a BOM that
+has dated lines); alternates (替代料) that take over the shortfall of a leaf line when stock is
+given; netting of on-hand sub-assemblies (``on_hand=``); where-used (implosion, 反查) and
+low-level codes.
+
+Examples
+--------
+>>> bom = Bom([
+...     {"parent": "gearbox", "child": "housing", "qty": 1, "unit": "pcs"},
+...     {"parent": "gearbox", "child": "bolt-M8", "qty": 12, "unit": "pcs"},
+...     {"parent": "housing", "child": "bolt-M8", "qty": 1, "unit": "dozen"},
+...     {"parent": "housing", "child": "aluminium", "qty": "4.2", "unit": "kg", "scrap": "0.05"},
+... ])
+>>> explode(bom, "gearbox", 10)
+{'bolt-M8': Fraction(240, 1), 'aluminium': Fraction(441, 10)}
+>>> max_buildable(bom, "gearbox", {"bolt-M8": 500, "aluminium": 100})
+20
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any, Final
+
+import attrs
+import networkx as nx
+
+from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
+from jxc_rules.errors import (
+    BomCycleError,
+    UnitError,
+    UnknownItemError,
+    ValidationError,
+    bad_value,
+)
+from jxc_rules.rounding import check_mode, round_fraction
+from jxc_rules.units import dimension_of, exact_factor, parse_quantity, parse_unit
+
+__all__ = [
+    "Alternate",
+    "Bom",
+    "BomLine",
+    "ItemSpec",
+    "explode",
+    "low_level_codes",
+    "max_buildable",
+    "round_requirements",
+    "where_used",
+]
+
+_LINE_KEYS: Final = frozenset(
+    {"parent", "child", "qty", "unit", "scrap", "phantom", "setup", "valid_from", "valid_to",
+     "alternates"}
+)
+_ALT_KEYS: Final = frozenset({"child", "qty", "unit"})
+_ITEM_KEYS: Final = frozenset({"unit", "step", "mode", "phantom"})
+_BOM_KEYS: Final = frozenset({"lines", "outputs", "items"})
+_FAST_PATH_MAX_BITS: Final = 256  # common denominator size up to which explode uses integers
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _name(value: object, field: str, row: int | None = None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise bad_value(field, value, "a non-empty item name", row=row)
+    return value
+
+
+def _exact(value: object, field: str, row: int | None = None) -> Fraction:
+    try:
+        return to_fraction(value, field)
+    except ValidationError:
+        raise bad_value(field, value, "an exact number (int, decimal string, Decimal, Fraction)",
+                        row=row) from None
+
+
+def _date(value: object, field: str, row: int | None = None) -> _dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise bad_value(field, value, "a date such as '2026-07-01'", row=row)
+
+
+def _plain(value: Fraction) -> int | str:
+    """A YAML-safe exact number: an int when whole, else a decimal or 'p/q' string."""
+    if value.denominator == 1:
+        return value.numerator
+    dec = fraction_to_decimal(value)
+    return str(dec) if Fraction(dec) == value else f"{value.numerator}/{value.denominator}"
+
+
+def _check_keys(mapping: Mapping[str, Any], allowed: frozenset[str], field: str) -> None:
+    if not isinstance(mapping, Mapping):
+        raise bad_value(field, mapping, "a mapping")
+    for key in mapping:
+        if key not in allowed:
+            raise bad_value(f"{field}.{key}", mapping[key],
+                            "absent: unknown key (allowed: " + ", ".join(sorted(allowed)) + ")")
+
+
+# ---------------------------------------------------------------- parameter objects
+
+
+@attrs.frozen
+class Alternate:
+    """A substitute (替代料) for a leaf line: ``qty`` ``unit`` of ``child`` replace the primary
+    line's ``qty`` per parent. ``qty``/``unit`` default to the primary line's."""
+
+    child: str
+    qty: Fraction | None = None
+    unit: str | None = None
+
+    def to_mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"child": self.child}
+        if self.qty is not None:
+            out["qty"] = _plain(self.qty)
+        if self.unit is not None:
+            out["unit"] = self.unit
+        return out
+
+
+@attrs.frozen
+class BomLine:
+    """One validated BOM line (``row`` is its position in the input)."""
+
+    parent: str
+    child: str
+    qty: Fraction
+    unit: str | None = None
+    scrap: Fraction = Fraction(0)
+    phantom: bool = False
+    setup: Fraction = Fraction(0)
+    valid_from: _dt.date | None = None
+    valid_to: _dt.date | None = None
+    alternates: tuple[Alternate, ...] = ()
+    row: int = 0
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], row: int = 0) -> BomLine:
+        """Validate one line mapping; errors name ``lines[row].<key>``."""
+        f = f"lines[{row}]"
+        _check_keys(mapping, _LINE_KEYS, f)
+        for key in ("parent", "child", "qty"):
+            if key not in mapping:
+                raise bad_value(f"{f}.{key}", None, "present (a line needs parent, child, qty)",
+                                row=row)
+        parent = _name(mapping["parent"], f"{f}.parent", row)
+        child = _name(mapping["child"], f"{f}.child", row)
+        unit = mapping.get("unit")
+        raw_qty = mapping["qty"]
+        if isinstance(raw_qty, str) and any(c.isalpha() for c in raw_qty.replace("e", "")):
+            qty, parsed = parse_quantity(raw_qty, f"{f}.qty")
+            if unit is not None and parse_unit(unit, f"{f}.unit") != parsed:
+                raise bad_value(f"{f}.qty", raw_qty, f"in the line's unit {unit!r}",
+                                row=row, error=UnitError)
+            unit = str(parsed) if unit is None else unit
+        else:
+            qty = _exact(raw_qty, f"{f}.qty", row)
+        if qty < 0:
+            raise bad_value(f"{f}.qty ({parent} -> {child})", raw_qty, "a quantity >= 0", row=row)
+        if unit is not None:
+            if not isinstance(unit, str):
+                raise bad_value(f"{f}.unit", unit, "a unit string such as 'pcs' or 'kg'",
+                                row=row, error=UnitError)
+            parse_unit(unit, f"{f}.unit ({parent} -> {child})")
+        scrap = _exact(mapping.get("scrap", 0), f"{f}.scrap", row)
+        if scrap < 0:
+            raise bad_value(f"{f}.scrap ({parent} -> {child})", mapping.get("scrap"),
+                            "a markup fraction >= 0 (0.1 for 10 %)", row=row)
+        setup = _exact(mapping.get("setup", 0), f"{f}.setup", row)
+        if setup < 0:
+            raise bad_value(f"{f}.setup ({parent} -> {child})", mapping.get("setup"),
+                            "a quantity >= 0", row=row)
+        phantom = mapping.get("phantom", False)
+        if not isinstance(phantom, bool):
+            raise bad_value(f"{f}.phantom", phantom, "true or false", row=row)
+        valid_from = _date(mapping.get("valid_from"), f"{f}.valid_from", row)
+        valid_to = _date(mapping.get("valid_to"), f"{f}.valid_to", row)
+        if valid_from is not None and valid_to is not None and valid_to < valid_from:
+            raise bad_value(f"{f}.valid_to", str(valid_to), f"on or after valid_from {valid_from}",
+                            row=row)
+        alternates: list[Alternate] = []
+        raw_alts = mapping.get("alternates") or ()
+        if not isinstance(raw_alts, Sequence) or isinstance(raw_alts, str):
+            raise bad_value(f"{f}.alternates", raw_alts, "a list of {child, qty, unit} mappings",
+                            row=row)
+        for j, alt in enumerate(raw_alts):
+            af = f"{f}.alternates[{j}]"
+            _check_keys(alt, _ALT_KEYS, af)
+            alt_child = _name(alt.get("child"), f"{af}.child", row)
+            alt_qty = None if alt.get("qty") is None else _exact(alt["qty"], f"{af}.qty", row)
+            if alt_qty is not None and alt_qty <= 0:
+                raise bad_value(f"{af}.qty", alt.get("qty"), "a quantity > 0", row=row)
+            alt_unit = alt.get("unit")
+            if alt_unit is not None:
+                parse_unit(alt_unit, f"{af}.unit")
+            alternates.append(Alternate(alt_child, alt_qty, alt_unit))
+        return cls(parent, child, qty, unit, scrap, phantom, setup, valid_from, valid_to,
+                   tuple(alternates), row)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """A plain YAML-safe dict (only non-default keys)."""
+        out: dict[str, Any] = {"parent": self.parent, "child": self.child,
+                               "qty": _plain(self.qty)}
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.scrap:
+            out["scrap"] = _plain(self.scrap)
+        if self.setup:
+            out["setup"] = _plain(self.setup)
+        if self.phantom:
+            out["phantom"] = True
+        if self.valid_from is not None:
+            out["valid_from"] = self.valid_from.isoformat()
+        if self.valid_to is not None:
+            out["valid_to"] = self.valid_to.isoformat()
+        if self.alternates:
+            out["alternates"] = [a.to_mapping() for a in self.alternates]
+        return out
+
+    def effective(self, on: _dt.date | None) -> bool:
+        """Whether the line applies on date ``on`` (both ends inclusive; undated lines always)."""
+        if on is None:
+            return True
+        return not ((self.valid_from is not None and on < self.valid_from)
+                    or (self.valid_to is not None and on > self.valid_to))
+
+
+@attrs.frozen
+class ItemSpec:
+    """An item declaration: stock ``unit``, rounding ``step``/``mode`` for
+    :func:`round_requirements` (``step=0`` means never round), ``phantom`` (kit, 虚拟件)."""
+
+    unit: str | None = None
+    step: Fraction | None = None
+    mode: str = "up"
+    phantom: bool = False
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any], field: str = "items") -> ItemSpec:
+        _check_keys(mapping, _ITEM_KEYS, field)
+        unit = mapping.get("unit")
+        if unit is not None:
+            parse_unit(unit, f"{field}.unit")
+        step = None if mapping.get("step") is None else _exact(mapping["step"], f"{field}.step")
+        if step is not None and step < 0:
+            raise bad_value(f"{field}.step", mapping["step"], "a step >= 0 (0: never round)")
+        mode = check_mode(mapping.get("mode", "up"), f"{field}.mode")
+        phantom = mapping.get("phantom", False)
+        if not isinstance(phantom, bool):
+            raise bad_value(f"{field}.phantom", phantom, "true or false")
+        return cls(unit, step, mode, phantom)
+
+    def to_mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.step is not None:
+            out["step"] = _plain(self.step)
+        if self.mode != "up":
+            out["mode"] = self.mode
+        if self.phantom:
+            out["phantom"] = True
+        return out
+
+
+# ---------------------------------------------------------------- the BOM
+
+
+class _Compiled:
+    """One line ready for explosion: requirement factor per parent unit and setup, both already in
+    the child's stock unit and marked up for scrap."""
+
+    __slots__ = ("alternates", "child", "coef", "line", "setup")
+
+    def __init__(self, line: BomLine, coef: Fraction, setup: Fraction,
+                 alternates: tuple[tuple[str, Fraction], ...]) -> None:
+        self.line = line
+        self.child = line.child
+        self.coef = coef
+        self.setup = setup
+        self.alternates = alternates  # (alternate item, its stock units per primary stock unit)
+
+
+class Bom:
+    """A validated, immutable multi-level bill of materials.
+
+    Parameters
+    ----------
+    lines : iterable of mappings
+        Each with ``parent``, ``child``, ``qty`` (exact, >= 0; zero lines are ignored) and
+        optional ``unit`` (of ``qty``), ``scrap`` (markup fraction >= 0, compounding down each
+        path), ``setup`` (fixed quantity per production order of the parent, same unit),
+        ``phantom`` (the child is a kit / phantom assembly), ``valid_from`` / ``valid_to``
+        (ISO dates, inclusive) and ``alternates`` (list of ``{child, qty, unit}``).
+    outputs : mapping, optional
+        Parent → quantity its lines produce (a number in the parent's stock unit or a quantity
+        string); default 1.
+    items : mapping, optional
+        Item → ``{unit, step, mode, phantom}``. When given, every item named in a line must be
+        declared (``UnknownItemError`` otherwise).
+
+    Raises
+    ------
+    BomCycleError
+        The lines contain a cycle (``.cycle`` lists it).
+    UnitError
+        A line's unit cannot convert to its child's stock unit (message names the line).
+    ValidationError
+        Negative quantity, scrap or setup; bad key; bad date.
+    UnknownItemError
+        A line names an item that ``items`` does not declare.
+
+    Examples
+    --------
+    >>> bom = Bom([{"parent": "A", "child": "S", "qty": 1, "scrap": "0.1"},
+    ...            {"parent": "S", "child": "R", "qty": 1, "scrap": "0.1"}])
+    >>> explode(bom, "A", 200)
+    {'R': Fraction(242, 1)}
+    >>> bom.low_level_codes()["R"]
+    2
+    """
+
+    __slots__ = (
+        "_by_parent", "_fast", "_graph", "_has_dates", "_items", "_leaves", "_lines", "_llc",
+        "_order", "_outputs", "_phantoms", "_pos", "_units",
+    )
+
+    def __init__(
+        self,
+        lines: Iterable[Mapping[str, Any] | BomLine],
+        *,
+        outputs: Mapping[str, Any] | None = None,
+        items: Mapping[str, Mapping[str, Any] | ItemSpec] | None = None,
+    ) -> None:
+        parsed: list[BomLine] = []
+        if isinstance(lines, (str, bytes, Mapping)):
+            raise bad_value("lines", lines, "a list of line mappings")
+        for row, raw in enumerate(lines):
+            line = raw if isinstance(raw, BomLine) else BomLine.from_mapping(raw, row)
+            if line.row != row:
+                line = attrs.evolve(line, row=row)
+            parsed.append(line)
+        self._lines: tuple[BomLine, ...] = tuple(parsed)
+        active = [ln for ln in parsed if ln.qty != 0 or ln.setup != 0]  # zero lines ignored
+
+        specs: dict[str, ItemSpec] = {}
+        if items is not None:
+            if not isinstance(items, Mapping):
+                raise bad_value("items", items, "a mapping of item -> {unit, step, mode, phantom}")
+            for name, spec in items.items():
+                _name(name, "items")
+                specs[name] = spec if isinstance(spec, ItemSpec) else ItemSpec.from_mapping(
+                    spec, f"items.{name}")
+            for ln in parsed:
+                for key, item in (("parent", ln.parent), ("child", ln.child),
+                                  *(("alternates", a.child) for a in ln.alternates)):
+                    if item not in specs:
+                        raise UnknownItemError(
+                            f"lines[{ln.row}].{key}: unknown item {item!r} "
+                            f"({ln.parent} -> {ln.child}); declare it in items", key=item)
+        self._items = specs
+
+        graph: nx.DiGraph = nx.DiGraph()
+        graph.add_nodes_from(specs)
+        for ln in parsed:
+            graph.add_node(ln.parent)
+            graph.add_node(ln.child)
+            for alt in ln.alternates:
+                graph.add_node(alt.child)
+        for ln in active:
+            if graph.has_edge(ln.parent, ln.child):
+                graph.edges[ln.parent, ln.child]["rows"].append(ln.row)
+            else:
+                graph.add_edge(ln.parent, ln.child, rows=[ln.row])
+        if not nx.is_directed_acyclic_graph(graph):
+            raise BomCycleError(_a_cycle(graph))
+        self._graph = graph
+
+        # stock units: declared, else the first line naming one, else a plain count (None)
+        units: dict[str, str | None] = {n: s.unit for n, s in specs.items() if s.unit}
+        for ln in parsed:
+            if ln.child not in units and ln.unit is not None:
+                units[ln.child] = ln.unit
+        for ln in parsed:
+            for alt in ln.alternates:
+                if alt.child not in units:
+                    units[alt.child] = alt.unit if alt.unit is not None else units.get(ln.child)
+        for node in graph.nodes:
+            units.setdefault(node, None)
+        self._units = units
+
+        self._phantoms = frozenset(
+            {n for n, s in specs.items() if s.phantom} | {ln.child for ln in parsed if ln.phantom}
+        )
+
+        out_map: dict[str, Fraction] = {}
+        for parent, value in (outputs or {}).items():
+            if parent not in graph or graph.out_degree(parent) == 0:
+                raise UnknownItemError(f"outputs: {parent!r} is not a parent in the BOM",
+                                       key=parent)
+            amount = _amount(value, units[parent], f"outputs.{parent}")
+            if amount <= 0:
+                raise bad_value(f"outputs.{parent}", value, "a quantity > 0")
+            out_map[parent] = amount
+        self._outputs = out_map
+
+        by_parent: dict[str, list[_Compiled]] = {}
+        for ln in active:
+            factor = _line_factor(ln.unit, units[ln.child], ln, "unit", ln.child)
+            markup = 1 + ln.scrap
+            per = out_map.get(ln.parent, Fraction(1))
+            alts: list[tuple[str, Fraction]] = []
+            for j, alt in enumerate(ln.alternates):
+                if alt.child == ln.child:
+                    raise bad_value(f"lines[{ln.row}].alternates[{j}].child", alt.child,
+                                    "an item other than the primary child", row=ln.row)
+                alt_qty = ln.qty if alt.qty is None else alt.qty
+                alt_unit = ln.unit if alt.unit is None else alt.unit
+                alt_factor = _line_factor(alt_unit, units[alt.child], ln,
+                                          f"alternates[{j}].unit", alt.child)
+                if ln.qty == 0:
+                    raise bad_value(f"lines[{ln.row}].qty", 0, "> 0 on a line with alternates",
+                                    row=ln.row)
+                alts.append((alt.child, alt_qty * alt_factor / (ln.qty * factor)))
+            by_parent.setdefault(ln.parent, []).append(
+                _Compiled(ln, ln.qty * factor * markup / per, ln.setup * factor * markup,
+                          tuple(alts)))
+        self._by_parent = by_parent
+        self._leaves = frozenset(n for n in graph.nodes if graph.out_degree(n) == 0)
+        for ln in active:
+            for j, alt in enumerate(ln.alternates):
+                if ln.child not in self._leaves or alt.child not in self._leaves:
+                    raise bad_value(f"lines[{ln.row}].alternates[{j}]", alt.child,
+                                    "an alternate of a purchased part: primary and alternate "
+                                    "must both be leaves (items without lines)", row=ln.row)
+        for name in self._phantoms:
+            if name in self._leaves:
+                raise bad_value(f"phantom item {name}", name,
+                                "an assembly with lines (a phantom is exploded, never stocked)")
+        self._has_dates = any(ln.valid_from or ln.valid_to for ln in active)
+
+        # low-level codes and a level-by-level (hence topological) order
+        llc: dict[str, int] = dict.fromkeys(graph.nodes, 0)
+        for node in nx.topological_sort(graph):
+            base = llc[node] + 1
+            for child in graph.successors(node):
+                if llc[child] < base:
+                    llc[child] = base
+        self._llc = llc
+        self._order: tuple[str, ...] = tuple(sorted(graph.nodes, key=lambda n: (llc[n], n)))
+        self._pos = {n: i for i, n in enumerate(self._order)}
+        self._fast = _compile_fast(by_parent, llc)
+
+    # -- read-only views
+    @property
+    def lines(self) -> tuple[BomLine, ...]:
+        """The validated lines, zero lines included, in input order."""
+        return self._lines
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """A read-only view of the parent → child graph (edge attribute ``rows``)."""
+        return self._graph.copy(as_view=True)
+
+    @property
+    def items(self) -> frozenset[str]:
+        """Every item named by a line, an alternate or a declaration."""
+        return frozenset(self._graph.nodes)
+
+    @property
+    def leaves(self) -> frozenset[str]:
+        """Purchased parts: items without (non-zero) lines."""
+        return self._leaves
+
+    @property
+    def phantoms(self) -> frozenset[str]:
+        """Phantom (kit) items: exploded through, never netted or reserved."""
+        return self._phantoms
+
+    def stock_unit(self, item: str) -> str | None:
+        """The unit results for ``item`` are in (``None``: a plain count)."""
+        self._check_item(item)
+        return self._units[item]
+
+    def output(self, item: str) -> Fraction:
+        """Quantity of ``item`` its lines produce (1 unless ``outputs`` said otherwise)."""
+        self._check_item(item)
+        return self._outputs.get(item, Fraction(1))
+
+    def rounding(self, item: str) -> tuple[Fraction, str] | None:
+        """``(step, mode)`` that :func:`round_requirements` applies to ``item``, or ``None``.
+
+        Declared ``step`` wins (0: never); otherwise count units round up to whole pieces.
+        """
+        self._check_item(item)
+        spec = self._items.get(item)
+        if spec is not None and spec.step is not None:
+            return (spec.step, spec.mode) if spec.step > 0 else None
+        unit = self._units[item]
+        if unit is not None and dimension_of(unit) == "count":
+            return exact_factor("piece", unit), (spec.mode if spec else "up")
+        return None
+
+    def low_level_codes(self) -> dict[str, int]:
+        """Low-level code of each item (0 for top items); same as :func:`low_level_codes`."""
+        return dict(self._llc)
+
+    def to_lines(self) -> list[dict[str, Any]]:
+        """The lines as plain YAML-safe dicts (``Bom(bom.to_lines(), ...)`` rebuilds it)."""
+        return [ln.to_mapping() for ln in self._lines]
+
+    def to_mapping(self) -> dict[str, Any]:
+        """``{"lines": [...], "outputs": {...}, "items": {...}}`` (empty sections omitted)."""
+        out: dict[str, Any] = {"lines": self.to_lines()}
+        if self._outputs:
+            out["outputs"] = {k: _plain(v) for k, v in self._outputs.items()}
+        if self._items:
+            out["items"] = {k: v.to_mapping() for k, v in self._items.items()}
+        return out
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any]) -> Bom:
+        """Build from ``{"lines": [...], "outputs": {...}, "items": {...}}``; unknown keys are
+        errors naming the key."""
+        _check_keys(mapping, _BOM_KEYS, "bom")
+        if "lines" not in mapping:
+            raise bad_value("lines", None, "a list of BOM lines")
+        return cls(mapping["lines"], outputs=mapping.get("outputs"), items=mapping.get("items"))
+
+    def _check_item(self, item: str) -> None:
+        if item not in self._pos:
+            raise UnknownItemError(f"unknown item {item!r}: not in the BOM", key=item)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._pos
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Bom):
+            return NotImplemented
+        return self.to_mapping() == other.to_mapping()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Bom({len(self._order)} items, {len(self._lines)} lines)"
+
+
+def _a_cycle(graph: nx.DiGraph) -> list[str]:
+    """One cycle, searched inside a strongly connected component (fast on big graphs)."""
+    for component in nx.strongly_connected_components(graph):
+        node = next(iter(component))
+        if len(component) > 1 or graph.has_edge(node, node):
+            cycle = nx.find_cycle(graph.subgraph(component), source=node)
+            return [str(u) for u, _v in cycle]
+    raise AssertionError("no cycle")  # pragma: no cover
+
+
+def _amount(value: object, unit: str | None, field: str) -> Fraction:
+    """An exact amount in ``unit`` from a number (already in it) or a quantity string."""
+    if isinstance(value, str) and any(c.isalpha() for c in value.replace("e", "")):
+        mag, src = parse_quantity(value, field)
+        return mag * exact_factor(src, unit if unit is not None else "piece", field=field)
+    return _exact(value, field)
+
+
+def _line_factor(unit: str | None, stock: str | None, line: BomLine, key: str,
+                 child: str) -> Fraction:
+    if unit is None or stock is None or unit == stock:
+        if unit is not None and stock is None:  # cannot happen: a unit defines the stock unit
+            raise AssertionError(unit)
+        return Fraction(1)
+    try:
+        return exact_factor(unit, stock, field=f"lines[{line.row}].{key}")
+    except UnitError:
+        raise UnitError(
+            f"lines[{line.row}].{key} ({line.parent} -> {child}): cannot convert {unit!r} "
+            f"({dimension_of(unit)}) to {child}'s stock unit {stock!r} ({dimension_of(stock)})",
+            field=f"lines[{line.row}].{key}", value=unit, row=line.row,
+        ) from None
+
+
+class _Fast:
+    """Integer form of the BOM: requirement of item ``n`` is ``N / (den · L**llc(n))``."""
+
+    __slots__ = ("lines", "scale")
+
+    def __init__(self, scale: int,
+                 lines: dict[str, list[tuple[str, int, int, BomLine]]]) -> None:
+        self.scale = scale
+        self.lines = lines
+
+
+def _compile_fast(by_parent: Mapping[str, list[_Compiled]], llc: Mapping[str, int]) -> _Fast | None:
+    scale = 1
+    for comps in by_parent.values():
+        for c in comps:
+            scale = math.lcm(scale, c.coef.denominator, c.setup.denominator)
+    if scale.bit_length() > _FAST_PATH_MAX_BITS:
+        return None
+    lines: dict[str, list[tuple[str, int, int, BomLine]]] = {}
+    for parent, comps in by_parent.items():
+        ep = llc[parent]
+        out = []
+        for c in comps:
+            ec = llc[c.child]
+            mult = c.coef.numerator * (scale // c.coef.denominator) * scale ** (ec - ep - 1)
+            setup = c.setup.numerator * (scale // c.setup.denominator) * scale ** (ec - 1)
+            out.append((c.child, mult, setup, c.line))
+        lines[parent] = out
+    return _Fast(scale, lines)
+
+
+# ---------------------------------------------------------------- verbs
+
+
+def _check_on(bom: Bom, on: object) -> _dt.date | None:
+    day = _date(on, "on")
+    if day is None and bom._has_dates:
+        raise bad_value("on", None, "a date: this BOM has dated lines (valid_from / valid_to)")
+    return day
+
+
+def _no_lines(item: str, day: _dt.date | None) -> ValidationError:
+    return bad_value(f"lines of {item}", day.isoformat() if day else None,
+                     "at least one line effective on that date")
+
+
+def _explode_fast(bom: Bom, fast: _Fast, item: str, qty: Fraction, day: _dt.date | None,
+                  setups: bool) -> dict[str, Fraction]:
+    llc = bom._llc
+    scale = fast.scale
+    den = qty.denominator
+    req: dict[str, int] = {item: qty.numerator * scale ** llc[item]}
+    lines_of = fast.lines
+    dated = day is not None
+    for node in bom._order[bom._pos[item]:]:
+        n = req.get(node)
+        if n is None:
+            continue
+        lines = lines_of.get(node)
+        if lines is None:
+            continue
+        del req[node]
+        if n == 0:
+            continue
+        used = False
+        for child, mult, setup, line in lines:
+            if dated and not line.effective(day):
+                continue
+            used = True
+            add = n * mult + (setup * den if setups and setup else 0)
+            req[child] = req.get(child, 0) + add
+        if dated and not used:
+            raise _no_lines(node, day)
+    return {k: Fraction(v, den * scale ** llc[k]) for k, v in req.items() if v}
+
+
+def _explode_exact(bom: Bom, item: str, qty: Fraction, day: _dt.date | None, setups: bool,
+                   on_hand: Mapping[str, Fraction] | None) -> dict[str, Fraction]:
+    req: dict[str, Fraction] = {item: qty}
+    taken: dict[str, Fraction] = {}
+    by_alt: list[tuple[_Compiled, Fraction]] = []
+    for node in bom._order[bom._pos[item]:]:
+        r = req.get(node)
+        if r is None:
+            continue
+        comps = bom._by_parent.get(node)
+        if comps is None:
+            continue
+        del req[node]
+        if on_hand is not None and node != item and node not in bom._phantoms:
+            have = on_hand.get(node, Fraction(0))
+            if have > 0 and r > 0:
+                take = min(have, r)
+                taken[node] = take
+                r -= take
+        if r == 0:
+            continue
+        used = False
+        for c in comps:
+            if day is not None and not c.line.effective(day):
+                continue
+            used = True
+            add = r * c.coef + (c.setup if setups else 0)
+            req[c.child] = req.get(c.child, Fraction(0)) + add
+            if c.alternates and on_hand is not None:
+                by_alt.append((c, add))
+        if day is not None and not used:
+            raise _no_lines(node, day)
+    if on_hand is not None:
+        for c, contributed in by_alt:  # alternates take over what the primary cannot cover
+            short = req.get(c.child, Fraction(0)) - on_hand.get(c.child, Fraction(0))
+            movable = min(short, contributed)
+            for alt, ratio in c.alternates:
+                if movable <= 0:
+                    break
+                free = on_hand.get(alt, Fraction(0)) - req.get(alt, Fraction(0))
+                if free <= 0:
+                    continue
+                move = min(movable, free / ratio)
+                req[c.child] -= move
+                req[alt] = req.get(alt, Fraction(0)) + move * ratio
+                movable -= move
+        for k, v in taken.items():
+            req[k] = req.get(k, Fraction(0)) + v
+    return {k: v for k, v in req.items() if v}
+
+
+def _stock_map(stock: Mapping[str, Any] | None, field: str) -> dict[str, Fraction] | None:
+    if stock is None:
+        return None
+    if not isinstance(stock, Mapping):
+        raise bad_value(field, stock, "a mapping of item -> quantity")
+    out = {}
+    for k, v in stock.items():
+        q = _exact(v, f"{field}[{k!r}]")
+        if q < 0:
+            raise bad_value(f"{field}[{k!r}]", v, "a quantity >= 0")
+        out[k] = q
+    return out
+
+
+def explode(
+    bom: Bom,
+    item: str,
+    quantity: Any,
+    *,
+    on: _dt.date | str | None = None,
+    on_hand: Mapping[str, Any] | None = None,
+) -> dict[str, Fraction]:
+    """Total requirement of every leaf to make ``quantity`` of ``item`` (多级展开).
+
+    Gross requirements are propagated level by level in low-level-code order (each item's
+    requirement summed over all its parents before it is exploded), exactly, through every level;
+    see the module docstring for the formula. Duplicate lines are summed, zero lines ignored.
+
+    Parameters
+    ----------
+    bom : Bom
+    item : str
+        What to make (a leaf explodes to itself).
+    quantity : exact number or quantity string
+        In ``item``'s stock unit, or a string such as ``"200 pcs"``; >= 0.
+    on : date or ISO string, optional
+        Effectivity date; required when the BOM has dated lines.
+    on_hand : mapping, optional
+        Stock by item. When given, (1) non-phantom sub-assemblies are netted against it before
+        being exploded, and the quantities taken from stock appear in the result under the
+        sub-assembly's name; (2) alternates take over the part of a leaf line the primary's stock
+        cannot cover (in their listed order, only as far as their own stock goes).
+
+    Returns
+    -------
+    dict[str, Fraction]
+        Leaf → exact requirement in the leaf's stock unit (zero entries omitted).
+
+    Examples
+    --------
+    >>> bom = Bom([{"parent": "kit", "child": "screw", "qty": 10, "unit": "pcs"},
+    ...            {"parent": "kit", "child": "glue", "qty": 30, "unit": "g"},
+    ...            {"parent": "glue", "child": "resin", "qty": "0.5", "unit": "g"}],
+    ...           outputs={"kit": 4}, items=None)
+    >>> explode(bom, "kit", 6)
+    {'screw': Fraction(15, 1), 'resin': Fraction(45, 2)}
+    """
+    day = _check_on(bom, on)
+    bom._check_item(item)
+    qty = _amount(quantity, bom._units[item], "quantity")
+    if qty < 0:
+        raise bad_value("quantity", quantity, "a quantity >= 0")
+    stock = _stock_map(on_hand, "on_hand")
+    if stock is None and bom._fast is not None:
+        return _explode_fast(bom, bom._fast, item, qty, day, True)
+    return _explode_exact(bom, item, qty, day, True, stock)
+
+
+def round_requirements(bom: Bom, requirements: Mapping[str, Any]) -> dict[str, Fraction]:
+    """Round each requirement by its item's rule, once, at the end (取整).
+
+    Count items round up to whole pieces (of their stock unit: 1 pcs, or 1/12 dozen when stocked in
+    dozens); an item declared with ``step``/``mode`` uses those; other items stay exact.
+
+    Examples
+    --------
+    >>> bom = Bom([{"parent": "A", "child": "bolt", "qty": "0.3", "unit": "pcs"},
+    ...            {"parent": "A", "child": "oil", "qty": "0.3", "unit": "L"}])
+    >>> round_requirements(bom, explode(bom, "A", 7))
+    {'bolt': Fraction(3, 1), 'oil': Fraction(21, 10)}
+    """
+    out: dict[str, Fraction] = {}
+    for sku, value in requirements.items():
+        q = _exact(value, f"requirements[{sku!r}]")
+        rule = bom.rounding(sku) if sku in bom else None
+        out[sku] = q if rule is None else round_fraction(q, rule[0], rule[1])
+    return out
+
+
+def max_buildable(
+    bom: Bom,
+    item: str,
+    stock: Mapping[str, Any],
+    *,
+    on: _dt.date | str | None = None,
+    rounding: bool = True,
+    net: bool = False,
+) -> int:
+    """Complete sets (齐套数): the largest whole number of ``item`` that ``stock`` covers.
+
+    Counted in units of ``item`` (a kit whose lines make 4 counts 4 per batch). ``n`` is feasible
+    when every leaf requirement of ``explode(bom, item, n)`` — rounded by
+    :func:`round_requirements` when ``rounding`` (as :func:`~jxc_rules.reservation.reserve_order`
+    does by default) — is at most its stock. Requirements never decrease as ``n`` grows, so the
+    answer is found by bracketing from the linear bound and bisecting. With ``net=True`` stock of
+    sub-assemblies (and alternates) counts too, as in ``explode(..., on_hand=stock)``.
+
+    Examples
+    --------
+    >>> bom = Bom([{"parent": "kit", "child": "bolt", "qty": 2, "unit": "pcs"}],
+    ...           outputs={"kit": 4})
+    >>> max_buildable(bom, "kit", {"bolt": 3})
+    6
+    """
+    day = _check_on(bom, on)
+    bom._check_item(item)
+    have = _stock_map(stock, "stock") or {}
+
+    def feasible(n: int) -> bool:
+        if n == 0:
+            return True
+        q = Fraction(n)
+        if net:
+            req = _explode_exact(bom, item, q, day, True, have)
+        elif bom._fast is not None:
+            req = _explode_fast(bom, bom._fast, item, q, day, True)
+        else:
+            req = _explode_exact(bom, item, q, day, True, None)
+        if rounding:
+            req = round_requirements(bom, req)
+        return all(v <= have.get(k, 0) for k, v in req.items())
+
+    per_unit = (_explode_fast(bom, bom._fast, item, Fraction(1), day, False)
+                if bom._fast is not None else _explode_exact(bom, item, Fraction(1), day, False,
+                                                             None))
+    if not per_unit:
+        raise bad_value(f"lines of {item}", item, "a BOM that needs some component")
+    bound = min(math.floor(have.get(k, Fraction(0)) / v) for k, v in per_unit.items())
+    if net:  # sub-assembly stock may allow more than the leaves alone: bracket upwards
+        lo, hi = 0, max(bound, 1)
+        while feasible(hi):
+            lo, hi = hi, hi * 2
+    else:
+        lo, hi = 0, bound + 1
+        if feasible(bound):
+            return bound
+    while hi - lo > 1:  # invariant: feasible(lo), not feasible(hi)
+        mid = (lo + hi) // 2
+        if feasible(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def where_used(
+    bom: Bom, item: str, *, direct: bool = False, on: _dt.date | str | None = None
+) -> dict[str, Fraction]:
+    """Implosion (反查): every assembly that uses ``item``, with the exact quantity of ``item``
+    (in its stock unit, scrap included, setups excluded) per one unit of the assembly.
+
+    Computed bottom-up in reverse low-level order, summing over every path. ``direct=True`` keeps
+    only the immediate parents.
+
+    Examples
+    --------
+    >>> bom = Bom([{"parent": "car", "child": "wheel", "qty": 4},
+    ...            {"parent": "wheel", "child": "nut", "qty": 5},
+    ...            {"parent": "car", "child": "nut", "qty": 2}])
+    >>> where_used(bom, "nut")
+    {'wheel': Fraction(5, 1), 'car': Fraction(22, 1)}
+    """
+    day = _check_on(bom, on)
+    bom._check_item(item)
+    usage: dict[str, Fraction] = {item: Fraction(1)}
+    parents = set(bom._graph.predecessors(item)) if direct else None
+    for node in reversed(bom._order[: bom._pos[item]]):
+        if parents is not None and node not in parents:
+            continue
+        total = Fraction(0)
+        for c in bom._by_parent.get(node, ()):
+            if day is not None and not c.line.effective(day):
+                continue
+            if direct:
+                if c.child == item:
+                    total += c.coef
+            elif c.child in usage:
+                total += c.coef * usage[c.child]
+        if total:
+            usage[node] = total
+    del usage[item]
+    return usage
+
+
+def low_level_codes(bom: Bom) -> dict[str, int]:
+    """Low-level code (低层码) of every item: the length of the longest path from a top item, so
+    each item is exploded only after every parent.
+
+    Examples
+    --------
+    >>> bom = Bom([{"parent": "A", "child": "B", "qty": 1}, {"parent": "B", "child": "C", "qty": 1},
+    ...            {"parent": "A", "child": "C", "qty": 1}])
+    >>> low_level_codes(bom)
+    {'A': 0, 'B': 1, 'C': 2}
+    """
+    return bom.low_level_codes()
