@@ -62,6 +62,7 @@ from jxc_rules.wastage import (
 )
 
 # --- bom + reservation (issue 8) ---
+from jxc_rules.bom import Bom, explode, max_buildable
 # --- rules (issue 9) ---
 # --- simulate (issue 10) ---
 
@@ -113,6 +114,9 @@ __all__ = [
     "loss_to_markup",
     "markup_to_loss",
     # --- __all__ bom + reservation ---
+    "Bom",
+    "explode",
+    "max_buildable",
     # --- __all__ rules ---
     # --- __all__ simulate ---
 ]
