@@ -89,21 +89,33 @@ class Marks:
     """Where each node of a loaded YAML document came from.
 
     ``values[path]`` is the location of the node at ``path`` (its first character); ``keys[path]``
-    the location of the mapping key that leads to it. ``file`` is the file name used in messages.
-    Paths in these tables are normalised to strings (``("lines", "3", "qty")``); use
+    the location of the mapping key that leads to it; ``scalars[path]`` the literal text of a
+    scalar node (so ``version: 2026.10`` can be read as ``"2026.10"``, not the float ``2026.1``).
+    ``file`` is the file name used in messages. Paths in these tables are normalised to strings (``("lines", "3", "qty")``); use
     :meth:`get` or :func:`locate`, which accept ints for list indices.
     """
 
-    __slots__ = ("file", "keys", "values")
+    __slots__ = ("file", "keys", "scalars", "values")
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.values: dict[tuple[str, ...], SourceLocation] = {}
         self.keys: dict[tuple[str, ...], SourceLocation] = {}
+        self.scalars: dict[tuple[str, ...], str] = {}
 
     def get(self, path: Sequence[str | int], *, key: bool = False) -> SourceLocation | None:
         """The location of exactly ``path`` (of its key with ``key=True``), or ``None``."""
         return (self.keys if key else self.values).get(_norm(path))
+
+    def text(self, path: Sequence[str | int]) -> str | None:
+        """The literal text of the scalar at ``path`` as written in the file, or ``None``."""
+        return self.scalars.get(_norm(path))
+
+    def update(self, other: Marks) -> None:
+        """Overlay ``other``'s marks on these (used when one file extends another)."""
+        self.values.update(other.values)
+        self.keys.update(other.keys)
+        self.scalars.update(other.scalars)
 
     def __contains__(self, path: object) -> bool:
         return isinstance(path, tuple) and _norm(path) in self.values
@@ -237,6 +249,7 @@ def _construct(
             _construct(item, loader, marks, (*path, i), budget, error, max_nodes)
             for i, item in enumerate(node.value)
         ]
+    marks.scalars.setdefault(_norm(path), str(node.value))
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:

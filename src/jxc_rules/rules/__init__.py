@@ -1,0 +1,37 @@
+"""Industry rule packs (规则包): versioned YAML parameter sets, loaded with file:line errors.
+
+``load_pack`` reads one pack (resolving ``extends``), ``load_packs`` a directory of them,
+``select`` picks the version in force on a date, ``diff`` compares two versions field by field
+and ``dump_pack`` writes a pack back to YAML. The schema classes live in
+:mod:`jxc_rules.rules.schema`.
+"""
+
+from jxc_rules.rules.schema import (
+    CHANNELS,
+    HOLIDAY_NAMES,
+    HolidayProfile,
+    HolidayRule,
+    Labels,
+    Price,
+    ReplenishmentPolicy,
+    ReservationPolicy,
+    RulePack,
+    Turnover,
+    WastageSection,
+    WeatherRule,
+)
+
+__all__ = [
+    "CHANNELS",
+    "HOLIDAY_NAMES",
+    "HolidayProfile",
+    "HolidayRule",
+    "Labels",
+    "Price",
+    "ReplenishmentPolicy",
+    "ReservationPolicy",
+    "RulePack",
+    "Turnover",
+    "WastageSection",
+    "WeatherRule",
+]
