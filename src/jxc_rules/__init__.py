@@ -42,9 +42,11 @@ from jxc_rules.packaging import (
 from jxc_rules.live_weight import (
     LossValue,
     MortalityCurve,
+    RateFit,
     Reconciliation,
     TransitModel,
     expected_weight,
+    fit_rate,
     origin_weight,
     reconcile,
 )
@@ -100,9 +102,11 @@ __all__ = [
     # --- __all__ live_weight ---
     "LossValue",
     "MortalityCurve",
+    "RateFit",
     "Reconciliation",
     "TransitModel",
     "expected_weight",
+    "fit_rate",
     "origin_weight",
     "reconcile",
     # --- __all__ shelf_life ---

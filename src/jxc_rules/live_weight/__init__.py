@@ -10,6 +10,7 @@
 See ``docs/live_weight.md`` for the formulas, the sources and a worked Hainan example.
 """
 
+from jxc_rules.live_weight.calibration import RateCheck, RateFit, fit_rate
 from jxc_rules.live_weight.core import (
     FORMS,
     LossValue,
@@ -25,9 +26,12 @@ __all__ = [
     "FORMS",
     "LossValue",
     "MortalityCurve",
+    "RateCheck",
+    "RateFit",
     "Reconciliation",
     "TransitModel",
     "expected_weight",
+    "fit_rate",
     "format_rate",
     "origin_weight",
     "parse_rate",
