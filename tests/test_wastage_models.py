@@ -137,7 +137,7 @@ def test_gross_up_refuses_unknown_unit() -> None:
 
 
 def test_blended_loss_refuses_shares_not_summing_to_one() -> None:
-    with pytest.raises(ValidationError, match="sum to 1.*dine_in, takeaway"):
+    with pytest.raises(ValidationError, match=r"sum to 1.*dine_in, takeaway"):
         blended_loss({"dine_in": 0.6, "takeaway": 0.3}, {"dine_in": 0.0, "takeaway": 0.0})
     with pytest.raises(ValidationError, match=r"row 1"):
         blended_loss([[0.5, 0.5], [0.5, 0.6]], [0.1, 0.2])

@@ -590,8 +590,9 @@ class ChannelLossModel:
     """Per-channel, per-item (or item group) loss by cause, with yields kept apart.
 
     Lookup order for an item on a channel: the item's own entry, then its group's
-    (``groups[item]``), then the channel default (``channels``). Yields: the item's, its group's,
-    else 1.
+    (``groups[item]``), then the channel default (``channels``). The first entry found applies
+    as a whole (an override replaces the channel default, causes are not merged). Yields: the
+    item's, its group's, else 1.
 
     Parameters
     ----------
