@@ -64,7 +64,10 @@ from jxc_rules.wastage import (
 )
 
 # --- bom + reservation (issue 8) ---
+# isort: split
 from jxc_rules.bom import Bom, explode, max_buildable
+from jxc_rules.reservation import Ledger, SqliteLedger, reserve_order
+
 # --- rules (issue 9) ---
 # --- simulate (issue 10) ---
 
@@ -119,8 +122,11 @@ __all__ = [
     "markup_to_loss",
     # --- __all__ bom + reservation ---
     "Bom",
+    "Ledger",
+    "SqliteLedger",
     "explode",
     "max_buildable",
+    "reserve_order",
     # --- __all__ rules ---
     # --- __all__ simulate ---
 ]
