@@ -163,9 +163,9 @@ def retention_from_exposure(exposure: FloatArray, form: str,
             value = float(exposure[row]) if exposure.ndim else float(exposure)
             raise bad_value(field, value, "<= 1 for the linear form (the load would weigh less "
                             "than nothing)", row=row)
-        out: FloatArray = 1.0 - exposure
+        out: FloatArray = np.asarray(1.0 - exposure)
         return out
-    return np.exp(-exposure)
+    return np.asarray(np.exp(-exposure))
 
 
 def retained_fraction(
@@ -248,7 +248,7 @@ def expected_weight(
     keep = retained_fraction(hours, rate_per_hour=rate_per_hour, form=form, temp_c=temp_c,
                              ref_temp_c=ref_temp_c, q10=q10)
     broadcast_arrays(initial_kg=w0, hours=keep)
-    out: FloatArray = w0 * keep
+    out: FloatArray = np.asarray(w0 * keep)
     return out
 
 

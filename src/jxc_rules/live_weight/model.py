@@ -432,7 +432,7 @@ class TransitModel:
             per_leg = hazard(init_rate, self.form) * first + exposure_rest * (t - first)
         else:
             per_leg = exposure_rest * t
-        out: FloatArray = np.sum(per_leg, axis=-1)
+        out: FloatArray = np.asarray(np.sum(per_leg, axis=-1))
         return out
 
     def retained_fraction(self, hours: object, temp_c: object = None, *, fasted: bool = False,
@@ -449,7 +449,8 @@ class TransitModel:
         >>> print(f"{two.shrink_fraction(2):.6f}")
         0.019900
         """
-        out: FloatArray = 1.0 - self.retained_fraction(hours, temp_c, fasted=fasted, legs=legs)
+        out: FloatArray = np.asarray(1.0 - self.retained_fraction(hours, temp_c, fasted=fasted,
+                                                                  legs=legs))
         return out
 
     def expected_weight(self, initial_kg: object, hours: object, temp_c: object = None, *,
@@ -467,7 +468,7 @@ class TransitModel:
         w0 = as_kg(initial_kg, "initial_kg")
         keep = self.retained_fraction(hours, temp_c, fasted=fasted, legs=legs)
         broadcast_arrays(initial_kg=w0, hours=keep)
-        out: FloatArray = w0 * keep
+        out: FloatArray = np.asarray(w0 * keep)
         return out
 
     def expected_dead_fraction(self, hours: object, *, legs: bool = False) -> FloatArray:

@@ -26,6 +26,16 @@ from jxc_rules.testing.strategies import (
 
 # --- strategies packaging ---
 # --- strategies live_weight ---
+# isort: split
+from jxc_rules.testing.live_weight import (
+    decay_forms,
+    mortality_curves,
+    shipments,
+    temperature_legs,
+    transit_models,
+    transit_rates,
+)
+
 # --- strategies shelf_life ---
 # --- strategies wastage ---
 # --- strategies bom + reservation ---
@@ -45,6 +55,12 @@ __all__ = [
     # --- __all__ strategies (one marker line per kernel below) ---
     # --- __all__ packaging ---
     # --- __all__ live_weight ---
+    "decay_forms",
+    "mortality_curves",
+    "shipments",
+    "temperature_legs",
+    "transit_models",
+    "transit_rates",
     # --- __all__ shelf_life ---
     # --- __all__ wastage ---
     # --- __all__ bom + reservation ---

@@ -1,0 +1,132 @@
+"""Hypothesis strategies for live-weight transit: rates, shipments, temperature legs, mortality
+curves and whole :class:`~jxc_rules.live_weight.TransitModel` values.
+
+Every strategy returns *valid* input for :mod:`jxc_rules.live_weight`; narrow it with the
+parameters. Arrays are ``numpy`` float64.
+
+>>> from hypothesis import given
+>>> from jxc_rules.testing import shipments
+>>> @given(shipments())
+... def test_reconcile_adds_up(s): ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from hypothesis import strategies as st
+
+from jxc_rules.live_weight import FORMS, MortalityCurve, TransitModel
+
+__all__ = [
+    "decay_forms",
+    "mortality_curves",
+    "shipments",
+    "temperature_legs",
+    "transit_models",
+    "transit_rates",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def transit_rates(max_rate: float = 0.02, *, allow_zero: bool = True) -> st.SearchStrategy[float]:
+    """Per-hour weight-loss fractions in ``[0, max_rate]`` (``(0, max_rate]`` without zero)."""
+    return st.floats(0.0, max_rate, allow_nan=False, exclude_min=not allow_zero)
+
+
+def decay_forms(forms: tuple[str, ...] = FORMS) -> st.SearchStrategy[str]:
+    """One of ``"linear"``, ``"compound"``, ``"continuous"``."""
+    return st.sampled_from(forms)
+
+
+def _floats(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def shipments(
+    draw: st.DrawFn,
+    min_size: int = 1,
+    max_size: int = 30,
+    *,
+    max_kg: float = 20_000.0,
+    max_hours: float = 48.0,
+    max_dead_fraction: float = 0.2,
+    max_gain_fraction: float = 0.05,
+) -> dict[str, FloatArray]:
+    """A batch of shipments as ``{"shipped_kg", "received_kg", "dead_kg", "hours"}`` arrays.
+
+    ``dead_kg <= shipped_kg``; ``received_kg`` ranges from 0 to a small gain above the live
+    weight shipped (gains are valid input: reconcile flags them).
+    """
+    n = draw(st.integers(min_size, max_size))
+    shipped = np.array(draw(st.lists(_floats(0.0, max_kg), min_size=n, max_size=n)))
+    dead_frac = np.array(draw(st.lists(_floats(0.0, max_dead_fraction), min_size=n,
+                                       max_size=n)))
+    recv_frac = np.array(draw(st.lists(_floats(0.0, 1.0 + max_gain_fraction), min_size=n,
+                                       max_size=n)))
+    hours = np.array(draw(st.lists(_floats(0.0, max_hours), min_size=n, max_size=n)))
+    dead = shipped * dead_frac
+    return {"shipped_kg": shipped, "received_kg": (shipped - dead) * recv_frac,
+            "dead_kg": dead, "hours": hours}
+
+
+@st.composite
+def temperature_legs(
+    draw: st.DrawFn,
+    min_legs: int = 1,
+    max_legs: int = 6,
+    *,
+    max_hours: float = 24.0,
+    min_temp_c: float = 5.0,
+    max_temp_c: float = 35.0,
+) -> tuple[FloatArray, FloatArray]:
+    """One trip's legs: ``(hours, temp_c)``, two 1-D arrays of the same length."""
+    n = draw(st.integers(min_legs, max_legs))
+    hours = draw(st.lists(_floats(0.0, max_hours), min_size=n, max_size=n))
+    temps = draw(st.lists(_floats(min_temp_c, max_temp_c), min_size=n, max_size=n))
+    return np.array(hours), np.array(temps)
+
+
+@st.composite
+def mortality_curves(
+    draw: st.DrawFn, max_points: int = 6, *, max_hours: float = 72.0
+) -> MortalityCurve:
+    """Valid curves: hours from 0, strictly increasing; fractions in [0, 1], non-decreasing."""
+    n = draw(st.integers(1, max_points))
+    gaps = draw(st.lists(_floats(0.5, max_hours / max_points), min_size=n - 1, max_size=n - 1))
+    hours = np.concatenate([[0.0], np.cumsum(gaps)])
+    steps = draw(st.lists(_floats(0.0, 1.0), min_size=n, max_size=n))
+    fractions = np.cumsum(steps)
+    top = float(fractions[-1])
+    if top > 1.0:
+        fractions = fractions / top
+    fractions = np.minimum(np.maximum.accumulate(fractions), 1.0)
+    return MortalityCurve(hours=hours.tolist(), dead_fraction=fractions.tolist())
+
+
+@st.composite
+def transit_models(
+    draw: st.DrawFn,
+    *,
+    forms: tuple[str, ...] = FORMS,
+    max_rate: float = 0.01,
+    temperature: bool | None = None,
+    two_phase: bool | None = None,
+    mortality: bool | None = None,
+) -> TransitModel:
+    """Valid :class:`TransitModel` values; ``None`` for a feature means "sometimes"."""
+    kwargs: dict[str, Any] = {"form": draw(decay_forms(forms))}
+    if temperature if temperature is not None else draw(st.booleans()):
+        kwargs["q10"] = draw(_floats(1.0, 3.0))
+        kwargs["ref_temp_c"] = draw(_floats(10.0, 30.0))
+    if two_phase if two_phase is not None else draw(st.booleans()):
+        kwargs["initial_rate_per_hour"] = draw(transit_rates(max_rate * 3, allow_zero=False))
+        kwargs["initial_phase_hours"] = draw(_floats(0.5, 6.0))
+    if mortality if mortality is not None else draw(st.booleans()):
+        kwargs["mortality"] = draw(mortality_curves())
+    kwargs["source"] = draw(st.sampled_from(["customer figure", "fitted", ""]))
+    return TransitModel(draw(transit_rates(max_rate)), **kwargs)
