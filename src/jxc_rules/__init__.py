@@ -52,6 +52,20 @@ from jxc_rules.live_weight import (
 )
 
 # --- shelf_life (issue 6) ---
+# isort: split
+from jxc_rules.shelf_life import (
+    Q10,
+    Arrhenius,
+    Bigelow,
+    HardLimit,
+    RateTable,
+    ShelfLifeRule,
+    SquareRoot,
+    equivalent_time,
+    remaining_life,
+    shelf_life_at,
+)
+
 # --- wastage (issue 7) ---
 # isort: split
 from jxc_rules.wastage import (
@@ -113,6 +127,16 @@ __all__ = [
     "origin_weight",
     "reconcile",
     # --- __all__ shelf_life ---
+    "Q10",
+    "Arrhenius",
+    "Bigelow",
+    "HardLimit",
+    "RateTable",
+    "ShelfLifeRule",
+    "SquareRoot",
+    "equivalent_time",
+    "remaining_life",
+    "shelf_life_at",
     # --- __all__ wastage ---
     "ChannelLoss",
     "ChannelLossModel",

@@ -1,0 +1,663 @@
+"""Equivalent time: hours at the reference temperature that a temperature log consumes.
+
+For a log of readings (t_i, T_i) the consumed (equivalent) time is E = ∫ ρ(T(t)) dt, with the
+temperature between readings chosen explicitly:
+
+- ``"previous"`` — each reading holds until the next: Σ Δt_i ρ(T_i);
+- ``"next"`` — each reading holds since the previous one: Σ Δt_i ρ(T_{i+1});
+- ``"trapezoid"`` — mean of the rates at both ends: Σ Δt_i (ρ(T_i) + ρ(T_{i+1}))/2;
+- ``"linear"`` — temperature linear between readings, the rate integrated exactly along the ramp
+  (closed form for Q10, Bigelow, square root and tables, Gauss–Legendre quadrature with relative
+  error ≤ 1e-10 for Arrhenius): Σ Δt_i · mean ρ on [T_i, T_{i+1}].
+
+Logs come as one lot (1-D arrays → a float), many lots at once (2-D ``lots × readings`` arrays;
+NaN temperatures before a lot's first or after its last reading are padding) or a long format
+(``lot_ids``, times, temperatures grouped by lot, times increasing within a lot). A missing
+reading *inside* a lot's log is a data-quality gap: :func:`equivalent_time` refuses it rather than
+bridging it silently; :func:`jxc_rules.shelf_life.assess_lots` fills it conservatively and flags it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import pint
+
+from jxc_rules._internal.arrays import as_float_array, first_bad_row
+from jxc_rules.errors import TimeSeriesError, ValidationError, bad_value
+from jxc_rules.shelf_life.models import (
+    Arrhenius,
+    RateModel,
+    _Exponential,
+)
+from jxc_rules.units import magnitude, parse_quantity, ureg
+
+__all__ = [
+    "INTERPOLATIONS",
+    "Interpolation",
+    "effective_temperature",
+    "equivalent_time",
+    "interval_consumption",
+    "mean_kinetic_temperature",
+    "remaining_life",
+    "shelf_life_at",
+]
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+Interpolation: TypeAlias = Literal["previous", "next", "trapezoid", "linear"]
+INTERPOLATIONS: tuple[str, ...] = ("previous", "next", "trapezoid", "linear")
+
+_CHUNK_ELEMENTS = 1 << 19  # readings per block of lots: bounded memory, cache-friendly
+
+
+def _check_interpolation(interpolation: str) -> None:
+    if interpolation not in INTERPOLATIONS:
+        raise bad_value("interpolation", interpolation, "one of " + ", ".join(INTERPOLATIONS))
+
+
+def _check_model(model: object) -> RateModel:
+    if not isinstance(model, RateModel):
+        raise bad_value("model", model, "a rate model (Q10, Arrhenius, SquareRoot, Bigelow, "
+                        "RateTable)")
+    return model
+
+
+def interval_consumption(
+    dt_h: FloatArray,
+    temp0_c: FloatArray,
+    temp1_c: FloatArray,
+    model: RateModel,
+    interpolation: str = "linear",
+) -> FloatArray:
+    """Equivalent hours of each interval: ``dt_h`` hours from ``temp0_c`` to ``temp1_c``.
+
+    Elementwise over arrays of any (broadcast) shape; no checks (callers validate).
+
+    Examples
+    --------
+    >>> from jxc_rules.shelf_life import Q10
+    >>> m = Q10(3, 4)
+    >>> [round(float(interval_consumption(np.array(1.0), np.array(4.0), np.array(14.0), m, i)), 4)
+    ...  for i in INTERPOLATIONS]
+    [1.0, 3.0, 2.0, 1.8205]
+    """
+    if interpolation == "previous":
+        return np.asarray(dt_h * model.relative_rate(temp0_c), dtype=np.float64)
+    if interpolation == "next":
+        return np.asarray(dt_h * model.relative_rate(temp1_c), dtype=np.float64)
+    if interpolation == "trapezoid":
+        r = model.relative_rate(temp0_c) + model.relative_rate(temp1_c)
+        return np.asarray(0.5 * dt_h * r, dtype=np.float64)
+    return np.asarray(dt_h * model.mean_rate_on_ramp(temp0_c, temp1_c), dtype=np.float64)
+
+
+def _block_consumption(
+    times: FloatArray, temps: FloatArray, model: RateModel, interpolation: str
+) -> FloatArray:
+    """Per-row sums of interval consumption of a block of readings without NaN; ``times``
+    broadcasts against ``temps`` (rows × readings)."""
+    dt = np.diff(times, axis=-1)
+    t0 = temps[..., :-1]
+    t1 = temps[..., 1:]
+    if isinstance(model, _Exponential):
+        # one exponential per reading, shared by the two intervals it bounds
+        r = model.relative_rate(temps)
+        r0 = r[..., :-1]
+        r1 = r[..., 1:]
+        if interpolation == "previous":
+            mean = r0
+        elif interpolation == "next":
+            mean = r1
+        elif interpolation == "trapezoid":
+            mean = 0.5 * (r0 + r1)
+        else:
+            mean = model.mean_rate_on_ramp(t0, t1, r0, r1)
+        cons = dt * mean
+    else:
+        cons = interval_consumption(dt, t0, t1, model, interpolation)
+    return np.asarray(cons.sum(axis=-1), dtype=np.float64)
+
+
+def _padding_masks(finite: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_],
+                                                            npt.NDArray[np.bool_]]:
+    """(inside, interior_missing): readings within [first, last] finite reading of each row,
+    and the missing readings among them."""
+    before = np.logical_or.accumulate(finite, axis=-1)
+    after = np.logical_or.accumulate(finite[..., ::-1], axis=-1)[..., ::-1]
+    inside = before & after
+    return inside, inside & ~finite
+
+
+def _lot_label(row: int | tuple[int, ...], ndim: int) -> str:
+    if ndim == 1:
+        return f"reading {row}"
+    assert isinstance(row, tuple)
+    return f"lot {row[0]}, reading {row[1]}"
+
+
+def _check_sorted(
+    dt: FloatArray, valid: npt.NDArray[np.bool_], times: FloatArray, ndim: int,
+    lots: npt.NDArray[np.intp] | None = None,
+) -> None:
+    """``TimeSeriesError`` naming the lot and reading of the first unsorted or duplicate time."""
+    with np.errstate(invalid="ignore"):
+        bad = valid & ~(dt > 0)
+    if not bad.any():
+        return
+    row = first_bad_row(bad)
+    if isinstance(row, int):
+        at = row + 1
+        t_prev, t_here = float(times[row]), float(times[row + 1])
+        where = f"reading {at}" if lots is None else f"lot {int(lots[at])}, row {at}"
+        err_row: int | tuple[int, ...] = at
+    else:
+        at2 = (row[0], row[1] + 1)
+        tt = np.broadcast_to(times, (dt.shape[0], dt.shape[1] + 1))
+        t_prev, t_here = float(tt[row]), float(tt[at2])
+        where = _lot_label(at2, 2)
+        err_row = at2
+    kind = "duplicate timestamp" if t_here == t_prev else "unsorted timestamps"
+    raise TimeSeriesError(
+        f"times_h must increase strictly within each lot: {kind} {t_here!r} after {t_prev!r} "
+        f"({where})", field="times_h", value=t_here, row=err_row)
+
+
+def _check_plausible(temps: FloatArray, plausible_range_c: tuple[float, float] | None) -> None:
+    if plausible_range_c is None:
+        return
+    lo, hi = float(plausible_range_c[0]), float(plausible_range_c[1])
+    with np.errstate(invalid="ignore"):
+        bad = (temps < lo) | (temps > hi)
+    if bad.any():
+        row = first_bad_row(bad)
+        raise bad_value("temps_c", float(temps[row]), f"within the plausible range "
+                        f"[{lo:g}, {hi:g}] °C", row=row)
+
+
+def _check_gaps(dt: FloatArray, valid: npt.NDArray[np.bool_], max_gap_h: float | None,
+                ndim: int) -> None:
+    if max_gap_h is None:
+        return
+    with np.errstate(invalid="ignore"):
+        bad = valid & (dt > max_gap_h)
+    if bad.any():
+        row = first_bad_row(bad)
+        raise TimeSeriesError(
+            f"gap of {float(dt[row]):g} h exceeds max_gap_h={max_gap_h:g} before "
+            f"{_lot_label(row if isinstance(row, int) else (row[0], row[1] + 1), ndim)}; "
+            "fill it explicitly (assess_lots / fill_gaps) instead of bridging it",
+            field="times_h", value=float(dt[row]), row=row)
+
+
+def _prepare(
+    times_h: Any, temps_c: Any,
+) -> tuple[FloatArray, FloatArray]:
+    times = as_float_array(_magnitudes(times_h, "h", "times_h"), "times_h", allow_nan=True)
+    temps = as_float_array(_magnitudes(temps_c, "degC", "temps_c"), "temps_c", allow_nan=True)
+    return times, temps
+
+
+def _magnitudes(value: Any, unit: str, field: str) -> Any:
+    """Quantities and strings converted to ``unit``; plain numbers and arrays as they are."""
+    if isinstance(value, (str, pint.Quantity)):
+        return magnitude(value, unit, field=field)
+    return value
+
+
+def equivalent_time(
+    times_h: Any,
+    temps_c: Any,
+    model: RateModel,
+    *,
+    interpolation: str = "linear",
+    lot_ids: Any = None,
+    max_gap_h: float | None = None,
+    plausible_range_c: tuple[float, float] | None = None,
+) -> float | FloatArray:
+    """Hours at the model's reference temperature consumed by a temperature log.
+
+    E = ∫ ρ(T(t)) dt, see the module docstring for the four interpolations.
+
+    Parameters
+    ----------
+    times_h, temps_c : array_like
+        1-D (one lot), 2-D ``lots × readings`` (``times_h`` may be 1-D, shared by all lots;
+        NaN temperatures before a lot's first or after its last reading are padding), or 1-D
+        long format with ``lot_ids``. Times increase strictly within each lot.
+    model : RateModel
+    interpolation : {"linear", "previous", "next", "trapezoid"}
+    lot_ids : array_like, optional
+        Long format: the lot of each reading, readings grouped by lot (each lot one contiguous
+        block). The result has one value per lot in order of first appearance.
+    max_gap_h : float, optional
+        Refuse (``TimeSeriesError``) intervals longer than this instead of bridging them.
+    plausible_range_c : (float, float), optional
+        Refuse temperatures outside this range.
+
+    Returns
+    -------
+    float for one lot, else an array with one value per lot.
+
+    Raises
+    ------
+    TimeSeriesError
+        Unsorted or duplicate timestamps, a missing reading inside a lot's log, a lot without
+        readings, a gap over ``max_gap_h`` — naming the lot and reading.
+
+    Examples
+    --------
+    Two days at 12 °C with Q10 = 3 around 4 °C consume 48 · 3^0.8 ≈ 115.6 hours at 4 °C:
+
+    >>> from jxc_rules.shelf_life import Q10
+    >>> round(equivalent_time([0, 48], [12, 12], Q10(3, 4)), 2)
+    115.59
+    >>> equivalent_time([[0, 24, 48], [0, 24, np.nan]], [[4, 4, 4], [14, 14, np.nan]],
+    ...                 Q10(3, 4)).round(9).tolist()
+    [48.0, 72.0]
+    >>> equivalent_time([0, 24, 24], [4, 5, 6], Q10(3, 4))
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.TimeSeriesError: times_h must increase strictly within each lot: \
+duplicate timestamp 24.0 after 24.0 (reading 2)
+    """
+    model = _check_model(model)
+    _check_interpolation(interpolation)
+    times, temps = _prepare(times_h, temps_c)
+    if lot_ids is not None:
+        return _equivalent_time_long(lot_ids, times, temps, model, interpolation, max_gap_h,
+                                     plausible_range_c)
+    if temps.ndim == 1:
+        if times.shape != temps.shape:
+            raise ValidationError(
+                f"times_h and temps_c must have the same length, got {times.shape} and "
+                f"{temps.shape}", field="times_h")
+        if temps.size == 0:
+            raise bad_value("temps_c", [], "at least one reading")
+        out = _equivalent_time_2d(times[None, :], temps[None, :], model, interpolation,
+                                  max_gap_h, plausible_range_c, one_lot=True)
+        return float(out[0])
+    if temps.ndim != 2:
+        raise bad_value("temps_c", f"an array of shape {temps.shape}", "1-D or 2-D (lots × "
+                        "readings)")
+    if times.ndim == 1:
+        if times.shape[0] != temps.shape[1]:
+            raise ValidationError(
+                f"shared times_h must have one entry per reading column: {times.shape[0]} "
+                f"times for {temps.shape[1]} readings", field="times_h")
+    elif times.shape != temps.shape:
+        raise ValidationError(
+            f"times_h and temps_c must have the same shape, got {times.shape} and "
+            f"{temps.shape}", field="times_h")
+    return _equivalent_time_2d(times, temps, model, interpolation, max_gap_h,
+                               plausible_range_c, one_lot=False)
+
+
+def _equivalent_time_2d(
+    times: FloatArray, temps: FloatArray, model: RateModel, interpolation: str,
+    max_gap_h: float | None, plausible_range_c: tuple[float, float] | None, *, one_lot: bool,
+) -> FloatArray:
+    n_lots, n_read = temps.shape
+    out = np.zeros(n_lots, dtype=np.float64)
+    if n_read == 0 or n_lots == 0:
+        if n_lots and n_read == 0:
+            raise bad_value("temps_c", [], "at least one reading per lot")
+        return out
+    shared = times.ndim == 1
+    rows = max(1, _CHUNK_ELEMENTS // n_read)
+    for start in range(0, n_lots, rows):  # blocks of lots, not one lot at a time
+        stop = min(n_lots, start + rows)
+        tp = temps[start:stop]
+        tm = times if shared else times[start:stop]
+        finite = ~np.isnan(tp)
+        all_finite = bool(finite.all())
+        if all_finite and not np.isnan(tm).any():
+            dt = np.diff(tm, axis=-1)
+            valid = np.ones((*tp.shape[:-1], n_read - 1), dtype=bool)
+            _raise_located(start, one_lot, _check_sorted, dt if not shared else
+                           np.broadcast_to(dt, valid.shape), valid, tm, 2)
+            _raise_located(start, one_lot, _check_gaps, np.broadcast_to(dt, valid.shape),
+                           valid, max_gap_h, 2)
+            _raise_located(start, one_lot, _check_plausible, tp, plausible_range_c)
+            out[start:stop] = _block_consumption(tm, tp, model, interpolation)
+            continue
+        inside, interior = _padding_masks(finite)
+        if interior.any():
+            row = first_bad_row(interior)
+            assert isinstance(row, tuple)
+            at = (row[0] + start, row[1])
+            raise TimeSeriesError(
+                f"temps_c has a missing reading inside the log ({_where(at, one_lot)}); fill "
+                "gaps explicitly (assess_lots fills conservatively and flags them)",
+                field="temps_c", value=float("nan"), row=at[1] if one_lot else at)
+        empty = ~inside.any(axis=-1)
+        if empty.any():
+            lot = int(np.argmax(empty)) + start
+            raise TimeSeriesError(f"lot {lot} has no readings", field="temps_c", row=lot)
+        tmb = np.broadcast_to(tm, tp.shape)
+        missing_time = inside & np.isnan(tmb)
+        if missing_time.any():
+            row = first_bad_row(missing_time)
+            assert isinstance(row, tuple)
+            at = (row[0] + start, row[1])
+            raise bad_value("times_h", float("nan"), f"a finite time for every reading "
+                            f"({_where(at, one_lot)})", row=at[1] if one_lot else at)
+        valid = inside[:, :-1] & inside[:, 1:]
+        dt = np.diff(tmb, axis=-1)
+        _raise_located(start, one_lot, _check_sorted, dt, valid, tmb, 2)
+        _raise_located(start, one_lot, _check_gaps, dt, valid, max_gap_h, 2)
+        _raise_located(start, one_lot, _check_plausible, np.where(finite, tp, np.nan),
+                       plausible_range_c)
+        tp_safe = np.where(finite, tp, np.nan)
+        # fill padding with a copy of the nearest reading: those intervals are masked out anyway
+        first = np.argmax(finite, axis=-1)
+        fill = tp[np.arange(tp.shape[0]), first][:, None]
+        tp_safe = np.where(finite, tp, fill)
+        dt_safe = np.where(valid, dt, 0.0)
+        cons = interval_consumption(dt_safe, tp_safe[:, :-1], tp_safe[:, 1:], model,
+                                    interpolation)
+        out[start:stop] = np.where(valid, cons, 0.0).sum(axis=-1)
+    return out
+
+
+def _where(at: tuple[int, int], one_lot: bool) -> str:
+    return f"reading {at[1]}" if one_lot else f"lot {at[0]}, reading {at[1]}"
+
+
+def _raise_located(start: int, one_lot: bool, check: Any, *args: Any) -> None:
+    """Run a block check and shift the lot number in its error by the block's first lot."""
+    try:
+        check(*args)
+    except ValidationError as exc:
+        row = exc.row
+        if isinstance(row, tuple):
+            lot, reading = row[0] + start, row[1]
+            msg = str(exc).replace(f"lot {row[0]}, reading {reading}",
+                                   _where((lot, reading), one_lot))
+            msg = msg.replace(f"(row ({row[0]}, {reading}))",
+                              f"({_where((lot, reading), one_lot)})")
+            new_row: int | tuple[int, ...] = reading if one_lot else (lot, reading)
+            raise type(exc)(msg, field=exc.field, value=exc.value, row=new_row) from None
+        raise
+
+
+def _py(value: Any) -> Any:
+    """A numpy scalar as the plain Python value (for readable messages)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _lot_index(lot_ids: Any, n: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any]]:
+    """Block index of each reading (0, 0, 1, 1, 1, ...) and the lot ids in block order."""
+    ids = np.asarray(lot_ids)
+    if ids.ndim != 1 or ids.shape[0] != n:
+        raise ValidationError(f"lot_ids must have one id per reading ({n}), got shape "
+                              f"{ids.shape}", field="lot_ids")
+    if n == 0:
+        return np.zeros(0, dtype=np.intp), ids
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    change[1:] = ids[1:] != ids[:-1]
+    block = np.cumsum(change) - 1
+    firsts = ids[change]
+    if np.unique(firsts).size != firsts.size:
+        uniq, counts = np.unique(firsts, return_counts=True)
+        dup = _py(uniq[np.argmax(counts > 1)])
+        row = int(np.nonzero(change & (ids == dup))[0][1])
+        raise TimeSeriesError(f"lot_ids must be grouped (sorted by lot, then time): lot {dup!r} "
+                              f"appears again at row {row}", field="lot_ids", value=dup, row=row)
+    return block.astype(np.intp), firsts
+
+
+def _equivalent_time_long(
+    lot_ids: Any, times: FloatArray, temps: FloatArray, model: RateModel, interpolation: str,
+    max_gap_h: float | None, plausible_range_c: tuple[float, float] | None,
+) -> FloatArray:
+    if times.ndim != 1 or temps.shape != times.shape:
+        raise ValidationError(f"long format needs 1-D times_h and temps_c of one length, got "
+                              f"{times.shape} and {temps.shape}", field="times_h")
+    n = temps.shape[0]
+    block, firsts = _lot_index(lot_ids, n)
+    n_lots = firsts.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.float64)
+    finite = ~np.isnan(temps)
+    if not finite.all():
+        # missing readings are allowed only before a lot's first / after its last reading
+        counts = np.bincount(block, weights=finite, minlength=n_lots)
+        empty = counts == 0
+        if empty.any():
+            lot = _py(firsts[int(np.argmax(empty))])
+            raise TimeSeriesError(f"lot {lot!r} has no readings", field="temps_c", value=lot)
+        cum = np.cumsum(finite)
+        starts = np.searchsorted(block, np.arange(n_lots), side="left")
+        before = cum - np.concatenate([[0], cum])[starts[block]] - finite  # finite before, same lot
+        after = counts[block] - before - finite
+        interior = ~finite & (before > 0) & (after > 0)
+        if interior.any():
+            row = int(np.argmax(interior))
+            raise TimeSeriesError(
+                f"temps_c has a missing reading inside the log of lot {_py(firsts[block[row]])!r} "
+                f"(row {row}); fill gaps explicitly (assess_lots fills conservatively and flags "
+                "them)", field="temps_c", value=float("nan"), row=row)
+        keep = finite
+        times, temps, block = times[keep], temps[keep], block[keep]
+        rows = np.nonzero(keep)[0]
+    else:
+        rows = np.arange(n)
+    if np.isnan(times).any():
+        row = int(rows[int(np.argmax(np.isnan(times)))])
+        raise bad_value("times_h", float("nan"), "a finite time for every reading", row=row)
+    same = block[1:] == block[:-1]
+    dt = np.diff(times)
+    with np.errstate(invalid="ignore"):
+        bad = same & ~(dt > 0)
+    if bad.any():
+        i = int(np.argmax(bad))
+        kind = "duplicate timestamp" if dt[i] == 0 else "unsorted timestamps"
+        raise TimeSeriesError(
+            f"times_h must increase strictly within each lot: {kind} {float(times[i + 1])!r} "
+            f"after {float(times[i])!r} (lot {_py(firsts[block[i]])!r}, row {int(rows[i + 1])})",
+            field="times_h", value=float(times[i + 1]), row=int(rows[i + 1]))
+    if max_gap_h is not None:
+        over = same & (dt > max_gap_h)
+        if over.any():
+            i = int(np.argmax(over))
+            raise TimeSeriesError(
+                f"gap of {float(dt[i]):g} h exceeds max_gap_h={max_gap_h:g} in lot "
+                f"{_py(firsts[block[i]])!r} (row {int(rows[i + 1])}); fill it explicitly",
+                field="times_h", value=float(dt[i]), row=int(rows[i + 1]))
+    if plausible_range_c is not None:
+        lo, hi = float(plausible_range_c[0]), float(plausible_range_c[1])
+        outside = (temps < lo) | (temps > hi)
+        if outside.any():
+            i = int(np.argmax(outside))
+            raise bad_value("temps_c", float(temps[i]), f"within the plausible range "
+                            f"[{lo:g}, {hi:g}] °C", row=int(rows[i]))
+    cons = interval_consumption(np.where(same, dt, 0.0), temps[:-1], temps[1:], model,
+                                interpolation)
+    return np.bincount(block[:-1], weights=np.where(same, cons, 0.0),
+                       minlength=n_lots).astype(np.float64)
+
+
+# --------------------------------------------------------------------------- shelf life
+def _duration(value: Any, field: str) -> tuple[float | FloatArray, pint.Unit | None]:
+    """Magnitude and unit of a duration: a number/array (unit None) or a string / Quantity."""
+    if isinstance(value, str):
+        mag, unit = parse_quantity(value, field)
+        if unit.dimensionality != ureg.hour.dimensionality:
+            raise bad_value(field, value, "a duration (like '10 d' or '240 h')")
+        return float(mag), unit
+    if isinstance(value, pint.Quantity):
+        if value.units.dimensionality != ureg.hour.dimensionality:
+            raise bad_value(field, str(value), "a duration (like '10 d' or '240 h')")
+        q_unit: Any = value.units
+        mag_q: float | FloatArray = np.asarray(value.magnitude, dtype=np.float64) \
+            if np.ndim(value.magnitude) else float(value.magnitude)
+        return mag_q, q_unit
+    return magnitude(value, "h", field=field), None
+
+
+def _positive_life(value: Any, field: str) -> tuple[float | FloatArray, pint.Unit | None]:
+    mag, unit = _duration(value, field)
+    arr = as_float_array(mag, field, min_value=0, min_inclusive=False)
+    return (float(arr) if arr.ndim == 0 else arr), unit
+
+
+def shelf_life_at(temp_c: Any, shelf_life_ref: Any, model: RateModel) -> Any:
+    """Static shelf life at a constant temperature: SL(T) = SL(T_ref) / ρ(T).
+
+    In the unit of ``shelf_life_ref``: a Quantity for a Quantity or a string (``"10 d"``), a
+    number (or array) for a number. A rate of 0 (square root at or below T_min) gives infinity.
+
+    Examples
+    --------
+    >>> from jxc_rules.shelf_life import Q10
+    >>> round(shelf_life_at(12, 10, Q10(3, 4)), 4)
+    4.1524
+    >>> shelf_life_at(14, "10 d", Q10(3, 4))
+    <Quantity(3.33333333, 'day')>
+    >>> shelf_life_at(4, -1, Q10(3, 4))
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: shelf_life_ref must be > 0, got -1.0
+    """
+    model = _check_model(model)
+    life, unit = _positive_life(shelf_life_ref, "shelf_life_ref")
+    temps = as_float_array(_magnitudes(temp_c, "degC", "temp_c"), "temp_c")
+    rate = model.relative_rate(temps)
+    with np.errstate(divide="ignore"):
+        out = np.asarray(life / rate, dtype=np.float64)
+    value: Any = float(out) if out.ndim == 0 else out
+    if unit is not None:
+        return ureg.Quantity(value, unit)
+    return value
+
+
+def remaining_life(
+    times_h: Any,
+    temps_c: Any,
+    model: RateModel,
+    shelf_life_ref_h: Any,
+    *,
+    forecast_temp_c: Any = None,
+    interpolation: str = "linear",
+    lot_ids: Any = None,
+) -> float | FloatArray:
+    """Hours of shelf life left at ``forecast_temp_c`` (default: the model's reference).
+
+    remaining = max(SL_ref − E, 0) / ρ(T_forecast), E = :func:`equivalent_time` of the log.
+    Never negative: an expired lot has 0 left (``assess_lots`` reports the level).
+
+    Examples
+    --------
+    Shelf life 10 days at 4 °C, Q10 = 3; two days at 12 °C leave ≈ 5.184 days at 4 °C:
+
+    >>> from jxc_rules.shelf_life import Q10
+    >>> round(remaining_life([0, 48], [12, 12], Q10(3, 4), 240) / 24, 3)
+    5.184
+    >>> round(remaining_life([0, 48], [12, 12], Q10(3, 4), "10 d", forecast_temp_c=8) / 24, 3)
+    3.34
+    """
+    model = _check_model(model)
+    life = as_float_array(_magnitudes(shelf_life_ref_h, "h", "shelf_life_ref_h"),
+                          "shelf_life_ref_h", min_value=0, min_inclusive=False)
+    used = equivalent_time(times_h, temps_c, model, interpolation=interpolation,
+                           lot_ids=lot_ids)
+    rate = model.relative_rate(model.ref_temp_c if forecast_temp_c is None else
+                               as_float_array(_magnitudes(forecast_temp_c, "degC",
+                                                          "forecast_temp_c"),
+                                              "forecast_temp_c"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        left = np.maximum(np.asarray(life, dtype=np.float64) - used, 0.0) / rate
+        left = np.where(np.asarray(life) - used <= 0, 0.0, left)
+    arr = np.asarray(left, dtype=np.float64)
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def effective_temperature(
+    times_h: Any, temps_c: Any, model: RateModel, *, interpolation: str = "linear",
+    lot_ids: Any = None,
+) -> float | FloatArray:
+    """The constant temperature that consumes as much as the log over the same duration:
+    T_eff = ρ⁻¹(E / (t_last − t_first)).
+
+    Examples
+    --------
+    >>> from jxc_rules.shelf_life import Q10
+    >>> round(effective_temperature([0, 1, 2], [4, 14, 4], Q10(3, 4)), 3)
+    9.453
+    """
+    model = _check_model(model)
+    used = equivalent_time(times_h, temps_c, model, interpolation=interpolation,
+                           lot_ids=lot_ids)
+    times, temps = _prepare(times_h, temps_c)
+    span = _spans(times, temps, lot_ids)
+    if np.any(span <= 0):
+        raise bad_value("times_h", "a single reading", "a log spanning a positive duration")
+    out = model.inverse_rate(np.asarray(used) / span)
+    return float(out) if np.ndim(out) == 0 else np.asarray(out, dtype=np.float64)
+
+
+def _spans(times: FloatArray, temps: FloatArray, lot_ids: Any) -> FloatArray:
+    finite = ~np.isnan(temps)
+    if lot_ids is not None:
+        block, firsts = _lot_index(lot_ids, temps.shape[0])
+        t = np.where(finite, times, np.nan)
+        hi = np.full(firsts.shape[0], -np.inf)
+        lo = np.full(firsts.shape[0], np.inf)
+        np.fmax.at(hi, block, t)
+        np.fmin.at(lo, block, t)
+        return np.asarray(hi - lo, dtype=np.float64)
+    tt = np.broadcast_to(times, temps.shape)
+    t = np.where(finite, tt, np.nan)
+    return np.asarray(np.nanmax(t, axis=-1) - np.nanmin(t, axis=-1), dtype=np.float64)
+
+
+MKT_EA_KJ_PER_MOL = 83.144
+"""Default ΔH for mean kinetic temperature: 83.144 kJ/mol (ΔH/R = 10 000 K; USP <1160>)."""
+
+
+def mean_kinetic_temperature(
+    temps_c: Any,
+    *,
+    times_h: Any = None,
+    ea_kj_per_mol: float = MKT_EA_KJ_PER_MOL,
+    interpolation: str = "linear",
+) -> float | FloatArray:
+    """Mean kinetic temperature (Haynes 1971), °C.
+
+    Equally spaced readings (``times_h`` None):
+    T_K = (ΔH/R) / (−ln(Σ exp(−ΔH/(R·T_i,K)) / n)) — Haynes, J. D. (1971), *J. Pharm. Sci.*
+    60: 927–929. With ``times_h`` the time-weighted form (the Arrhenius effective temperature),
+    integrated with ``interpolation``. Rows of a 2-D array are lots (NaN padding ignored).
+
+    Examples
+    --------
+    >>> round(mean_kinetic_temperature([20, 30]), 2)
+    26.26
+    >>> round(mean_kinetic_temperature([20, 30], times_h=[0, 1], interpolation="trapezoid"), 2)
+    26.26
+    """
+    ea = float(ea_kj_per_mol)
+    if not (math.isfinite(ea) and ea > 0):
+        raise bad_value("ea_kj_per_mol", ea, "a finite number > 0")
+    if times_h is not None:
+        _, temps = _prepare(times_h, temps_c)
+        ref = float(np.nanmean(temps)) if temps.size else 0.0
+        return effective_temperature(times_h, temps_c, Arrhenius(ea, ref),
+                                     interpolation=interpolation)
+    temps = as_float_array(_magnitudes(temps_c, "degC", "temps_c"), "temps_c",
+                           allow_nan=True, min_value=-273.15, min_inclusive=False)
+    if temps.ndim == 0 or temps.size == 0:
+        raise bad_value("temps_c", temps.tolist(), "at least one reading")
+    c = ea * 1000.0 / 8.314462618
+    x = -c / (temps + 273.15)
+    m = np.nanmax(x, axis=-1, keepdims=True)
+    n = np.sum(~np.isnan(x), axis=-1)
+    if np.any(n == 0):
+        raise bad_value("temps_c", "an all-NaN row", "at least one reading per lot")
+    lse = m[..., 0] + np.log(np.nansum(np.exp(x - m), axis=-1) / n)
+    out = np.asarray(-c / lse - 273.15, dtype=np.float64)
+    return float(out) if out.ndim == 0 else out
