@@ -1,0 +1,84 @@
+"""Chunking, seeding and executors.
+
+Trials are cut into chunks of ``chunk_trials`` (the last may be shorter); chunk *i* always gets
+``np.random.SeedSequence(seed).spawn(n_chunks)[i]``. Results therefore depend on ``(seed,
+chunk_trials)`` only — never on the executor or the number of workers. ``executor`` is anything
+with ``.map(fn, iterable)`` returning results in order: ``None`` (serial), a
+``ThreadPoolExecutor``, a ``ProcessPoolExecutor`` or a Dask ``Client(...).get_executor()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from jxc_rules.errors import ValidationError
+
+__all__ = ["DEFAULT_CHUNK_TRIALS", "chunk_seeds", "chunk_sizes", "make_executor"]
+
+DEFAULT_CHUNK_TRIALS = 250
+"""Trials per chunk unless told otherwise (part of what a result depends on)."""
+
+EXECUTORS = ("serial", "threads", "processes", "dask")
+
+
+def chunk_sizes(trials: int, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> list[int]:
+    """Trials of each chunk.
+
+    Examples
+    --------
+    >>> chunk_sizes(600, 250)
+    [250, 250, 100]
+    """
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
+        raise ValidationError(f"trials must be a whole number >= 1, got {trials!r}",
+                              field="trials", value=trials)
+    if chunk_trials < 1:
+        raise ValidationError(f"chunk_trials must be >= 1, got {chunk_trials!r}",
+                              field="chunk_trials", value=chunk_trials)
+    n = math.ceil(int(trials) / chunk_trials)
+    return [min(chunk_trials, int(trials) - k * chunk_trials) for k in range(n)]
+
+
+def chunk_seeds(seed: int | np.random.SeedSequence, n_chunks: int) -> list[np.random.SeedSequence]:
+    """``SeedSequence(seed).spawn(n_chunks)`` — chunk *i* gets element *i*."""
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return list(ss.spawn(n_chunks))
+
+
+@contextlib.contextmanager
+def make_executor(kind: str = "serial", workers: int | None = None) -> Iterator[Any]:
+    """An executor by name (``serial`` yields None), shut down on exit.
+
+    ``dask`` starts a small ``LocalCluster`` (``workers`` processes, one thread each).
+    """
+    if kind not in EXECUTORS:
+        raise ValidationError(f"executor must be one of {', '.join(EXECUTORS)}, got {kind!r}",
+                              field="executor", value=kind)
+    if kind == "serial":
+        yield None
+        return
+    if kind == "threads":
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            yield pool
+        return
+    if kind == "processes":
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - dask is an optional extra
+        raise ValidationError("executor 'dask' needs the [dask] extra "
+                              "(pip install 'jxc-rules[dask]')", field="executor") from exc
+    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client.get_executor()

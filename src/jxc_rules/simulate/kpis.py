@@ -1,0 +1,220 @@
+"""KPIs: per-trial values reduced inside the workers, then summarised across trials.
+
+Every KPI is one number per trial (over all items, locations and days of the horizon); money
+weights combine items counted in different units. Definitions (also in ``docs/simulator.md``):
+
+==========================  ===========  ====================================================
+name                        中文          per trial
+==========================  ===========  ====================================================
+fill_rate                   满足率        Σ price·served / Σ price·demand
+stockout_rate               缺货率        item-days with unmet demand / item-days
+waste_rate                  损耗率        cost of (expiry + channel loss + transit shrink) /
+                                         cost of goods available (opening stock + purchases)
+waste_rate_expiry           过期损耗率     expiry part of waste_rate
+waste_rate_channel          渠道损耗率     channel-loss part (prep, plate, packaging, ...)
+waste_rate_transit          运输损耗率     live-weight shrink part
+turnover_days               库存周转天数   mean end-of-day stock value / mean daily cost of
+                                         goods issued
+gross_margin                毛利 (元)      revenue − cost of (issued + expired + shrink)
+gross_margin_rate           毛利率        gross_margin / revenue
+safety_stock_compliance     安全库存达标率  item-days with end-of-day stock ≥ safety stock /
+                                         item-days
+sell_through                动销率        item-days with a sale / item-days with stock
+stock_age_0_1d … _7d_plus   库龄分布       share of end-of-day stock value by age (days since
+                                         receipt): <1, 1–3, 3–7, ≥7
+==========================  ===========  ====================================================
+
+A KPI whose denominator is zero in a trial (no revenue, no stock) is NaN in that trial and is
+left out of the summary statistics.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from jxc_rules.simulate.plan import Plan, World
+
+__all__ = ["KPIS", "Accumulator", "KpiInfo", "KpiSummary", "summarize"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@attrs.frozen
+class KpiInfo:
+    """A KPI's names and which direction is better (+1 higher, −1 lower, 0 neither)."""
+
+    name: str
+    zh: str
+    en: str
+    better: int
+    unit: str = "share"  # share | days | yuan
+
+
+KPIS: tuple[KpiInfo, ...] = (
+    KpiInfo("fill_rate", "满足率", "fill rate", +1),
+    KpiInfo("stockout_rate", "缺货率", "stockout rate", -1),
+    KpiInfo("waste_rate", "损耗率", "waste rate", -1),
+    KpiInfo("waste_rate_expiry", "过期损耗率", "waste: expiry", -1),
+    KpiInfo("waste_rate_channel", "渠道损耗率", "waste: channel loss", -1),
+    KpiInfo("waste_rate_transit", "运输损耗率", "waste: transit shrink", -1),
+    KpiInfo("turnover_days", "库存周转天数", "inventory turnover days", -1, "days"),
+    KpiInfo("gross_margin", "毛利", "gross margin", +1, "yuan"),
+    KpiInfo("gross_margin_rate", "毛利率", "gross margin rate", +1),
+    KpiInfo("safety_stock_compliance", "安全库存达标率", "safety-stock compliance", +1),
+    KpiInfo("sell_through", "动销率", "sell-through", +1),
+    KpiInfo("stock_age_0_1d", "库龄<1天", "stock age < 1 d", +1),
+    KpiInfo("stock_age_1_3d", "库龄1-3天", "stock age 1-3 d", 0),
+    KpiInfo("stock_age_3_7d", "库龄3-7天", "stock age 3-7 d", 0),
+    KpiInfo("stock_age_7d_plus", "库龄≥7天", "stock age >= 7 d", -1),
+)
+"""The KPIs in report order."""
+
+KPI_INFO: dict[str, KpiInfo] = {k.name: k for k in KPIS}
+
+_AGE_EDGES = (0, 1, 3, 7)
+
+
+class Accumulator:
+    """Per-trial running sums for one plan (arrays of length ``trials``)."""
+
+    def __init__(self, trials: int, world: World) -> None:
+        z = np.zeros
+        self.world = world
+        self.trials = trials
+        self.demand_value = z(trials)
+        self.served_value = z(trials)
+        self.stockouts = z(trials)
+        self.purchased = z(trials)
+        self.shrink = z(trials)
+        self.expired = z(trials)
+        self.channel = z(trials)
+        self.issued_cost = z(trials)
+        self.revenue = z(trials)
+        self.stock_value = z(trials)
+        self.safety_ok = z(trials)
+        self.with_stock = z(trials)
+        self.sold = z(trials)
+        ages = world.age_buckets
+        bins = np.zeros((ages, len(_AGE_EDGES)))
+        for a in range(ages):
+            k = max(j for j, edge in enumerate(_AGE_EDGES) if a >= edge)
+            bins[a, k] = 1.0
+        self.age_bins = bins
+        self.age_value = z((trials, len(_AGE_EDGES)))
+        self.opening = float(world.initial @ world.cost)
+
+    def record_day(
+        self,
+        day: int,
+        demand: FloatArray,
+        served: FloatArray,
+        issued: FloatArray,
+        stockout: npt.NDArray[np.bool_],
+        stock_before: FloatArray,
+        inv: FloatArray,
+        plan: Plan,
+    ) -> None:
+        w = self.world
+        self.demand_value += demand @ w.price
+        self.served_value += served @ w.price
+        self.revenue += served @ w.price
+        self.issued_cost += issued @ w.cost
+        self.channel += (issued - served) @ w.cost
+        self.stockouts += stockout.sum(axis=1)
+        on_hand = inv.sum(axis=2) if inv.shape[2] > 1 else inv[:, :, 0]
+        self.stock_value += on_hand @ w.cost
+        self.safety_ok += (on_hand >= plan.safety[day][None, :] - 1e-9).sum(axis=1)
+        has_stock = stock_before > 0
+        self.with_stock += has_stock.sum(axis=1)
+        self.sold += (has_stock & (served > 0)).sum(axis=1)
+        if inv.shape[2] > 1:
+            self.age_value += np.einsum("tia,i,ab->tb", inv, w.cost, self.age_bins)
+        else:
+            self.age_value[:, 0] += on_hand @ w.cost
+
+    def finish(self) -> dict[str, FloatArray]:
+        w = self.world
+        item_days = float(len(w.item_ids) * w.days)
+        available = self.opening + self.purchased
+
+        def ratio(num: FloatArray, den: FloatArray | float) -> FloatArray:
+            den_arr = np.broadcast_to(np.asarray(den, dtype=np.float64), num.shape)
+            out = np.full(num.shape, np.nan)
+            np.divide(num, den_arr, out=out, where=den_arr > 0)
+            return out
+
+        cogs_per_day = self.issued_cost / w.days
+        margin = self.revenue - self.issued_cost - self.expired - self.shrink
+        age_total = self.age_value.sum(axis=1)
+        out = {
+            "fill_rate": ratio(self.served_value, self.demand_value),
+            "stockout_rate": self.stockouts / item_days,
+            "waste_rate": ratio(self.expired + self.channel + self.shrink, available),
+            "waste_rate_expiry": ratio(self.expired, available),
+            "waste_rate_channel": ratio(self.channel, available),
+            "waste_rate_transit": ratio(self.shrink, available),
+            "turnover_days": ratio(self.stock_value / w.days, cogs_per_day),
+            "gross_margin": margin,
+            "gross_margin_rate": ratio(margin, self.revenue),
+            "safety_stock_compliance": self.safety_ok / item_days,
+            "sell_through": ratio(self.sold, self.with_stock),
+        }
+        names = ("stock_age_0_1d", "stock_age_1_3d", "stock_age_3_7d", "stock_age_7d_plus")
+        for k, name in enumerate(names):
+            out[name] = ratio(self.age_value[:, k], age_total)
+        # raw sums, for checks and custom KPIs
+        out["_expired_cost"] = self.expired.copy()
+        out["_purchased_cost"] = self.purchased.copy()
+        out["_revenue"] = self.revenue.copy()
+        return out
+
+
+@attrs.frozen
+class KpiSummary:
+    """Across-trial summary of one KPI: mean, its standard error, percentiles, count."""
+
+    mean: float
+    se: float
+    p05: float
+    p50: float
+    p95: float
+    std: float
+    n: int
+
+    def to_mapping(self) -> dict[str, float | int]:
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v)  # type: ignore[misc]
+                for k, v in attrs.asdict(self).items()}
+
+
+def summarize(values: FloatArray) -> KpiSummary:
+    """Summary of one KPI's per-trial values (NaNs left out).
+
+    Examples
+    --------
+    >>> s = summarize(np.array([1.0, 2.0, 3.0, np.nan]))
+    >>> s.mean, s.p50, s.n
+    (2.0, 2.0, 3)
+    """
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        nan = float("nan")
+        return KpiSummary(nan, nan, nan, nan, nan, nan, 0)
+    std = float(x.std(ddof=1)) if n > 1 else 0.0
+    p05, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
+    return KpiSummary(float(x.mean()), std / math.sqrt(n), p05, p50, p95, std, n)
+
+
+def summarize_all(samples: Mapping[str, FloatArray],
+                  names: Sequence[str] | None = None) -> dict[str, KpiSummary]:
+    """:func:`summarize` of every public KPI in ``samples``."""
+    keys = names if names is not None else [k for k in samples if not k.startswith("_")]
+    return {k: summarize(samples[k]) for k in keys}

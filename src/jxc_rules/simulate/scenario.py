@@ -1,0 +1,704 @@
+"""Scenario files: the simulated world a rule pack is stress-tested in.
+
+A scenario says what the world *really* does — base demand, its randomness, the true holiday and
+weather effects, the storage temperature and its cold-chain outages, transit times, costs and
+prices — so the rules' *assumed* coefficients can be judged against it. The schema is documented
+in ``docs/simulator.md``; every error names ``file:line:column`` through the shared line-marked
+YAML reader :mod:`jxc_rules._internal.yaml_source`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from jxc_rules._internal.exact import to_decimal
+from jxc_rules._internal.yaml_source import Marks, load_yaml, locate, located
+from jxc_rules.errors import ScenarioError, ValidationError, bad_value
+from jxc_rules.simulate.calendar import Calendar, HolidayProfile, build_calendar
+
+__all__ = [
+    "CHANNELS",
+    "DemandSpec",
+    "Distribution",
+    "HolidayEffect",
+    "Item",
+    "Location",
+    "Outage",
+    "Policy",
+    "Scenario",
+    "WeatherState",
+    "load_scenario",
+]
+
+CHANNELS = ("dine_in", "takeaway", "group_meal")
+"""Default sales channels (堂食, 外卖, 团餐)."""
+
+
+def _check_keys(mapping: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            raise bad_value(f"{where}.{key}" if where else str(key), key,
+                            f"one of the known keys {sorted(allowed)}")
+
+
+def _bad(field: str, value: object, expected: str) -> ValidationError:
+    """``bad_value`` that also reads well when ``field`` is the located node itself (``""``)."""
+    if field:
+        return bad_value(field, value, expected)
+    return ValidationError(f"must be {expected}, got {value!r}", field="", value=value)
+
+
+def _mapping(value: Any, field: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _bad(field, value, "a mapping")
+    return value
+
+
+def _number(value: Any, field: str, *, min_value: float | None = 0.0,
+            max_value: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise _bad(field, value, "a number")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise _bad(field, value, "a number") from None
+    if not np.isfinite(out):
+        raise _bad(field, value, "a finite number")
+    if min_value is not None and out < min_value:
+        raise _bad(field, value, f">= {min_value:g}")
+    if max_value is not None and out > max_value:
+        raise _bad(field, value, f"<= {max_value:g}")
+    return out
+
+
+def _probability(value: Any, field: str) -> float:
+    return _number(value, field, min_value=0.0, max_value=1.0)
+
+
+def _date(value: Any, field: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise _bad(field, value, "a date YYYY-MM-DD") from None
+
+
+def _read_csv(path: Path, field: str) -> list[dict[str, str]]:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            return list(csv.DictReader(fh))
+    except OSError as exc:
+        raise _bad(field, str(path), f"a readable CSV file ({exc.strerror})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# parameter classes
+
+
+@attrs.frozen
+class DemandSpec:
+    """Base demand of one item or dish in one channel: per-day mean over the horizon.
+
+    ``kind`` is ``"constant"``, ``"weekly"`` (Monday first) or ``"csv"`` (weekday means of a
+    history file, holidays and make-up days excluded). ``daily`` holds the 7 weekday levels.
+    """
+
+    kind: str
+    weekly: tuple[float, ...]
+    source: str = ""
+
+    def mean(self) -> float:
+        return float(np.mean(self.weekly))
+
+
+def _demand_spec(value: Any, field: str, base_dir: Path, calendar_of: Any) -> DemandSpec:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        v = _number(value, field)
+        return DemandSpec("constant", (v,) * 7)
+    spec = _mapping(value, field)
+    if "constant" in spec:
+        _check_keys(spec, ["constant"], field)
+        v = _number(spec["constant"], f"{field}.constant")
+        return DemandSpec("constant", (v,) * 7)
+    if "weekly" in spec:
+        _check_keys(spec, ["weekly"], field)
+        week = spec["weekly"]
+        if not isinstance(week, list) or len(week) != 7:
+            raise bad_value(f"{field}.weekly", week, "a list of 7 numbers (Monday first)")
+        return DemandSpec("weekly", tuple(_number(v, f"{field}.weekly[{k}]")
+                                          for k, v in enumerate(week)))
+    if "csv" in spec:
+        _check_keys(spec, ["csv", "column", "date_column"], field)
+        path = base_dir / str(spec["csv"])
+        column = str(spec.get("column", "quantity"))
+        date_col = str(spec.get("date_column", "date"))
+        rows = _read_csv(path, f"{field}.csv")
+        sums = np.zeros(7)
+        counts = np.zeros(7)
+        dates: list[dt.date] = []
+        values: list[float] = []
+        for k, row in enumerate(rows):
+            if column not in row or date_col not in row:
+                raise bad_value(f"{field}.column", column,
+                                f"a column of {path.name} (has {sorted(row)})")
+            d = _date(row[date_col], f"{field}.csv[{k + 2}].{date_col}")
+            v = _number(row[column], f"{field}.csv row {k + 2} {column}")
+            dates.append(d)
+            values.append(v)
+        if not dates:
+            raise bad_value(f"{field}.csv", str(path), "a CSV with at least one row")
+        cal: Calendar = calendar_of(min(dates), max(dates))
+        index = {d: k for k, d in enumerate(cal.dates)}
+        for d, v in zip(dates, values, strict=True):
+            k = index[d]
+            if cal.day_off[k] or cal.makeup_workday[k]:
+                continue
+            sums[d.weekday()] += v
+            counts[d.weekday()] += 1
+        if (counts == 0).any():
+            missing = int(np.argmin(counts))
+            raise bad_value(f"{field}.csv", str(path),
+                            f"ordinary days of every weekday (none for weekday {missing})")
+        return DemandSpec("csv", tuple(float(x) for x in sums / counts), str(path))
+    raise _bad(field, dict(spec), "a number or a mapping with constant, weekly or csv")
+
+
+@attrs.frozen
+class Distribution:
+    """Day-to-day randomness of demand counts around their mean.
+
+    ``"poisson"``; or ``"negative_binomial"`` with ``dispersion`` k > 0 (variance μ + μ²/k,
+    drawn as a gamma–Poisson mixture); ``"deterministic"`` (demand = its mean, for checks).
+    """
+
+    kind: str = attrs.field(default="poisson")
+    dispersion: float | None = None
+
+    @kind.validator
+    def _check_kind(self, _attr: Any, value: str) -> None:
+        if value not in ("poisson", "negative_binomial", "deterministic"):
+            raise bad_value("distribution.type", value,
+                            "poisson, negative_binomial or deterministic")
+
+    @classmethod
+    def from_mapping(cls, value: Any) -> Distribution:
+        if isinstance(value, str):
+            return cls(value)
+        spec = _mapping(value, "distribution")
+        _check_keys(spec, ["type", "dispersion"], "distribution")
+        kind = str(spec.get("type", "poisson"))
+        disp = spec.get("dispersion")
+        if kind == "negative_binomial":
+            if disp is None:
+                raise bad_value("distribution.dispersion", None, "a number > 0")
+            k = _number(disp, "distribution.dispersion")
+            if k <= 0:
+                raise bad_value("distribution.dispersion", disp, "a number > 0")
+            return cls(kind, k)
+        if disp is not None:
+            raise bad_value("distribution.dispersion", disp, "absent unless negative_binomial")
+        return cls(kind)
+
+    def to_mapping(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.kind}
+        if self.dispersion is not None:
+            out["dispersion"] = self.dispersion
+        return out
+
+
+@attrs.frozen
+class Item:
+    """A stock item (SKU) at every location: unit, money, starting stock, direct demand.
+
+    ``perishable`` items need a shelf-life rule in the pack; ``transit_hours`` > 0 (live aquatic
+    deliveries) needs a live-weight model. ``cost_per_unit`` / ``price_per_unit`` are yuan per
+    stock unit (``Decimal``).
+    """
+
+    id: str
+    unit: str
+    cost_per_unit: Decimal
+    price_per_unit: Decimal
+    initial_stock: float = 0.0
+    perishable: bool = False
+    transit_hours: float = 0.0
+    transit_model: str | None = None
+    demand: Mapping[str, DemandSpec] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Location:
+    """A store or warehouse: demand scale and storage temperature (°C)."""
+
+    id: str
+    demand_scale: float = 1.0
+    storage_temp_c: float | None = None
+
+
+@attrs.frozen
+class Outage:
+    """A cold-chain outage: ``hours`` at ``temp_c`` from ``start_hour`` on ``date``."""
+
+    date: dt.date
+    start_hour: float
+    hours: float
+    temp_c: float
+    location: str | None = None
+
+
+@attrs.frozen
+class HolidayEffect:
+    """The *true* effect of one holiday: per channel ``(before, during, after)`` profiles and
+    optional per-item multipliers applied on the days of the break."""
+
+    channels: Mapping[str, HolidayProfile]
+    items: Mapping[str, float] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class WeatherState:
+    """A daily weather state (e.g. rain): probability per day and its *true* effect.
+
+    ``probability`` has one value per day of the horizon; ``multipliers`` per channel;
+    ``shift_to_takeaway`` is the share of dine-in demand lost to the state that reappears as
+    takeaway demand.
+    """
+
+    name: str
+    probability: tuple[float, ...]
+    multipliers: Mapping[str, float]
+    shift_to_takeaway: float = 0.0
+
+
+@attrs.frozen
+class Policy:
+    """A plain base-stock policy for scenarios run without a rule pack (checks, teaching):
+    every ``review_period_days`` order up to ``order_up_to[item]``, arriving after
+    ``lead_time_days``; ``safety_stock[item]`` is the level safety compliance is judged against."""
+
+    order_up_to: Mapping[str, float]
+    review_period_days: int = 1
+    lead_time_days: int = 0
+    safety_stock: Mapping[str, float] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Scenario:
+    """A loaded scenario (see :func:`load_scenario`)."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+    channels: tuple[str, ...]
+    locations: tuple[Location, ...]
+    items: Mapping[str, Item]
+    dishes: Mapping[str, Mapping[str, DemandSpec]]
+    distribution: Distribution
+    holidays: Mapping[str, HolidayEffect]
+    weather: tuple[WeatherState, ...]
+    storage_temp_c: float
+    outages: tuple[Outage, ...]
+    rules: Mapping[str, str] = attrs.field(factory=dict)
+    policy: Policy | None = None
+    thresholds: Mapping[str, float] = attrs.field(factory=dict)
+    description: str = ""
+    path: str = "<memory>"
+    marks: Marks | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def calendar(self) -> Calendar:
+        return build_calendar(self.start, self.end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def location_of(self, *path: str | int) -> str:
+        """``file:line:column`` of a node of the scenario file (for error messages)."""
+        if self.marks is None:
+            return self.path
+        return str(locate(self.marks, path))
+
+    def error(self, message: str, *path: str | int) -> ScenarioError:
+        """A :class:`ScenarioError` located at ``path`` in the scenario file."""
+        loc = locate(self.marks, path) if self.marks is not None else None
+        return ScenarioError(message, location=loc, field=".".join(str(p) for p in path))
+
+    def replace(self, **changes: Any) -> Scenario:
+        return attrs.evolve(self, **changes)
+
+    def probability_matrix(self) -> npt.NDArray[np.float64]:
+        """Per-day probability of each weather state, shape ``(days, states)``."""
+        if not self.weather:
+            return np.zeros((self.days, 0))
+        return np.array([w.probability for w in self.weather], dtype=np.float64).T
+
+
+# --------------------------------------------------------------------------------------------
+# loading
+
+
+_TOP_KEYS = ["name", "description", "horizon", "rules", "channels", "locations", "items",
+             "dishes", "distribution", "holidays", "weather", "temperature", "policy",
+             "thresholds"]
+
+
+def _profile(value: Any, field: str) -> HolidayProfile:
+    spec = _mapping(value, field)
+    _check_keys(spec, ["before", "during", "after"], field)
+    parts: list[tuple[float, ...]] = []
+    for key in ("before", "during", "after"):
+        seq = spec.get(key, [])
+        if isinstance(seq, (int, float)) and not isinstance(seq, bool):
+            seq = [seq]
+        if not isinstance(seq, list):
+            raise bad_value(f"{field}.{key}", seq, "a list of multipliers")
+        parts.append(tuple(_number(v, f"{field}.{key}[{k}]") for k, v in enumerate(seq)))
+    return parts[0], parts[1], parts[2]
+
+
+def _probabilities(value: Any, field: str, calendar: Calendar, base_dir: Path) -> tuple[float, ...]:
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        p = _probability(value, field)
+        return (p,) * calendar.days
+    spec = _mapping(value, field)
+    if "monthly" in spec:
+        _check_keys(spec, ["monthly"], field)
+        months = spec["monthly"]
+        if not isinstance(months, list) or len(months) != 12:
+            raise bad_value(f"{field}.monthly", months, "a list of 12 probabilities (January first)")
+        probs = [_probability(v, f"{field}.monthly[{k}]") for k, v in enumerate(months)]
+        return tuple(probs[m - 1] for m in calendar.month.tolist())
+    if "csv" in spec:
+        _check_keys(spec, ["csv", "column", "date_column"], field)
+        path = base_dir / str(spec["csv"])
+        column = str(spec.get("column", "probability"))
+        date_col = str(spec.get("date_column", "date"))
+        table: dict[dt.date, float] = {}
+        for k, row in enumerate(_read_csv(path, f"{field}.csv")):
+            if column not in row or date_col not in row:
+                raise bad_value(f"{field}.column", column,
+                                f"a column of {path.name} (has {sorted(row)})")
+            table[_date(row[date_col], f"{field}.csv row {k + 2}")] = _probability(
+                row[column], f"{field}.csv row {k + 2} {column}")
+        missing = [d for d in calendar.dates if d not in table]
+        if missing:
+            raise bad_value(f"{field}.csv", str(path), f"a row for every horizon day "
+                            f"(missing {missing[0]})")
+        return tuple(table[d] for d in calendar.dates)
+    raise _bad(field, dict(spec), "a probability, {monthly: [12]} or {csv: file}")
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and check a scenario file.
+
+    Every problem raises :class:`~jxc_rules.errors.ScenarioError` naming ``file:line:column``
+    and the field: unknown keys, a horizon with no days, negative demand, a probability outside
+    [0, 1], an unknown item or channel in a holiday rule, a horizon outside the holiday
+    calendar's years, a missing CSV, ...
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import jxc_rules.simulate as sim
+    >>> root = Path(sim.__file__).resolve().parents[3]
+    >>> sc = load_scenario(root / "simulator/scenarios/hotpot-spring-festival.yaml")
+    >>> sc.start.isoformat(), sc.channels
+    ('2026-02-02', ('dine_in', 'takeaway', 'group_meal'))
+    """
+    filename = os.fspath(path)
+    data, marks = load_yaml(filename, error=ScenarioError)
+    base_dir = Path(filename).resolve().parent
+    if not isinstance(data, Mapping):
+        raise ScenarioError("a scenario file must be a mapping", location=locate(marks, ()))
+
+    def at(*p: str | int) -> Any:
+        return located(marks, p, error=ScenarioError)
+
+    with at():
+        _check_keys(data, _TOP_KEYS, "")
+        for key in ("horizon", "items"):
+            if key not in data:
+                raise bad_value(key, None, "present (required)")
+    with at("horizon"):
+        horizon = _mapping(data["horizon"], "")
+        _check_keys(horizon, ["start", "end"], "")
+        start = _date(horizon.get("start"), "start")
+        end = _date(horizon.get("end"), "end")
+        if end < start:
+            raise bad_value("end", str(end), f"on or after start {start} (the horizon has no days)")
+        try:
+            calendar = build_calendar(start, end)
+        except ValidationError as exc:
+            raise ValidationError(str(exc), field="start", value=str(start)) from None
+
+    channels: tuple[str, ...] = CHANNELS
+    if "channels" in data:
+        with at("channels"):
+            raw = data["channels"]
+            if not isinstance(raw, list) or not raw or len(set(map(str, raw))) != len(raw):
+                raise _bad("", raw, "a non-empty list of distinct channel names")
+            channels = tuple(str(c) for c in raw)
+
+    def calendar_of(a: dt.date, b: dt.date) -> Calendar:
+        return build_calendar(a, b)
+
+    def demand_block(value: Any, path: tuple[str | int, ...]) -> dict[str, DemandSpec]:
+        with at(*path):
+            spec = _mapping(value, "")
+            for ch in spec:
+                if ch not in channels:
+                    raise bad_value(str(ch), ch, f"one of the channels {list(channels)}")
+        out: dict[str, DemandSpec] = {}
+        for ch, v in spec.items():
+            with at(*path, ch):
+                out[str(ch)] = _demand_spec(v, "", base_dir, calendar_of)
+        return out
+
+    items: dict[str, Item] = {}
+    with at("items"):
+        raw_items = _mapping(data["items"], "")
+        if not raw_items:
+            raise _bad("", {}, "at least one item")
+    for item_id, raw in raw_items.items():
+        p: tuple[str | int, ...] = ("items", str(item_id))
+        with at(*p):
+            spec = _mapping(raw, "")
+            _check_keys(spec, ["unit", "cost_per_unit", "price_per_unit", "initial_stock",
+                               "perishable", "transit_hours", "transit_model", "demand"], "")
+            for key in ("cost_per_unit", "price_per_unit"):
+                if key not in spec:
+                    raise bad_value(key, None, "present (yuan per stock unit)")
+                money = to_decimal(spec[key])
+                if money < 0:
+                    raise bad_value(key, spec[key], ">= 0")
+            perishable = spec.get("perishable", False)
+            if not isinstance(perishable, bool):
+                raise bad_value("perishable", perishable, "true or false")
+        demand = demand_block(spec.get("demand", {}), (*p, "demand"))
+        with at(*p):
+            items[str(item_id)] = Item(
+                id=str(item_id),
+                unit=str(spec.get("unit", "pcs")),
+                cost_per_unit=to_decimal(spec["cost_per_unit"]),
+                price_per_unit=to_decimal(spec["price_per_unit"]),
+                initial_stock=_number(spec.get("initial_stock", 0), "initial_stock"),
+                perishable=perishable,
+                transit_hours=_number(spec.get("transit_hours", 0), "transit_hours"),
+                transit_model=(str(spec["transit_model"]) if spec.get("transit_model")
+                               else None),
+                demand=demand,
+            )
+
+    dishes: dict[str, dict[str, DemandSpec]] = {}
+    if data.get("dishes"):
+        with at("dishes"):
+            raw_dishes = _mapping(data["dishes"], "")
+        for dish, raw in raw_dishes.items():
+            with at("dishes", str(dish)):
+                spec = _mapping(raw, "")
+                _check_keys(spec, ["demand"], "")
+            dishes[str(dish)] = demand_block(spec.get("demand", {}), ("dishes", str(dish),
+                                                                       "demand"))
+
+    distribution = Distribution()
+    if "distribution" in data:
+        with at("distribution"):
+            try:
+                distribution = Distribution.from_mapping(data["distribution"])
+            except ValidationError as exc:
+                raise ValidationError(str(exc).removeprefix("distribution."),
+                                      field=(exc.field or "").removeprefix("distribution")
+                                      .lstrip("."), value=exc.value) from None
+
+    holidays: dict[str, HolidayEffect] = {}
+    if data.get("holidays"):
+        with at("holidays"):
+            raw_h = _mapping(data["holidays"], "")
+        import chinese_calendar
+
+        known = {h.value for h in chinese_calendar.Holiday}
+        for name, raw in raw_h.items():
+            p = ("holidays", str(name))
+            with at("holidays"):
+                if name not in known:
+                    raise bad_value(str(name), name, f"a chinese_calendar holiday name "
+                                    f"({sorted(known)})")
+            with at(*p):
+                spec = _mapping(raw, "")
+                for key in spec:
+                    if key != "items" and key not in channels:
+                        raise bad_value(str(key), key,
+                                        f"a channel {list(channels)} or 'items'")
+            chans: dict[str, HolidayProfile] = {}
+            for ch, prof in spec.items():
+                if ch == "items":
+                    continue
+                with at(*p, ch):
+                    chans[str(ch)] = _profile(prof, "")
+            item_mult: dict[str, float] = {}
+            with at(*p, "items"):
+                for item_id, mult in _mapping(spec.get("items", {}), "").items():
+                    if str(item_id) not in items and str(item_id) not in dishes:
+                        raise bad_value(str(item_id), item_id,
+                                        "an item or dish declared in this scenario")
+                    item_mult[str(item_id)] = _number(mult, str(item_id))
+            holidays[str(name)] = HolidayEffect(chans, item_mult)
+
+    weather: list[WeatherState] = []
+    if data.get("weather"):
+        with at("weather"):
+            raw_w = _mapping(data["weather"], "")
+        for state, raw in raw_w.items():
+            p = ("weather", str(state))
+            with at(*p):
+                spec = _mapping(raw, "")
+                _check_keys(spec, ["probability", "effect"], "")
+                if "probability" not in spec:
+                    raise bad_value("probability", None, "present")
+            with at(*p, "probability"):
+                probs = _probabilities(spec["probability"], "", calendar, base_dir)
+            with at(*p, "effect"):
+                eff = _mapping(spec.get("effect", {}), "")
+                mult: dict[str, float] = {}
+                shift = 0.0
+                for key, v in eff.items():
+                    if key == "shift_to_takeaway":
+                        shift = _probability(v, "shift_to_takeaway")
+                    elif key in channels:
+                        mult[str(key)] = _number(v, str(key))
+                    else:
+                        raise bad_value(str(key), key,
+                                        f"a channel {list(channels)} or shift_to_takeaway")
+                if shift and "takeaway" not in channels:
+                    raise bad_value("shift_to_takeaway", shift, "0 without a takeaway channel")
+            weather.append(WeatherState(str(state), probs, mult, shift))
+
+    storage_temp_c = 4.0
+    outages: list[Outage] = []
+    locations: list[Location] = []
+    if "locations" in data:
+        with at("locations"):
+            raw_l = data["locations"]
+            if not isinstance(raw_l, list) or not raw_l:
+                raise _bad("", raw_l, "a non-empty list of locations")
+        for k, raw in enumerate(raw_l):
+            with at("locations", k):
+                if isinstance(raw, str):
+                    locations.append(Location(raw))
+                    continue
+                spec = _mapping(raw, "")
+                _check_keys(spec, ["id", "demand_scale", "storage_temp_c"], "")
+                locations.append(Location(
+                    str(spec.get("id", f"location-{k + 1}")),
+                    _number(spec.get("demand_scale", 1.0), "demand_scale"),
+                    (_number(spec["storage_temp_c"], "storage_temp_c", min_value=-60)
+                     if "storage_temp_c" in spec else None),
+                ))
+        with at("locations"):
+            ids = [loc.id for loc in locations]
+            if len(set(ids)) != len(ids):
+                raise bad_value("id", ids, "distinct location ids")
+    if not locations:
+        locations = [Location("store")]
+    if "temperature" in data:
+        with at("temperature"):
+            spec = _mapping(data["temperature"], "")
+            _check_keys(spec, ["storage_temp_c", "outages"], "")
+            storage_temp_c = _number(spec.get("storage_temp_c", 4.0), "storage_temp_c",
+                                     min_value=-60)
+            raw_o = spec.get("outages", []) or []
+            if not isinstance(raw_o, list):
+                raise bad_value("outages", raw_o, "a list")
+        for k, raw in enumerate(raw_o):
+            with at("temperature", "outages", k):
+                o = _mapping(raw, "")
+                _check_keys(o, ["date", "start_hour", "hours", "temp_c", "location"], "")
+                day = _date(o.get("date"), "date")
+                if not start <= day <= end:
+                    raise bad_value("date", str(day), f"inside the horizon {start}..{end}")
+                loc = o.get("location")
+                if loc is not None and str(loc) not in {x.id for x in locations}:
+                    raise bad_value("location", loc, "a location id of this scenario")
+                outages.append(Outage(
+                    day,
+                    _number(o.get("start_hour", 0), "start_hour", max_value=24),
+                    _number(o.get("hours", 0), "hours"),
+                    _number(o.get("temp_c"), "temp_c", min_value=-60),
+                    str(loc) if loc is not None else None,
+                ))
+
+    rules: dict[str, str] = {}
+    if data.get("rules"):
+        with at("rules"):
+            raw_r = data["rules"]
+            if isinstance(raw_r, str):
+                raw_r = {"baseline": raw_r}
+            spec = _mapping(raw_r, "")
+            _check_keys(spec, ["baseline", "candidate"], "")
+            for key, rel in spec.items():
+                rules[str(key)] = str((base_dir / str(rel)).resolve())
+
+    policy: Policy | None = None
+    if data.get("policy"):
+        with at("policy"):
+            spec = _mapping(data["policy"], "")
+            _check_keys(spec, ["order_up_to", "review_period_days", "lead_time_days",
+                               "safety_stock"], "")
+            levels = _mapping(spec.get("order_up_to", {}), "order_up_to")
+            safety = _mapping(spec.get("safety_stock", {}), "safety_stock")
+            for key, table in (("order_up_to", levels), ("safety_stock", safety)):
+                for item_id in table:
+                    if str(item_id) not in items:
+                        raise bad_value(f"{key}.{item_id}", item_id,
+                                        "an item declared in this scenario")
+            review = _number(spec.get("review_period_days", 1), "review_period_days",
+                             min_value=1)
+            lead = _number(spec.get("lead_time_days", 0), "lead_time_days")
+            if review != int(review) or lead != int(lead):
+                raise bad_value("lead_time_days", lead, "whole days")
+            policy = Policy(
+                {str(k): _number(v, f"order_up_to.{k}") for k, v in levels.items()},
+                int(review), int(lead),
+                {str(k): _number(v, f"safety_stock.{k}") for k, v in safety.items()},
+            )
+
+    thresholds: dict[str, float] = {}
+    if data.get("thresholds"):
+        with at("thresholds"):
+            for key, v in _mapping(data["thresholds"], "").items():
+                thresholds[str(key)] = _number(v, str(key), min_value=None)
+
+    return Scenario(
+        name=str(data.get("name", Path(filename).stem)),
+        start=start,
+        end=end,
+        channels=channels,
+        locations=tuple(locations),
+        items=items,
+        dishes=dishes,
+        distribution=distribution,
+        holidays=holidays,
+        weather=tuple(weather),
+        storage_temp_c=storage_temp_c,
+        outages=tuple(outages),
+        rules=rules,
+        policy=policy,
+        thresholds=thresholds,
+        description=str(data.get("description", "")),
+        path=filename,
+        marks=marks,
+    )
