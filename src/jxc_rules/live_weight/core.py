@@ -37,7 +37,7 @@ from jxc_rules._internal.arrays import as_float_array, broadcast_arrays, first_b
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.money import from_fen, to_fen
-from jxc_rules.units import exact_factor, magnitude
+from jxc_rules.units import exact_factor, exact_magnitude, magnitude
 
 __all__ = [
     "FORMS",
@@ -75,9 +75,19 @@ def _at(arr: FloatArray, row: int | tuple[int, ...] | None) -> float:
 def as_rate(value: object, field: str = "rate_per_hour") -> FloatArray:
     """A per-hour loss fraction (``0.003``, ``"0.3 %/h"``, a Quantity, an array) as a checked
     float array in ``[0, 1)``."""
-    if isinstance(value, (str, pint.Quantity)):
-        value = magnitude(value, "1/h", field=field)
+    value = rate_magnitude(value, field)
     return as_float_array(value, field, min_value=0.0, max_value=1.0, max_inclusive=False)
+
+
+def rate_magnitude(value: object, field: str = "rate_per_hour") -> object:
+    """A rate string or Quantity as a per-hour magnitude, exactly for scalars (``"48.5 %/h"`` is
+    the float nearest 0.485, not 48.5 × 0.01); anything else unchanged."""
+    if isinstance(value, str) or (isinstance(value, pint.Quantity)
+                                  and not isinstance(value.magnitude, np.ndarray)):
+        return float(exact_magnitude(value, "1/h", field=field))
+    if isinstance(value, pint.Quantity):
+        return magnitude(value, "1/h", field=field)
+    return value
 
 
 def as_kg(value: object, field: str, *, min_value: float | None = 0.0) -> FloatArray:

@@ -35,6 +35,7 @@ from jxc_rules.live_weight.core import (
     check_form,
     divide_retention,
     hazard,
+    rate_magnitude,
     reconcile_retention,
     retention_from_exposure,
     scaled_rate,
@@ -56,8 +57,7 @@ def parse_rate(value: object, field: str = "rate_per_hour") -> float:
     """
     if isinstance(value, bool):
         raise bad_value(field, value, "a rate such as 0.003 or '0.3 %/h'")
-    if isinstance(value, (str, pint.Quantity)):
-        value = magnitude(value, "1/h", field=field)
+    value = rate_magnitude(value, field)
     try:
         rate = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -180,6 +180,7 @@ class MortalityCurve:
             raise ValidationError(
                 f"hours and dead_fraction must have the same length, got {h.size} and {f.size}",
                 field="dead_fraction")
+        as_float_array(h, "hours", min_value=0.0)
         if h[0] != 0.0:
             raise bad_value("hours", h[0], "0 at the first point (the curve starts at loading)",
                             row=0)
