@@ -5,8 +5,10 @@ Modules: :mod:`~jxc_rules.wastage.models` (conventions, gross-up, blending, the 
 :mod:`~jxc_rules.wastage.prep` (covers, recipes, prep quantities, par levels, orders),
 :mod:`~jxc_rules.wastage.variance` (theoretical vs actual usage),
 :mod:`~jxc_rules.wastage.calibrate` (loss rates from history by non-negative least squares).
+See ``docs/wastage.md`` for the formulas and a worked hotpot day.
 """
 
+from jxc_rules.wastage.calibrate import LossCalibration, calibrate_channel_losses
 from jxc_rules.wastage.models import (
     CAUSES,
     CHANNEL_ALIASES,
@@ -26,23 +28,63 @@ from jxc_rules.wastage.models import (
     net_from_gross,
     net_from_gross_exact,
 )
+from jxc_rules.wastage.prep import (
+    TURNOVER_DEFINITIONS,
+    OrderPlan,
+    PrepChain,
+    PrepPlan,
+    RecipeMatrix,
+    TurnoverDefinition,
+    convert_turnover,
+    covers,
+    dish_portions,
+    ingredient_demand,
+    order_quantities,
+    par_level,
+    prep_chain,
+    prep_plan,
+    prep_quantities,
+    recipe_matrix,
+)
+from jxc_rules.wastage.variance import VarianceReport, theoretical_usage, usage_variance
 
 __all__ = [
     "CAUSES",
     "CHANNELS",
     "CHANNEL_ALIASES",
     "CONVENTIONS",
+    "TURNOVER_DEFINITIONS",
     "ChannelLoss",
     "ChannelLossModel",
     "Convention",
+    "LossCalibration",
+    "OrderPlan",
+    "PrepChain",
+    "PrepPlan",
+    "RecipeMatrix",
+    "TurnoverDefinition",
+    "VarianceReport",
     "blended_loss",
+    "calibrate_channel_losses",
     "canonical_channel",
     "check_convention",
     "convert_rate",
+    "convert_turnover",
+    "covers",
+    "dish_portions",
     "gross_up",
     "gross_up_exact",
+    "ingredient_demand",
     "loss_to_markup",
     "markup_to_loss",
     "net_from_gross",
     "net_from_gross_exact",
+    "order_quantities",
+    "par_level",
+    "prep_chain",
+    "prep_plan",
+    "prep_quantities",
+    "recipe_matrix",
+    "theoretical_usage",
+    "usage_variance",
 ]
