@@ -436,8 +436,11 @@ class Bom:
         )
 
         out_map: dict[str, Fraction] = {}
+        line_parents = {ln.parent for ln in parsed}
+        if outputs is not None and not isinstance(outputs, Mapping):
+            raise bad_value("outputs", outputs, "a mapping of parent -> quantity produced")
         for parent, value in (outputs or {}).items():
-            if parent not in graph or graph.out_degree(parent) == 0:
+            if parent not in line_parents:
                 raise UnknownItemError(f"outputs: {parent!r} is not a parent in the BOM",
                                        key=parent)
             amount = _amount(value, units[parent], f"outputs.{parent}")

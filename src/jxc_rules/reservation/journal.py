@@ -25,19 +25,22 @@ __all__ = ["EVENT_KINDS", "Event", "replay"]
 EVENT_KINDS: Final[tuple[str, ...]] = ("receive", "reserve", "release", "consume")
 
 
-def _lines(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, Fraction], ...]:
-    return tuple((str(sku), Fraction(q)) for sku, q in value)
+def _lines(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, int | Fraction], ...]:
+    if type(value) is tuple:  # the ledgers pass ready tuples of exact (int | Fraction) pairs
+        return value
+    return tuple((str(sku), q if type(q) in (int, Fraction) else to_fraction(q, "lines"))
+                 for sku, q in value)
 
 
 @attrs.frozen
 class Event:
     """One journal entry: sequence number, kind, order id (``None`` for ``receive``) and the
-    quantities it moved, exact, as ``(sku, Fraction)`` pairs."""
+    quantities it moved, exact, as ``(sku, quantity)`` pairs (``int`` or ``Fraction``)."""
 
     seq: int
     kind: str = attrs.field(validator=attrs.validators.in_(EVENT_KINDS))
     order_id: str | None
-    lines: tuple[tuple[str, Fraction], ...] = attrs.field(converter=_lines)
+    lines: tuple[tuple[str, int | Fraction], ...] = attrs.field(converter=_lines)
 
     def to_mapping(self) -> dict[str, Any]:
         """A JSON/YAML-safe dict; quantities as exact strings (``"7/4"``, ``"12"``)."""

@@ -343,7 +343,7 @@ class SqliteLedger:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT seq, kind, order_id, lines FROM journal ORDER BY seq").fetchall()
-        return [Event(seq, kind, oid, _decode(lines).items()) for seq, kind, oid, lines in rows]
+        return [Event(seq, kind, oid, tuple(_decode(lines).items())) for seq, kind, oid, lines in rows]
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state, exact, read in one transaction (same shape as ``Ledger.snapshot``)."""

@@ -39,6 +39,9 @@ from jxc_rules.testing.live_weight import (
 # --- strategies shelf_life ---
 # --- strategies wastage ---
 # --- strategies bom + reservation ---
+# isort: split
+from jxc_rules.testing.bom import bom_mappings, bom_orders, boms, stock_levels
+
 # --- strategies rules ---
 # --- strategies simulate ---
 
@@ -64,6 +67,10 @@ __all__ = [
     # --- __all__ shelf_life ---
     # --- __all__ wastage ---
     # --- __all__ bom + reservation ---
+    "bom_mappings",
+    "bom_orders",
+    "boms",
+    "stock_levels",
     # --- __all__ rules ---
     # --- __all__ simulate ---
 ]
