@@ -38,6 +38,16 @@ from jxc_rules.testing.live_weight import (
 
 # --- strategies shelf_life ---
 # --- strategies wastage ---
+# isort: split
+from jxc_rules.testing.wastage import (
+    channel_histories,
+    channel_loss_models,
+    channel_losses,
+    channel_shares,
+    loss_conventions,
+    loss_rates,
+)
+
 # --- strategies bom + reservation ---
 # isort: split
 from jxc_rules.testing.bom import bom_mappings, bom_orders, boms, stock_levels
@@ -66,6 +76,12 @@ __all__ = [
     "transit_rates",
     # --- __all__ shelf_life ---
     # --- __all__ wastage ---
+    "channel_histories",
+    "channel_loss_models",
+    "channel_losses",
+    "channel_shares",
+    "loss_conventions",
+    "loss_rates",
     # --- __all__ bom + reservation ---
     "bom_mappings",
     "bom_orders",
