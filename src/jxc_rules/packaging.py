@@ -509,7 +509,8 @@ IntArray = npt.NDArray[np.int64]
 
 def _div_round(num: npt.NDArray[Any], den: Any, mode: str) -> npt.NDArray[Any]:
     """Integer ``num / den`` (den > 0) rounded by ``mode``, elementwise, exactly."""
-    q, r = np.divmod(num, den)
+    q: npt.NDArray[Any] = num // den  # floor division: int64 and Python-int (object) arrays
+    r = num - q * den
     has_rest = r != 0
     if mode == "floor":
         return q
