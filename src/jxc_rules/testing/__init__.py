@@ -25,6 +25,14 @@ from jxc_rules.testing.strategies import (
 )
 
 # --- strategies packaging ---
+# isort: split
+from jxc_rules.testing.packaging import (
+    MonthEndCase,
+    month_end_cases,
+    packagings,
+    product_profiles,
+)
+
 # --- strategies live_weight ---
 # isort: split
 from jxc_rules.testing.live_weight import (
@@ -67,6 +75,10 @@ __all__ = [
     "weight_vectors",
     # --- __all__ strategies (one marker line per kernel below) ---
     # --- __all__ packaging ---
+    "MonthEndCase",
+    "month_end_cases",
+    "packagings",
+    "product_profiles",
     # --- __all__ live_weight ---
     "decay_forms",
     "mortality_curves",
