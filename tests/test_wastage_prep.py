@@ -201,3 +201,24 @@ def test_orders_cover_par(par: np.ndarray, data: st.DataObject) -> None:
     assert (plan.ordered + on_hand >= par - 1e-9).all()
     assert (plan.ordered - np.maximum(par - on_hand, 0) < pack + 1e-3).all()
     assert (plan.packs >= 0).all()
+
+
+def test_recipe_from_a_bom_explodes_sub_recipes() -> None:
+    from jxc_rules.bom import Bom
+
+    bom = Bom([
+        {"parent": "beef_hotpot", "child": "beef", "qty": 150, "unit": "g"},
+        {"parent": "beef_hotpot", "child": "dip", "qty": 1},
+        {"parent": "dip", "child": "sesame_paste", "qty": 30, "unit": "g", "scrap": "0.1"},
+        {"parent": "dip", "child": "garlic", "qty": 2, "unit": "pcs"},
+        {"parent": "veg_plate", "child": "spinach", "qty": "0.2", "unit": "kg"},
+    ])
+    r = recipe_matrix(bom)
+    assert r.dishes == ("beef_hotpot", "veg_plate")
+    assert r.ingredients == ("beef", "garlic", "sesame_paste", "spinach")
+    assert r.units == ("kg", "piece", "kg", "kg")
+    np.testing.assert_allclose(r.matrix, [[0.15, 2.0, 0.033, 0.0], [0.0, 0.0, 0.0, 0.2]])
+    edible = ingredient_demand(dish_portions([[100.0]], [[1.0], [0.5]]), r)
+    np.testing.assert_allclose(edible[:, 0, 0], [15.0, 200.0, 3.3, 10.0])
+    with pytest.raises(UnknownItemError):
+        recipe_matrix(bom, dishes=["lamb_hotpot"])

@@ -39,7 +39,6 @@ Sources
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Final, Literal, TypeAlias
@@ -51,6 +50,7 @@ import pint
 
 from jxc_rules._internal.arrays import as_float_array, broadcast_arrays
 from jxc_rules._internal.exact import to_fraction
+from jxc_rules.bom import Bom, explode
 from jxc_rules.errors import UnitError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.rounding import check_mode, round_array
 from jxc_rules.units import dimension_of, exact_factor, magnitude, parse_quantity, parse_unit
@@ -193,13 +193,6 @@ def _canonical_unit(unit: pint.Unit) -> str:
     return {"mass": "kg", "count": "piece", "volume": "L"}.get(dim, str(unit))
 
 
-def _bom_module() -> Any:
-    try:
-        return importlib.import_module("jxc_rules.bom")
-    except ImportError:  # pragma: no cover - bom lands with issue 8
-        return None
-
-
 def recipe_matrix(
     recipe: Any,
     dishes: Sequence[str] | None = None,
@@ -216,7 +209,7 @@ def recipe_matrix(
         ingredient is kept in one canonical unit (kg for masses, pieces for counts) and a
         quantity of another dimension for the same ingredient is a ``UnitError``. A ``Bom`` is
         exploded with ``jxc_rules.bom.explode(bom, dish, 1)`` (multi-level, exact) and each leaf
-        kept in its BOM stock unit.
+        converted from its BOM stock unit to the canonical one (plain counts stay unitless).
     dishes : sequence of str, optional
         Row order (default: the mapping's order, or the BOM's non-leaf items sorted).
     unit : str
@@ -235,9 +228,8 @@ def recipe_matrix(
     """
     if basis not in ("edible", "as_purchased"):
         raise bad_value("basis", basis, "'edible' or 'as_purchased'")
-    bom_mod = _bom_module()
-    if bom_mod is not None and isinstance(recipe, bom_mod.Bom):
-        return _bom_matrix(bom_mod, recipe, dishes, basis)
+    if isinstance(recipe, Bom):
+        return _bom_matrix(recipe, dishes, basis)
     if not isinstance(recipe, Mapping) or not recipe:
         raise bad_value("recipe", recipe, "a non-empty mapping dish -> {ingredient: qty} or a Bom")
     default_unit = parse_unit(unit, "unit")
@@ -290,21 +282,35 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _bom_matrix(bom_mod: Any, bom: Any, dishes: Sequence[str] | None, basis: str) -> RecipeMatrix:
-    names = sorted(set(bom.items) - set(bom.leaves)) if dishes is None else list(dishes)
+def _bom_matrix(bom: Bom, dishes: Sequence[str] | None, basis: str) -> RecipeMatrix:
+    if dishes is None:  # top items: the dishes (sub-recipes such as a broth base are exploded)
+        codes = bom.low_level_codes()
+        names = sorted(i for i in bom.items if codes.get(i, 0) == 0 and i not in bom.leaves)
+    else:
+        names = list(dishes)
     rows: list[dict[str, Fraction]] = []
     for dish in names:
         if dish not in bom:
             raise UnknownItemError(f"BOM has no dish {dish!r}", key=dish)
-        rows.append(dict(bom_mod.explode(bom, dish, 1)))
+        rows.append(explode(bom, dish, 1))
     ingredients = sorted({leaf for row in rows for leaf in row})
+    units: list[str] = []
+    factors: list[Fraction] = []
+    for leaf in ingredients:
+        stock = bom.stock_unit(leaf)
+        if stock is None:
+            units.append("")
+            factors.append(Fraction(1))
+        else:
+            target = _canonical_unit(parse_unit(stock, f"unit of {leaf}"))
+            units.append(target)
+            factors.append(exact_factor(stock, target, field=f"unit of {leaf}"))
     col = {name: j for j, name in enumerate(ingredients)}
     matrix = np.zeros((len(names), len(ingredients)), dtype=np.float64)
     for i, row in enumerate(rows):
         for leaf, qty in row.items():
-            matrix[i, col[leaf]] = float(qty)
-    units = tuple(str(bom.stock_unit(leaf) or "") for leaf in ingredients)
-    return RecipeMatrix(tuple(names), tuple(ingredients), units, matrix,
+            matrix[i, col[leaf]] = float(qty * factors[col[leaf]])
+    return RecipeMatrix(tuple(names), tuple(ingredients), tuple(units), matrix,
                         "edible" if basis == "edible" else "as_purchased")
 
 
