@@ -83,6 +83,20 @@ from jxc_rules.bom import Bom, explode, max_buildable
 from jxc_rules.reservation import Ledger, SqliteLedger, reserve_order
 
 # --- rules (issue 9) ---
+# isort: split
+from jxc_rules.rules import (
+    Change,
+    HolidayRule,
+    ReplenishmentPolicy,
+    RulePack,
+    WeatherRule,
+    diff,
+    dump_pack,
+    load_pack,
+    load_packs,
+    select,
+)
+
 # --- simulate (issue 10) ---
 
 __version__ = "0.1.0"
@@ -152,5 +166,15 @@ __all__ = [
     "max_buildable",
     "reserve_order",
     # --- __all__ rules ---
+    "Change",
+    "HolidayRule",
+    "ReplenishmentPolicy",
+    "RulePack",
+    "WeatherRule",
+    "diff",
+    "dump_pack",
+    "load_pack",
+    "load_packs",
+    "select",
     # --- __all__ simulate ---
 ]

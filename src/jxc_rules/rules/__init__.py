@@ -6,6 +6,15 @@ and ``dump_pack`` writes a pack back to YAML. The schema classes live in
 :mod:`jxc_rules.rules.schema`.
 """
 
+from jxc_rules.rules.diff import Change, diff
+from jxc_rules.rules.load import (
+    dump_pack,
+    load_pack,
+    load_packs,
+    loads_pack,
+    pack_from_mapping,
+    select,
+)
 from jxc_rules.rules.schema import (
     CHANNELS,
     HOLIDAY_NAMES,
@@ -24,6 +33,7 @@ from jxc_rules.rules.schema import (
 __all__ = [
     "CHANNELS",
     "HOLIDAY_NAMES",
+    "Change",
     "HolidayProfile",
     "HolidayRule",
     "Labels",
@@ -34,4 +44,11 @@ __all__ = [
     "Turnover",
     "WastageSection",
     "WeatherRule",
+    "diff",
+    "dump_pack",
+    "load_pack",
+    "load_packs",
+    "loads_pack",
+    "pack_from_mapping",
+    "select",
 ]

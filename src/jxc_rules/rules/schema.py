@@ -387,6 +387,14 @@ def _mapping_of(
     return read
 
 
+def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(value)
+
+
+def _as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
+
+
 def _plain(value: float) -> int | float:
     """A float written back as an int when it is whole (keeps YAML tidy)."""
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else float(value)
@@ -506,11 +514,12 @@ class HolidayProfile:
     """
 
     before: tuple[float, ...] = attrs.field(
-        default=(), converter=tuple, metadata={"doc": "days before the first day off, eve last"})
+        default=(), converter=_as_tuple,
+        metadata={"doc": "days before the first day off, eve last"})
     during: tuple[float, ...] = attrs.field(
-        default=(), converter=tuple, metadata={"doc": "day 1, 2, ... off; last value repeats"})
+        default=(), converter=_as_tuple, metadata={"doc": "day 1, 2, ... off; last value repeats"})
     after: tuple[float, ...] = attrs.field(
-        default=(), converter=tuple, metadata={"doc": "days after the last day off"})
+        default=(), converter=_as_tuple, metadata={"doc": "days after the last day off"})
 
     def __attrs_post_init__(self) -> None:
         for name in ("before", "during", "after"):
@@ -976,32 +985,29 @@ def _to_plain(value: Any) -> Any:
 class WastageSection:
     """Channel wastage parameters of a food-service pack (损耗).
 
-    ``loss_models`` maps an item or item group (``default`` applies to items not listed) to a
-    :class:`jxc_rules.wastage.ChannelLossModel` (per-channel loss by cause). ``convention`` is
-    ``loss`` (prep = net ÷ (1 − L)) or ``markup`` (net × (1 + w)); it is required because the
-    trade mixes them up. ``channel_shares`` are the expected shares of demand per channel
-    (summing to 1); ``turnover`` the dine-in 翻台率 assumption; ``take_rates`` dishes per cover,
-    ``portion_kg`` edible kg per dish, ``yields`` edible ÷ as-purchased per ingredient.
+    ``loss_model`` is a :class:`jxc_rules.wastage.ChannelLossModel`: per-channel loss by cause
+    (``convention`` ``loss`` — prep = net ÷ (1 − L) — or ``markup`` — net × (1 + w) — stated,
+    because the trade mixes them up), item/group overrides and yields (edible ÷ as purchased,
+    出成率). Around it: ``channel_shares`` (expected share of demand per channel, summing to 1),
+    ``turnover`` (the dine-in 翻台率 assumption), ``take_rates`` (dishes per cover) and
+    ``portion_kg`` (edible kg per dish), which together turn tables into prep quantities.
     """
 
-    convention: str = attrs.field(metadata={"doc": "loss or markup"})
-    loss_models: dict[str, Any] = attrs.field(
-        factory=dict, converter=dict,
-        metadata={"doc": "item or group → jxc_rules.wastage.ChannelLossModel"})
+    loss_model: Any = attrs.field(
+        default=None, metadata={"doc": "jxc_rules.wastage.ChannelLossModel (convention, "
+                                       "channels, items, groups, yields)"})
     channel_shares: dict[str, float] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "channel → share of demand (sum 1)"})
+        factory=dict, converter=_as_dict, metadata={"doc": "channel → share of demand (sum 1)"})
     turnover: Turnover | None = attrs.field(default=None,
                                             metadata={"doc": "dine-in turnover (翻台率)"})
     take_rates: dict[str, float] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "dish → dishes per cover (>= 0)"})
+        factory=dict, converter=_as_dict, metadata={"doc": "dish → dishes per cover (>= 0)"})
     portion_kg: dict[str, float] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "dish → edible kg per dish (> 0)"})
-    yields: dict[str, float] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "ingredient → edible ÷ as purchased"})
+        factory=dict, converter=_as_dict,
+        metadata={"doc": "dish → edible kg per dish (> 0; '150 g' accepted)"})
     source: str | None = attrs.field(default=None, metadata={"doc": "where the figures come from"})
 
     def __attrs_post_init__(self) -> None:
-        _choice(("loss", "markup"))(self.convention, "convention")
         if self.channel_shares:
             for c, v in self.channel_shares.items():
                 _choice(CHANNELS)(c, f"channel_shares.{c}")
@@ -1009,24 +1015,33 @@ class WastageSection:
             total = math.fsum(self.channel_shares.values())
             if abs(total - 1.0) > 1e-9:
                 raise bad_value("channel_shares", self.channel_shares, "shares summing to 1")
-        for name, check in (("take_rates", _nonneg), ("portion_kg", _positive),
-                            ("yields", _yield)):
+        for name, check in (("take_rates", _nonneg), ("portion_kg", _positive)):
             for k, v in getattr(self, name).items():
                 check(v, f"{name}.{k}")
+
+    @property
+    def convention(self) -> str | None:
+        """The loss model's convention (``loss`` or ``markup``)."""
+        return getattr(self.loss_model, "convention", None) if self.loss_model is not None \
+            else None
+
+    def loss(self, channel: str, item: str | None = None) -> float:
+        """Loss rate L of ``item`` on ``channel`` from the loss model."""
+        if self.loss_model is None:
+            raise bad_value("loss_model", None, "a channel loss model in the pack")
+        return float(self.loss_model.loss(channel, item))
 
     @classmethod
     def from_mapping(cls, mapping: Any) -> WastageSection:
         names = [a.name for a in attrs.fields(cls)]
-        r = _Fields(mapping, "", names, required=("convention",))
+        r = _Fields(mapping, "", names)
         kw: dict[str, Any] = {
-            "convention": r.take("convention", _choice(("loss", "markup"))),
-            "loss_models": r.take("loss_models", _mapping_of(_loss_model), {}),
+            "loss_model": r.take("loss_model", _loss_model),
             "channel_shares": r.take("channel_shares",
                                      _mapping_of(_fraction, keys=_choice(CHANNELS)), {}),
             "turnover": r.take("turnover", _sub(Turnover)),
             "take_rates": r.take("take_rates", _mapping_of(_nonneg), {}),
             "portion_kg": r.take("portion_kg", _mapping_of(_kg), {}),
-            "yields": r.take("yields", _mapping_of(_yield), {}),
             "source": r.take("source", _opt_text),
         }
         r.finish()
@@ -1036,14 +1051,14 @@ class WastageSection:
             raise FieldErrors([exc]) from None
 
     def to_mapping(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"convention": self.convention}
-        if self.loss_models:
-            out["loss_models"] = {k: _to_plain(v) for k, v in self.loss_models.items()}
+        out: dict[str, Any] = {}
+        if self.loss_model is not None:
+            out["loss_model"] = _to_plain(self.loss_model)
         if self.channel_shares:
             out["channel_shares"] = {k: _plain(v) for k, v in self.channel_shares.items()}
         if self.turnover is not None:
             out["turnover"] = self.turnover.to_mapping()
-        for name in ("take_rates", "portion_kg", "yields"):
+        for name in ("take_rates", "portion_kg"):
             values = getattr(self, name)
             if values:
                 out[name] = {k: _plain(v) for k, v in values.items()}
@@ -1113,9 +1128,9 @@ class RulePack:
     effective_from: dt.date = attrs.field(metadata={"doc": "first day in force (YYYY-MM-DD)"})
     labels: Labels = attrs.field(metadata={"doc": "zh / en name of the pack"})
     approved_by: tuple[str, ...] = attrs.field(
-        default=(), converter=tuple, metadata={"doc": "who approved this version"})
+        default=(), converter=_as_tuple, metadata={"doc": "who approved this version"})
     changelog: tuple[str, ...] = attrs.field(
-        default=(), converter=tuple, metadata={"doc": "what changed and why"})
+        default=(), converter=_as_tuple, metadata={"doc": "what changed and why"})
     illustrative: bool = attrs.field(
         default=False, metadata={"doc": "true: figures are examples; else every entry needs a "
                                         "source (here or pack-level)"})
@@ -1127,29 +1142,30 @@ class RulePack:
     source: str | None = attrs.field(default=None,
                                      metadata={"doc": "pack-level source for every entry"})
     sources: dict[str, str] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "entry path → source (from entries)"})
+        factory=dict, converter=_as_dict, metadata={"doc": "entry path → source (from entries)"})
     items: dict[str, Labels] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "item id → labels {zh, en}"})
+        factory=dict, converter=_as_dict, metadata={"doc": "item id → labels {zh, en}"})
     packaging: dict[str, Any] = attrs.field(
-        factory=dict, converter=dict, eq=attrs.cmp_using(eq=_eq_mapping_of_kernels),
+        factory=dict, converter=_as_dict, eq=attrs.cmp_using(eq=_eq_mapping_of_kernels),
         metadata={"doc": "sku → jxc_rules.packaging.ProductProfile"})
     prices: dict[str, Price] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "sku → price, e.g. '2850 元/t'"})
+        factory=dict, converter=_as_dict, metadata={"doc": "sku → price, e.g. '2850 元/t'"})
     live_weight: dict[str, Any] = attrs.field(
-        factory=dict, converter=dict, eq=attrs.cmp_using(eq=_eq_mapping_of_kernels),
+        factory=dict, converter=_as_dict, eq=attrs.cmp_using(eq=_eq_mapping_of_kernels),
         metadata={"doc": "species/sku → jxc_rules.live_weight.TransitModel"})
     shelf_life: dict[str, Any] = attrs.field(
-        factory=dict, converter=dict, eq=attrs.cmp_using(eq=_eq_mapping_of_kernels),
+        factory=dict, converter=_as_dict, eq=attrs.cmp_using(eq=_eq_mapping_of_kernels),
         metadata={"doc": "item → jxc_rules.shelf_life.ShelfLifeRule"})
-    wastage: WastageSection | None = attrs.field(default=None,
-                                                 metadata={"doc": "channel wastage section"})
+    wastage: WastageSection | None = attrs.field(
+        default=None, eq=attrs.cmp_using(eq=_eq_by_mapping),
+        metadata={"doc": "channel wastage section"})
     recipes: Any = attrs.field(
         default=None, eq=attrs.cmp_using(eq=_eq_by_mapping),
         metadata={"doc": "jxc_rules.bom.Bom from {lines, outputs}"})
     holidays: dict[str, HolidayRule] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "holiday name → HolidayRule"})
+        factory=dict, converter=_as_dict, metadata={"doc": "holiday name → HolidayRule"})
     weather: dict[str, WeatherRule] = attrs.field(
-        factory=dict, converter=dict, metadata={"doc": "weather state → WeatherRule"})
+        factory=dict, converter=_as_dict, metadata={"doc": "weather state → WeatherRule"})
     replenishment: ReplenishmentPolicy | None = attrs.field(
         default=None, metadata={"doc": "ReplenishmentPolicy"})
     reservation: ReservationPolicy | None = attrs.field(
@@ -1211,10 +1227,14 @@ class RulePack:
         for section in ("packaging", "live_weight", "shelf_life"):
             entries = getattr(self, section)
             if entries:
-                out[section] = {k: self._with_source(f"{section}.{k}", _to_plain(v))
+                out[section] = {k: self._with_source(f"{section}.{k}",
+                                                     self._compact(section, k, _to_plain(v)))
                                 for k, v in entries.items()}
         if self.prices:
-            out["prices"] = {k: v.to_mapping() for k, v in self.prices.items()}
+            out["prices"] = {
+                k: ({"amount": str(v.amount), "per": v.per, "source": self.sources[f"prices.{k}"]}
+                    if f"prices.{k}" in self.sources else v.to_mapping())
+                for k, v in self.prices.items()}
         if self.wastage is not None:
             out["wastage"] = self.wastage.to_mapping()
         if self.recipes is not None:
@@ -1227,6 +1247,23 @@ class RulePack:
             out["replenishment"] = self.replenishment.to_mapping()
         if self.reservation is not None:
             out["reservation"] = self.reservation.to_mapping()
+        return out
+
+    def _compact(self, section: str, key: str, mapping: Any) -> Any:
+        """Leave out what the loader fills in from the key and ``items`` (sku, name, labels)."""
+        if not isinstance(mapping, dict):
+            return mapping
+        out = dict(mapping)
+        if section == "packaging":
+            labels = self.items.get(key)
+            if out.get("sku") == key:
+                out.pop("sku")
+            if out.get("name") == (labels.en if labels is not None else key):
+                out.pop("name")
+            if labels is not None and out.get("labels") == labels.to_mapping():
+                out.pop("labels")
+        if out.get("source") in ("", None):
+            out.pop("source", None)
         return out
 
     def _with_source(self, path: str, mapping: Any) -> Any:

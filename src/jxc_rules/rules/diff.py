@@ -1,0 +1,167 @@
+"""What a new version of a rule pack changes, field by field (规则变更对比).
+
+Both packs are flattened through ``RulePack.to_mapping()`` into leaf paths
+(``holidays.Spring Festival.dine_in.during[4]``, ``replenishment.safety_days``) and compared.
+Numbers — and quantities such as ``"40 kg"`` vs ``"0.04 t"``, compared in the old value's unit —
+get a relative change ``(new − old) / |old|``; a change whose magnitude is above ``threshold``
+(15 % by default), a change from zero, any non-numeric change (a rounding mode, a convention) and
+any added or removed parameter is marked ``review`` for the committee. Edits to ``source`` texts
+and labels are listed but never marked for review. Version metadata (``version``,
+``effective_from``, ``effective_until``, ``approved_by``, ``changelog``) changes with every
+version and is left out unless ``include_metadata=True``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from jxc_rules.errors import JxcRulesError, bad_value
+from jxc_rules.rules.schema import RulePack
+from jxc_rules.units import exact_factor, parse_quantity
+
+__all__ = ["METADATA_FIELDS", "Change", "diff", "flatten"]
+
+METADATA_FIELDS: tuple[str, ...] = (
+    "version", "effective_from", "effective_until", "approved_by", "changelog",
+)
+_MISSING = object()
+
+
+@attrs.frozen
+class Change:
+    """One changed parameter.
+
+    ``path`` is the dotted field path; ``old`` / ``new`` the values as the pack writes them
+    (``None`` when added / removed, see ``kind``: ``"changed"``, ``"added"``, ``"removed"``);
+    ``relative`` is ``(new − old) / |old|`` for numbers and quantities (``None`` otherwise or
+    when ``old`` is 0); ``review`` says the committee should look at it.
+    """
+
+    path: str
+    old: Any
+    new: Any
+    kind: str = "changed"
+    relative: float | None = None
+    review: bool = False
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Plain JSON-safe dict (values as the pack writes them; dates as ISO strings)."""
+        def plain(v: Any) -> Any:
+            return v if v is None or isinstance(v, (bool, int, float, str)) else str(v)
+
+        return {"path": self.path, "kind": self.kind, "old": plain(self.old),
+                "new": plain(self.new), "relative": self.relative, "review": self.review}
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Leaf path → value of nested mappings and lists.
+
+    Examples
+    --------
+    >>> flatten({"a": {"b": [1, 2]}, "c": "x"})
+    {'a.b[0]': 1, 'a.b[1]': 2, 'c': 'x'}
+    """
+    out: dict[str, Any] = {}
+    if isinstance(data, Mapping):
+        if not data and prefix:
+            out[prefix] = {}
+        for key, value in data.items():
+            out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(data, (list, tuple)):
+        if not data and prefix:
+            out[prefix] = []
+        for i, value in enumerate(data):
+            out.update(flatten(value, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = data
+    return out
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def _relative(old: Any, new: Any) -> tuple[bool, float | None]:
+    """(numeric?, relative change) of two leaves."""
+    a, b = _as_number(old), _as_number(new)
+    if a is None and b is None and isinstance(old, str) and isinstance(new, str):
+        try:
+            mag_a, unit_a = parse_quantity(old)
+            mag_b, unit_b = parse_quantity(new)
+            b_in_a = mag_b * exact_factor(unit_b, unit_a)
+        except JxcRulesError:
+            return False, None
+        a, b = float(mag_a), float(Fraction(b_in_a))
+    if a is None or b is None:
+        return False, None
+    if a == 0:
+        return True, None
+    return True, (b - a) / abs(a)
+
+
+def _quiet(path: str) -> bool:
+    last = path.rsplit(".", 1)[-1]
+    return last in ("source", "sources") or ".labels." in f".{path}" or last.startswith(
+        "sources[") or path.startswith(("labels.", "items."))
+
+
+def diff(
+    old: RulePack,
+    new: RulePack,
+    *,
+    threshold: float = 0.15,
+    include_metadata: bool = False,
+) -> list[Change]:
+    """Field-by-field changes from ``old`` to ``new``, in the order of the packs' fields.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import jxc_rules
+    >>> from jxc_rules.rules import load_pack
+    >>> root = Path(jxc_rules.__file__).parents[2] / "industries" / "hotpot"
+    >>> a, b = load_pack(root / "2026.10.yaml"), load_pack(root / "2026.11.yaml")
+    >>> [c.path for c in diff(a, b) if c.review]  # doctest: +NORMALIZE_WHITESPACE
+    ['holidays.Spring Festival.dine_in.during[3]', 'replenishment.safety_days']
+    >>> c = next(c for c in diff(a, b) if c.path.endswith("safety_days"))
+    >>> c.old, c.new, c.relative
+    (1, 0.5, -0.5)
+    >>> diff(a, a)
+    []
+    """
+    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or \
+            not math.isfinite(threshold) or threshold < 0:
+        raise bad_value("threshold", threshold, "a relative change >= 0 (0.15 for 15 %)")
+    for name, pack in (("old", old), ("new", new)):
+        if not isinstance(pack, RulePack):
+            raise bad_value(name, type(pack).__name__, "a RulePack")
+    a, b = old.to_mapping(), new.to_mapping()
+    if not include_metadata:
+        for key in METADATA_FIELDS:
+            a.pop(key, None)
+            b.pop(key, None)
+    flat_a, flat_b = flatten(a), flatten(b)
+    changes: list[Change] = []
+    for path in [*flat_a, *(p for p in flat_b if p not in flat_a)]:
+        va, vb = flat_a.get(path, _MISSING), flat_b.get(path, _MISSING)
+        quiet = _quiet(path)
+        if va is _MISSING:
+            changes.append(Change(path, None, vb, "added", None, not quiet))
+        elif vb is _MISSING:
+            changes.append(Change(path, va, None, "removed", None, not quiet))
+        elif va != vb:
+            numeric, rel = _relative(va, vb)
+            if numeric and rel == 0.0:
+                continue  # the same quantity written differently ("1000 g" vs "1 kg")
+            review = (rel is None or abs(rel) > threshold) if numeric else True
+            changes.append(Change(path, va, vb, "changed", rel, review and not quiet))
+    return changes
