@@ -1,0 +1,198 @@
+"""Month-end close: moving-average cost, variance table, exact identity (issue 4)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from jxc_rules.closing import (
+    CAUSES,
+    Journal,
+    Opening,
+    Receipt,
+    Shipment,
+    StockCount,
+    close_month,
+    journal,
+)
+from jxc_rules.errors import (
+    DuplicateError,
+    InsufficientStock,
+    UnitError,
+    UnknownItemError,
+    ValidationError,
+)
+from jxc_rules.packaging import ProductProfile, catch_weight_line, line_amount
+from jxc_rules.testing import MonthEndCase, month_end_cases
+
+UREA = ProductProfile(sku="urea-46", name="尿素", labels={"en": "urea"}, price_unit="t",
+                      pack_content="40 kg", rounding="up", invoice_basis="nominal")
+NPK = ProductProfile(sku="npk-15", name="复合肥", price_unit="t", pack_content="50 kg",
+                     invoice_basis="actual", catch_weight_tolerance="0.005")
+
+
+def fertilizer_month() -> list[Receipt | Shipment]:
+    return [
+        Receipt("PO-1", "urea-46", 500, 2300),            # 20 t at 2300/t = 46000.00
+        Shipment("SO-1", "urea-46", 309, 2850, ordered="12.35 t"),
+        Receipt("PO-2", "npk-15", 200, 3100),             # 10 t at 3100/t = 31000.00
+        Shipment("SO-2", "npk-15", 100, 3600, actual="5.04 t"),   # +0.8 %: flagged
+        Receipt("PO-3", "urea-46", 100, 2420),            # 4 t at 2420/t = 9680.00
+        Shipment("SO-3", "urea-46", 200, 2880),
+    ]
+
+
+def test_fertilizer_month_closes_by_hand() -> None:
+    close = close_month(
+        [UREA, NPK], fertilizer_month(),
+        opening={"urea-46": Opening(100, "9000.00")},
+        counts={"urea-46": StockCount(bags=189, broken_bags=1, loose="25 kg"),
+                "npk-15": StockCount(bags=100)},
+    )
+    u = close.products["urea-46"]
+    # opening 100 bags 9000.00; +500 bags 46000.00 -> 600 bags 55000.00, 91.666.. per bag
+    # SO-1: 309 bags -> round(55000 * 309 / 600) = 28325.00; left 291 bags 26675.00
+    # PO-3: +100 bags 9680.00 -> 391 bags 36355.00; SO-3: 200 bags -> round(36355*200/391)
+    #       = 18595.91 (18595.907...); left 191 bags 17759.09
+    assert u.cogs == Decimal("28325.00") + Decimal("18595.91")
+    assert (u.book_bags, u.book_value) == (191, Decimal("17759.09"))
+    assert u.revenue == line_amount("12.36 t", 2850, "t") + line_amount("8 t", 2880, "t")
+    assert u.revenue == Decimal("35226.00") + Decimal("23040.00")
+    assert u.gross_margin == u.revenue - u.cogs
+    rows = {r.cause: r for r in u.variances}
+    assert tuple(rows) == CAUSES
+    assert rows["order_residual"].tonnes == Decimal("0.01")    # 12.36 shipped vs 12.35 ordered
+    assert rows["order_residual"].documents == ("SO-1",)
+    assert rows["count_difference"].bags == 1                  # 191 - 189 - 1 broken
+    assert rows["count_difference"].tonnes == Decimal("0.04")
+    assert rows["broken_bags"].bags == 1
+    assert rows["broken_bags"].tonnes == Decimal("0.015")      # 40 kg - 25 kg loose
+    # write-off: round(17759.09 * 55 kg / 7640 kg) = 127.85; count part round(.. * 40/7640)
+    assert rows["count_difference"].value == Decimal("92.98")
+    assert rows["broken_bags"].value == Decimal("127.85") - Decimal("92.98")
+    assert (u.closing_bags, u.closing_loose_kg, u.closing_t) == (189, Decimal(25),
+                                                                 Decimal("7.585"))
+    assert u.closing_value == Decimal("17759.09") - Decimal("127.85")
+    assert u.shipments_t == Decimal("20.35")  # 12.35 booked on SO-1 + 8 t nominal on SO-3
+    assert u.identity_holds()
+
+    n = close.products["npk-15"]
+    # invoiced on the weighbridge weight: 5.04 t x 3600 = 18144.00; nominal 5 t
+    assert n.revenue == Decimal("18144.00")
+    assert n.revenue == catch_weight_line(NPK, 100, 3600, actual_weight="5.04 t").amount
+    catch = next(r for r in n.variances if r.cause == "catch_weight")
+    assert catch.tonnes == Decimal("-0.04")   # the invoice booked 40 kg more than nominal
+    assert catch.flagged == ("SO-2",)          # 0.8 % > 0.5 %: flagged, not rejected
+    assert n.cogs == Decimal("15500.00")
+    assert n.shipments_t == Decimal("5.04")
+    assert n.identity_holds()
+    assert close.total_value == u.closing_value + n.closing_value
+    assert close.cogs_fen.tolist() == [0, 2832500, 0, 1550000, 0, 1859591]
+
+
+def test_selling_everything_takes_exactly_the_value_on_hand() -> None:
+    moves = [Receipt("R1", "urea-46", 3, "1000.01")] + [
+        Shipment(f"S{i}", "urea-46", 1, 1) for i in range(3)]
+    close = close_month(UREA, moves, opening={"urea-46": (0, 0)})
+    p = close.products["urea-46"]
+    assert p.closing_value == 0
+    assert p.cogs == p.receipts_value  # 3 x 40 kg x 1000.01 = 120.00 (120.0012 rounded)
+    assert close.cogs_fen.sum() == int(p.receipts_value * 100)
+
+
+def test_shipment_beyond_stock_names_product_and_shortfall_and_books_nothing() -> None:
+    moves = [Receipt("R1", "urea-46", 10, 2300), Shipment("S1", "urea-46", 14, 2850)]
+    jr = Journal.from_records(moves)
+    before = {name: getattr(jr, name).copy() for name in ("bags", "kind", "price_e4")}
+    with pytest.raises(InsufficientStock, match=r"urea-46: short 1\b") as info:
+        close_month(UREA, jr, opening={"urea-46": (3, "300.00")})
+    assert info.value.shortages == {"urea-46": 1}
+    assert "S1" in str(info.value)
+    for name, col in before.items():
+        np.testing.assert_array_equal(getattr(jr, name), col)
+
+
+def test_duplicate_document_ids_are_refused() -> None:
+    moves = [Receipt("D1", "urea-46", 10, 2300), Shipment("D1", "urea-46", 1, 2850)]
+    with pytest.raises(DuplicateError, match=r"'D1'.*rows 0, 1"):
+        close_month(UREA, moves)
+
+
+def test_unknown_products_and_bad_values_are_refused() -> None:
+    with pytest.raises(UnknownItemError, match="salt"):
+        close_month(UREA, [Receipt("R1", "salt", 1, 1)])
+    with pytest.raises(UnknownItemError):
+        close_month(UREA, [], counts={"salt": StockCount(1)})
+    with pytest.raises(ValidationError, match="bags"):
+        Receipt("R1", "urea-46", -5, 2300)
+    with pytest.raises(ValidationError, match="price"):
+        Shipment("S1", "urea-46", 5, -1)
+    with pytest.raises(ValidationError, match="opening.value"):
+        Opening(1, "0.001")
+    with pytest.raises(ValidationError, match="count.loose"):
+        StockCount(1, 1, "-2 kg")
+    with pytest.raises(UnitError):
+        Shipment("S1", "urea-46", 5, 1, actual="5 L")
+    with pytest.raises(ValidationError, match=r"bags.*row 1"):
+        journal(["a", "b"], ["urea-46"] * 2, ["receipt", "shipment"], [1, 0], [1, 1])
+    with pytest.raises(ValidationError, match="kind"):
+        journal(["a"], ["urea-46"], ["return"], [1], [1])
+    litre = ProductProfile(sku="oil", name="oil", price_unit="L", pack_content="5 L")
+    with pytest.raises(UnitError, match="mass"):
+        close_month(litre, [])
+
+
+def test_empty_month_closes_at_opening() -> None:
+    close = close_month(UREA, [], opening={"urea-46": Opening(10, "900.00")})
+    p = close.products["urea-46"]
+    assert (p.closing_bags, p.closing_t, p.closing_value) == (10, Decimal("0.4"),
+                                                             Decimal("900.00"))
+    assert p.average_cost_per_t == Decimal("2250.00")
+    assert p.identity_holds()
+
+
+def test_array_journal_equals_record_journal() -> None:
+    moves = fertilizer_month()
+    arrays = journal(
+        [m.doc_id for m in moves], [m.sku for m in moves],
+        ["receipt" if isinstance(m, Receipt) else "shipment" for m in moves],
+        [m.bags for m in moves], [float(m.price) for m in moves],
+        ordered_kg=[np.nan, 12350, np.nan, np.nan, np.nan, np.nan],
+        actual_kg=[np.nan, np.nan, np.nan, 5040, np.nan, np.nan],
+    )
+    a = close_month([UREA, NPK], arrays, opening={"urea-46": (100, "9000.00")})
+    b = close_month([UREA, NPK], moves, opening={"urea-46": (100, "9000.00")})
+    assert a.products == b.products
+    np.testing.assert_array_equal(a.cogs_fen, b.cogs_fen)
+
+
+def test_movements_may_be_plain_mappings() -> None:
+    close = close_month(UREA, [
+        {"kind": "receipt", "doc_id": "R1", "sku": "urea-46", "bags": 5, "price": "2300"},
+        {"kind": "shipment", "doc_id": "S1", "sku": "urea-46", "bags": 2, "price": 2850,
+         "ordered": "0.075 t"},
+    ])
+    assert close.products["urea-46"].closing_bags == 3
+    with pytest.raises(ValidationError, match="row 0"):
+        close_month(UREA, [{"kind": "receipt", "doc_id": "R1", "sku": "urea-46", "bags": -1,
+                            "price": 1}])
+
+
+@given(month_end_cases())
+def test_month_end_identity_holds_on_random_journals(case: MonthEndCase) -> None:
+    close = close_month(case.profiles, case.movements, opening=case.opening, counts=case.counts)
+    total_value = Decimal(0)
+    for p in close.products.values():
+        assert p.identity_holds()
+        assert p.book_bags == p.opening_bags + p.receipts_bags - p.shipments_bags
+        assert p.gross_margin == p.revenue - p.cogs
+        assert [r.cause for r in p.variances] == list(CAUSES)
+        if p.closing_bags == 0 and p.closing_loose_kg == 0 and p.book_bags == 0:
+            assert p.closing_value == 0
+        total_value += p.opening_value + p.receipts_value - p.cogs
+        total_value -= sum((r.value for r in p.variances), Decimal(0))
+    assert total_value == close.total_value
+    assert int(close.cogs_fen.sum()) == sum(int(p.cogs * 100) for p in close.products.values())
