@@ -329,30 +329,38 @@ class Arrhenius(RateModel):
         k0 = t0 + KELVIN_OFFSET
         k1 = t1 + KELVIN_OFFSET
         v = c * np.abs(1.0 / k0 - 1.0 / k1)
-        out = np.empty(t0.shape, dtype=np.float64)
         inv_ref = 1.0 / (self.ref_temp_c + KELVIN_OFFSET)
         limits = np.array([lim for lim, _ in _GL_RULES])
         which = np.searchsorted(limits, v, side="left")
-        for i in np.unique(which):
+        counts = np.bincount(which.ravel(), minlength=len(_GL_RULES) + 1)
+        # the most common rule runs on the whole array (no gather/scatter), others patch it
+        dominant = int(np.argmax(counts[:len(_GL_RULES)]))
+        out = self._gauss_legendre(k0, k1, _GL_RULES[dominant][1], 1, c, inv_ref)
+        for i in np.nonzero(counts)[0]:
+            if i <= dominant:  # more nodes than needed are at least as accurate
+                continue
             sel = which == i
-            a = k0[sel]
-            b = k1[sel]
             if i < len(_GL_RULES):
-                pieces = 1
-                n = _GL_RULES[i][1]
+                pieces, n = 1, _GL_RULES[i][1]
             else:  # huge ramp: composite rule of 16-node pieces
-                pieces = math.ceil(float(v[sel].max()) / 24.0)
-                n = 16
-            nodes, weights = _GL_NODES[n]
-            acc = np.zeros(a.shape, dtype=np.float64)
-            width = (b - a) / pieces
-            for p in range(pieces):
-                lo = a + p * width
-                mid = lo + 0.5 * width
-                for x, w in zip(nodes, weights, strict=True):
-                    acc += w * np.exp(-c * (1.0 / (mid + 0.5 * width * x) - inv_ref))
-            out[sel] = acc / (2.0 * pieces)
+                pieces, n = math.ceil(float(v[sel].max()) / 24.0), 16
+            out[sel] = self._gauss_legendre(k0[sel], k1[sel], n, pieces, c, inv_ref)
         return out
+
+    @staticmethod
+    def _gauss_legendre(
+        a: FloatArray, b: FloatArray, n: int, pieces: int, c: float, inv_ref: float
+    ) -> FloatArray:
+        """Mean of exp(−c (1/T − 1/T_ref)) over [a, b] (kelvin): composite n-node rule."""
+        nodes, weights = _GL_NODES[n]
+        acc = np.zeros(np.shape(a), dtype=np.float64)
+        width = (b - a) / pieces
+        half = 0.5 * width
+        for p in range(pieces):
+            mid = a + (p + 0.5) * width
+            for x, w in zip(nodes, weights, strict=True):
+                acc += w * np.exp(-c * (1.0 / (mid + half * x) - inv_ref))
+        return np.asarray(acc / (2.0 * pieces), dtype=np.float64)
 
     def to_mapping(self) -> dict[str, Any]:
         return {"arrhenius": self.ea_kj_per_mol, "ref_temp_c": self.ref_temp_c}

@@ -45,6 +45,14 @@ from jxc_rules.testing.live_weight import (
 )
 
 # --- strategies shelf_life ---
+# isort: split
+from jxc_rules.testing.shelf_life import (
+    lot_logs,
+    rate_models,
+    shelf_life_rules,
+    temperature_logs,
+)
+
 # --- strategies wastage ---
 # isort: split
 from jxc_rules.testing.wastage import (
@@ -87,6 +95,10 @@ __all__ = [
     "transit_models",
     "transit_rates",
     # --- __all__ shelf_life ---
+    "lot_logs",
+    "rate_models",
+    "shelf_life_rules",
+    "temperature_logs",
     # --- __all__ wastage ---
     "channel_histories",
     "channel_loss_models",
