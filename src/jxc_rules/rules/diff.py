@@ -27,7 +27,7 @@ from jxc_rules.units import exact_factor, parse_quantity
 __all__ = ["METADATA_FIELDS", "Change", "diff", "flatten"]
 
 METADATA_FIELDS: tuple[str, ...] = (
-    "version", "effective_from", "effective_until", "approved_by", "changelog",
+    "version", "effective_from", "effective_until", "approved_by", "changelog", "scope",
 )
 _MISSING = object()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -35,7 +36,7 @@ from jxc_rules._internal.yaml_source import (
     parse_path,
     relocate,
 )
-from jxc_rules.errors import RulePackError, SourceLocation, ValidationError, bad_value
+from jxc_rules.errors import JxcRulesError, RulePackError, SourceLocation, ValidationError, bad_value
 from jxc_rules.rules.schema import (
     FieldErrors,
     HolidayRule,
@@ -159,6 +160,11 @@ def _build_recipes(value: Any, sources: dict[str, str], errors: list[ValidationE
         return cls(lines, outputs=outputs, items=units)
     except ValidationError as exc:
         errors.append(_bom_error(exc))
+        return None
+    except JxcRulesError as exc:  # e.g. UnknownItemError (a KeyError) from the BOM kernel
+        text = str(exc)
+        m = re.match(r"^(lines\[\d+\](?:\.\w+)?)", text)
+        errors.append(_bom_error(ValidationError(text, field=m.group(1) if m else "lines")))
         return None
 
 
