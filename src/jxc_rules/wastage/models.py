@@ -118,10 +118,30 @@ def check_convention(convention: object, field: str = "convention") -> Conventio
     raise bad_value(field, convention, "'loss' (net / (1 − L)) or 'markup' (net · (1 + w))")
 
 
+def _checked(
+    values: Any, field: str, min_value: float, max_value: float | None = None, *,
+    max_inclusive: bool = True,
+) -> FloatArray:
+    """``as_float_array`` with a fast path for large valid arrays: min/max propagate NaN, so two
+    reductions prove the whole array finite and in range; only a bad array takes the slow path
+    (which names the first bad row)."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is not None and arr.size:
+        lo, hi = float(arr.min()), float(arr.max())
+        if math.isfinite(lo) and math.isfinite(hi) and lo >= min_value and (
+                max_value is None or hi < max_value or (max_inclusive and hi == max_value)):
+            return arr
+    return as_float_array(values, field, min_value=min_value, max_value=max_value,
+                          max_inclusive=max_inclusive)
+
+
 def _rates(values: Any, convention: Convention, field: str) -> FloatArray:
     if convention == "loss":
-        return as_float_array(values, field, min_value=0.0, max_value=1.0, max_inclusive=False)
-    return as_float_array(values, field, min_value=0.0)
+        return _checked(values, field, 0.0, 1.0, max_inclusive=False)
+    return _checked(values, field, 0.0)
 
 
 def _out(arr: FloatArray) -> float | FloatArray:
@@ -245,7 +265,7 @@ def gross_up(
         units = net.units
         gross = gross_up(np.asarray(net.magnitude, dtype=np.float64), loss, convention=conv)
         return Q_(_out(np.asarray(gross)), units)
-    net_arr = as_float_array(net, "net", min_value=0.0)
+    net_arr = _checked(net, "net", 0.0)
     rate = _rates(loss, conv, conv)
     with np.errstate(over="ignore"):
         out = net_arr / (1.0 - rate) if conv == "loss" else net_arr * (1.0 + rate)

@@ -57,6 +57,8 @@ from jxc_rules.units import dimension_of, exact_factor, magnitude, parse_quantit
 from jxc_rules.wastage.models import (
     CAUSES,
     ChannelLossModel,
+    _checked,
+    _rates,
     canonical_channel,
     check_convention,
     gross_up,
@@ -400,9 +402,9 @@ def prep_quantities(
     [[[23.471]]]
     """
     conv = check_convention(convention)
-    e = as_float_array(edible, "edible", min_value=0.0)
+    e = _checked(edible, "edible", 0.0)
     y = as_float_array(yields, "yields", min_value=0.0, min_inclusive=False, max_value=1.0)
-    loss = np.asarray(losses, dtype=np.float64)
+    loss = _rates(losses, conv, conv)
     if e.ndim == 3:
         if y.ndim == 1 and y.shape[0] == e.shape[0]:
             y = y[:, None, None]
@@ -413,7 +415,10 @@ def prep_quantities(
     except ValueError:
         raise ValidationError(f"edible{e.shape}, yields{y.shape} and losses{loss.shape} do not "
                               "broadcast", field="edible,yields,losses") from None
-    return np.asarray(gross_up(e / y, loss, convention=conv), dtype=np.float64)
+    # inputs are checked once above; one fused pass per operation, no re-validation
+    factor = 1.0 / (y * (1.0 - loss)) if conv == "loss" else (1.0 + loss) / y
+    return np.asarray(e * factor, dtype=np.float64)
+
 
 
 # ---------------------------------------------------------------- plans
