@@ -62,7 +62,7 @@ def _round_orders(order: FloatArray, plan: Plan) -> FloatArray:
 
 
 class _State:
-    __slots__ = ("acc", "inv", "pipe")
+    __slots__ = ("acc", "hist", "inv", "pipe", "safety")
 
     def __init__(self, trials: int, world: World, plan: Plan) -> None:
         items = len(world.item_ids)
@@ -70,6 +70,29 @@ class _State:
         self.inv[:, :, 0] = world.initial[None, :]
         self.pipe = np.zeros((trials, items, int(plan.lead.max(initial=0)) + 1))
         self.acc = Accumulator(trials, world)
+        self.safety: FloatArray = plan.safety[0][None, :]
+        self.hist: FloatArray | None = None
+        if plan.forecast is not None:
+            h = plan.forecast.history
+            self.hist = np.ascontiguousarray(np.broadcast_to(h[:, None], (h.shape[0], trials,
+                                                                          *h.shape[1:])))
+
+
+def _forecast_target(plan: Plan, st: _State, d: int) -> tuple[FloatArray, FloatArray]:
+    """Order-up-to level and safety stock ``[T, I]`` of a forecasting plan on review day d."""
+    fc = plan.forecast
+    assert fc is not None and st.hist is not None
+    target: FloatArray | None = None
+    safety: FloatArray | None = None
+    for k, weight in enumerate(fc.cover_weights):
+        base = np.tensordot(fc.weights[d, k], st.hist, axes=(0, 0))        # [T, N, C]
+        scaled = fc.usage * fc.coef[d + k][:, :, None]                      # [N, C, I]
+        usage = np.tensordot(base, scaled, axes=([1, 2], [0, 1]))          # [T, I]
+        if k == 0:
+            safety = fc.safety_days * usage
+        target = weight * usage if target is None else target + weight * usage
+    assert target is not None and safety is not None
+    return target, safety
 
 
 def simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
@@ -105,10 +128,15 @@ def simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
         any_expiry = bool(expire_today.any())
         for plan, st in zip(plans, states, strict=True):
             inv, pipe, acc = st.inv, st.pipe, st.acc
+            if plan.forecast is None:
+                target = plan.target[d][None, :]
+                st.safety = plan.safety[d][None, :]
+            elif plan.review[d]:
+                target, st.safety = _forecast_target(plan, st, d)
             if plan.review[d]:
                 position = inv.sum(axis=2) + (pipe * plan.assumed_retention[None, :, None]
                                               ).sum(axis=2)
-                order = np.maximum(plan.target[d][None, :] - position, 0.0)
+                order = np.maximum(target - position, 0.0)
                 shipped = _round_orders(order, plan)
                 pipe[:, item_idx, plan.lead] += shipped
                 acc.purchased += shipped @ world.cost
@@ -138,7 +166,12 @@ def simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 expired = inv * expire_today[None]
                 inv -= expired
                 acc.expired += expired.sum(axis=2) @ world.cost
-            acc.record_day(d, demand, served, issued, short & (demand > 0), stock, inv, plan)
+            acc.record_day(demand, served, issued, short & (demand > 0), stock, inv, st.safety)
+            if st.hist is not None and plan.forecast is not None:
+                coef = plan.forecast.coef[d]
+                st.hist[d % plan.forecast.window] = np.divide(
+                    counts, coef[None], out=np.array(counts, dtype=np.float64, copy=True),
+                    where=coef[None] > 0)
             if ages > 1:
                 last = inv[:, :, -1] + inv[:, :, -2]
                 inv[:, :, 1:-1] = inv[:, :, :-2]

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
-    from jxc_rules.simulate.plan import Plan, World
+    from jxc_rules.simulate.plan import World
 
 __all__ = ["KPIS", "Accumulator", "KpiInfo", "KpiSummary", "summarize"]
 
@@ -112,14 +112,13 @@ class Accumulator:
 
     def record_day(
         self,
-        day: int,
         demand: FloatArray,
         served: FloatArray,
         issued: FloatArray,
         stockout: npt.NDArray[np.bool_],
         stock_before: FloatArray,
         inv: FloatArray,
-        plan: Plan,
+        safety: FloatArray,
     ) -> None:
         w = self.world
         self.demand_value += demand @ w.price
@@ -130,7 +129,7 @@ class Accumulator:
         self.stockouts += stockout.sum(axis=1)
         on_hand = inv.sum(axis=2) if inv.shape[2] > 1 else inv[:, :, 0]
         self.stock_value += on_hand @ w.cost
-        self.safety_ok += (on_hand >= plan.safety[day][None, :] - 1e-9).sum(axis=1)
+        self.safety_ok += (on_hand >= safety - 1e-9).sum(axis=1)
         has_stock = stock_before > 0
         self.with_stock += has_stock.sum(axis=1)
         self.sold += (has_stock & (served > 0)).sum(axis=1)

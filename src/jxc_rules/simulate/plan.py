@@ -91,6 +91,31 @@ class Plan:
     pack_size: FloatArray               # [I] purchase pack in stock units (0: order grid only)
     rounding: str
     assumed_retention: FloatArray       # [I]
+    # forecast-driven order-up-to (rule packs); None for a fixed base-stock policy
+    forecast: Forecast | None = None
+
+
+@attrs.frozen(eq=False)
+class Forecast:
+    """A rule pack's forecast, compiled.
+
+    Demand recorded on day d (per entity and channel) is de-seasonalised by the pack's assumed
+    coefficient ``coef[d]`` (assumed holiday × expected weather, relative to the plain weekly
+    base) and kept for ``window`` days; the base forecast for a day is a weighted mean of that
+    history (``weights[d, k]`` over the history slots, by ``forecast_method``) times the day's
+    coefficient. Usage per stock item = Σ base · coef · ``usage[n, c, i]`` (recipe ÷ yield,
+    grossed up by channel loss and transit shrink). The order-up-to level on review day d is
+    Σ_k ``cover_weights[k]`` · usage(d + k) (days_of_cover + safety_days), the safety stock
+    ``safety_days`` · usage(d).
+    """
+
+    coef: FloatArray                    # [D + pad, N, C]
+    usage: FloatArray                   # [N, C, I]
+    weights: FloatArray                 # [D, K, W] weights over history slots (slot = day % W)
+    cover_weights: FloatArray           # [K]
+    safety_days: float
+    window: int
+    history: FloatArray                 # [W, N, C] de-seasonalised pre-horizon history (slot order)
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,9 +237,15 @@ def _explode_matrix(scenario: Scenario, recipes: Any, pack: Any) -> FloatArray:
     return out
 
 
+def _loss_model(pack: Any) -> Any:
+    wastage = _section(pack, "wastage")
+    return getattr(wastage, "loss_model", wastage) if wastage is not None else None
+
+
 def _loss_matrix(scenario: Scenario, wastage: Any, pack: Any, item_names: Sequence[str]
                  ) -> FloatArray:
     channels = scenario.channels
+    wastage = getattr(wastage, "loss_model", wastage) if wastage is not None else None
     if wastage is None:
         return np.zeros((len(item_names), len(channels)))
     known = set(getattr(wastage, "channel_names", ()) or ())
@@ -270,38 +301,17 @@ def _shelf_rule(scenario: Scenario, pack: Any, item: str) -> Any:
     return rule
 
 
-def _life_hours(rule: Any) -> float:
-    """Shelf life at the rule's reference temperature, in hours."""
-    from jxc_rules.units import magnitude
-
-    for name in ("shelf_life_ref_h", "shelf_life_h", "shelf_life_hours", "life_h", "hours"):
-        value = getattr(rule, name, None)
-        if value is not None:
-            return float(value)
-    for name in ("shelf_life_ref", "shelf_life", "life"):
-        value = getattr(rule, name, None)
-        if value is not None:
-            return float(magnitude(value, "h", field=name))
-    for name in ("shelf_life_ref_days", "shelf_life_days", "days"):
-        value = getattr(rule, name, None)
-        if value is not None:
-            return 24.0 * float(value)
-    raise ScenarioError(f"cannot read the shelf life of rule {rule!r}")
-
-
-def _rate_model(rule: Any) -> Any:
-    for name in ("model", "rate_model", "kinetics"):
-        value = getattr(rule, name, None)
-        if value is not None:
-            return value
-    return None
+def _sellable_hours(rule: Any) -> float:
+    """Hours of sale at the reference temperature: shelf life minus the removal offset
+    (下架提前量) of a :class:`jxc_rules.shelf_life.ShelfLifeRule`."""
+    life = float(rule.shelf_life_ref_h) - float(getattr(rule, "removal_offset_h", 0.0) or 0.0)
+    return max(life, 1e-9)
 
 
 def _day_temperature_logs(scenario: Scenario, location: str, base_temp_c: float,
                           days: Sequence[dt.date]) -> tuple[FloatArray, FloatArray]:
-    """Per-day readings ``(times_h[D, K], temps_c[D, K])`` (NaN padded, step profile held with
+    """Per-day readings ``(times_h[D, K], temps_c[D, K])`` (NaN padded, a step profile read with
     ``"previous"`` interpolation) of the storage temperature including outages."""
-    per_day: list[list[tuple[float, float]]] = []
     index = {d: k for k, d in enumerate(days)}
     events: dict[int, list[tuple[float, float, float]]] = {}
     for o in scenario.outages:
@@ -316,18 +326,18 @@ def _day_temperature_logs(scenario: Scenario, location: str, base_temp_c: float,
             remaining -= span
             start_h = 0.0
             k += 1
+    per_day: list[list[tuple[float, float]]] = []
     for k in range(len(days)):
         points = [(0.0, base_temp_c)]
         for a, b, t in sorted(events.get(k, [])):
             points.append((a, t))
             points.append((b, base_temp_c))
         points.append((24.0, base_temp_c))
-        # keep the last reading at each time (a later event overrides)
         clean: dict[float, float] = {}
-        for h, t in points:
+        for h, t in points:  # a later reading at the same time wins
             clean[h] = t
         per_day.append(sorted(clean.items()))
-    width = max(len(p) for p in per_day)
+    width = max((len(p) for p in per_day), default=2)
     times = np.full((len(days), width), np.nan)
     temps = np.full((len(days), width), np.nan)
     for k, p in enumerate(per_day):
@@ -337,16 +347,36 @@ def _day_temperature_logs(scenario: Scenario, location: str, base_temp_c: float,
 
 
 def _life_fraction_per_day(rule: Any, times: FloatArray, temps: FloatArray) -> FloatArray:
-    """Fraction of the reference shelf life each day of storage consumes."""
-    life_h = _life_hours(rule)
-    model = _rate_model(rule)
-    if model is None:
-        return np.full(times.shape[0], 24.0 / life_h)
+    """Fraction of the sellable shelf life each day of storage consumes:
+    :func:`jxc_rules.shelf_life.equivalent_time` of the day's log ÷ sellable hours."""
     from jxc_rules.shelf_life import equivalent_time
 
-    consumed = np.asarray(equivalent_time(times, temps, model, interpolation="previous"),
+    consumed = np.asarray(equivalent_time(times, temps, rule.model, interpolation="previous"),
                           dtype=np.float64)
-    return consumed / life_h
+    return consumed / _sellable_hours(rule)
+
+
+def _hard_limit_days(rule: Any, times: FloatArray, temps: FloatArray) -> npt.NDArray[np.bool_]:
+    """Days on which a hard time-temperature limit of the rule is breached (within that day's
+    log): every lot on hand is written off at the end of such a day."""
+    out = np.zeros(times.shape[0], dtype=bool)
+    for limit in getattr(rule, "hard_limits", ()) or ():
+        lo = -np.inf if limit.above_c is None else limit.above_c
+        hi = np.inf if limit.below_c is None else limit.below_c
+        dur = np.diff(times, axis=1)                    # reading k holds until k + 1
+        inside = (temps[:, :-1] > lo) & (temps[:, :-1] < hi) & np.isfinite(dur)
+        hours = np.where(inside, np.nan_to_num(dur), 0.0)
+        if limit.continuous:
+            # longest run of consecutive in-region segments
+            best = np.zeros(times.shape[0])
+            run = np.zeros(times.shape[0])
+            for k in range(hours.shape[1]):
+                run = np.where(inside[:, k], run + hours[:, k], 0.0)
+                best = np.maximum(best, run)
+            out |= best > limit.max_hours
+        else:
+            out |= hours.sum(axis=1) > limit.max_hours
+    return out
 
 
 def _expiry_mask(frac: FloatArray, ages: int) -> npt.NDArray[np.bool_]:
@@ -371,23 +401,27 @@ def compile_world(scenario: Scenario, reference: Any = None) -> World:
     truth = {name: dict(effect.channels) for name, effect in scenario.holidays.items()}
     mu = entity_means(scenario, cal, truth)
     recipes = _section(reference, "recipes")
-    explode = _explode_matrix(scenario, recipes, reference)
     locs = scenario.locations
     item_names = tuple(item for _ in locs for item in scenario.items)
+    explode = _explode_matrix(scenario, recipes, reference) / _yields(reference,
+                                                                      item_names)[None, :]
     item_ids = tuple(f"{loc.id}/{item}" for loc in locs for item in scenario.items)
     loss = _loss_matrix(scenario, _section(reference, "wastage"), reference, item_names)
     retention = np.array([_retention(scenario, reference, item) for item in item_names])
     fractions: list[FloatArray] = []
+    breaches: list[npt.NDArray[np.bool_]] = []
     perishable = np.array([scenario.items[i].perishable for i in item_names], dtype=bool)
     for loc in locs:
         temp = loc.storage_temp_c if loc.storage_temp_c is not None else scenario.storage_temp_c
         times, temps = _day_temperature_logs(scenario, loc.id, temp, cal.dates)
         for item in scenario.items:
             if scenario.items[item].perishable:
-                fractions.append(_life_fraction_per_day(_shelf_rule(scenario, reference, item),
-                                                        times, temps))
+                rule = _shelf_rule(scenario, reference, item)
+                fractions.append(_life_fraction_per_day(rule, times, temps))
+                breaches.append(_hard_limit_days(rule, times, temps))
             else:
                 fractions.append(np.zeros(cal.days))
+                breaches.append(np.zeros(cal.days, dtype=bool))
     longest = 1
     for f in fractions:
         if f.any():
@@ -398,10 +432,9 @@ def compile_world(scenario: Scenario, reference: Any = None) -> World:
     for i, f in enumerate(fractions):
         if f.any():
             expire[:, i, :] = _expiry_mask(f, ages)
-    weather_names = [w.name for w in scenario.weather]
+        expire[breaches[i], i, :] = True
     gamma, shift = effect_table([w.multipliers for w in scenario.weather],
                                 [w.shift_to_takeaway for w in scenario.weather], channels)
-    del weather_names
     return World(
         item_ids=item_ids,
         item_names=item_names,
@@ -461,17 +494,38 @@ def _pack_size(scenario: Scenario, pack: Any, item: str) -> float:
 
 
 def _extended_means(scenario: Scenario, holidays: Mapping[str, Mapping[str, HolidayProfile]],
-                    pad: int) -> FloatArray:
-    """Assumed means over the horizon plus ``pad`` days (the cover window of the last orders);
-    beyond the calendar's last supported year the last day repeats."""
-    last_year = supported_years()[1]
+                    pad: int, *, before: int = 0) -> FloatArray:
+    """Means from ``before`` days before the horizon to ``pad`` days after it (history of the
+    first forecasts, cover window of the last orders); outside the calendar's supported years
+    the nearest covered day repeats."""
+    first_year, last_year = supported_years()
+    start = max(scenario.start - dt.timedelta(days=before), dt.date(first_year, 1, 1))
     end = min(scenario.end + dt.timedelta(days=pad), dt.date(last_year, 12, 31))
-    cal = build_calendar(scenario.start, end)
+    cal = build_calendar(start, end)
     means = entity_means(scenario, cal, holidays, item_factors=False)
-    want = scenario.days + pad
+    missing_front = before - (scenario.start - start).days
+    if missing_front > 0:
+        means = np.concatenate([np.repeat(means[:1], missing_front, axis=0), means])
+    want = before + scenario.days + pad
     if means.shape[0] < want:
         means = np.concatenate([means, np.repeat(means[-1:], want - means.shape[0], axis=0)])
     return means
+
+
+def _yields(pack: Any, item_names: Sequence[str]) -> FloatArray:
+    """Yield (出成率, edible ÷ as purchased) per item from the pack's loss model (1 if none)."""
+    model = _loss_model(pack)
+    if model is None or not hasattr(model, "yield_array"):
+        return np.ones(len(item_names))
+    out: FloatArray = np.asarray(model.yield_array(list(item_names)), dtype=np.float64)
+    return out
+
+
+def _start_of_day_lead(lead_time_days: int) -> int:
+    """Orders are placed after close and delivered before opening ``lead_time_days`` later;
+    0 and 1 both mean "before tomorrow's opening". The loop reviews at the start of a day, so
+    the delivery lands ``max(lead_time_days - 1, 0)`` days after the review."""
+    return max(int(lead_time_days) - 1, 0)
 
 
 def compile_plan(scenario: Scenario, world: World, pack: Any = None, *, label: str = "") -> Plan:
@@ -491,62 +545,84 @@ def compile_plan(scenario: Scenario, world: World, pack: Any = None, *, label: s
             safety[:, i] = policy.safety_stock.get(name, 0.0)
         review = (np.arange(days) % policy.review_period_days) == 0
         return Plan(label, target, safety, review,
-                    np.full(items, policy.lead_time_days, dtype=np.int64), np.zeros(items),
-                    "up", world.retention.copy())
+                    np.full(items, _start_of_day_lead(policy.lead_time_days), dtype=np.int64),
+                    np.zeros(items), "up", world.retention.copy())
 
     repl = _section(pack, "replenishment")
     if repl is None:
         raise _missing(scenario, pack, "the simulator needs a replenishment policy", ("rules",))
     review_days = int(_policy_number(repl, ("review_period_days",), 1) or 1)
     lead_days = int(_policy_number(repl, ("lead_time_days",), 0) or 0)
-    cover = _policy_number(repl, ("days_of_cover",), None)
-    cover_days = int(cover) if cover is not None else review_days
-    safety_days = _policy_number(repl, ("safety_days",), None)
-    safety_factor = _policy_number(repl, ("safety_factor", "service_factor", "z"), None)
-    rounding = str(getattr(repl, "order_rounding", None) or getattr(repl, "rounding", None)
-                   or "up")
+    cover_days = float(_policy_number(repl, ("days_of_cover",), 1.0) or 1.0)
+    safety_days = float(_policy_number(repl, ("safety_days",), 0.0) or 0.0)
+    window = int(_policy_number(repl, ("forecast_window_days",), 14) or 14)
+    method = str(getattr(repl, "forecast_method", "moving_average") or "moving_average")
+    rounding = str(getattr(repl, "order_rounding", None) or "up")
+    if method not in ("moving_average", "same_weekday_average", "last_value"):
+        raise scenario.error(f"forecast method {method!r} of {_pack_label(pack, 'the pack')} is "
+                             "not simulated", "rules")
 
     channels = world.channels
+    horizon = cover_days + safety_days
+    k_days = max(1, math.ceil(horizon - 1e-12))
+    pad = k_days + review_days
     assumed_holidays = _holiday_profiles_of_pack(pack, channels)
-    window = lead_days + cover_days
-    means = _extended_means(scenario, assumed_holidays, window)      # [D+pad, N, C]
+    plain = _extended_means(scenario, {}, pad, before=window)            # [W + D + pad, N, C]
+    means = _extended_means(scenario, assumed_holidays, pad, before=window)
     mults, shifts = _weather_rules_of_pack(pack, [w.name for w in scenario.weather], channels)
     table = effect_table(mults, shifts, channels)
     probs = scenario.probability_matrix()
-    if probs.shape[0] < means.shape[0]:
-        probs = np.concatenate([probs, np.repeat(probs[-1:], means.shape[0] - probs.shape[0],
-                                                 axis=0)]) if probs.size else \
-            np.zeros((means.shape[0], 0))
+    total = means.shape[0]
+    if probs.shape[1]:
+        probs = np.concatenate([np.repeat(probs[:1], window, axis=0), probs,
+                                np.repeat(probs[-1:], total - window - probs.shape[0], axis=0)])
+    else:
+        probs = np.zeros((total, 0))
     factor, add = expected_effect(probs, table, world.dine, world.take)
     assumed = means * factor[:, None, :]
     if world.dine is not None and world.take is not None:
         assumed[:, :, world.take] += add[:, None] * means[:, :, world.dine]
+    coef_all = np.ones_like(assumed)
+    np.divide(assumed, plain, out=coef_all, where=plain > 0)
+    coef = coef_all[window:]
+    history = np.zeros((window, *plain.shape[1:]))
+    for j in range(-window, 0):
+        history[j % window] = plain[window + j]
 
     from jxc_rules.wastage import gross_up
 
     recipes = _section(pack, "recipes")
-    explode = _explode_matrix(scenario, recipes, pack)                  # [N, I]
+    explode = _explode_matrix(scenario, recipes, pack) / _yields(pack, world.item_names)[None, :]
     loss = _loss_matrix(scenario, _section(pack, "wastage"), pack, world.item_names)  # [I, C]
-    # gross demand per item and channel: Σ_n λ[d, n, c] · M[n, i], grossed up by the loss
-    net = np.einsum("dnc,ni->dic", assumed, explode)
-    gross = gross_up(net, loss[None, :, :])
-    var = np.einsum("dnc,ni->dic", assumed, explode**2) / (1.0 - loss[None]) ** 2
     retention = np.array([_retention(scenario, pack, i) for i in world.item_names])
-    need = gross.sum(axis=2) / retention[None, :]                       # [D+pad, I] to order
-    need_var = var.sum(axis=2) / retention[None, :] ** 2
-    csum = np.concatenate([np.zeros((1, items)), np.cumsum(need, axis=0)])
-    vsum = np.concatenate([np.zeros((1, items)), np.cumsum(need_var, axis=0)])
+    usage = gross_up(np.broadcast_to(explode[:, None, :], (explode.shape[0], len(channels),
+                                                             items)),
+                     loss.T[None, :, :]) / retention[None, None, :]
+    start_wd = scenario.start.weekday()
+    weights = np.zeros((days, k_days, window))
+    for d in range(days):
+        slots_days = np.arange(d - window, d)
+        for k in range(k_days):
+            w = np.zeros(window)
+            if method == "last_value":
+                w[(d - 1) % window] = 1.0
+            elif method == "same_weekday_average":
+                same = (start_wd + slots_days) % 7 == (start_wd + d + k) % 7
+                if same.any():
+                    w[slots_days[same] % window] = 1.0 / same.sum()
+                else:
+                    w[:] = 1.0 / window
+            else:
+                w[:] = 1.0 / window
+            weights[d, k] = w
+    cover_weights = np.clip(horizon - np.arange(k_days), 0.0, 1.0)
+    forecast = Forecast(coef=coef, usage=np.ascontiguousarray(usage), weights=weights,
+                        cover_weights=cover_weights, safety_days=safety_days, window=window,
+                        history=history)
     t = np.arange(days)
-    cover_need = csum[t + window] - csum[t]
-    if safety_factor is not None:
-        safety = safety_factor * np.sqrt(vsum[t + window] - vsum[t])
-    elif safety_days is not None:
-        safety = safety_days * cover_need / max(window, 1)
-    else:
-        safety = np.zeros((days, items))
-    # safety stock the store should hold on hand: judged at the end of the day
-    target = cover_need + safety
     review = (t % review_days) == 0
     pack_size = np.array([_pack_size(scenario, pack, i) for i in world.item_names])
-    return Plan(label, target, safety, review, np.full(items, lead_days, dtype=np.int64),
-                pack_size, rounding, retention)
+    zeros = np.zeros((days, items))
+    return Plan(label, zeros, zeros.copy(), review,
+                np.full(items, _start_of_day_lead(lead_days), dtype=np.int64),
+                pack_size, rounding, retention, forecast)
