@@ -130,9 +130,9 @@ def test_unknown_products_and_bad_values_are_refused() -> None:
         Receipt("R1", "urea-46", -5, 2300)
     with pytest.raises(ValidationError, match="price"):
         Shipment("S1", "urea-46", 5, -1)
-    with pytest.raises(ValidationError, match="opening.value"):
+    with pytest.raises(ValidationError, match=r"opening\.value"):
         Opening(1, "0.001")
-    with pytest.raises(ValidationError, match="count.loose"):
+    with pytest.raises(ValidationError, match=r"count\.loose"):
         StockCount(1, 1, "-2 kg")
     with pytest.raises(UnitError):
         Shipment("S1", "urea-46", 5, 1, actual="5 L")

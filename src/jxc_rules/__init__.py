@@ -20,6 +20,17 @@ from jxc_rules.units import Q_, convert, ureg
 
 # --- packaging (issue 4) ---
 # isort: split
+from jxc_rules.closing import (
+    Journal,
+    MonthEndClose,
+    Opening,
+    ProductClose,
+    Receipt,
+    Shipment,
+    StockCount,
+    VarianceRow,
+    close_month,
+)
 from jxc_rules.packaging import (
     CatchWeightLine,
     Invoice,
@@ -130,6 +141,15 @@ __all__ = [
     "line_amounts_batch",
     "ship_plan",
     "ship_plan_batch",
+    "Journal",
+    "MonthEndClose",
+    "Opening",
+    "ProductClose",
+    "Receipt",
+    "Shipment",
+    "StockCount",
+    "VarianceRow",
+    "close_month",
     # --- __all__ live_weight ---
     "LossValue",
     "MortalityCurve",
