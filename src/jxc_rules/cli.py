@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="print worked examples of the kernels")
     demo.set_defaults(func=_demo)
     # --- register: rules (validate, diff) ---
+    from jxc_rules.rules.cli import register as register_rules
+
+    register_rules(sub)
     # --- register: simulate ---
     return parser
 

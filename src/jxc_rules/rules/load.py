@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -36,7 +36,13 @@ from jxc_rules._internal.yaml_source import (
     parse_path,
     relocate,
 )
-from jxc_rules.errors import JxcRulesError, RulePackError, SourceLocation, ValidationError, bad_value
+from jxc_rules.errors import (
+    JxcRulesError,
+    RulePackError,
+    SourceLocation,
+    ValidationError,
+    bad_value,
+)
 from jxc_rules.rules.schema import (
     FieldErrors,
     HolidayRule,
