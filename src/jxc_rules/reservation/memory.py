@@ -128,7 +128,7 @@ class Ledger:
                 avail[sku] -= q
                 reserved[sku] += q
             self._orders[oid] = (req, RESERVED)
-            self._journal.append(Event(len(self._journal) + 1, "reserve", oid, tuple(req.items())))
+            self._log("reserve", oid, tuple(req.items()))
         return True
 
     def release(self, order_id: str) -> None:
@@ -150,7 +150,7 @@ class Ledger:
                 self._available[sku] += q
                 self._reserved[sku] -= q
             del self._orders[oid]
-            self._journal.append(Event(len(self._journal) + 1, "release", oid, tuple(lines.items())))
+            self._log("release", oid, tuple(lines.items()))
 
     def consume(self, order_id: str) -> bool:
         """Book an open order's goods out: ``on_hand`` and ``reserved`` fall, ``available`` stays.
@@ -170,7 +170,7 @@ class Ledger:
                 self._on_hand[sku] -= q
                 self._reserved[sku] -= q
             self._orders[oid] = (lines, CONSUMED)
-            self._journal.append(Event(len(self._journal) + 1, "consume", oid, tuple(lines.items())))
+            self._log("consume", oid, tuple(lines.items()))
         return True
 
     def receive(self, sku: str, quantity: Any) -> None:
@@ -191,7 +191,10 @@ class Ledger:
             self._on_hand[sku] = q
             self._available[sku] = q
             self._reserved[sku] = 0
-        self._journal.append(Event(len(self._journal) + 1, "receive", None, ((sku, q),)))
+        self._log("receive", None, ((sku, q),))
+
+    def _log(self, kind: str, order_id: str | None, lines: tuple[tuple[str, Number], ...]) -> None:
+        self._journal.append(Event(len(self._journal) + 1, kind, order_id, lines))
 
     # ------------------------------------------------------------ reads
     def _get(self, table: dict[str, Number], sku: str) -> Fraction:

@@ -130,21 +130,32 @@ class SqliteLedger:
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute(f"PRAGMA synchronous = {synchronous}")
 
-        def init(cur: sqlite3.Cursor) -> None:
+        def existing_stock(cur: sqlite3.Cursor) -> dict[str, Number] | None:
+            tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master")}
+            if not {"stock", "orders", "journal"} <= tables:
+                return None
+            return {s: _num(q) for s, q in cur.execute("SELECT sku, on_hand FROM stock")}
+
+        def init(cur: sqlite3.Cursor) -> dict[str, Number]:
             for statement in _SCHEMA:
                 cur.execute(statement)
-            existing = {s: _num(q) for s, q in cur.execute("SELECT sku, on_hand FROM stock")}
+            existing = existing_stock(cur) or {}
             if not existing:
                 for sku, q in stock.items():
                     self._receive(cur, sku, q)
-                return
-            for sku, q in stock.items():
-                if existing.get(sku) != q:
-                    raise bad_value(f"on_hand[{sku!r}]", q,
-                                    f"what the existing ledger {self.path!r} holds "
-                                    f"({existing.get(sku)}); use receive() to add stock")
+                return stock
+            return existing
 
-        self._write(init)
+        # an initialised file is only read (no write lock), so opening never waits for a writer
+        current = existing_stock(self._conn.cursor())
+        if current is None or (not current and stock):
+            current = self._write(init)
+        for sku, q in stock.items():
+            if current.get(sku) != q:
+                self._conn.close()
+                raise bad_value(f"on_hand[{sku!r}]", q,
+                                f"what the existing ledger {self.path!r} holds "
+                                f"({current.get(sku)}); use receive() to add stock")
 
     _before_commit: Callable[[], None] | None = None
     """Test hook: called inside the transaction just before COMMIT (crash simulation)."""
@@ -343,7 +354,8 @@ class SqliteLedger:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT seq, kind, order_id, lines FROM journal ORDER BY seq").fetchall()
-        return [Event(seq, kind, oid, tuple(_decode(lines).items())) for seq, kind, oid, lines in rows]
+        return [Event(seq, kind, oid, tuple(_decode(lines).items()))
+                for seq, kind, oid, lines in rows]
 
     def snapshot(self) -> dict[str, Any]:
         """The whole state, exact, read in one transaction (same shape as ``Ledger.snapshot``)."""
