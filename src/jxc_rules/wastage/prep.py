@@ -29,9 +29,11 @@ Par level and order (订货)::
 
 Sources
 -------
-* Covers and table turns: Kimes, S. E. (1999) "Implementing restaurant revenue management",
-  *Cornell HRA Quarterly* 40(3) — seat occupancy, turns, covers; the "(uses − tables) ÷ tables"
-  reading is common in Chinese catering reports (e.g. 翻台率 in 中国烹饪协会 annual reports).
+* Covers and table turns: Kimes, S. E. (1999) "Implementing restaurant revenue management: a
+  five-step approach", *Cornell Hotel and Restaurant Administration Quarterly* 40(3) — seat
+  occupancy, table turns and covers. Both readings of 翻台率 are in use in Chinese catering
+  practice; we know of no single authoritative standard, which is why both are named here and
+  neither is a default.
 * EP/AP yield: USDA *Food Buying Guide for Child Nutrition Programs*.
 * Par levels: Dopson & Hayes, *Food and Beverage Cost Control*, "par levels" (usage × days between
   deliveries + safety stock).
