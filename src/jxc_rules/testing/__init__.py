@@ -69,6 +69,16 @@ from jxc_rules.testing.wastage import (
 from jxc_rules.testing.bom import bom_mappings, bom_orders, boms, stock_levels
 
 # --- strategies rules ---
+# isort: split
+from jxc_rules.testing.rules import (
+    holiday_rule_mappings,
+    invalid_pack_mappings,
+    numeric_mutations,
+    rule_pack_mappings,
+    rule_packs,
+    weather_rule_mappings,
+)
+
 # --- strategies simulate ---
 
 __all__ = [
@@ -112,5 +122,11 @@ __all__ = [
     "boms",
     "stock_levels",
     # --- __all__ rules ---
+    "holiday_rule_mappings",
+    "invalid_pack_mappings",
+    "numeric_mutations",
+    "rule_pack_mappings",
+    "rule_packs",
+    "weather_rule_mappings",
     # --- __all__ simulate ---
 ]
