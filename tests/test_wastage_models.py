@@ -229,3 +229,14 @@ def test_channel_loss_refuses_total_of_one_or_more() -> None:
     with pytest.raises(ValidationError, match="< 1"):
         ChannelLoss("loss", plate=0.5, prep=0.5)
     assert ChannelLoss("markup", plate=0.5, prep=0.7).loss == pytest.approx(1.2 / 2.2)
+
+
+def test_two_names_for_one_channel_are_a_duplicate() -> None:
+    from jxc_rules.errors import DuplicateError
+
+    with pytest.raises(DuplicateError, match="堂食"):
+        ChannelLossModel.from_mapping({**PACK, "channels": {"dine_in": 0.1, "堂食": 0.2}})
+    with pytest.raises(DuplicateError, match=r"items\.beef"):
+        ChannelLossModel.from_mapping({**PACK, "items": {"beef": {"takeaway": 0.1, "外卖": 0.1}}})
+    with pytest.raises(DuplicateError):
+        blended_loss({"dine_in": 0.5, "堂食": 0.5}, {"dine_in": 0.1})

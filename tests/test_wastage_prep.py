@@ -222,3 +222,11 @@ def test_recipe_from_a_bom_explodes_sub_recipes() -> None:
     np.testing.assert_allclose(edible[:, 0, 0], [15.0, 200.0, 3.3, 10.0])
     with pytest.raises(UnknownItemError):
         recipe_matrix(bom, dishes=["lamb_hotpot"])
+
+
+def test_duplicate_dishes_and_empty_inputs() -> None:
+    with pytest.raises(ValidationError, match="distinct"):
+        recipe_matrix({"a": {"egg": 1}}, dishes=["a", "a"])
+    assert covers([], [], [], turnover_definition="uses_per_table").shape == (0,)
+    empty = prep_quantities(np.zeros((0, 365, 3)), yields=np.zeros(0) + 1, losses=np.zeros((0, 3)))
+    assert empty.shape == (0, 365, 3)

@@ -59,7 +59,7 @@ import pint
 
 from jxc_rules._internal.arrays import as_float_array, first_bad_row
 from jxc_rules._internal.exact import to_fraction
-from jxc_rules.errors import UnknownItemError, ValidationError, bad_value
+from jxc_rules.errors import DuplicateError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.units import Q_, parse_quantity
 
 __all__ = [
@@ -107,6 +107,20 @@ def canonical_channel(name: str) -> str:
         raise bad_value("channel", name, "a non-empty channel name")
     name = name.strip()
     return CHANNEL_ALIASES.get(name, name)
+
+
+def _channel_keys(mapping: Mapping[Any, Any], field: str) -> list[str]:
+    """Canonical channel ids of ``mapping``'s keys; two keys naming one channel (``"堂食"`` and
+    ``"dine_in"``) are a ``DuplicateError``."""
+    seen: dict[str, object] = {}
+    for key in mapping:
+        name = canonical_channel(str(key))
+        if name in seen:
+            raise DuplicateError(
+                f"{field}: {seen[name]!r} and {key!r} both name channel {name!r}",
+                field=f"{field}.{key}", value=key)
+        seen[name] = key
+    return list(seen)
 
 
 def check_convention(convention: object, field: str = "convention") -> Convention:
@@ -383,8 +397,8 @@ def blended_loss(
             raise bad_value("losses", losses, "a mapping channel -> rate when shares is one")
         if not shares:
             raise bad_value("shares", dict(shares), "at least one channel")
-        names = [canonical_channel(str(k)) for k in shares]
-        rates_by = {canonical_channel(str(k)): v for k, v in losses.items()}
+        names = _channel_keys(shares, "shares")
+        rates_by = dict(zip(_channel_keys(losses, "losses"), losses.values(), strict=True))
         share_vals: list[float] = []
         rate_vals: list[float] = []
         for key, name in zip(shares, names, strict=True):
@@ -752,8 +766,9 @@ class ChannelLossModel:
         raw_channels = mapping.get("channels")
         if not isinstance(raw_channels, Mapping) or not raw_channels:
             raise bad_value("channels", raw_channels, "a mapping channel -> loss, not empty")
-        channels = {canonical_channel(str(k)): ChannelLoss.from_mapping(
-            v, convention=conv, field=f"channels.{k}") for k, v in raw_channels.items()}
+        channels = {name: ChannelLoss.from_mapping(v, convention=conv, field=f"channels.{k}")
+                    for name, (k, v) in zip(_channel_keys(raw_channels, "channels"),
+                                            raw_channels.items(), strict=True)}
         raw_items = mapping.get("items", {}) or {}
         if not isinstance(raw_items, Mapping):
             raise bad_value("items", raw_items, "a mapping item -> (channel -> loss)")
@@ -762,6 +777,7 @@ class ChannelLossModel:
             if not isinstance(per, Mapping):
                 raise bad_value(f"items.{item}", per, "a mapping channel -> loss")
             items[str(item)] = {}
+            _channel_keys(per, f"items.{item}")
             for ch, v in per.items():
                 name = canonical_channel(str(ch))
                 if name not in channels:
