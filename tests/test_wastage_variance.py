@@ -107,3 +107,15 @@ def test_variance_identity_holds(data: st.DataObject, n: int) -> None:
                                rep.actual, atol=1e-6)
     ok = ~rep.out_of_range & (rep.actual > 0)
     assert ((rep.variance_rate[ok] >= 0) & (rep.variance_rate[ok] <= 1)).all()
+
+
+def test_per_item_arrays_never_broadcast_along_channels() -> None:
+    with pytest.raises(ValidationError, match="all per item"):
+        usage_variance([[1.0, 1.0, 1.0]] * 3, [1.0, 1.0, 1.0], [[0.0] * 3] * 3, np.ones((3, 3)),
+                       items=["a", "b", "c"])
+    with pytest.raises(ValidationError, match="theoretical"):
+        usage_variance([[1.0] * 3] * 3, [[1.0] * 3] * 3, [[0.0] * 3] * 3, np.ones(3),
+                       items=["a", "b", "c"])
+    with pytest.raises(ValidationError, match="recorded_waste"):
+        usage_variance([[1.0] * 3] * 3, [[1.0] * 3] * 3, [[0.0] * 3] * 3, np.ones((3, 3)),
+                       np.ones(3), items=["a", "b", "c"])

@@ -250,6 +250,17 @@ def usage_variance(
     for name, arr in (("opening", o), ("purchases", p), ("closing", c), ("theoretical", theo)):
         if arr.ndim == 0 or arr.shape[0] != n:
             raise bad_value(name, arr.shape, f"an array whose first axis is the {n} items")
+    # align by the leading (item) axis: a per-item array never broadcasts along the channel axis
+    if not o.ndim == p.ndim == c.ndim:
+        raise ValidationError(
+            f"opening{o.shape}, purchases{p.shape} and closing{c.shape} must all be per item "
+            "or all per item and channel", field="opening,purchases,closing")
+    if theo.ndim not in (o.ndim, o.ndim + 1):
+        raise bad_value("theoretical", theo.shape, f"{o.ndim} or {o.ndim + 1} dimensions (per "
+                        "item and channel when stock is counted per item)")
+    if waste.ndim not in (0, o.ndim, theo.ndim):
+        raise bad_value("recorded_waste", waste.shape, f"a scalar or an array shaped like "
+                        f"the stock counts {o.shape} or the theoretical usage {theo.shape}")
     try:
         actual = o + p - c
     except ValueError:
