@@ -14,6 +14,7 @@ from jxc_rules.closing import (
     Opening,
     Receipt,
     Shipment,
+    StockBook,
     StockCount,
     close_month,
     journal,
@@ -196,3 +197,22 @@ def test_month_end_identity_holds_on_random_journals(case: MonthEndCase) -> None
         total_value -= sum((r.value for r in p.variances), Decimal(0))
     assert total_value == close.total_value
     assert int(close.cogs_fen.sum()) == sum(int(p.cogs * 100) for p in close.products.values())
+
+
+def test_stock_book_refuses_a_shipment_beyond_stock_and_changes_nothing() -> None:
+    book = StockBook([UREA, NPK], opening={"urea-46": Opening(10, "900.00")})
+    book.post(Receipt("PO-1", "urea-46", 5, 2300))
+    with pytest.raises(InsufficientStock, match="urea-46: short 3") as info:
+        book.post(Shipment("SO-1", "urea-46", 18, 2850))
+    assert info.value.shortages == {"urea-46": 3}
+    assert book.on_hand("urea-46") == 15
+    assert [m.doc_id for m in book.movements] == ["PO-1"]
+    with pytest.raises(DuplicateError, match="PO-1"):
+        book.post({"kind": "receipt", "doc_id": "PO-1", "sku": "npk-15", "bags": 1, "price": 1})
+    assert book.on_hand("npk-15") == 0
+    with pytest.raises(UnknownItemError):
+        book.post(Receipt("PO-9", "salt", 1, 1))
+    book.post(Shipment("SO-1", "urea-46", 15, 2850))
+    close = book.close()
+    assert close.products["urea-46"].closing_bags == 0
+    assert close.products["urea-46"].closing_value == 0

@@ -57,6 +57,7 @@ IAS 2 §25–27; rounding per :mod:`jxc_rules.rounding`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -88,6 +89,7 @@ __all__ = [
     "ProductClose",
     "Receipt",
     "Shipment",
+    "StockBook",
     "StockCount",
     "VarianceRow",
     "close_month",
@@ -670,6 +672,7 @@ def close_month(
     seg_b: list[int] = []
     book_fen = list(open_fen)
     book_bags = open_bags.tolist()
+    last_avg: dict[int, tuple[int, int]] = {}  # product -> (value, bags) of its last run with stock
     for first_row, shipped in zip(seg_first.tolist(), seg_shipped.tolist(), strict=True):
         p = int(c[first_row])
         if is_rec[first_row]:
@@ -678,6 +681,8 @@ def close_month(
         v, b = book_fen[p], book_bags[p]
         seg_v.append(v)
         seg_b.append(b)
+        if b > 0:
+            last_avg[p] = (v, b)
         if shipped:
             taken = (2 * v * shipped + b) // (2 * b)  # round half up, v, b, shipped >= 0
             book_fen[p] -= taken
@@ -748,8 +753,9 @@ def close_month(
         if wb > 0:
             ref_v, ref_g = vb, wb
         else:
-            last = [i for i in range(len(seg_b)) if int(c[seg_first[i]]) == p and seg_b[i] > 0]
-            ref_v, ref_g = (seg_v[last[-1]], seg_b[last[-1]] * cg) if last else (0, 1)
+            # nothing on the books: value a counted surplus at the last average cost
+            last_v, last_b = last_avg.get(p, (0, 1))
+            ref_v, ref_g = last_v, last_b * cg
         write_off = _round_half_up(ref_v * (lost_g_count + lost_g_broken), ref_g)
         count_fen = _round_half_up(ref_v * lost_g_count, ref_g)
         broken_fen = write_off - count_fen
@@ -796,3 +802,90 @@ def _round_half_up(num: int, den: int) -> int:
     if 2 * r >= den:
         q += 1
     return q if num >= 0 else -q
+
+
+class StockBook:
+    """Post movements one at a time with the close's own checks; a refused posting changes
+    nothing. ``close()`` runs :func:`close_month` on everything posted (thread-safe).
+
+    Examples
+    --------
+    >>> urea = ProductProfile(sku="urea", name="尿素", price_unit="t", pack_content="40 kg")
+    >>> book = StockBook(urea, opening={"urea": (10, "900.00")})
+    >>> book.post(Shipment("SO1", "urea", 12, 2850))
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.InsufficientStock: SO1: insufficient stock (urea: short 2)
+    >>> book.on_hand("urea"), len(book.movements)
+    (10, 0)
+    >>> book.post(Receipt("PO1", "urea", 5, 2300)); book.on_hand("urea")
+    15
+    """
+
+    def __init__(
+        self,
+        profiles: ProductProfile | Mapping[str, ProductProfile] | Iterable[ProductProfile],
+        *,
+        opening: Mapping[str, Opening | Mapping[str, Any] | tuple[Any, ...]] | None = None,
+    ) -> None:
+        self._profiles = _profiles(profiles)
+        self._opening = _per_product(opening, "opening", Opening, self._profiles)
+        self._bags = {s: (self._opening[s].bags if s in self._opening else 0)
+                      for s in self._profiles}
+        self._ids: set[str] = set()
+        self._movements: list[Receipt | Shipment] = []
+        self._lock = threading.Lock()
+
+    @property
+    def movements(self) -> tuple[Receipt | Shipment, ...]:
+        """Everything posted so far, in posting order."""
+        return tuple(self._movements)
+
+    def on_hand(self, sku: str) -> int:
+        """Bags of ``sku`` on the books now."""
+        if sku not in self._bags:
+            raise UnknownItemError(f"unknown sku {sku!r}", key=sku)
+        return self._bags[sku]
+
+    def post(self, movement: Receipt | Shipment | Mapping[str, Any]) -> None:
+        """Book one movement, or raise (``UnknownItemError``, ``DuplicateError``,
+        ``InsufficientStock`` naming the product and the missing bags) and book nothing."""
+        if isinstance(movement, Mapping):
+            movement = _record(movement)
+        if not isinstance(movement, (Receipt, Shipment)):
+            raise bad_value("movement", movement, "a Receipt or Shipment")
+        with self._lock:
+            if movement.sku not in self._bags:
+                raise UnknownItemError(f"{movement.doc_id}: unknown sku {movement.sku!r}",
+                                       key=movement.sku)
+            if movement.doc_id in self._ids:
+                raise DuplicateError(f"doc_id {movement.doc_id!r} is already posted",
+                                     field="doc_id", value=movement.doc_id)
+            delta = movement.bags if isinstance(movement, Receipt) else -movement.bags
+            if self._bags[movement.sku] + delta < 0:
+                raise InsufficientStock({movement.sku: -(self._bags[movement.sku] + delta)},
+                                        context=movement.doc_id)
+            self._bags[movement.sku] += delta
+            self._ids.add(movement.doc_id)
+            self._movements.append(movement)
+
+    def close(
+        self, counts: Mapping[str, StockCount | Mapping[str, Any] | tuple[Any, ...]] | None = None,
+    ) -> MonthEndClose:
+        """:func:`close_month` over everything posted."""
+        with self._lock:
+            moves = list(self._movements)
+        return close_month(self._profiles, moves, opening=self._opening, counts=counts)
+
+
+def _record(mapping: Mapping[str, Any]) -> Receipt | Shipment:
+    data = dict(mapping)
+    kind = data.pop("kind", None)
+    try:
+        if kind == "receipt":
+            return Receipt(**data)
+        if kind == "shipment":
+            return Shipment(**data)
+    except TypeError as exc:
+        raise ValidationError(f"movement: {exc}", field="movement") from None
+    raise bad_value("kind", kind, "'receipt' or 'shipment'")

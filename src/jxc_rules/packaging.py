@@ -538,6 +538,11 @@ def _to_units(values: Any, scale: int, field: str, *, allow_negative: bool) -> I
     magnitudes beyond 2**53 and (unless allowed) negatives, naming the first bad row."""
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
+        too_big = np.abs(arr.astype(np.float64)) >= 2.0**53 / scale
+        if too_big.any():
+            row = int(np.argmax(too_big.ravel()))
+            raise bad_value(field, int(arr.ravel()[row]), "a magnitude below 2**53 units",
+                            row=row if arr.ndim else None)
         units = arr.astype(np.int64) * scale
     else:
         try:
