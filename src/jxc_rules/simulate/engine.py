@@ -177,6 +177,8 @@ def simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 inv[:, :, 1:-1] = inv[:, :, :-2]
                 inv[:, :, -1] = last
                 inv[:, :, 0] = 0.0
+    for st in states:
+        st.acc.closing = st.inv.sum(axis=2) @ world.cost + st.pipe.sum(axis=2) @ world.cost
     return [st.acc.finish() for st in states]
 
 

@@ -109,6 +109,7 @@ class Accumulator:
         self.age_bins = bins
         self.age_value = z((trials, len(_AGE_EDGES)))
         self.opening = float(world.initial @ world.cost)
+        self.closing = z(trials)
 
     def record_day(
         self,
@@ -169,8 +170,13 @@ class Accumulator:
         for k, name in enumerate(names):
             out[name] = ratio(self.age_value[:, k], age_total)
         # raw sums, for checks and custom KPIs
-        out["_expired_cost"] = self.expired.copy()
+        out["_opening_cost"] = np.full(self.trials, self.opening)
         out["_purchased_cost"] = self.purchased.copy()
+        out["_issued_cost"] = self.issued_cost.copy()
+        out["_expired_cost"] = self.expired.copy()
+        out["_channel_cost"] = self.channel.copy()
+        out["_shrink_cost"] = self.shrink.copy()
+        out["_closing_cost"] = self.closing.copy()
         out["_revenue"] = self.revenue.copy()
         return out
 

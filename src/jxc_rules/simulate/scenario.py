@@ -357,17 +357,13 @@ _TOP_KEYS = ["name", "description", "horizon", "rules", "channels", "locations",
 
 
 def _profile(value: Any, field: str) -> HolidayProfile:
-    spec = _mapping(value, field)
-    _check_keys(spec, ["before", "during", "after"], field)
-    parts: list[tuple[float, ...]] = []
-    for key in ("before", "during", "after"):
-        seq = spec.get(key, [])
-        if isinstance(seq, (int, float)) and not isinstance(seq, bool):
-            seq = [seq]
-        if not isinstance(seq, list):
-            raise bad_value(f"{field}.{key}", seq, "a list of multipliers")
-        parts.append(tuple(_number(v, f"{field}.{key}[{k}]") for k, v in enumerate(seq)))
-    return parts[0], parts[1], parts[2]
+    """A true holiday profile, read by the rule packs' own
+    :class:`jxc_rules.rules.schema.HolidayProfile` (same keys, same checks, same meaning)."""
+    from jxc_rules.rules.schema import HolidayProfile as PackProfile
+
+    prof = PackProfile.from_mapping(_mapping(value, field))
+    return (tuple(float(v) for v in prof.before), tuple(float(v) for v in prof.during),
+            tuple(float(v) for v in prof.after))
 
 
 def _probabilities(value: Any, field: str, calendar: Calendar, base_dir: Path) -> tuple[float, ...]:

@@ -1,0 +1,137 @@
+"""``jxc-rules simulate``: run a scenario, compare two rule packs, sweep a parameter, report.
+
+Thin: parse, call :mod:`jxc_rules.simulate`, print. Without ``--rules``/``--compare`` the packs
+named in the scenario's ``rules:`` section are used (``baseline`` and, when present,
+``candidate``), so ``jxc-rules simulate simulator/scenarios/hotpot-spring-festival.yaml`` alone
+runs the committee's compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``simulate`` subcommand to an ``argparse`` subparsers object."""
+    p = subparsers.add_parser(
+        "simulate",
+        help="Monte Carlo stress test of rule packs on a scenario",
+        description="Simulate a scenario under a rule pack (or compare two packs on identical "
+                    "random draws), print KPI distributions, optionally sweep a parameter and "
+                    "write JSON / a self-contained HTML report.",
+    )
+    p.add_argument("scenario", help="scenario file (simulator/scenarios/*.yaml)")
+    p.add_argument("--rules", metavar="PACK",
+                   help="rule pack to run (default: the scenario's rules.baseline)")
+    p.add_argument("--compare", metavar="PACK",
+                   help="candidate pack compared with --rules on common random numbers "
+                        "(default: the scenario's rules.candidate when --rules is not given)")
+    p.add_argument("--trials", type=int, default=1000, metavar="N", help="trials (1000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
+    p.add_argument("--chunk-trials", type=int, default=None, metavar="N",
+                   help="trials per chunk (250); results depend on seed and chunking only")
+    p.add_argument("--json", metavar="FILE", help="write all results as JSON ('-': stdout)")
+    p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
+    p.add_argument("--sweep", metavar="PARAM=start:stop:step",
+                   help="stress sweep of a true-world parameter, e.g. "
+                        "'holiday.spring_festival.dine_in.uplift=0:0.8:0.1'")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="table language (en)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="parallel workers (with --executor threads/processes/dask)")
+    p.add_argument("--executor", choices=("serial", "threads", "processes", "dask"),
+                   default=None, help="where chunks run (serial; processes when --workers > 1)")
+    p.set_defaults(func=_main)
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[], None] | None]:
+    """A rich progress bar on a terminal for runs of several chunks; nothing otherwise."""
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TimeElapsedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  "{task.completed}/{task.total}", TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)
+
+
+def _main(args: argparse.Namespace) -> int:
+    from jxc_rules.simulate.compare import compare
+    from jxc_rules.simulate.executors import DEFAULT_CHUNK_TRIALS, chunk_sizes, make_executor
+    from jxc_rules.simulate.report import html_report, print_tables
+    from jxc_rules.simulate.runner import SimulationResult, load_rules, run_many
+    from jxc_rules.simulate.scenario import load_scenario
+    from jxc_rules.simulate.sweep import parse_sweep, sweep
+
+    scenario = load_scenario(args.scenario)
+    baseline = args.rules or scenario.rules.get("baseline")
+    candidate = args.compare
+    if candidate is None and args.rules is None:
+        candidate = scenario.rules.get("candidate")
+    packs = [load_rules(baseline)] + ([load_rules(candidate)] if candidate else [])
+    chunk = args.chunk_trials or DEFAULT_CHUNK_TRIALS
+    kind = args.executor or ("processes" if (args.workers or 1) > 1 else "serial")
+    n_chunks = len(chunk_sizes(args.trials, chunk))
+    sweep_spec = parse_sweep(args.sweep) if args.sweep else None
+
+    results: list[SimulationResult]
+    comparison = None
+    swept = None
+    with make_executor(kind, args.workers) as executor:
+        with _progress(n_chunks, scenario.name) as tick:
+            if len(packs) == 2:
+                comparison = compare(scenario, packs[0], packs[1], trials=args.trials,
+                                     seed=args.seed, executor=executor, chunk_trials=chunk,
+                                     progress=tick)
+                results = [comparison.baseline, comparison.candidate]
+            else:
+                results = run_many(scenario, packs, trials=args.trials, seed=args.seed,
+                                   executor=executor, chunk_trials=chunk, progress=tick)
+        if sweep_spec is not None:
+            param, values = sweep_spec
+            with _progress(n_chunks * len(values), f"sweep {param}") as tick:
+                swept = sweep(scenario, param, values, rules=packs, trials=args.trials,
+                              seed=args.seed, executor=executor, chunk_trials=chunk,
+                              progress=tick)
+
+    if args.json != "-":
+        print_tables(results, comparison, swept, lang=args.lang)
+    if args.json:
+        payload: dict[str, Any] = {
+            "scenario": scenario.name,
+            "horizon": [scenario.start.isoformat(), scenario.end.isoformat()],
+            "results": [r.to_mapping() for r in results],
+        }
+        if comparison is not None:
+            payload["compare"] = {k: v.to_mapping() for k, v in comparison.differences.items()}
+        if swept is not None:
+            payload["sweep"] = swept.to_mapping()
+        text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False,
+                          default=_jsonable)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+    if args.report:
+        meta = {"horizon": f"{scenario.start} – {scenario.end}"}
+        Path(args.report).write_text(html_report(results, comparison, swept, lang=args.lang,
+                                                 meta=meta), encoding="utf-8")
+    return 0
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

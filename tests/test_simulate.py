@@ -1,0 +1,254 @@
+"""The rule simulator: analytic cross-checks, conservation, compare, sweep, calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from scipy.stats import poisson
+
+import jxc_rules
+from jxc_rules.errors import ValidationError
+from jxc_rules.shelf_life import ShelfLifeRule
+from jxc_rules.simulate import compare, load_scenario, parse_sweep, run, sweep
+from jxc_rules.simulate.calendar import build_calendar, holiday_blocks, holiday_multipliers
+from jxc_rules.simulate.compare import paired_difference
+from jxc_rules.simulate.kpis import KPIS
+from jxc_rules.simulate.runner import run_many
+from jxc_rules.testing import scenario_mappings
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "simulator" / "scenarios"
+HOTPOT = SCENARIOS / "hotpot-spring-festival.yaml"
+PACK_10 = ROOT / "industries" / "hotpot" / "2026.10.yaml"
+PACK_11 = ROOT / "industries" / "hotpot" / "2026.11.yaml"
+
+
+def write(tmp_path: Path, doc: dict[str, Any], name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def base_stock_doc(mean: float, level: float, *, days: int = 30, lead: int = 0,
+                   dist: Any = "poisson", perishable: bool = False) -> dict[str, Any]:
+    start = dt.date(2026, 3, 2)
+    return {
+        "horizon": {"start": start.isoformat(),
+                    "end": (start + dt.timedelta(days=days - 1)).isoformat()},
+        "channels": ["dine_in"],
+        "items": {"rice": {"unit": "kg", "cost_per_unit": 4, "price_per_unit": 10,
+                           "initial_stock": level, "perishable": perishable,
+                           "demand": {"dine_in": mean}}},
+        "distribution": dist,
+        "policy": {"order_up_to": {"rice": level}, "review_period_days": 1,
+                   "lead_time_days": lead},
+    }
+
+
+# ------------------------------------------------------------------------------ analytic checks
+
+
+@pytest.mark.parametrize(("mean", "level"), [(10.0, 12), (4.0, 4), (25.0, 30)])
+def test_base_stock_poisson_stockout_probability_matches_one_minus_cdf(
+        tmp_path: Path, mean: float, level: int) -> None:
+    # zero lead time, daily review, no perishability: stock is S every morning, so a day is
+    # short exactly when Poisson demand exceeds S
+    res = run(write(tmp_path, base_stock_doc(mean, level)), trials=1500, seed=3)
+    expected = 1.0 - poisson.cdf(level, mean)
+    s = res.kpis["stockout_rate"]
+    assert abs(s.mean - expected) < 4 * s.se + 1e-12
+    # the fill rate matches E[min(D, S)] / E[D]
+    k = np.arange(0, level + 1)
+    served = float((np.minimum(k, level) * poisson.pmf(k, mean)).sum()
+                   + level * (1 - poisson.cdf(level, mean)))
+    f = res.kpis["fill_rate"]
+    assert abs(f.mean - served / mean) < 4 * f.se + 1e-3
+
+
+def test_bundled_base_stock_scenario_matches_one_minus_cdf() -> None:
+    res = run(SCENARIOS / "base-stock-poisson.yaml", trials=2000, seed=11)
+    s = res.kpis["stockout_rate"]
+    assert abs(s.mean - (1 - poisson.cdf(12, 10))) < 4 * s.se
+
+
+def _shelf_pack(hours: float, removal_h: float = 0.0) -> Any:
+    rule = ShelfLifeRule.from_mapping({"model": {"q10": 3, "ref_temp_c": 4},
+                                       "shelf_life_ref_h": hours,
+                                       "removal_offset_h": removal_h,
+                                       "alert_offset_h": removal_h})
+    return SimpleNamespace(shelf_life={"rice": rule})
+
+
+def test_perishable_item_with_deterministic_demand_wastes_what_arithmetic_says(
+        tmp_path: Path) -> None:
+    # demand 3/day, order up to 10 every morning (lead 0), life 2 days at 4 °C.
+    # Day 0: 10 fresh, sell 3 -> 7 left. Odd days: 7 one-day-old + 3 fresh, sell 3 from the old
+    # lot, the other 4 expire tonight. Even days: 3 old + 7 fresh, the old lot sells out.
+    # Over 30 days: 15 expiries of 4 = 60 units; purchases 15 x 3 + 14 x 7 = 143 units.
+    doc = base_stock_doc(3.0, 10, dist="deterministic", perishable=True)
+    doc["temperature"] = {"storage_temp_c": 4}
+    path = write(tmp_path, doc)
+    res = run_many(path, [None], trials=5, seed=0, reference=_shelf_pack(48.0))[0]
+    assert np.all(res.samples["_expired_cost"] == 60 * 4)
+    assert np.all(res.samples["_purchased_cost"] == 143 * 4)
+    assert res.kpis["waste_rate_expiry"].mean == pytest.approx(60 / 153, abs=1e-12)
+    assert res.kpis["fill_rate"].mean == 1.0
+    assert res.kpis["stockout_rate"].mean == 0.0
+
+
+def test_cold_chain_outage_shortens_life_through_the_shelf_life_model(tmp_path: Path) -> None:
+    # life 3 days at 4 °C, order up to 9, demand 3: every lot sells out on its third day, nothing
+    # expires. A 12 h excursion at 24 °C (Q10 = 3: 9x the rate) makes day 10 consume 12 + 108 h
+    # = 5 days of life: the 6 units left that evening expire, and nothing else ever does.
+    doc = base_stock_doc(3.0, 9, dist="deterministic", perishable=True)
+    doc["temperature"] = {"storage_temp_c": 4}
+    quiet = run_many(write(tmp_path, doc, "a.yaml"), [None], trials=2, seed=0,
+                     reference=_shelf_pack(72.0))[0]
+    assert quiet.kpis["waste_rate_expiry"].mean == 0.0
+    doc["temperature"]["outages"] = [{"date": "2026-03-12", "start_hour": 6, "hours": 12,
+                                      "temp_c": 24}]
+    hot = run_many(write(tmp_path, doc, "b.yaml"), [None], trials=2, seed=0,
+                   reference=_shelf_pack(72.0))[0]
+    assert np.all(hot.samples["_expired_cost"] == 6 * 4)
+    assert hot.kpis["fill_rate"].mean == 1.0
+
+
+@settings(max_examples=15, deadline=None)
+@given(doc=scenario_mappings())
+def test_stock_and_money_are_conserved_in_every_trial(tmp_path_factory: Any,
+                                                       doc: dict[str, Any]) -> None:
+    path = write(tmp_path_factory.mktemp("s"), doc)
+    res = run(path, trials=20, seed=1, chunk_trials=8)
+    s = res.samples
+    lhs = s["_opening_cost"] + s["_purchased_cost"]
+    rhs = s["_issued_cost"] + s["_expired_cost"] + s["_shrink_cost"] + s["_closing_cost"]
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-9, atol=1e-6)
+    for info in KPIS:
+        x = s[info.name]
+        x = x[np.isfinite(x)]
+        if info.unit == "share":
+            assert np.all((x >= -1e-12) & (x <= 1 + 1e-12)), info.name
+
+
+# ------------------------------------------------------------------------------ seeds and compare
+
+
+def test_different_seeds_differ_and_equal_seeds_agree() -> None:
+    path = SCENARIOS / "base-stock-poisson.yaml"
+    a = run(path, trials=300, seed=1)
+    b = run(path, trials=300, seed=1)
+    c = run(path, trials=300, seed=2)
+    for name in a.kpis:
+        np.testing.assert_array_equal(a.samples[name], b.samples[name])
+    assert not np.array_equal(a.samples["fill_rate"], c.samples["fill_rate"])
+
+
+def test_results_depend_on_chunking_only_through_documented_seeding() -> None:
+    path = SCENARIOS / "base-stock-poisson.yaml"
+    one = run(path, trials=100, seed=5, chunk_trials=100)
+    manual = np.random.SeedSequence(5).spawn(1)[0]
+    from jxc_rules.simulate.engine import ChunkTask, simulate_chunk
+    from jxc_rules.simulate.plan import compile_plan, compile_world
+
+    sc = load_scenario(path)
+    world = compile_world(sc)
+    out = simulate_chunk(ChunkTask(world, (compile_plan(sc, world),), manual, 100))[0]
+    np.testing.assert_array_equal(one.samples["fill_rate"], out["fill_rate"])
+
+
+def test_compare_of_a_policy_with_itself_is_exactly_zero() -> None:
+    res = compare(SCENARIOS / "base-stock-poisson.yaml", None, None, trials=200, seed=4)
+    for name, d in res.differences.items():
+        assert d.mean == 0.0 and d.low == 0.0 and d.high == 0.0, name
+        assert d.verdict == "no detectable change"
+
+
+def test_compare_of_a_hotpot_pack_with_itself_is_exactly_zero_on_every_kpi() -> None:
+    res = compare(HOTPOT, PACK_10, PACK_10, trials=60, seed=9, chunk_trials=30)
+    assert set(res.differences) == {k.name for k in KPIS}
+    for name, d in res.differences.items():
+        if d.n:
+            assert (d.mean, d.low, d.high) == (0.0, 0.0, 0.0), name
+        assert d.verdict == "no detectable change"
+
+
+def test_paired_difference_verdict_follows_the_kpi_direction() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.1, 0.2, 200)
+    assert paired_difference("stockout_rate", base, base + 0.05).verdict == "worse"
+    assert paired_difference("fill_rate", base, base + 0.05).verdict == "better"
+    assert paired_difference("stock_age_1_3d", base, base + 0.05).verdict == "higher"
+    noisy = base + rng.normal(0, 0.05, 200)
+    d = paired_difference("fill_rate", base, noisy)
+    assert d.low < d.mean < d.high
+
+
+@pytest.mark.skipif(not PACK_11.exists(), reason="hotpot 2026.11 pack not in the tree yet")
+def test_hotpot_compare_of_the_two_pack_versions_runs_on_common_draws() -> None:
+    res = compare(HOTPOT, PACK_10, PACK_11, trials=100, seed=0)
+    assert res.baseline.trials == res.candidate.trials == 100
+    for d in res.differences.values():
+        assert d.verdict in {"better", "worse", "no detectable change", "higher", "lower"}
+
+
+# ------------------------------------------------------------------------------ calendar, sweep
+
+
+def test_calendar_uses_the_real_2026_spring_festival_and_makeup_days() -> None:
+    blocks = holiday_blocks(dt.date(2026, 2, 1), dt.date(2026, 3, 1))
+    assert blocks["Spring Festival"] == [(dt.date(2026, 2, 15), dt.date(2026, 2, 23))]
+    cal = build_calendar(dt.date(2026, 2, 14), dt.date(2026, 2, 28))
+    makeup = [d for d, m in zip(cal.dates, cal.makeup_workday, strict=True) if m]
+    assert makeup == [dt.date(2026, 2, 14), dt.date(2026, 2, 28)]
+
+
+def test_calendar_outside_the_library_years_is_a_clear_error() -> None:
+    with pytest.raises(ValidationError, match="chinese_calendar"):
+        build_calendar(dt.date(2027, 1, 1), dt.date(2027, 1, 5))
+
+
+def test_holiday_profile_is_multiplicative_over_its_window() -> None:
+    cal = build_calendar(dt.date(2026, 2, 13), dt.date(2026, 2, 26))
+    prof = {"Spring Festival": {"dine_in": ((1.5,), (2.0, 3.0), (0.5,))}}
+    m = holiday_multipliers(cal, prof, ["dine_in"])[:, 0]
+    assert m.tolist() == [1.0, 1.5, 2.0] + [3.0] * 8 + [0.5, 1.0, 1.0]
+
+
+def test_sweep_finds_the_break_point_of_a_rising_stockout_rate() -> None:
+    res = sweep(SCENARIOS / "base-stock-poisson.yaml", "demand.scale", [0.6, 0.8, 1.0, 1.2],
+                rules=[None], trials=200, seed=0, thresholds={"stockout_rate": 0.1})
+    means = res.series(res.rules[0], "stockout_rate")
+    assert means == sorted(means)
+    (bp,) = res.break_points
+    assert bp.value is not None and 0.8 <= bp.value <= 1.0
+    assert means[1] <= 0.1 <= means[2]
+
+
+def test_sweep_of_the_true_holiday_uplift_moves_the_hotpot_kpis() -> None:
+    res = sweep(HOTPOT, "holiday.spring_festival.dine_in.uplift", [0.0, 0.8], rules=[PACK_10],
+                trials=40, seed=0, chunk_trials=40)
+    fill = res.series(res.rules[0], "fill_rate")
+    assert fill[1] < fill[0]
+
+
+def test_parse_sweep_rejects_bad_ranges() -> None:
+    assert parse_sweep("demand.scale=1:1.2:0.1") == ("demand.scale", [1.0, 1.1, 1.2])
+    for bad in ("demand.scale", "demand.scale=1:0:0.1", "demand.scale=0:1:0", "x=a:b:c"):
+        with pytest.raises(ValidationError):
+            parse_sweep(bad)
+
+
+def test_public_names_are_exported_from_the_package() -> None:
+    assert jxc_rules.run is run
+    assert jxc_rules.compare is compare
+    assert jxc_rules.load_scenario is load_scenario
+    assert math.isfinite(run(SCENARIOS / "base-stock-poisson.yaml", trials=10)
+                         .kpis["fill_rate"].p50)
