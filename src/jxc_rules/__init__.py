@@ -110,6 +110,15 @@ from jxc_rules.rules import (
 )
 
 # --- simulate (issue 10) ---
+from jxc_rules import simulate
+from jxc_rules.simulate import (
+    CompareResult,
+    Scenario,
+    SimulationResult,
+    compare,
+    load_scenario,
+    run,
+)
 
 __version__ = "0.1.0"
 
@@ -199,4 +208,11 @@ __all__ = [
     "load_packs",
     "select",
     # --- __all__ simulate ---
+    "CompareResult",
+    "Scenario",
+    "SimulationResult",
+    "compare",
+    "load_scenario",
+    "run",
+    "simulate",
 ]

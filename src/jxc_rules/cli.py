@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_rules(sub)
     # --- register: simulate ---
+    from jxc_rules.simulate.cli import register as register_simulate
+
+    register_simulate(sub)
     return parser
 
 

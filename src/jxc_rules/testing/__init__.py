@@ -80,6 +80,8 @@ from jxc_rules.testing.rules import (
 )
 
 # --- strategies simulate ---
+# isort: split
+from jxc_rules.testing.simulate import scenario_mappings, sweep_specs
 
 __all__ = [
     "count_units",
@@ -129,4 +131,6 @@ __all__ = [
     "rule_packs",
     "weather_rule_mappings",
     # --- __all__ simulate ---
+    "scenario_mappings",
+    "sweep_specs",
 ]
