@@ -91,8 +91,9 @@ class Marks:
     ``values[path]`` is the location of the node at ``path`` (its first character); ``keys[path]``
     the location of the mapping key that leads to it; ``scalars[path]`` the literal text of a
     scalar node (so ``version: 2026.10`` can be read as ``"2026.10"``, not the float ``2026.1``).
-    ``file`` is the file name used in messages. Paths in these tables are normalised to strings (``("lines", "3", "qty")``); use
-    :meth:`get` or :func:`locate`, which accept ints for list indices.
+    ``file`` is the file name used in messages. Paths in these tables are normalised to strings
+    (``("lines", "3", "qty")``); use :meth:`get` or :func:`locate`, which accept ints for list
+    indices.
     """
 
     __slots__ = ("file", "keys", "scalars", "values")
@@ -373,7 +374,9 @@ def relocate(
 
     ``exc.field`` is read as a dotted path relative to ``base`` (``"levels.bag"``,
     ``"lines[3].qty"``); an integer ``exc.row`` is appended as a list index when that node
-    exists. An exception that already carries a location is returned unchanged (as ``error``).
+    exists. An exception with a true ``at_key`` attribute (an unknown or misspelt key) is located
+    at the key rather than its value. An exception that already carries a location is returned
+    unchanged (as ``error``).
     """
     if isinstance(exc, RulePackError) and exc.location is not None:
         if isinstance(exc, error):
@@ -384,7 +387,7 @@ def relocate(
     row = getattr(exc, "row", None)
     if isinstance(row, int) and (*path, row) in marks:
         path = (*path, row)
-    where = locate(marks, path)
+    where = locate(marks, path, key=bool(getattr(exc, "at_key", False)))
     dotted = format_path(path)
     message = str(exc)
     local = exc.field or ""

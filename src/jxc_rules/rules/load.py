@@ -64,6 +64,7 @@ from jxc_rules.rules.schema import (
     _str_list,
     _sub,
     _text,
+    at_key,
     kernel_class,
     prefix_error,
     unknown_key,
@@ -114,6 +115,13 @@ def _entry_source(value: Any, field: str, sources: dict[str, str],
             rest.pop("source", None)
         return rest
     return value
+
+
+def _key_id(value: Any, field: str) -> str:
+    try:
+        return _ident(value, field)
+    except ValidationError as exc:
+        raise at_key(exc) from None
 
 
 def _has_field(cls: Any, name: str) -> bool:
@@ -269,7 +277,7 @@ def _build(data: Any, marks: Marks | None) -> tuple[RulePack | None, list[Valida
             continue
         for key, value in raw.items():
             field = f"{section}.{key}"
-            if _collect(errors, _ident, key, field) is None:
+            if _collect(errors, _key_id, key, field) is None:
                 continue
             keep = _has_field(kernel_class(section), "source")
             value = _entry_source(value, field, sources, errors, keep=keep)
@@ -284,7 +292,7 @@ def _build(data: Any, marks: Marks | None) -> tuple[RulePack | None, list[Valida
     if isinstance(raw_prices, Mapping):
         for key, value in raw_prices.items():
             field = f"prices.{key}"
-            if _collect(errors, _ident, key, field) is not None:
+            if _collect(errors, _key_id, key, field) is not None:
                 price = _collect(errors, _price_entry, value, field, sources, errors)
                 if price is not None:
                     prices[str(key)] = price
@@ -344,7 +352,7 @@ def _holiday(value: Any, field: str, key: str) -> HolidayRule:
         return HolidayRule.from_mapping(value, name=key)
     except ValidationError as exc:
         if exc.field == "name":  # the name is the key itself
-            raise ValidationError(f"{field}: {exc}", field=field, value=key) from None
+            raise at_key(ValidationError(f"{field}: {exc}", field=field, value=key)) from None
         raise prefix_error(exc, field) from None
 
 
@@ -353,7 +361,7 @@ def _weather(value: Any, field: str, key: str) -> WeatherRule:
         return WeatherRule.from_mapping(value, state=key)
     except ValidationError as exc:
         if exc.field == "state":
-            raise ValidationError(f"{field}: {exc}", field=field, value=key) from None
+            raise at_key(ValidationError(f"{field}: {exc}", field=field, value=key)) from None
         raise prefix_error(exc, field) from None
 
 
@@ -397,9 +405,10 @@ def _cross_checks(meta: Mapping[str, Any], sections: Mapping[str, Any],
         for field, item in refs:
             if item not in items:
                 err = unknown_key(field, item, items)
-                errors.append(ValidationError(
+                bad = ValidationError(
                     str(err).replace("unknown key", "item not declared in items:", 1),
-                    field=field, value=item))
+                    field=field, value=item)
+                errors.append(at_key(bad) if field.endswith(f".{item}") else bad)
     if not meta.get("illustrative") and meta.get("source") is None:
         needed: list[str] = [f for f, _ in refs if f.split(".")[0] in (*_ENTRY_SECTIONS,
                                                                        "prices")]

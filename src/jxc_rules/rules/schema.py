@@ -56,6 +56,7 @@ __all__ = [
     "Turnover",
     "WastageSection",
     "WeatherRule",
+    "at_key",
     "kernel_class",
     "unknown_key",
 ]
@@ -127,7 +128,13 @@ def unknown_key(field: str, key: str, allowed: Iterable[str]) -> ValidationError
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = (f" (did you mean {close[0]!r}?)" if close
             else f" (expected one of: {', '.join(allowed)})")
-    return ValidationError(f"{field}: unknown key {key!r}{hint}", field=field, value=key)
+    return at_key(ValidationError(f"{field}: unknown key {key!r}{hint}", field=field, value=key))
+
+
+def at_key(exc: ValidationError) -> ValidationError:
+    """Mark ``exc`` as being about a mapping *key* (the loader then points at the key)."""
+    exc.at_key = True  # type: ignore[attr-defined]
+    return exc
 
 
 def prefix_error(exc: ValidationError, prefix: str) -> ValidationError:
@@ -142,6 +149,8 @@ def prefix_error(exc: ValidationError, prefix: str) -> ValidationError:
     text = full + text[len(local):] if local and text.startswith(local) else f"{full}: {text}"
     out = ValidationError(text, field=full, value=exc.value, row=exc.row)
     out.__cause__ = exc
+    if getattr(exc, "at_key", False):
+        at_key(out)
     return out
 
 
@@ -377,7 +386,12 @@ def _mapping_of(
         for key, item in value.items():
             path = _join(field, str(key))
             try:
-                out[keys(key, path)] = conv(item, path)
+                name = keys(key, path)
+            except ValidationError as exc:
+                errors.append(at_key(exc))
+                continue
+            try:
+                out[name] = conv(item, path)
             except ValidationError as exc:
                 errors.append(exc)
         if errors:
@@ -1135,7 +1149,8 @@ class RulePack:
         default=False, metadata={"doc": "true: figures are examples; else every entry needs a "
                                         "source (here or pack-level)"})
     extends: str | None = attrs.field(
-        default=None, metadata={"doc": "base pack path (relative to this file)"})
+        default=None, eq=False,
+        metadata={"doc": "base pack path (relative to this file); provenance, not compared"})
     scope: str = attrs.field(default="chain", metadata={"doc": "chain, or a store id"})
     effective_until: dt.date | None = attrs.field(
         default=None, metadata={"doc": "first day no longer in force (optional)"})

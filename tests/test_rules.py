@@ -1,0 +1,450 @@
+"""Rule packs: bundled packs validate, bad packs are refused with file:line, versions, extends,
+dump/load and diff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from jxc_rules.cli import main
+from jxc_rules.errors import RulePackError
+from jxc_rules.rules import (
+    HOLIDAY_NAMES,
+    RulePack,
+    diff,
+    dump_pack,
+    load_pack,
+    load_packs,
+    loads_pack,
+    select,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+INDUSTRIES = ROOT / "industries"
+PACK_FILES = sorted(INDUSTRIES.glob("**/*.yaml"))
+HOTPOT_10 = INDUSTRIES / "hotpot" / "2026.10.yaml"
+HOTPOT_11 = INDUSTRIES / "hotpot" / "2026.11.yaml"
+AGRI = INDUSTRIES / "agri-inputs" / "2026.11.yaml"
+
+
+def _line_of(text: str, needle: str) -> int:
+    """1-based line of the first line containing ``needle``."""
+    for i, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return i
+    raise AssertionError(f"{needle!r} not in text")
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------ bundled packs
+
+
+def test_the_bundled_industries_are_all_there() -> None:
+    industries = {p.industry for p in load_packs(INDUSTRIES)}
+    assert industries == {"agri-inputs", "aquatic", "bakery", "hotpot", "auto-parts"}
+
+
+@pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: str(p.relative_to(INDUSTRIES)))
+def test_every_bundled_pack_validates(path: Path) -> None:
+    pack = load_pack(path)
+    assert isinstance(pack, RulePack)
+    assert pack.labels.zh
+    assert pack.labels.en
+    for item, labels in pack.items.items():
+        assert re.fullmatch(r"[a-z0-9_]+", item)
+        assert labels.zh
+        assert labels.en
+    # every parameter has a source, or the pack says it is illustrative
+    assert pack.illustrative or pack.source is not None or pack.sources
+
+
+@pytest.mark.parametrize("path", PACK_FILES, ids=lambda p: str(p.relative_to(INDUSTRIES)))
+def test_every_bundled_pack_round_trips_through_dump(path: Path) -> None:
+    pack = load_pack(path)
+    again = loads_pack(dump_pack(pack), filename="dumped.yaml")
+    assert again == pack
+    assert diff(pack, again) == []
+
+
+def test_the_hotpot_packs_hold_every_section_the_simulator_reads() -> None:
+    pack = load_pack(HOTPOT_11)
+    for item in ("beef_slices", "tripe", "tilapia_live", "napa_cabbage", "tallow_base"):
+        assert item in pack.packaging
+        assert item in pack.prices
+    for dish in ("dish_beef", "dish_tripe", "fish_hotpot", "veg_platter", "soup_base"):
+        assert dish in pack.items
+    assert set(pack.shelf_life) >= {"beef_slices", "tripe"}
+    assert "tilapia_live" in pack.live_weight
+    assert pack.wastage is not None
+    assert pack.wastage.turnover is not None
+    assert pack.recipes is not None
+    assert set(pack.holidays) <= set(HOLIDAY_NAMES)
+    assert "Spring Festival" in pack.holidays
+    assert "rain" in pack.weather
+    assert pack.replenishment is not None
+
+
+def test_the_two_hotpot_versions_differ_by_a_debatable_rule_change() -> None:
+    old, new = load_pack(HOTPOT_10), load_pack(HOTPOT_11)
+    changes = {c.path: c for c in diff(old, new)}
+    assert changes["replenishment.safety_days"].old == 1
+    assert changes["replenishment.safety_days"].new == 0.5
+    assert changes["replenishment.safety_days"].review
+    uplift = changes["holidays.Spring Festival.dine_in.during[3]"]
+    assert (uplift.old, uplift.new) == (1.3, 1.5)
+    assert uplift.relative == pytest.approx(0.2 / 1.3)
+    assert uplift.review  # +15.4 % > 15 %
+    assert not changes["holidays.Spring Festival.dine_in.during[4]"].review  # +14.8 %
+    assert not changes["holidays.Spring Festival.source"].review  # a source text edit
+    assert all(c.path.startswith(("holidays.Spring Festival.", "replenishment."))
+               for c in changes.values())
+    assert new.changelog  # the committee said why
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def _refused(path: Path, pattern: str) -> RulePackError:
+    with pytest.raises(RulePackError) as info:
+        load_pack(path)
+    assert re.search(pattern, str(info.value)), str(info.value)
+    return info.value
+
+
+def test_a_typod_key_is_refused_at_its_line_with_a_hint(tmp_path: Path) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8").replace("  safety_days: 0.5",
+                                                         "  safty_days: 0.5")
+    path = _write(tmp_path, "hotpot.yaml", text)
+    line = _line_of(text, "safty_days")
+    err = _refused(path, rf"hotpot\.yaml:{line}:\d+: replenishment\.safty_days: unknown key "
+                         r"'safty_days' \(did you mean 'safety_days'\?\)")
+    assert err.field == "replenishment.safty_days"
+
+
+def test_a_fertilizer_bag_in_litres_is_refused(tmp_path: Path) -> None:
+    text = AGRI.read_text(encoding="utf-8").replace("content: 40 kg}", "content: 40 L}")
+    path = _write(tmp_path, "agri.yaml", text)
+    line = _line_of(text, "40 L")
+    err = _refused(path, rf"agri\.yaml:{line}:\d+: packaging\.urea\.pack\.content .*mass.*"
+                         r"'40 L'")
+    assert err.field == "packaging.urea.pack.content"
+
+
+def test_a_loss_rate_of_1_2_is_refused(tmp_path: Path) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8").replace(
+        "takeaway: {prep: 1.5 %, spoilage: 1 %, packaging: 2 %}", "takeaway: {packaging: 1.2}")
+    path = _write(tmp_path, "hotpot.yaml", text)
+    line = _line_of(text, "packaging: 1.2}")
+    err = _refused(path, rf"hotpot\.yaml:{line}:\d+: wastage\.loss_model\.channels\.takeaway")
+    assert "1.2" in str(err)
+
+
+def test_a_missing_version_is_refused(tmp_path: Path) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8").replace('version: "2026.11"\n', "")
+    path = _write(tmp_path, "hotpot.yaml", text)
+    err = _refused(path, r"hotpot\.yaml:\d+:\d+: version is required")
+    assert err.field == "version"
+
+
+def test_an_unquoted_version_keeps_its_trailing_zero(tmp_path: Path) -> None:
+    text = HOTPOT_10.read_text(encoding="utf-8").replace('version: "2026.10"',
+                                                         "version: 2026.10")
+    assert load_pack(_write(tmp_path, "hotpot.yaml", text)).version == "2026.10"
+
+
+def test_all_errors_are_reported_at_once_each_with_its_line(tmp_path: Path) -> None:
+    text = (HOTPOT_11.read_text(encoding="utf-8")
+            .replace("  safety_days: 0.5", "  safty_days: 0.5")
+            .replace("shift_to_takeaway: 0.35", "shift_to_takeaway: 1.35")
+            .replace("order_rounding: up", "order_rounding: upward")
+            .replace("Spring Festival:\n", "Spring Festvial:\n"))
+    path = _write(tmp_path, "hotpot.yaml", text)
+    with pytest.raises(RulePackError) as info:
+        load_pack(path)
+    errors = info.value.errors
+    lines = {e.location.line for e in errors if e.location is not None}
+    assert len(errors) == 4
+    assert lines == {_line_of(text, "safty_days"), _line_of(text, "shift_to_takeaway: 1.35"),
+                     _line_of(text, "order_rounding: upward"),
+                     _line_of(text, "Spring Festvial:")}
+    assert "did you mean 'Spring Festival'" in str(info.value)
+
+
+def test_an_item_missing_from_items_is_refused_with_a_hint(tmp_path: Path) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8").replace(
+        "{parent: dish_tripe, child: tripe,", "{parent: dish_tripe, child: trip,")
+    path = _write(tmp_path, "hotpot.yaml", text)
+    _refused(path, r"recipes\.lines\[1\]\.child: item not declared in items: 'trip' "
+                   r"\(did you mean 'tripe'\?\)")
+
+
+def test_a_sourceless_parameter_in_a_non_illustrative_pack_is_refused(tmp_path: Path) -> None:
+    text = AGRI.read_text(encoding="utf-8").replace("illustrative: true", "illustrative: false")
+    text = re.sub(r"source: >-\n(  .*\n)+", "", text, count=1)
+    path = _write(tmp_path, "agri.yaml", text)
+    err = _refused(path, r"prices\.compound_fertilizer\.source is required")
+    fields = {e.field for e in err.errors}
+    assert fields == {"prices.compound_fertilizer", "prices.maize_seed", "replenishment"}
+
+
+def test_a_yaml_bomb_is_refused(tmp_path: Path) -> None:
+    bomb = "industry: hotpot\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+    path = _write(tmp_path, "bomb.yaml", bomb)
+    _refused(path, r"bomb\.yaml:3:\d+: YAML aliases")
+
+
+def test_a_non_utf8_pack_is_refused(tmp_path: Path) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8")
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes(text.encode("gb18030"))
+    line = _line_of(text, "火锅")
+    _refused(path, rf"gbk\.yaml:{line}:\d+: file is not UTF-8")
+
+
+def test_an_oversized_pack_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, "big.yaml", "# " + "x" * 5000 + "\n")
+    with pytest.raises(RulePackError, match="over the limit"):
+        load_pack(path, max_bytes=1000)
+
+
+def test_an_empty_or_non_mapping_pack_is_refused(tmp_path: Path) -> None:
+    _refused(_write(tmp_path, "empty.yaml", "# nothing\n"), r"empty\.yaml: rule pack is empty")
+    _refused(_write(tmp_path, "list.yaml", "- a\n- b\n"), r"list\.yaml:1:1: .*a mapping")
+
+
+# ------------------------------------------------------------------ versions
+
+
+def _pack_text(version: str, start: str, until: str | None = None, industry: str = "hotpot",
+               ) -> str:
+    lines = [f"industry: {industry}", f'version: "{version}"', f"effective_from: {start}"]
+    if until:
+        lines.append(f"effective_until: {until}")
+    lines += ["labels: {zh: 测试, en: Test}", "illustrative: true",
+              "replenishment: {safety_days: 1}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_overlapping_effective_dates_are_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", _pack_text("2026.10", "2026-10-01"))
+    _write(tmp_path, "b.yaml", _pack_text("2026.11", "2026-10-01"))
+    with pytest.raises(RulePackError, match=r"b\.yaml:3:17: overlapping effective dates"):
+        load_packs(tmp_path)
+
+
+def test_an_effective_until_past_the_next_version_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", _pack_text("2026.10", "2026-10-01", until="2026-11-15"))
+    _write(tmp_path, "b.yaml", _pack_text("2026.11", "2026-11-01"))
+    with pytest.raises(RulePackError, match=r"b\.yaml:3:17: overlapping effective dates: "
+                                            r".*runs until 2026-11-15"):
+        load_packs(tmp_path)
+
+
+def test_a_duplicate_version_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", _pack_text("2026.10", "2026-10-01"))
+    _write(tmp_path, "b.yaml", _pack_text("2026.10", "2026-10-05"))
+    with pytest.raises(RulePackError, match=r"b\.yaml:2:10: duplicate hotpot \(chain\) version"):
+        load_packs(tmp_path)
+
+
+def test_versions_out_of_date_order_are_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", _pack_text("2026.11", "2026-10-01"))
+    _write(tmp_path, "b.yaml", _pack_text("2026.10", "2026-11-01"))
+    with pytest.raises(RulePackError, match=r"version 2026\.10 takes effect on 2026-11-01"):
+        load_packs(tmp_path)
+
+
+def test_one_bad_pack_means_no_packs_are_returned(tmp_path: Path) -> None:
+    _write(tmp_path, "good.yaml", _pack_text("2026.10", "2026-10-01"))
+    _write(tmp_path, "bad.yaml", _pack_text("2026.11", "2026-11-01").replace(
+        "safety_days: 1", "safety_days: -1"))
+    with pytest.raises(RulePackError, match=r"bad\.yaml:6:\d+: replenishment\.safety_days"):
+        load_packs(tmp_path)
+
+
+def test_select_picks_the_version_in_force() -> None:
+    packs = load_packs(INDUSTRIES)
+    assert select(packs, dt.date(2026, 10, 31), industry="hotpot").version == "2026.10"
+    assert select(packs, dt.date(2026, 11, 1), industry="hotpot").version == "2026.11"
+    store = select(packs, dt.date(2026, 11, 2), industry="hotpot", scope="store-cd-chunxi")
+    assert store.scope == "store-cd-chunxi"
+    # a store without a pack in force falls back to its chain's
+    assert select(packs, dt.date(2026, 10, 2), industry="hotpot",
+                  scope="store-cd-chunxi").scope == "chain"
+    with pytest.raises(RulePackError, match="no hotpot rule pack in force on 2026-09-30"):
+        select(packs, dt.date(2026, 9, 30), industry="hotpot")
+    with pytest.raises(RulePackError, match="several industries"):
+        select(packs, dt.date(2026, 11, 2))
+
+
+def test_select_respects_effective_until(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", _pack_text("2026.10", "2026-10-01", until="2026-10-20"))
+    packs = load_packs(tmp_path)
+    assert select(packs, dt.date(2026, 10, 19)).version == "2026.10"
+    with pytest.raises(RulePackError, match="no hotpot rule pack in force"):
+        select(packs, dt.date(2026, 10, 20))
+
+
+# ------------------------------------------------------------------ extends
+
+
+def test_a_store_pack_overrides_its_chain(tmp_path: Path) -> None:
+    store = load_pack(INDUSTRIES / "hotpot" / "stores" / "store-cd-chunxi.yaml")
+    chain = load_pack(HOTPOT_11)
+    assert store.weather["rain"].dine_in == 0.95
+    assert store.weather["rain"].labels == chain.weather["rain"].labels  # merged, not replaced
+    assert store.wastage is not None
+    assert chain.wastage is not None
+    assert store.wastage.turnover is not None
+    assert store.wastage.turnover.tables == 46
+    assert store.wastage.turnover.guests_per_table == chain.wastage.turnover.guests_per_table
+    assert store.holidays == chain.holidays
+    assert store.extends == "../2026.11.yaml"
+    assert store.changelog != chain.changelog  # never inherited
+
+
+def test_null_in_a_child_deletes_the_base_key(tmp_path: Path) -> None:
+    _write(tmp_path, "base.yaml", _pack_text("2026.10", "2026-10-01")
+           + "weather: {rain: {labels: {zh: 雨, en: Rain}, dine_in: 0.8}}\n")
+    child = _write(tmp_path, "child.yaml", 'extends: base\nversion: "2026.10"\n'
+                   "effective_from: 2026-10-01\nscope: s1\nweather: {rain: null}\n")
+    pack = load_pack(child)
+    assert pack.weather == {}
+    assert pack.scope == "s1"
+
+
+def test_an_error_in_an_inherited_value_names_the_base_file(tmp_path: Path) -> None:
+    _write(tmp_path, "base.yaml", _pack_text("2026.10", "2026-10-01")
+           + "weather: {rain: {labels: {zh: 雨, en: Rain}, dine_in: 0.8}}\n")
+    child = _write(tmp_path, "child.yaml", 'extends: base.yaml\nversion: "2026.10"\n'
+                   "effective_from: 2026-10-01\nweather: {rain: {dine_in: -1}}\n")
+    with pytest.raises(RulePackError, match=r"child\.yaml:4:\d+: weather\.rain\.dine_in"):
+        load_pack(child)
+
+
+def test_a_child_must_give_its_own_version(tmp_path: Path) -> None:
+    _write(tmp_path, "base.yaml", _pack_text("2026.10", "2026-10-01"))
+    child = _write(tmp_path, "child.yaml", "extends: base.yaml\neffective_from: 2026-10-01\n")
+    with pytest.raises(RulePackError, match="version is required"):
+        load_pack(child)
+
+
+def test_an_extends_cycle_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", 'extends: b.yaml\nversion: "2026.10"\n')
+    _write(tmp_path, "b.yaml", 'extends: c.yaml\nversion: "2026.10"\n')
+    _write(tmp_path, "c.yaml", 'extends: a.yaml\nversion: "2026.10"\n')
+    with pytest.raises(RulePackError, match=r"c\.yaml:1:10: extends cycle: .*a\.yaml -> "
+                                            r".*b\.yaml -> .*c\.yaml -> .*a\.yaml"):
+        load_pack(tmp_path / "a.yaml")
+    _write(tmp_path, "self.yaml", 'extends: self.yaml\nversion: "2026.10"\n')
+    with pytest.raises(RulePackError, match=r"self\.yaml:1:10: extends cycle"):
+        load_pack(tmp_path / "self.yaml")
+
+
+def test_a_missing_base_pack_is_refused(tmp_path: Path) -> None:
+    child = _write(tmp_path, "child.yaml", 'extends: nowhere.yaml\nversion: "2026.10"\n')
+    with pytest.raises(RulePackError, match=r"child\.yaml:1:10: extends: base pack "
+                                            r"'nowhere\.yaml' not found"):
+        load_pack(child)
+
+
+# ------------------------------------------------------------------ diff
+
+
+def test_diff_of_a_pack_with_itself_is_empty() -> None:
+    for path in PACK_FILES:
+        pack = load_pack(path)
+        assert diff(pack, pack) == []
+
+
+def test_diff_threshold_is_configurable() -> None:
+    old, new = load_pack(HOTPOT_10), load_pack(HOTPOT_11)
+    flagged = [c.path for c in diff(old, new, threshold=0.10) if c.review]
+    assert "holidays.Spring Festival.dine_in.during[4]" in flagged  # +14.8 % > 10 %
+    assert "holidays.Spring Festival.dine_in.during[7]" not in flagged  # +8.7 %
+    with pytest.raises(ValueError, match="threshold"):
+        diff(old, new, threshold=-1)
+
+
+def test_diff_can_include_metadata() -> None:
+    old, new = load_pack(HOTPOT_10), load_pack(HOTPOT_11)
+    paths = {c.path for c in diff(old, new, include_metadata=True)}
+    assert {"version", "effective_from", "changelog[0]"} <= paths
+
+
+def test_diff_compares_quantities_by_value() -> None:
+    pack = load_pack(AGRI)
+    data = pack.to_mapping()
+    data["packaging"]["urea"]["pack"]["content"] = "0.04 t"
+    same = loads_pack(dump_pack(loads_pack(json_yaml(data))))
+    changes = diff(pack, same)
+    assert changes == [] or all(c.relative == 0 for c in changes)
+    data["packaging"]["urea"]["pack"]["content"] = "50 kg"
+    changed = diff(pack, loads_pack(json_yaml(data)))
+    assert [(c.path, c.relative, c.review) for c in changed] == [
+        ("packaging.urea.pack.content", 0.25, True)]
+
+
+def json_yaml(data: dict[str, object]) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_cli_validate_passes_the_bundled_packs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(INDUSTRIES)]) == 0
+    out = capsys.readouterr().out
+    assert "hotpot 2026.11 (chain)" in out
+
+
+def test_cli_validate_prints_every_error_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (HOTPOT_11.read_text(encoding="utf-8")
+            .replace("  safety_days: 0.5", "  safty_days: 0.5")
+            .replace("dine_in: 0.82", "dine_in: -0.82"))
+    bad = _write(tmp_path, "bad.yaml", text)
+    assert main(["validate", str(bad), str(AGRI)]) == 1
+    err = capsys.readouterr().err
+    assert f"bad.yaml:{_line_of(text, 'safty_days')}:" in err
+    assert f"bad.yaml:{_line_of(text, 'dine_in: -0.82')}:" in err
+    assert "2 problem(s) found" in err
+
+
+def test_cli_diff_prints_a_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["diff", str(HOTPOT_10), str(HOTPOT_11)]) == 0
+    table = capsys.readouterr().out
+    assert "replenishment.safety_days" in table
+    assert "-50.0%" in table
+    assert "2 marked for review" in table
+    assert main(["diff", "--json", str(HOTPOT_10), str(HOTPOT_11)]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    paths = [c["path"] for c in payload["changes"] if c["review"]]
+    assert paths == ["holidays.Spring Festival.dine_in.during[3]", "replenishment.safety_days"]
+    assert main(["diff", "--fail-on-review", str(HOTPOT_10), str(HOTPOT_11)]) == 1
+    capsys.readouterr()
+    assert main(["diff", "--threshold", "60%", "--fail-on-review", str(HOTPOT_10),
+                 str(HOTPOT_11)]) == 0
+
+
+def test_cli_diff_of_a_bad_pack_fails_with_its_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = _write(tmp_path, "bad.yaml", 'industry: hotpot\nversion: "2026.1x"\n')
+    assert main(["diff", str(HOTPOT_10), str(bad)]) == 1
+    assert "bad.yaml:" in capsys.readouterr().err
