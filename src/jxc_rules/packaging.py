@@ -848,7 +848,7 @@ class ProductProfile:
     invoice_basis: str = attrs.field(default="nominal", converter=_basis_value)
     catch_weight_tolerance: Fraction = attrs.field(default=Fraction(1, 200),
                                                    converter=_tolerance)
-    labels: dict[str, str] = attrs.field(factory=dict, converter=_labels, eq=False, hash=False)
+    labels: dict[str, str] = attrs.field(factory=dict, converter=_labels, hash=False)
     source: str | None = attrs.field(default=None)
 
     @pack_content.validator
