@@ -548,7 +548,7 @@ class Bom:
 
     def low_level_codes(self) -> dict[str, int]:
         """Low-level code of each item (0 for top items); same as :func:`low_level_codes`."""
-        return dict(self._llc)
+        return {n: self._llc[n] for n in self._order}
 
     def to_lines(self) -> list[dict[str, Any]]:
         """The lines as plain YAML-safe dicts (``Bom(bom.to_lines(), ...)`` rebuilds it)."""
@@ -950,7 +950,8 @@ def where_used(
 
 def low_level_codes(bom: Bom) -> dict[str, int]:
     """Low-level code (低层码) of every item: the length of the longest path from a top item, so
-    each item is exploded only after every parent.
+    each item is exploded only after every parent. Items come level by level, by name within a
+    level.
 
     Examples
     --------
