@@ -122,3 +122,25 @@ def test_bad_calibration_input_is_refused(net: np.ndarray, actual: np.ndarray,
     with pytest.raises(ValidationError, match=match):
         calibrate_channel_losses(net, actual, channels=["dine_in", "takeaway"],
                                  **kwargs)  # type: ignore[arg-type]
+
+
+def test_calibrate_items_fits_each_item_and_builds_one_model() -> None:
+    from jxc_rules.wastage import calibrate_items
+
+    model = ChannelLossModel.from_mapping({"convention": "loss", "channels": {
+        "dine_in": 0.03, "takeaway": 0.05, "group_meal": 0.01}})
+    beef, _ = synthetic(TRUE_LOSS, 30, 0.0, seed=5)
+    greens_loss = np.array([0.08, 0.12, 0.05])
+    greens, _ = synthetic(greens_loss, 30, 0.0, seed=6)
+    net = np.stack([beef, greens], axis=1)
+    actual = (net / (1 - np.stack([TRUE_LOSS, greens_loss]))).sum(axis=2)
+    new, fits = calibrate_items(net, actual, items=["beef", "greens"], channels=CHANNELS,
+                                model=model, n_resamples=20, seed=np.random.default_rng(1))
+    assert new is not None
+    np.testing.assert_allclose(fits["greens"].loss, greens_loss, atol=1e-8)
+    assert new.loss("takeaway", "beef") == pytest.approx(0.09)
+    assert new.loss("group_meal", "greens") == pytest.approx(0.05)
+    assert new.loss("dine_in") == pytest.approx(0.03)
+    flat = np.ones((5, 1, 3))
+    with pytest.raises(ValidationError, match="item 'x'"):
+        calibrate_items(flat, flat.sum(2), items=["x"], channels=CHANNELS)

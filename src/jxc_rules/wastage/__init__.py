@@ -8,7 +8,7 @@ Modules: :mod:`~jxc_rules.wastage.models` (conventions, gross-up, blending, the 
 See ``docs/wastage.md`` for the formulas and a worked hotpot day.
 """
 
-from jxc_rules.wastage.calibrate import LossCalibration, calibrate_channel_losses
+from jxc_rules.wastage.calibrate import LossCalibration, calibrate_channel_losses, calibrate_items
 from jxc_rules.wastage.models import (
     CAUSES,
     CHANNEL_ALIASES,
@@ -66,6 +66,7 @@ __all__ = [
     "VarianceReport",
     "blended_loss",
     "calibrate_channel_losses",
+    "calibrate_items",
     "canonical_channel",
     "check_convention",
     "convert_rate",

@@ -45,7 +45,7 @@ from jxc_rules._internal.arrays import as_float_array
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.wastage.models import ChannelLoss, ChannelLossModel, canonical_channel
 
-__all__ = ["LossCalibration", "calibrate_channel_losses"]
+__all__ = ["LossCalibration", "calibrate_channel_losses", "calibrate_items"]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 
@@ -232,3 +232,60 @@ def _new_model(
     items = {k: dict(v) for k, v in model.items.items()}
     items[item] = {**items.get(item, {}), **fitted}
     return attrs.evolve(model, items=items, sources=sources), current
+
+
+def calibrate_items(
+    net_by_channel: npt.ArrayLike,
+    actual: npt.ArrayLike,
+    *,
+    items: Sequence[str],
+    channels: Sequence[str],
+    model: ChannelLossModel | None = None,
+    level: float = 0.95,
+    interval: str = "bootstrap",
+    n_resamples: int = 1000,
+    seed: int | np.random.Generator | np.random.SeedSequence | None = None,
+) -> tuple[ChannelLossModel | None, dict[str, LossCalibration]]:
+    """:func:`calibrate_channel_losses` for each item of a history ``(periods, items, channels)``
+    / ``(periods, items)``; returns the model with every item's fitted overrides (``None`` when
+    no model was given) and the per-item calibrations. Each item's bootstrap gets its own child
+    of ``seed`` (``SeedSequence.spawn``), so results do not depend on the item order.
+
+    Examples
+    --------
+    >>> net = np.array([[[80, 20]], [[50, 50]], [[20, 80]]], dtype=float)
+    >>> actual = (net @ np.array([1.05, 1.1]))
+    >>> _, fits = calibrate_items(net, actual, items=["beef"], channels=["dine_in", "takeaway"],
+    ...                           n_resamples=20, seed=0)
+    >>> fits["beef"].markup.round(6).tolist()
+    [0.05, 0.1]
+    """
+    n = as_float_array(net_by_channel, "net_by_channel", min_value=0.0)
+    a = as_float_array(actual, "actual", min_value=0.0)
+    names = [str(i) for i in items]
+    if len(set(names)) != len(names):
+        raise bad_value("items", names, "distinct item names")
+    if n.ndim != 3 or n.shape[1] != len(names) or n.shape[2] != len(channels):
+        raise bad_value("net_by_channel", n.shape,
+                        f"a (periods, items={len(names)}, channels={len(channels)}) array")
+    if a.shape != n.shape[:2]:
+        raise bad_value("actual", a.shape, f"a (periods, items) array {n.shape[:2]}")
+    children: Sequence[np.random.Generator | np.random.SeedSequence]
+    if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        children = seed.spawn(len(names))
+    else:
+        children = np.random.SeedSequence(seed).spawn(len(names))
+    fits: dict[str, LossCalibration] = {}
+    current = model
+    for k, item in enumerate(names):
+        try:
+            fit = calibrate_channel_losses(
+                n[:, k, :], a[:, k], channels=channels, model=current, item=item, level=level,
+                interval=interval, n_resamples=n_resamples, seed=children[k])
+        except ValidationError as exc:
+            raise ValidationError(f"item {item!r}: {exc}", field=exc.field, value=exc.value,
+                                  row=k) from None
+        fits[item] = fit
+        if current is not None:
+            current = fit.model
+    return current, fits
