@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -27,7 +28,9 @@ from jxc_rules.errors import (
     ValidationError,
 )
 from jxc_rules.packaging import ProductProfile, catch_weight_line, line_amount
+from jxc_rules.rounding import round_to
 from jxc_rules.testing import MonthEndCase, month_end_cases
+from jxc_rules.units import exact_factor
 
 UREA = ProductProfile(sku="urea-46", name="尿素", labels={"en": "urea"}, price_unit="t",
                       pack_content="40 kg", rounding="up", invoice_basis="nominal")
@@ -216,3 +219,50 @@ def test_stock_book_refuses_a_shipment_beyond_stock_and_changes_nothing() -> Non
     close = book.close()
     assert close.products["urea-46"].closing_bags == 0
     assert close.products["urea-46"].closing_value == 0
+
+
+def _reference_cogs(case: MonthEndCase) -> list[int]:
+    """A straightforward per-movement loop of the documented rule (Python ints, fen)."""
+    grams = {p.sku: int(p.content * exact_factor(p.price_unit, "g")) for p in case.profiles}
+    units = {p.sku: exact_factor("g", p.price_unit) for p in case.profiles}
+    value = {s: int(o.value * 100) for s, o in case.opening.items()}
+    bags = {s: o.bags for s, o in case.opening.items()}
+    run: dict[str, tuple[int, int, int]] = {}  # sku -> (V, B, shipped so far in the run)
+    out = []
+    for m in case.movements:
+        if isinstance(m, Receipt):
+            fen = m.bags * grams[m.sku] * units[m.sku] * m.price * 100
+            value[m.sku] += int(round_to(fen, 1, "half_up"))
+            bags[m.sku] += m.bags
+            run.pop(m.sku, None)
+            out.append(0)
+            continue
+        v, b, done = run.get(m.sku, (value[m.sku], bags[m.sku], 0))
+
+        def cum(k: int, v: int = v, b: int = b) -> int:
+            return int(round_to(Fraction(v * k, b), 1, "half_up"))
+
+        cogs = cum(done + m.bags) - cum(done)
+        run[m.sku] = (v, b, done + m.bags)
+        value[m.sku] -= cogs
+        bags[m.sku] -= m.bags
+        out.append(cogs)
+    return out
+
+
+@given(month_end_cases())
+def test_vectorised_close_equals_a_per_movement_loop(case: MonthEndCase) -> None:
+    close = close_month(case.profiles, case.movements, opening=case.opening, counts=case.counts)
+    assert close.cogs_fen.tolist() == _reference_cogs(case)
+    arrays = journal(
+        [m.doc_id for m in case.movements], [m.sku for m in case.movements],
+        [1 if isinstance(m, Receipt) else -1 for m in case.movements],
+        np.array([m.bags for m in case.movements], dtype=np.int64),
+        [float(m.price) for m in case.movements],
+        ordered_kg=[np.nan if getattr(m, "ordered", None) is None else m.ordered / 1000
+                    for m in case.movements],
+        actual_kg=[np.nan if getattr(m, "actual", None) is None else m.actual / 1000
+                   for m in case.movements],
+    )
+    again = close_month(case.profiles, arrays, opening=case.opening, counts=case.counts)
+    assert again.products == close.products
