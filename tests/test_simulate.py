@@ -167,7 +167,7 @@ def test_results_depend_on_chunking_only_through_documented_seeding() -> None:
 def test_compare_of_a_policy_with_itself_is_exactly_zero() -> None:
     res = compare(SCENARIOS / "base-stock-poisson.yaml", None, None, trials=200, seed=4)
     for name, d in res.differences.items():
-        assert d.mean == 0.0 and d.low == 0.0 and d.high == 0.0, name
+        assert (d.mean, d.low, d.high) == (0.0, 0.0, 0.0), name
         assert d.verdict == "no detectable change"
 
 
@@ -228,7 +228,8 @@ def test_sweep_finds_the_break_point_of_a_rising_stockout_rate() -> None:
     means = res.series(res.rules[0], "stockout_rate")
     assert means == sorted(means)
     (bp,) = res.break_points
-    assert bp.value is not None and 0.8 <= bp.value <= 1.0
+    assert bp.value is not None
+    assert 0.8 <= bp.value <= 1.0
     assert means[1] <= 0.1 <= means[2]
 
 

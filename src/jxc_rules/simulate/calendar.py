@@ -162,7 +162,8 @@ def holiday_multipliers(
 ) -> npt.NDArray[np.float64]:
     """Multiplicative holiday factor per day and channel, shape ``(days, channels)``.
 
-    ``profiles[holiday][channel] = (before, during, after)``; channels a holiday does not name get 1.
+    ``profiles[holiday][channel] = (before, during, after)``; channels a holiday does not name
+    get 1.
 
     Examples
     --------

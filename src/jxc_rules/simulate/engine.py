@@ -81,7 +81,8 @@ class _State:
 def _forecast_target(plan: Plan, st: _State, d: int) -> tuple[FloatArray, FloatArray]:
     """Order-up-to level and safety stock ``[T, I]`` of a forecasting plan on review day d."""
     fc = plan.forecast
-    assert fc is not None and st.hist is not None
+    assert fc is not None
+    assert st.hist is not None
     target: FloatArray | None = None
     safety: FloatArray | None = None
     for k, weight in enumerate(fc.cover_weights):
@@ -91,7 +92,8 @@ def _forecast_target(plan: Plan, st: _State, d: int) -> tuple[FloatArray, FloatA
         if k == 0:
             safety = fc.safety_days * usage
         target = weight * usage if target is None else target + weight * usage
-    assert target is not None and safety is not None
+    assert target is not None
+    assert safety is not None
     return target, safety
 
 

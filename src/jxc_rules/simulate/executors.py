@@ -79,6 +79,7 @@ def make_executor(kind: str = "serial", workers: int | None = None) -> Iterator[
     except ImportError as exc:  # pragma: no cover - dask is an optional extra
         raise ValidationError("executor 'dask' needs the [dask] extra "
                               "(pip install 'jxc-rules[dask]')", field="executor") from exc
-    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with LocalCluster(n_workers=workers or 2, threads_per_worker=1,  # type: ignore[no-untyped-call]
+                      processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client.get_executor()

@@ -52,7 +52,8 @@ TEXT: dict[str, dict[str, str]] = {
         "distributions": "各指标在试验间的分布", "sweep": "压力扫描", "threshold": "阈值",
         "break": "临界点", "never": "未越过", "at_start": "起点即已越过", "param": "参数",
         "generated": "生成时间", "baseline": "基准", "candidate": "候选",
-        "how": "两个规则包使用完全相同的随机抽样；区间不含 0 即为可检测的变化；改善/变差按指标方向判断。",
+        "how": "两个规则包使用完全相同的随机抽样；区间不含 0 即为可检测的变化；"
+               "改善/变差按指标方向判断。",
     },
 }
 
@@ -105,35 +106,45 @@ def print_tables(
     console: Any = None,
 ) -> None:
     """Print the KPI table (one column block per pack), the compare and the sweep with rich."""
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
-    con = console or Console()
+    con = console or Console(width=None if sys.stdout.isatty() else 132)
     first = results[0]
     con.print(f"[bold]{_t(lang, 'scenario')}:[/bold] {first.scenario}   "
               f"{_t(lang, 'trials')}: {first.trials}   {_t(lang, 'seed')}: {first.seed}")
     table = Table(title=_t(lang, "title"))
     table.add_column(_t(lang, "kpi"))
-    for r in results:
-        table.add_column(f"{r.rules}\n{_t(lang, 'mean')}", justify="right")
-        table.add_column("P05–P95", justify="right")
-    if comparison is not None:
+    if comparison is None:
+        for r in results:
+            table.add_column(f"{r.rules}\n{_t(lang, 'mean')}", justify="right")
+            table.add_column("P05", justify="right")
+            table.add_column("P95", justify="right")
+    else:
+        table.add_column(f"{_t(lang, 'baseline')}\n{comparison.baseline.rules}", justify="right")
+        table.add_column(f"{_t(lang, 'candidate')}\n{comparison.candidate.rules}",
+                         justify="right")
         table.add_column(_t(lang, "diff"), justify="right")
         table.add_column(_t(lang, "ci"), justify="right")
         table.add_column(_t(lang, "verdict"))
     for info in KPIS:
         row = [kpi_label(info.name, lang)]
-        for r in results:
-            s = r.kpis[info.name]
-            row += [format_value(info.name, s.mean),
-                    f"{format_value(info.name, s.p05)} – {format_value(info.name, s.p95)}"]
-        if comparison is not None:
+        if comparison is None:
+            for r in results:
+                s = r.kpis[info.name]
+                row += [format_value(info.name, s.mean), format_value(info.name, s.p05),
+                        format_value(info.name, s.p95)]
+        else:
             d = comparison.differences[info.name]
             style = {"better": "green", "worse": "red"}.get(d.verdict, "")
             text = verdict_label(d.verdict, lang)
-            row += [format_value(info.name, d.mean, signed=True),
-                    f"[{format_value(info.name, d.low, signed=True)}, "
-                    f"{format_value(info.name, d.high, signed=True)}]",
+            row += [format_value(info.name, comparison.baseline.kpis[info.name].mean),
+                    format_value(info.name, comparison.candidate.kpis[info.name].mean),
+                    format_value(info.name, d.mean, signed=True),
+                    f"{format_value(info.name, d.low, signed=True)} … "
+                    f"{format_value(info.name, d.high, signed=True)}",
                     f"[{style}]{text}[/{style}]" if style else text]
         table.add_row(*row)
     con.print(table)
@@ -338,7 +349,8 @@ def html_report(
 ) -> str:
     """One self-contained HTML page (inline CSS and SVG, no scripts, no network)."""
     first = results[0]
-    t = lambda key: _esc(_t(lang, key))  # noqa: E731
+    def t(key: str) -> str:
+        return _esc(_t(lang, key))
     parts = [f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
              f'<meta charset="utf-8"><title>{t("title")} · {_esc(first.scenario)}</title>'
              f"<style>{_CSS}</style></head><body>",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jxc_rules._internal.exact import to_decimal
-from jxc_rules._internal.yaml_source import Marks, load_yaml, locate, located
+from jxc_rules._internal.yaml_source import Marks, load_yaml, locate, parse_path, relocate
 from jxc_rules.errors import ScenarioError, ValidationError, bad_value
 from jxc_rules.simulate.calendar import Calendar, HolidayProfile, build_calendar
 
@@ -44,11 +45,18 @@ CHANNELS = ("dine_in", "takeaway", "group_meal")
 """Default sales channels (堂食, 外卖, 团餐)."""
 
 
+def _key_bad(field: str, value: object, expected: str) -> ValidationError:
+    """An error about a mapping *key* (unknown key, unknown name): located at the key."""
+    exc = bad_value(field, value, expected)
+    exc.at_key = True  # type: ignore[attr-defined]
+    return exc
+
+
 def _check_keys(mapping: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
     for key in mapping:
         if key not in allowed:
-            raise bad_value(f"{where}.{key}" if where else str(key), key,
-                            f"one of the known keys {sorted(allowed)}")
+            raise _key_bad(f"{where}.{key}" if where else str(key), key,
+                           f"one of the known keys {sorted(allowed)}")
 
 
 def _bad(field: str, value: object, expected: str) -> ValidationError:
@@ -334,7 +342,7 @@ class Scenario:
 
     def error(self, message: str, *path: str | int) -> ScenarioError:
         """A :class:`ScenarioError` located at ``path`` in the scenario file."""
-        loc = locate(self.marks, path) if self.marks is not None else None
+        loc = locate(self.marks, path, key=True) if self.marks is not None else None
         return ScenarioError(message, location=loc, field=".".join(str(p) for p in path))
 
     def replace(self, **changes: Any) -> Scenario:
@@ -375,7 +383,8 @@ def _probabilities(value: Any, field: str, calendar: Calendar, base_dir: Path) -
         _check_keys(spec, ["monthly"], field)
         months = spec["monthly"]
         if not isinstance(months, list) or len(months) != 12:
-            raise bad_value(f"{field}.monthly", months, "a list of 12 probabilities (January first)")
+            raise bad_value(f"{field}.monthly", months,
+                            "a list of 12 probabilities (January first)")
         probs = [_probability(v, f"{field}.monthly[{k}]") for k, v in enumerate(months)]
         return tuple(probs[m - 1] for m in calendar.month.tolist())
     if "csv" in spec:
@@ -421,8 +430,22 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if not isinstance(data, Mapping):
         raise ScenarioError("a scenario file must be a mapping", location=locate(marks, ()))
 
-    def at(*p: str | int) -> Any:
-        return located(marks, p, error=ScenarioError)
+    @contextmanager
+    def at(*p: str | int) -> Iterator[None]:
+        try:
+            yield
+        except ScenarioError:
+            raise
+        except ValidationError as exc:
+            err = relocate(exc, marks, p, error=ScenarioError)
+            if getattr(exc, "at_key", False) and err.field:
+                text = str(err)
+                prefix = f"{err.location}: "
+                text = text[len(prefix):] if text.startswith(prefix) else text
+                err = ScenarioError(text, location=locate(marks, parse_path(err.field),
+                                                          key=True),
+                                    field=err.field, value=err.value)
+            raise err from None
 
     with at():
         _check_keys(data, _TOP_KEYS, "")
@@ -457,7 +480,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             spec = _mapping(value, "")
             for ch in spec:
                 if ch not in channels:
-                    raise bad_value(str(ch), ch, f"one of the channels {list(channels)}")
+                    raise _key_bad(str(ch), ch, f"one of the channels {list(channels)}")
         out: dict[str, DemandSpec] = {}
         for ch, v in spec.items():
             with at(*path, ch):
@@ -531,13 +554,13 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             p = ("holidays", str(name))
             with at("holidays"):
                 if name not in known:
-                    raise bad_value(str(name), name, f"a chinese_calendar holiday name "
+                    raise _key_bad(str(name), name, f"a chinese_calendar holiday name "
                                     f"({sorted(known)})")
             with at(*p):
                 spec = _mapping(raw, "")
                 for key in spec:
                     if key != "items" and key not in channels:
-                        raise bad_value(str(key), key,
+                        raise _key_bad(str(key), key,
                                         f"a channel {list(channels)} or 'items'")
             chans: dict[str, HolidayProfile] = {}
             for ch, prof in spec.items():
@@ -547,11 +570,11 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                     chans[str(ch)] = _profile(prof, "")
             item_mult: dict[str, float] = {}
             with at(*p, "items"):
-                for item_id, mult in _mapping(spec.get("items", {}), "").items():
+                for item_id, factor in _mapping(spec.get("items", {}), "").items():
                     if str(item_id) not in items and str(item_id) not in dishes:
-                        raise bad_value(str(item_id), item_id,
-                                        "an item or dish declared in this scenario")
-                    item_mult[str(item_id)] = _number(mult, str(item_id))
+                        raise _key_bad(str(item_id), item_id,
+                                       "an item or dish declared in this scenario")
+                    item_mult[str(item_id)] = _number(factor, str(item_id))
             holidays[str(name)] = HolidayEffect(chans, item_mult)
 
     weather: list[WeatherState] = []

@@ -59,7 +59,7 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
     if step <= 0 or stop < start or not all(map(math.isfinite, (start, stop, step))):
         raise ValidationError(f"sweep range needs step > 0 and stop >= start, got {spec!r}",
                               field="sweep", value=text)
-    count = int(math.floor((stop - start) / step + 1e-9)) + 1
+    count = math.floor((stop - start) / step + 1e-9) + 1
     if count > 200:
         raise ValidationError(f"sweep has {count} points; at most 200", field="sweep",
                               value=text)
@@ -89,6 +89,7 @@ def apply_parameter(scenario: Scenario, param: str, value: float) -> Scenario:
                                   field="sweep", value=param)
         effect = scenario.holidays.get(name, HolidayEffect({}))
         before, during, after = effect.channels.get(channel, ((), (), ()))
+        prof: tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]
         if what == "uplift":
             prof = (before, (1.0 + value,), after)
         elif what == "scale":
@@ -103,12 +104,11 @@ def apply_parameter(scenario: Scenario, param: str, value: float) -> Scenario:
         return scenario.replace(holidays=holidays)
     if head == "weather" and len(parts) == 3:
         states = list(scenario.weather)
-        for k, w in enumerate(states):
-            if w.name == parts[1]:
-                break
-        else:
+        names = [w.name for w in states]
+        if parts[1] not in names:
             states.append(WeatherState(parts[1], (0.0,) * scenario.days, {}))
-            k = len(states) - 1
+            names.append(parts[1])
+        k = names.index(parts[1])
         w = states[k]
         if parts[2] == "probability":
             if not 0 <= value <= 1:
