@@ -21,7 +21,7 @@ from jxc_rules.bom import (
 )
 from jxc_rules.errors import BomCycleError, UnitError, UnknownItemError, ValidationError
 from jxc_rules.testing import bom_mappings, bom_orders, boms, stock_levels
-from jxc_rules.units import exact_factor
+from jxc_rules.units import Q_, exact_factor
 
 GEARBOX = [
     {"parent": "gearbox", "child": "housing", "qty": 1, "unit": "pcs"},
@@ -225,8 +225,11 @@ def test_a_unit_that_cannot_convert_names_the_line() -> None:
 
 
 def test_negative_quantity_scrap_or_setup_names_the_line() -> None:
-    with pytest.raises(ValidationError, match=r"lines\[1\]\.qty \(A -> C\) must be a quantity"):
+    with pytest.raises(ValidationError,
+                       match=r"lines\[1\]\.qty \(A -> C\) must be a quantity") as err:
         Bom([{"parent": "A", "child": "B", "qty": 1}, {"parent": "A", "child": "C", "qty": -2}])
+    assert err.value.field == "lines[1].qty"  # a clean key path for the rule-pack loader
+    assert err.value.row == 1
     with pytest.raises(ValidationError, match=r"lines\[0\]\.scrap"):
         Bom([{"parent": "A", "child": "B", "qty": 1, "scrap": "-0.1"}])
     with pytest.raises(ValidationError, match=r"lines\[0\]\.setup"):
@@ -261,6 +264,26 @@ def test_unknown_keys_and_missing_keys_are_named() -> None:
 def test_negative_order_quantity_is_refused() -> None:
     with pytest.raises(ValidationError, match="quantity"):
         explode(Bom(GEARBOX), "gearbox", -1)
+
+
+def test_order_quantity_may_carry_a_unit_of_the_item() -> None:
+    bom = Bom([{"parent": "A", "child": "B", "qty": 2}], items={"A": {"unit": "pcs"}, "B": {}})
+    assert explode(bom, "A", "2 dozen") == {"B": 48}
+    assert explode(bom, "A", Q_(1, "gross")) == {"B": 288}
+    with pytest.raises(UnitError):
+        explode(bom, "A", "3 kg")
+
+
+def test_max_buildable_with_net_counts_subassemblies_and_alternates() -> None:
+    bom = Bom([
+        {"parent": "A", "child": "S", "qty": 1},
+        {"parent": "S", "child": "r", "qty": 2, "alternates": [{"child": "r2"}]},
+        {"parent": "A", "child": "bolt", "qty": 1},
+    ])
+    stock = {"S": 3, "r": 4, "r2": 2, "bolt": 100}
+    assert max_buildable(bom, "A", stock) == 2
+    assert max_buildable(bom, "A", stock, net=True) == 6  # 3 from stock + (4 + 2) / 2 made
+    assert explode(bom, "A", 6, on_hand=stock) == {"S": 3, "r": 4, "r2": 2, "bolt": 6}
 
 
 # ---------------------------------------------------------------- properties

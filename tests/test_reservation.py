@@ -266,3 +266,17 @@ def test_reserve_then_release_restores_exactly(data: st.DataObject, bom: Bom) ->
         assert ledger.snapshot()["reserved"] == {s: Fraction(v) for s, v in need.items()}
         ledger.release("SO")
     assert ledger.snapshot() == before
+
+
+def test_reserve_order_bad_input_changes_nothing(make: Factory) -> None:
+    ledger = make({"bolt-M8": 100, "casting": 100})  # no clips in this ledger
+    before = ledger.snapshot()
+    with pytest.raises(UnknownItemError, match="widget"):
+        reserve_order(ledger, GEARBOX, "SO-1", "widget", 1)
+    with pytest.raises(UnknownItemError, match="'clip'"):
+        reserve_order(ledger, GEARBOX, "SO-1", "gearbox", 1)
+    with pytest.raises(ValidationError, match="quantity"):
+        reserve_order(ledger, GEARBOX, "SO-1", "gearbox", -1)
+    with pytest.raises(ValidationError, match="needs no stock"):
+        reserve_order(ledger, GEARBOX, "SO-1", "gearbox", 0)
+    assert ledger.snapshot() == before

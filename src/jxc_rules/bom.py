@@ -56,6 +56,7 @@ from typing import Any, Final
 
 import attrs
 import networkx as nx
+import pint
 
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import (
@@ -66,7 +67,13 @@ from jxc_rules.errors import (
     bad_value,
 )
 from jxc_rules.rounding import check_mode, round_fraction
-from jxc_rules.units import dimension_of, exact_factor, parse_quantity, parse_unit
+from jxc_rules.units import (
+    dimension_of,
+    exact_factor,
+    exact_magnitude,
+    parse_quantity,
+    parse_unit,
+)
 
 __all__ = [
     "Alternate",
@@ -128,6 +135,14 @@ def _plain(value: Fraction) -> int | str:
         return value.numerator
     dec = fraction_to_decimal(value)
     return str(dec) if Fraction(dec) == value else f"{value.numerator}/{value.denominator}"
+
+
+def _line_error(field: str, parent: str, child: str, value: object, expected: str, row: int,
+                error: type[ValidationError] = ValidationError) -> ValidationError:
+    """Like ``bad_value`` but the message also names the line (``lines[3].qty (A -> B)``) while
+    ``.field`` stays a clean key path for the rule-pack loader."""
+    return error(f"{field} ({parent} -> {child}) must be {expected}, got {value!r} (row {row})",
+                 field=field, value=value, row=row)
 
 
 def _check_keys(mapping: Mapping[str, Any], allowed: frozenset[str], field: str) -> None:
@@ -198,20 +213,25 @@ class BomLine:
         else:
             qty = _exact(raw_qty, f"{f}.qty", row)
         if qty < 0:
-            raise bad_value(f"{f}.qty ({parent} -> {child})", raw_qty, "a quantity >= 0", row=row)
+            raise _line_error(f"{f}.qty", parent, child, raw_qty, "a quantity >= 0", row)
         if unit is not None:
             if not isinstance(unit, str):
                 raise bad_value(f"{f}.unit", unit, "a unit string such as 'pcs' or 'kg'",
                                 row=row, error=UnitError)
-            parse_unit(unit, f"{f}.unit ({parent} -> {child})")
+            try:
+                parse_unit(unit, f"{f}.unit")
+            except UnitError:
+                raise _line_error(f"{f}.unit", parent, child, unit,
+                                  "a unit the registry knows (pcs, dozen, kg, 斤, L, ...)", row,
+                                  UnitError) from None
         scrap = _exact(mapping.get("scrap", 0), f"{f}.scrap", row)
         if scrap < 0:
-            raise bad_value(f"{f}.scrap ({parent} -> {child})", mapping.get("scrap"),
-                            "a markup fraction >= 0 (0.1 for 10 %)", row=row)
+            raise _line_error(f"{f}.scrap", parent, child, mapping.get("scrap"),
+                              "a markup fraction >= 0 (0.1 for 10 %)", row)
         setup = _exact(mapping.get("setup", 0), f"{f}.setup", row)
         if setup < 0:
-            raise bad_value(f"{f}.setup ({parent} -> {child})", mapping.get("setup"),
-                            "a quantity >= 0", row=row)
+            raise _line_error(f"{f}.setup", parent, child, mapping.get("setup"),
+                              "a quantity >= 0", row)
         phantom = mapping.get("phantom", False)
         if not isinstance(phantom, bool):
             raise bad_value(f"{f}.phantom", phantom, "true or false", row=row)
@@ -604,10 +624,11 @@ def _a_cycle(graph: nx.DiGraph) -> list[str]:
 
 
 def _amount(value: object, unit: str | None, field: str) -> Fraction:
-    """An exact amount in ``unit`` from a number (already in it) or a quantity string."""
-    if isinstance(value, str) and any(c.isalpha() for c in value.replace("e", "")):
-        mag, src = parse_quantity(value, field)
-        return mag * exact_factor(src, unit if unit is not None else "piece", field=field)
+    """An exact amount in ``unit`` from a number (already in it), a quantity string or a scalar
+    ``pint.Quantity`` (a plain count item takes count units)."""
+    if isinstance(value, pint.Quantity) or (
+            isinstance(value, str) and any(c.isalpha() for c in value.replace("e", ""))):
+        return exact_magnitude(value, unit if unit is not None else "piece", field=field)
     return _exact(value, field)
 
 
