@@ -725,20 +725,32 @@ class ChannelLossModel:
         convention: str = "loss",
     ) -> FloatArray:
         """Rates as an ``items × channels`` array (channels default to the model's order)."""
-        chans = self.channel_names if channels is None else tuple(channels)
-        return np.array([[self.loss(c, i, convention=convention) for c in chans] for i in items],
-                        dtype=np.float64).reshape(len(items), len(chans))
+        return np.asarray(self.cause_array(items, channels, convention=convention).sum(axis=-1),
+                          dtype=np.float64)
 
     def cause_array(
         self, items: Sequence[str], channels: Sequence[str] | None = None, *,
         convention: str = "loss",
     ) -> FloatArray:
         """Rates by cause as ``items × channels × causes`` (order of :data:`CAUSES`); the last
-        axis sums to :meth:`loss_array`."""
-        chans = self.channel_names if channels is None else tuple(channels)
-        rows = [[list(self.channel_loss(c, i).to_convention(convention).causes.values())
-                 for c in chans] for i in items]
-        return np.array(rows, dtype=np.float64).reshape(len(items), len(chans), len(CAUSES))
+        axis sums to :meth:`loss_array`. Each distinct entry is converted once."""
+        conv = check_convention(convention)
+        chans = [self._check_channel(c) for c in
+                 (self.channel_names if channels is None else channels)]
+        row_of: dict[int, int] = {}  # id of an entry held by this model -> row of `table`
+        table: list[list[float]] = []
+        index = np.empty((len(items), len(chans)), dtype=np.intp)
+        for i, item in enumerate(items):
+            for j, channel in enumerate(chans):
+                entry = self.channel_loss(channel, item)
+                row = row_of.get(id(entry))
+                if row is None:
+                    row = row_of[id(entry)] = len(table)
+                    table.append(list(entry.to_convention(conv).causes.values()))
+                index[i, j] = row
+        if not table:
+            return np.zeros((len(items), len(chans), len(CAUSES)), dtype=np.float64)
+        return np.asarray(np.array(table, dtype=np.float64)[index], dtype=np.float64)
 
     def yield_array(self, items: Sequence[str]) -> FloatArray:
         """Yields as an array over ``items``."""

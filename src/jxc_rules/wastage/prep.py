@@ -430,9 +430,12 @@ def prep_quantities(
 class PrepPlan:
     """Prep quantities with the loss kept apart from the yield, by cause.
 
-    Arrays are ``(items, days, channels)`` (``loss_by_cause_kg`` adds a cause axis in the order of
-    ``causes``). Identity: ``prep = edible + trim + Σ_causes loss_by_cause`` where
-    ``trim = as_purchased − edible`` is the standard yield trim (not a loss).
+    Arrays are ``(items, days, channels)``; ``cause_rates`` is ``(items, channels, causes)``
+    (loss convention, causes in the order of ``causes``). Identity:
+    ``prep = edible + trim + Σ_causes loss_by_cause`` where ``trim = as_purchased − edible`` is
+    the standard yield trim (not a loss) and ``loss_by_cause[..., k] = prep × L_k`` (loss-
+    convention causes are shares of the gross). The derived arrays are computed on access, so a
+    10⁴ × 365 × 3 plan does not hold five more copies of itself.
     """
 
     items: tuple[str, ...]
@@ -440,14 +443,24 @@ class PrepPlan:
     causes: tuple[str, ...]
     edible: FloatArray
     as_purchased: FloatArray
-    trim: FloatArray
-    loss_by_cause: FloatArray
     prep: FloatArray
+    cause_rates: FloatArray
+
+    @property
+    def trim(self) -> FloatArray:
+        """Standard yield trim ``as_purchased − edible`` (not a loss)."""
+        return np.asarray(self.as_purchased - self.edible, dtype=np.float64)
 
     @property
     def loss(self) -> FloatArray:
-        """Total channel loss (``prep − as_purchased``)."""
-        return np.asarray(self.loss_by_cause.sum(axis=-1), dtype=np.float64)
+        """Total channel loss ``prep − as_purchased``."""
+        return np.asarray(self.prep - self.as_purchased, dtype=np.float64)
+
+    @property
+    def loss_by_cause(self) -> FloatArray:
+        """Loss by cause, ``(items, days, channels, causes)``."""
+        return np.asarray(self.prep[..., None] * self.cause_rates[:, None, :, :],
+                          dtype=np.float64)
 
     @property
     def prep_by_item_day(self) -> FloatArray:
@@ -457,8 +470,9 @@ class PrepPlan:
     def loss_report(self) -> dict[str, dict[str, float]]:
         """Channel → cause → total quantity lost (plus ``"yield_trim"``), summed over items/days."""
         out: dict[str, dict[str, float]] = {}
-        by_cause = self.loss_by_cause.sum(axis=(0, 1))
-        trim = self.trim.sum(axis=(0, 1))
+        prep_ic = self.prep.sum(axis=1)  # (items, channels)
+        by_cause = np.einsum("ic,ick->ck", prep_ic, self.cause_rates)
+        trim = self.as_purchased.sum(axis=(0, 1)) - self.edible.sum(axis=(0, 1))
         for c, channel in enumerate(self.channels):
             row = {cause: float(by_cause[c, k]) for k, cause in enumerate(self.causes)}
             row["yield_trim"] = float(trim[c])
@@ -492,7 +506,7 @@ def prep_plan(
     chans = model.channel_names if channels is None else tuple(canonical_channel(c)
                                                                for c in channels)
     item_names = tuple(items)
-    e = as_float_array(edible, "edible", min_value=0.0)
+    e = _checked(edible, "edible", 0.0)
     if e.ndim != 3 or e.shape[0] != len(item_names) or e.shape[2] != len(chans):
         raise bad_value("edible", e.shape, f"an (items={len(item_names)}, days, "
                         f"channels={len(chans)}) array")
@@ -501,9 +515,7 @@ def prep_plan(
     loss = causes.sum(axis=-1)
     as_purchased = e / yields[:, None, None]
     prep = np.asarray(gross_up(as_purchased, loss[:, None, :]), dtype=np.float64)
-    # loss-convention causes are shares of gross: lost_k = prep × L_k
-    by_cause = prep[..., None] * causes[:, None, :, :]
-    return PrepPlan(item_names, chans, CAUSES, e, as_purchased, as_purchased - e, by_cause, prep)
+    return PrepPlan(item_names, chans, CAUSES, e, as_purchased, prep, causes)
 
 
 @attrs.frozen
