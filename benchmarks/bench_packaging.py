@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import numpy as np
 from _harness import Baseline, Case
@@ -23,6 +24,8 @@ from jxc_rules.packaging import (
     ship_plan,
     ship_plan_batch,
 )
+from jxc_rules.rounding import round_to
+from jxc_rules.units import exact_factor
 
 
 def _lines(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -74,6 +77,35 @@ def _close_inputs(n: int, seed: int = 1) -> tuple[list[ProductProfile], object, 
     return profiles, jr, opening
 
 
+def _close_loop(profiles: list[ProductProfile], jr: object, opening: dict,
+                count: int) -> list[int]:
+    """Per-movement moving average in plain Python ints (the same rule, one row at a time)."""
+    grams = {p.sku: int(p.content * exact_factor(p.price_unit, "g")) for p in profiles}
+    units = {p.sku: exact_factor("g", p.price_unit) for p in profiles}
+    value = {s: int(Decimal(v) * 100) for s, (_, v) in opening.items()}
+    bags = {s: b for s, (b, _) in opening.items()}
+    run: dict[str, tuple[int, int, int]] = {}
+    out = []
+    rows = zip(jr.sku[:count].tolist(), jr.kind[:count].tolist(), jr.bags[:count].tolist(),
+               jr.price_e4[:count].tolist(), strict=True)
+    for sku, kind, n, price_e4 in rows:
+        if kind == 1:
+            fen = Fraction(n * grams[sku] * price_e4, 100) * units[sku]
+            value[sku] += int(round_to(fen, 1, "half_up"))
+            bags[sku] += n
+            run.pop(sku, None)
+            out.append(0)
+            continue
+        v, b, done = run.get(sku, (value[sku], bags[sku], 0))
+        cogs = (int(round_to(Fraction(v * (done + n), b), 1, "half_up"))
+                - int(round_to(Fraction(v * done, b), 1, "half_up")))
+        run[sku] = (v, b, done + n)
+        value[sku] -= cogs
+        bags[sku] -= n
+        out.append(cogs)
+    return out
+
+
 def cases(scale: float) -> list[Case]:
     n = max(2000, int(1_000_000 * scale))
     ordered_t, pack_t, price = _lines(n)
@@ -107,9 +139,13 @@ def cases(scale: float) -> list[Case]:
     def close() -> object:
         return close_month(profiles, jr, opening=opening)
 
+    close_sample = min(m, 20_000)
+
     def check_close() -> None:
         result = close_month(profiles, jr, opening=opening)
         assert all(p.identity_holds() for p in result.products.values())
+        k = min(m, 2000)
+        assert result.cogs_fen[:k].tolist() == _close_loop(profiles, jr, opening, k)
 
     return [
         Case(
@@ -119,5 +155,9 @@ def cases(scale: float) -> list[Case]:
              Baseline("scalar ship_plan + line_amount", scalar_api, sample=sample // 4)],
             unit="lines", target=">= 1e6 lines/s", check=check,
         ),
-        Case("month-end close", m, close, [], unit="movements", check=check_close),
+        Case("month-end close", m, close,
+             [Baseline("per-movement Python loop (COGS only)",
+                       lambda: _close_loop(profiles, jr, opening, close_sample),
+                       sample=close_sample)],
+             unit="movements", check=check_close),
     ]

@@ -594,10 +594,11 @@ def close_month(
 
     # --- codes, unknown skus, duplicate document ids ------------------------------------------
     if n:
-        uniq_sku, code = np.unique(jr.sku.astype(str), return_inverse=True)
+        sku_str = jr.sku.astype(str)
+        uniq_sku, code = np.unique(sku_str, return_inverse=True)
         unknown = [s for s in uniq_sku.tolist() if s not in index]
         if unknown:
-            row = int(np.argmax(jr.sku.astype(str) == unknown[0]))
+            row = int(np.argmax(sku_str == unknown[0]))
             raise UnknownItemError(f"movements: unknown sku {unknown[0]!r} (row {row}); "
                                    f"profiles cover {', '.join(skus)}", key=unknown[0])
         remap = np.array([index[s] for s in uniq_sku.tolist()], dtype=np.int64)
@@ -707,11 +708,15 @@ def close_month(
         cogs_sorted = np.where(is_ship, cogs_sorted, 0)
 
     # --- per-product sums ---------------------------------------------------------------------
+    ends = np.searchsorted(c, np.arange(n_prod), side="right")
+
     def per(values: IntArray, mask: npt.NDArray[np.bool_] | None = None) -> list[int]:
+        """Exact per-product sums (rows are sorted by product: differences of a cumsum)."""
         w = values if mask is None else np.where(mask, values, 0)
-        out = np.zeros(n_prod, dtype=object)
-        np.add.at(out, c, w.astype(object))
-        return [int(x) for x in out.tolist()]
+        if float(np.abs(w).max(initial=0)) * max(n, 1) >= 2.0**62:
+            w = w.astype(object)  # Python ints: no overflow
+        cs = np.concatenate([np.zeros(1, dtype=w.dtype), np.cumsum(w)])
+        return [int(x) for x in (cs[ends] - cs[starts]).tolist()]
 
     booked_at_actual = is_ship & weighed & basis_actual[c]
     booked_at_order = is_ship & ~booked_at_actual & (ordered_g >= 0)
@@ -732,11 +737,14 @@ def close_month(
     tol_num = np.array([t.numerator for t in tol], dtype=np.int64)[c]
     tol_den = np.array([t.denominator for t in tol], dtype=np.int64)[c]
     diff = np.abs(actual_g - nominal_g)
-    flagged_mask = is_ship & weighed & (
-        diff.astype(object) * tol_den.astype(object)
-        > tol_num.astype(object) * nominal_g.astype(object)
-        if n else np.zeros(0, dtype=bool))
-    flagged_mask = np.asarray(flagged_mask, dtype=bool)
+    small = float(max(int(tol_den.max(initial=1)), int(tol_num.max(initial=1)))) * float(
+        max(int(diff.max(initial=0)), int(nominal_g.max(initial=0)), 1)) < 2.0**62
+    if small:
+        over = diff * tol_den > tol_num * nominal_g
+    else:
+        over = np.asarray(diff.astype(object) * tol_den.astype(object)
+                          > tol_num.astype(object) * nominal_g.astype(object), dtype=bool)
+    flagged_mask = is_ship & weighed & over
 
     products: dict[str, ProductClose] = {}
     for p, sku in enumerate(skus):
@@ -759,16 +767,18 @@ def close_month(
         write_off = _round_half_up(ref_v * (lost_g_count + lost_g_broken), ref_g)
         count_fen = _round_half_up(ref_v * lost_g_count, ref_g)
         broken_fen = write_off - count_fen
-        mask_p = c == p
-        sel_flagged = tuple(str(x) for x in docs_sorted[mask_p & flagged_mask].tolist())
+        rows_p = slice(int(starts[p]), int(ends[p]))  # this product's rows (sorted by product)
+        docs_p = docs_sorted[rows_p]
+
+        def docs(mask: npt.NDArray[np.bool_], docs_p: npt.NDArray[Any] = docs_p,
+                 rows_p: slice = rows_p) -> tuple[str, ...]:
+            return tuple(map(str, docs_p[mask[rows_p]].tolist()))
+
         table = (
             VarianceRow(sku, "order_residual", 0, _t(residual_g[p]), _yuan(0),
-                        documents=tuple(str(x) for x in
-                                        docs_sorted[mask_p & booked_at_order].tolist())),
+                        documents=docs(booked_at_order)),
             VarianceRow(sku, "catch_weight", 0, _t(catch_g[p]), _yuan(0),
-                        documents=tuple(str(x) for x in
-                                        docs_sorted[mask_p & booked_at_actual].tolist()),
-                        flagged=sel_flagged),
+                        documents=docs(booked_at_actual), flagged=docs(flagged_mask)),
             VarianceRow(sku, "count_difference", d, _t(lost_g_count), _yuan(count_fen)),
             VarianceRow(sku, "broken_bags", broken, _t(lost_g_broken), _yuan(broken_fen)),
         )
