@@ -30,7 +30,7 @@ def cases(scale: float) -> list[Case]:
     def check() -> None:
         for pack, raw in zip(ours()[: len(files)], bare()[: len(files)], strict=True):
             assert isinstance(raw, dict)
-            assert pack.industry == raw.get("industry", pack.industry)  # type: ignore[attr-defined]
+            assert pack.industry == raw.get("industry", pack.industry)
         assert [c.path for c in diff(old, new) if c.review] == [
             "holidays.Spring Festival.dine_in.during[3]", "replenishment.safety_days"]
 

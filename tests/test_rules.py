@@ -448,3 +448,13 @@ def test_cli_diff_of_a_bad_pack_fails_with_its_location(
     bad = _write(tmp_path, "bad.yaml", 'industry: hotpot\nversion: "2026.1x"\n')
     assert main(["diff", str(HOTPOT_10), str(bad)]) == 1
     assert "bad.yaml:" in capsys.readouterr().err
+
+
+def test_a_bad_holiday_name_and_a_bad_label_are_reported_together(tmp_path: Path) -> None:
+    text = _pack_text("2026.10", "2026-10-01") + (
+        "holidays:\n  Chinese New Year:\n    labels: {zh: 春节}\n")
+    path = _write(tmp_path, "h.yaml", text)
+    with pytest.raises(RulePackError) as info:
+        load_pack(path)
+    found = {(e.field, e.location.line if e.location else None) for e in info.value.errors}
+    assert found == {("holidays.Chinese New Year", 8), ("holidays.Chinese New Year.labels.en", 9)}

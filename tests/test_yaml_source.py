@@ -169,3 +169,15 @@ def test_parse_path_inverts_format_path(parts: list[str | int]) -> None:
     if parts and isinstance(parts[0], int):
         parts = ["root", *parts]
     assert parse_path(format_path(parts)) == tuple(parts)
+
+
+def test_located_splits_an_error_carrying_several_problems() -> None:
+    from jxc_rules.rules.schema import HolidayProfile
+
+    _, marks = loads_yaml("h:\n  during: [1, -1]\n  befor: [2]\n", filename="h.yaml")
+    with pytest.raises(RulePackError) as info, located(marks, ("h",)):
+        HolidayProfile.from_mapping({"during": [1, -1], "befor": [2]})
+    errors = info.value.errors
+    assert [str(e.location) for e in errors] == ["h.yaml:3:3", "h.yaml:2:15"]
+    assert [e.field for e in errors] == ["h.befor", "h.during[1]"]
+    assert "did you mean 'before'" in str(info.value)

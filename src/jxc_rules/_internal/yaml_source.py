@@ -27,8 +27,11 @@ API
     mapping at ``base`` (its ``field`` is a dotted path relative to that mapping, e.g.
     ``"levels.bag"`` or ``"lines[3].qty"``) into a ``RulePackError`` (or the ``error`` class
     given, e.g. ``ScenarioError``) located at that field's node.
+``relocate_all(exc, marks, base)``
+    The same for an error carrying several problems (``exc.errors``): one located error each.
 ``located(marks, base)``
-    A context manager doing the same for anything raised inside it.
+    A context manager doing the same for anything raised inside it (several problems are
+    raised together as one error whose ``errors`` lists them).
 
 Examples
 --------
@@ -73,6 +76,7 @@ __all__ = [
     "located",
     "parse_path",
     "relocate",
+    "relocate_all",
 ]
 
 MAX_BYTES = 1 << 20
@@ -427,5 +431,30 @@ def located(
     try:
         yield
     except ValidationError as exc:
-        raise relocate(exc, marks, base, error=error) from exc
+        found = relocate_all(exc, marks, base, error=error)
+        if len(found) == 1:
+            raise found[0] from exc
+        lines = "\n".join(f"  {e}" for e in found)
+        raise error(f"{len(found)} problems:\n{lines}", location=found[0].location,
+                    field=found[0].field, errors=found) from exc
+
+
+def relocate_all(
+    exc: ValidationError,
+    marks: Marks,
+    base: Sequence[str | int] = (),
+    *,
+    error: type[RulePackError] = RulePackError,
+) -> list[RulePackError]:
+    """Like :func:`relocate`, for an error that carries several (an ``errors`` list of
+    ``ValidationError`` s, as ``jxc_rules.rules.schema.FieldErrors`` does): one located error
+    per problem."""
+    parts = getattr(exc, "errors", None)
+    if isinstance(exc, RulePackError) or not isinstance(parts, list) or not parts or not all(
+            isinstance(p, ValidationError) for p in parts):
+        return [relocate(exc, marks, base, error=error)]
+    out: list[RulePackError] = []
+    for part in parts:
+        out.extend(relocate_all(part, marks, base, error=error))
+    return out
 

@@ -347,22 +347,31 @@ def _build(data: Any, marks: Marks | None) -> tuple[RulePack | None, list[Valida
     return pack, []
 
 
+def _keyed(exc: ValidationError, field: str, key: str, name_field: str) -> ValidationError:
+    """Prefix ``exc`` with ``field``; an error about ``name_field`` (the key itself) is located
+    at the key."""
+    parts = exc.errors if isinstance(exc, FieldErrors) else [exc]
+    out: list[ValidationError] = []
+    for err in parts:
+        if err.field == name_field:
+            out.append(at_key(ValidationError(f"{field}: {err}", field=field, value=key)))
+        else:
+            out.append(prefix_error(err, field))
+    return out[0] if len(out) == 1 else FieldErrors(out)
+
+
 def _holiday(value: Any, field: str, key: str) -> HolidayRule:
     try:
         return HolidayRule.from_mapping(value, name=key)
     except ValidationError as exc:
-        if exc.field == "name":  # the name is the key itself
-            raise at_key(ValidationError(f"{field}: {exc}", field=field, value=key)) from None
-        raise prefix_error(exc, field) from None
+        raise _keyed(exc, field, key, "name") from None
 
 
 def _weather(value: Any, field: str, key: str) -> WeatherRule:
     try:
         return WeatherRule.from_mapping(value, state=key)
     except ValidationError as exc:
-        if exc.field == "state":
-            raise at_key(ValidationError(f"{field}: {exc}", field=field, value=key)) from None
-        raise prefix_error(exc, field) from None
+        raise _keyed(exc, field, key, "state") from None
 
 
 def _recipe_items(recipes: Any) -> list[tuple[str, str]]:

@@ -631,6 +631,11 @@ class HolidayRule:
         profiles = {c: r.take(c, _holiday_profile, HolidayProfile()) for c in CHANNELS}
         if key is None:
             r.errors.append(ValidationError("name is required", field="name"))
+        elif key is not _BAD and key not in HOLIDAY_NAMES:
+            close = difflib.get_close_matches(str(key), HOLIDAY_NAMES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            r.errors.append(bad_value(
+                "name", key, f"a chinese_calendar holiday name: {', '.join(HOLIDAY_NAMES)}{hint}"))
         r.finish()
         return cls(name=key, labels=labels, source=source, **profiles)
 
