@@ -260,3 +260,13 @@ def test_batch_accepts_quantities_and_broadcasts_a_scalar_pack() -> None:
     assert batch.packs.tolist() == [309, 2]
     assert batch.unit == "kilogram"
     assert batch.residual.tolist() == [-10.0, 0.0]
+
+
+def test_plans_unpack_into_packs_shipped_residual() -> None:
+    packs, shipped, residual = ship_plan("12.35 t", "40 kg", mode="up")
+    assert (packs, shipped.magnitude, residual.magnitude) == (309, Decimal("12.36"),
+                                                              Decimal("-0.01"))
+    packs_a, shipped_a, residual_a = ship_plan_batch(np.array([12.35]), 0.04, mode="up")
+    assert packs_a.dtype == np.int64
+    assert (packs_a.tolist(), shipped_a.tolist(), residual_a.tolist()) == ([309], [12.36],
+                                                                           [-0.01])

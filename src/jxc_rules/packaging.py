@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, Literal
@@ -393,6 +393,10 @@ class ShipPlan:
     shipped: pint.Quantity[Any]
     residual: pint.Quantity[Any]
 
+    def __iter__(self) -> Iterator[Any]:
+        """``packs, shipped, residual = plan``."""
+        return iter((self.packs, self.shipped, self.residual))
+
 
 def _quantity_parts(value: object, field: str, default_unit: str | None) -> tuple[Fraction, str]:
     if isinstance(value, str):
@@ -599,6 +603,10 @@ class ShipPlanBatch:
     residual_units: IntArray
     decimals: int
     unit: str | None
+
+    def __iter__(self) -> Iterator[Any]:
+        """``packs, shipped, residual = ship_plan_batch(...)``."""
+        return iter((self.packs, self.shipped, self.residual))
 
 
 def ship_plan_batch(
