@@ -214,10 +214,7 @@ def test_a_process_killed_mid_reservation_leaves_no_partial_reservation(
             other.reserve("SO-2", {"bolt": 1})  # the dying process holds the write lock
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
-    if fork:
-        code = _join([proc], 60)[0]
-    else:
-        code = popen.wait(300)
+    code = _join([proc], 60)[0] if fork else popen.wait(300)
     assert code in (7, -signal.SIGKILL)
     with SqliteLedger(path) as after:
         assert after.snapshot() == before
