@@ -270,3 +270,12 @@ def test_plans_unpack_into_packs_shipped_residual() -> None:
     assert packs_a.dtype == np.int64
     assert (packs_a.tolist(), shipped_a.tolist(), residual_a.tolist()) == ([309], [12.36],
                                                                            [-0.01])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_batch_amounts_beyond_int64_products_round_like_the_scalar_path(mode: str) -> None:
+    # 9.9e9 milli-tonnes x 1.2e8 price units x 1000 kg/t > 2**62: Python-int path
+    q_t = np.array([9_876_543.123, -9_876_543.125, 0.005])  # 3 decimals of a tonne
+    fen = line_amounts_batch(q_t, 12_345.6789, "kg", unit="t", mode=mode)
+    for i, q in enumerate(["9876543.123", "-9876543.125", "0.005"]):
+        assert from_fen(int(fen[i])) == line_amount(f"{q} t", "12345.6789", "kg", mode=mode)

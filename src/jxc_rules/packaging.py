@@ -539,13 +539,13 @@ def _div_round(num: npt.NDArray[Any], den: Any, mode: str) -> npt.NDArray[Any]:
 
 def _to_units(values: Any, scale: int, field: str, *, allow_negative: bool) -> IntArray:
     """Float/int array → int64 multiples of ``1/scale``; refuses NaN, values with more decimals,
-    magnitudes beyond 2**53 and (unless allowed) negatives, naming the first bad row."""
+    magnitudes beyond 2**50 and (unless allowed) negatives, naming the first bad row."""
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
-        too_big = np.abs(arr.astype(np.float64)) >= 2.0**53 / scale
+        too_big = np.abs(arr.astype(np.float64)) >= 2.0**50 / scale
         if too_big.any():
             row = int(np.argmax(too_big.ravel()))
-            raise bad_value(field, int(arr.ravel()[row]), "a magnitude below 2**53 units",
+            raise bad_value(field, int(arr.ravel()[row]), "a magnitude below 2**50 units",
                             row=row if arr.ndim else None)
         units = arr.astype(np.int64) * scale
     else:
@@ -559,12 +559,12 @@ def _to_units(values: Any, scale: int, field: str, *, allow_negative: bool) -> I
             raise bad_value(field, float(flt.ravel()[row]), "a finite number",
                             row=row if flt.ndim else None)
         scaled = flt * scale
-        if (np.abs(scaled) >= 2.0**53).any():
-            row = int(np.argmax((np.abs(scaled) >= 2.0**53).ravel()))
-            raise bad_value(field, float(flt.ravel()[row]), "a magnitude below 2**53 units",
+        if (np.abs(scaled) >= 2.0**50).any():  # below 2**50 the float is exact to < 1/8 unit
+            row = int(np.argmax((np.abs(scaled) >= 2.0**50).ravel()))
+            raise bad_value(field, float(flt.ravel()[row]), "a magnitude below 2**50 units",
                             row=row if flt.ndim else None)
         rounded = np.rint(scaled)
-        off = np.abs(scaled - rounded) > 1e-6 + 1e-12 * np.abs(rounded)
+        off = np.abs(scaled - rounded) > 1e-6 + 1e-15 * np.abs(rounded)
         if off.any():
             row = int(np.argmax(off.ravel()))
             raise bad_value(field, float(flt.ravel()[row]),
@@ -756,7 +756,9 @@ def line_amounts_batch(
     num_obj = q.astype(object) * prices.astype(object) * num_mult
     out = _div_round(num_obj, den, mode)
     if np.abs(out).max(initial=0) >= 2**63:
-        raise bad_value("quantity", "…", "amounts below 2**63 fen")
+        row = int(np.argmax(np.abs(out) >= 2**63))
+        raise ValidationError(f"line amount at row {row} exceeds the int64 range of fen "
+                              "(2**63); use line_amount for it", field="quantity", row=row)
     return np.asarray(out, dtype=np.int64)
 
 
