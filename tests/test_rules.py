@@ -458,3 +458,10 @@ def test_a_bad_holiday_name_and_a_bad_label_are_reported_together(tmp_path: Path
         load_pack(path)
     found = {(e.field, e.location.line if e.location else None) for e in info.value.errors}
     assert found == {("holidays.Chinese New Year", 8), ("holidays.Chinese New Year.labels.en", 9)}
+
+
+def test_a_price_in_the_wrong_dimension_for_its_product_is_refused(tmp_path: Path) -> None:
+    text = AGRI.read_text(encoding="utf-8").replace("maize_seed: 26 元/kg", "maize_seed: 26 元/L")
+    path = _write(tmp_path, "agri.yaml", text)
+    _refused(path, rf"agri\.yaml:{_line_of(text, '26 元/L')}:\d+: prices\.maize_seed is per 'L' "
+                   r"\(volume\), but packaging\.maize_seed is priced per 'kilogram' \(mass\)")

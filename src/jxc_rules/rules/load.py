@@ -40,6 +40,7 @@ from jxc_rules.errors import (
     JxcRulesError,
     RulePackError,
     SourceLocation,
+    UnitError,
     ValidationError,
     bad_value,
 )
@@ -69,6 +70,7 @@ from jxc_rules.rules.schema import (
     prefix_error,
     unknown_key,
 )
+from jxc_rules.units import dimension_of
 
 __all__ = [
     "METADATA_KEYS",
@@ -418,6 +420,16 @@ def _cross_checks(meta: Mapping[str, Any], sections: Mapping[str, Any],
                     str(err).replace("unknown key", "item not declared in items:", 1),
                     field=field, value=item)
                 errors.append(at_key(bad) if field.endswith(f".{item}") else bad)
+    for sku, price in sections.get("prices", {}).items():
+        profile = sections.get("packaging", {}).get(sku)
+        price_unit = getattr(profile, "price_unit", None)
+        if price_unit is None or not isinstance(price, Price):
+            continue
+        if dimension_of(price.per) != dimension_of(price_unit):
+            errors.append(UnitError(
+                f"prices.{sku} is per {price.per!r} ({dimension_of(price.per)}), but "
+                f"packaging.{sku} is priced per {price_unit!r} ({dimension_of(price_unit)})",
+                field=f"prices.{sku}", value=price.to_mapping()))
     if not meta.get("illustrative") and meta.get("source") is None:
         needed: list[str] = [f for f, _ in refs if f.split(".")[0] in (*_ENTRY_SECTIONS,
                                                                        "prices")]
