@@ -423,14 +423,14 @@ def _region_spans(
     """Start and end offsets (hours from the interval start) of the part of each interval
     where lo < T < hi, T moving linearly from temp0 to temp1 (or holding temp0 where
     ``constant``). Empty parts have start == end."""
-    slope_zero = constant | (temp1 == temp0)
+    slope_zero = constant | (np.abs(temp1 - temp0) < 1e-9)  # flat within 1e-9 °C: held
     inside0 = (temp0 > lo) & (temp0 < hi)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rate = (temp1 - temp0) / dt
         s_lo = (lo - temp0) / rate
         s_hi = (hi - temp0) / rate
-    a = np.clip(np.fmin(s_lo, s_hi), 0.0, None)
-    b = np.minimum(np.fmax(s_lo, s_hi), dt)
+    a = np.clip(np.fmin(s_lo, s_hi), 0.0, dt)
+    b = np.clip(np.fmax(s_lo, s_hi), 0.0, dt)
     a = np.where(slope_zero, 0.0, a)
     b = np.where(slope_zero, np.where(inside0, dt, 0.0), b)
     b = np.where(b > a, b, a)
@@ -679,7 +679,7 @@ def _assess_flat(
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(full_dt > 0, dt / full_dt, 0.0)
     if interpolation in ("linear", "trapezoid"):
-        temp1_used = f_temp + (temp1 - f_temp) * frac
+        temp1_used = np.where(end < t1, f_temp + (temp1 - f_temp) * frac, temp1)
     else:
         temp1_used = temp1
     fill = np.maximum(f_temp, temp1) if rule.worst_case_temp_c is None else \

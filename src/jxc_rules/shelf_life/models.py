@@ -468,9 +468,10 @@ class RateTable(RateModel):
         if temps.shape != rates.shape or temps.size < 2:
             raise bad_value("rates", list(self.rates),
                             f"as many values as temps_c ({temps.size}), at least 2")
-        if np.any(np.diff(temps) <= 0):
-            row = int(np.argmax(np.diff(temps) <= 0)) + 1
-            raise bad_value("temps_c", float(temps[row]), "strictly increasing", row=row)
+        if np.any(np.diff(temps) < 1e-6):
+            row = int(np.argmax(np.diff(temps) < 1e-6)) + 1
+            raise bad_value("temps_c", float(temps[row]),
+                            "strictly increasing (by at least 1e-6 °C)", row=row)
         if np.any(np.diff(rates) < 0):
             row = int(np.argmax(np.diff(rates) < 0)) + 1
             raise bad_value("rates", float(rates[row]), "non-decreasing in temperature", row=row)
@@ -531,28 +532,34 @@ class RateTable(RateModel):
         out = np.where(r <= rates[0], temps[0], t0 + frac * (t1 - t0))
         return np.asarray(out, dtype=np.float64)
 
-    def _antiderivative(self, t: FloatArray) -> FloatArray:
-        temps = self._t
-        rates = self._r
-        cum = np.concatenate([[0.0], np.cumsum(np.diff(temps) * (rates[1:] + rates[:-1]) / 2)])
-        k = np.clip(np.searchsorted(temps, t, side="right") - 1, 0, len(temps) - 2)
-        slope = (rates[k + 1] - rates[k]) / (temps[k + 1] - temps[k])
-        x = t - temps[k]
-        return np.asarray(cum[k] + x * (rates[k] + 0.5 * slope * x), dtype=np.float64)
-
     def mean_rate_on_ramp(self, temp0_c: FloatArray, temp1_c: FloatArray) -> FloatArray:
-        """Closed form (F(T1) − F(T0))/ΔT with F the piecewise-quadratic antiderivative; the
-        midpoint rate where |ΔT| < 1e-6 °C (exact within a linear piece)."""
+        """Closed form: the exact area under the piecewise-linear rate from T0 to T1 over ΔT,
+        summed as a trapezoid to the end of T0's piece, whole pieces between, and a trapezoid
+        from the start of T1's piece (no cancellation on short ramps)."""
         t0 = np.asarray(temp0_c, dtype=np.float64)
         t1 = np.asarray(temp1_c, dtype=np.float64)
         self._check_range(t0)
         self._check_range(t1)
-        dt = t1 - t0
-        tiny = np.abs(dt) < 1e-6
-        with np.errstate(divide="ignore", invalid="ignore"):
-            exact = (self._antiderivative(t1) - self._antiderivative(t0)) / dt
-        mid = np.interp(0.5 * (t0 + t1), self._t, self._r)
-        return np.asarray(np.where(tiny, mid, exact), dtype=np.float64)
+        lo = np.minimum(t0, t1)
+        hi = np.maximum(t0, t1)
+        temps = self._t
+        rates = self._r
+        last = len(temps) - 2
+        k_lo = np.clip(np.searchsorted(temps, lo, side="right") - 1, 0, last)
+        k_hi = np.clip(np.searchsorted(temps, hi, side="right") - 1, 0, last)
+        r_lo = np.interp(lo, temps, rates)
+        r_hi = np.interp(hi, temps, rates)
+        cum = np.concatenate([[0.0], np.cumsum(np.diff(temps) * (rates[1:] + rates[:-1]) / 2)])
+        same = k_lo == k_hi
+        knot_a = temps[np.minimum(k_lo + 1, last + 1)]
+        knot_b = temps[k_hi]
+        area_split = ((knot_a - lo) * (r_lo + rates[np.minimum(k_lo + 1, last + 1)]) / 2
+                      + (cum[k_hi] - cum[np.minimum(k_lo + 1, last + 1)])
+                      + (hi - knot_b) * (rates[k_hi] + r_hi) / 2)
+        width = hi - lo
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            mean = np.where(same | (width < 1e-9), 0.5 * (r_lo + r_hi), area_split / width)
+        return np.asarray(mean, dtype=np.float64)
 
     def to_mapping(self) -> dict[str, Any]:
         return {"table": {"temps_c": list(self.temps_c), "rates": list(self.rates)},

@@ -48,8 +48,9 @@ def _floats(low: float, high: float) -> st.SearchStrategy[float]:
 @st.composite
 def _rate_tables(draw: st.DrawFn, ref_temp_c: float) -> RateTable:
     inner = draw(st.lists(_floats(-40.0, 60.0), min_size=1, max_size=5, unique=True))
+    knots = {round(t, 3) for t in inner}
     temps = sorted({TABLE_RANGE_C[0], TABLE_RANGE_C[1], ref_temp_c,
-                    *[round(t, 3) for t in inner]})
+                    *[t for t in knots if abs(t - ref_temp_c) >= 1e-3]})
     steps = draw(st.lists(_floats(0.0, 2.0), min_size=len(temps) - 1,
                           max_size=len(temps) - 1))
     rates = np.concatenate([[0.05], 0.05 + np.cumsum(steps)])
