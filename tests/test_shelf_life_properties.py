@@ -20,8 +20,8 @@ from jxc_rules.testing import lot_logs, rate_models, shelf_life_rules, temperatu
 FloatArray = np.ndarray
 
 
-@given(model=rate_models(), log=temperature_logs(min_size=3), interp=st.sampled_from(INTERPOLATIONS),
-       data=st.data())
+@given(model=rate_models(), log=temperature_logs(min_size=3),
+       interp=st.sampled_from(INTERPOLATIONS), data=st.data())
 def test_consumed_time_is_additive_over_a_split_log(
     model: RateModel, log: tuple[FloatArray, FloatArray], interp: str, data: st.DataObject
 ) -> None:
