@@ -132,6 +132,14 @@ def test_unknown_products_and_bad_values_are_refused() -> None:
         close_month(UREA, [], counts={"salt": StockCount(1)})
     with pytest.raises(ValidationError, match="bags"):
         Receipt("R1", "urea-46", -5, 2300)
+    with pytest.raises(ValidationError, match="> 0"):
+        Shipment("S1", "urea-46", 0, 2300)
+    with pytest.raises(ValidationError, match="whole number"):
+        Shipment("S1", "urea-46", 2.5, 2300)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="grams"):
+        Shipment("S1", "urea-46", 2, 2300, actual="12.3456789 kg")
+    with pytest.raises(DuplicateError):
+        close_month([UREA, UREA], [])
     with pytest.raises(ValidationError, match="price"):
         Shipment("S1", "urea-46", 5, -1)
     with pytest.raises(ValidationError, match=r"opening\.value"):

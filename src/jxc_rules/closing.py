@@ -143,7 +143,10 @@ def _actual_g(value: object) -> int | None:
 
 
 def _bags(value: object) -> int:
-    return _count(value, "bags")
+    bags = _count(value, "bags")
+    if bags == 0:
+        raise bad_value("bags", value, "a whole number of bags > 0")
+    return bags
 
 
 def _opening_bags(value: object) -> int:
