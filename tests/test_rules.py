@@ -465,3 +465,19 @@ def test_a_price_in_the_wrong_dimension_for_its_product_is_refused(tmp_path: Pat
     path = _write(tmp_path, "agri.yaml", text)
     _refused(path, rf"agri\.yaml:{_line_of(text, '26 元/L')}:\d+: prices\.maize_seed is per 'L' "
                    r"\(volume\), but packaging\.maize_seed is priced per 'kilogram' \(mass\)")
+
+
+def test_recipe_errors_point_at_the_bom_line(tmp_path: Path) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8")
+    negative = text.replace("{parent: dish_tripe, child: tripe, qty: 0.15,",
+                            "{parent: dish_tripe, child: tripe, qty: -0.15,")
+    line = _line_of(negative, "qty: -0.15")
+    _refused(_write(tmp_path, "neg.yaml", negative),
+             rf"neg\.yaml:{line}:\d+: recipes\.lines\[1\]\.qty .*>= 0")
+    closing = "    - {parent: tallow_base, child: soup_base, qty: 1}\n"
+    cycle = text.replace("    - {parent: soup_base, child: dried_chili, qty: 0.03, unit: kg}\n",
+                         "    - {parent: soup_base, child: dried_chili, qty: 0.03, unit: kg}\n"
+                         + closing)
+    line = _line_of(cycle, "parent: tallow_base, child: soup_base")
+    _refused(_write(tmp_path, "cycle.yaml", cycle),
+             rf"cycle\.yaml:{line}:\d+: recipes\.lines\[10\]: BOM contains a cycle")

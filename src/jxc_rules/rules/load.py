@@ -37,6 +37,7 @@ from jxc_rules._internal.yaml_source import (
     relocate,
 )
 from jxc_rules.errors import (
+    BomCycleError,
     JxcRulesError,
     RulePackError,
     SourceLocation,
@@ -174,6 +175,13 @@ def _build_recipes(value: Any, sources: dict[str, str], errors: list[ValidationE
         if from_mapping is not None:
             return from_mapping({k: v for k, v in value.items() if k != "source"})
         return cls(lines, outputs=outputs, items=units)
+    except BomCycleError as exc:  # point at the last line that closes the cycle
+        edges = set(itertools.pairwise([*exc.cycle, exc.cycle[0]])) if exc.cycle else set()
+        rows = [i for i, ln in enumerate(lines or [])
+                if (ln.get("parent"), ln.get("child")) in edges]
+        field = f"lines[{max(rows)}]" if rows else "lines"
+        errors.append(_bom_error(ValidationError(str(exc), field=field, value=exc.cycle)))
+        return None
     except ValidationError as exc:
         errors.append(_bom_error(exc))
         return None
