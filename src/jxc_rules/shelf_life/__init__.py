@@ -3,6 +3,7 @@
 See ``docs/shelf_life.md`` for the formulas and parameter sources.
 """
 
+from jxc_rules.shelf_life.calibrate import FIT_MODELS, ShelfLifeFit, fit_shelf_life
 from jxc_rules.shelf_life.integrate import (
     INTERPOLATIONS,
     effective_temperature,
@@ -40,6 +41,7 @@ from jxc_rules.shelf_life.models import (
 )
 
 __all__ = [
+    "FIT_MODELS",
     "FREEZE_ACTIONS",
     "GAS_CONSTANT",
     "INTERPOLATIONS",
@@ -52,6 +54,7 @@ __all__ = [
     "LotAssessment",
     "RateModel",
     "RateTable",
+    "ShelfLifeFit",
     "ShelfLifeRule",
     "SquareRoot",
     "assess_lots",
@@ -60,6 +63,7 @@ __all__ = [
     "effective_temperature",
     "equivalent_time",
     "fefo_order",
+    "fit_shelf_life",
     "interval_consumption",
     "mean_kinetic_temperature",
     "model_from_mapping",
