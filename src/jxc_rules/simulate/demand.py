@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -27,7 +28,15 @@ from jxc_rules.simulate.calendar import (
 )
 from jxc_rules.simulate.scenario import DemandSpec, Distribution, Scenario
 
-__all__ = ["demand_entities", "draw_counts", "entity_means", "item_holiday_factors"]
+__all__ = [
+    "GUIDE_SIZE",
+    "TableSampler",
+    "build_sampler",
+    "demand_entities",
+    "draw_counts",
+    "entity_means",
+    "item_holiday_factors",
+]
 
 
 def demand_entities(scenario: Scenario) -> list[tuple[str, str, bool]]:
@@ -109,3 +118,89 @@ def draw_counts(
         mixed = rng.standard_gamma(k, size=lam.shape) * (lam / k)
         return rng.poisson(mixed).astype(np.float64)
     return rng.poisson(lam).astype(np.float64)
+
+
+# --------------------------------------------------------------------------------------------
+# inverse-transform sampling with guide tables
+
+GUIDE_SIZE = 512
+"""Guide-table cells per distribution (Chen & Asau 1974): a uniform u starts its search at the
+smallest k with F(k) > floor(u·M)/M and walks up while F(k) <= u — exact inversion, about one
+step on average."""
+
+_MAX_TABLE_ENTRIES = 20_000_000
+
+
+@attrs.frozen(eq=False)
+class TableSampler:
+    """Exact inverse-CDF sampler for every (day, weather combination, entity, channel) mean.
+
+    ``cdf`` holds one CDF segment per distinct mean (each ending at exactly 1.0, the tail beyond
+    ``1 − 1e-16`` folded into the last value), ``start`` where each segment begins, ``guide``
+    the guide table (absolute indices into ``cdf``) and ``ids[d, combo, n, c]`` the segment of
+    each mean. Deterministic demand keeps the means in ``values`` instead.
+    """
+
+    ids: npt.NDArray[np.intp]
+    cdf: npt.NDArray[np.float64]
+    start: npt.NDArray[np.intp]
+    guide: npt.NDArray[np.intp]
+    values: npt.NDArray[np.float64] | None = None
+
+    def draw(self, day: int, combo: npt.NDArray[np.intp] | None,
+             uniforms: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Counts ``[T, N, C]`` for day ``day`` from uniforms ``[T, N, C]``; ``combo[T]`` picks
+        each trial's weather combination (None: combination 0 for all)."""
+        ids = self.ids[day, 0][None] if combo is None else self.ids[day][combo]
+        if self.values is not None:
+            vals = self.values[day, 0][None] if combo is None else self.values[day][combo]
+            return np.broadcast_to(vals, uniforms.shape).astype(np.float64)
+        cell = (uniforms * GUIDE_SIZE).astype(np.intp)
+        k = self.guide[ids * GUIDE_SIZE + cell]
+        while True:
+            step = self.cdf[k] <= uniforms
+            if not step.any():
+                break
+            k += step
+        out: npt.NDArray[np.float64] = (k - self.start[ids]).astype(np.float64)
+        return out
+
+
+def _cdf_table(lam: float, distribution: Distribution) -> npt.NDArray[np.float64]:
+    from scipy import stats
+
+    if lam <= 0:
+        return np.ones(1)
+    if distribution.kind == "negative_binomial":
+        k = float(distribution.dispersion or 1.0)
+        sd = np.sqrt(lam + lam * lam / k)
+        size = int(lam + 20 * sd + 40)
+        cdf = stats.nbinom.cdf(np.arange(size), k, k / (k + lam))
+    else:
+        size = int(lam + 20 * np.sqrt(lam) + 40)
+        cdf = stats.poisson.cdf(np.arange(size), lam)
+    cdf = np.maximum.accumulate(np.asarray(cdf, dtype=np.float64))
+    last = int(np.searchsorted(cdf, 1.0 - 1e-16, side="left"))
+    cdf = cdf[:min(last + 1, size)].copy()
+    cdf[-1] = 1.0
+    return cdf
+
+
+def build_sampler(means: npt.NDArray[np.float64], distribution: Distribution) -> TableSampler:
+    """A :class:`TableSampler` for means ``[D, combos, N, C]``."""
+    if distribution.kind == "deterministic":
+        zero = np.zeros(means.shape, dtype=np.intp)
+        return TableSampler(zero, np.ones(1), np.zeros(1, dtype=np.intp),
+                            np.zeros(GUIDE_SIZE, dtype=np.intp), values=means.copy())
+    uniq, inverse = np.unique(means, return_inverse=True)
+    tables = [_cdf_table(float(lam), distribution) for lam in uniq]
+    sizes = np.array([len(t) for t in tables], dtype=np.intp)
+    if int(sizes.sum()) > _MAX_TABLE_ENTRIES:
+        raise ValueError("demand means too large for table sampling; scale units "
+                         "(e.g. count cases, not grams)")
+    start = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+    cdf = np.concatenate(tables)
+    marks = np.arange(GUIDE_SIZE) / GUIDE_SIZE
+    guide = np.concatenate([np.searchsorted(t, marks, side="right") + s
+                            for t, s in zip(tables, start, strict=True)]).astype(np.intp)
+    return TableSampler(inverse.reshape(means.shape).astype(np.intp), cdf, start, guide)

@@ -27,10 +27,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules.simulate.demand import draw_counts
 from jxc_rules.simulate.kpis import Accumulator
 from jxc_rules.simulate.plan import Plan, World
-from jxc_rules.simulate.weather import channel_factors
 
 __all__ = ["ChunkTask", "simulate_chunk"]
 
@@ -85,10 +83,18 @@ def _forecast_target(plan: Plan, st: _State, d: int) -> tuple[FloatArray, FloatA
     assert st.hist is not None
     target: FloatArray | None = None
     safety: FloatArray | None = None
+    hist = st.hist
+    trials = hist.shape[1]
+    n_cells = hist.shape[2] * hist.shape[3]
     for k, weight in enumerate(fc.cover_weights):
-        base = np.tensordot(fc.weights[d, k], st.hist, axes=(0, 0))        # [T, N, C]
-        scaled = fc.usage * fc.coef[d + k][:, :, None]                      # [N, C, I]
-        usage = np.tensordot(base, scaled, axes=([1, 2], [0, 1]))          # [T, I]
+        w = fc.weights[d, k]
+        nz = np.flatnonzero(w)
+        if nz.size == 1:
+            base = hist[nz[0]] * w[nz[0]]
+        else:
+            base = np.tensordot(w[nz], hist[nz], axes=(0, 0))        # [T, N, C]
+        scaled = (fc.usage * fc.coef[d + k][:, :, None]).reshape(n_cells, -1)   # [N·C, I]
+        usage = base.reshape(trials, n_cells) @ scaled                # [T, I]
         if k == 0:
             safety = fc.safety_days * usage
         target = weight * usage if target is None else target + weight * usage
@@ -99,33 +105,49 @@ def _forecast_target(plan: Plan, st: _State, d: int) -> tuple[FloatArray, FloatA
 
 def simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
     """Simulate ``task.trials`` trials of every plan on common random draws; return, per plan,
-    the per-trial KPI vectors."""
+    the per-trial KPI vectors.
+
+    Random numbers per day, in this order: one uniform per trial and weather state, then one
+    uniform per trial, demand entity and channel, turned into counts by exact inversion of the
+    demand distribution (:class:`~jxc_rules.simulate.demand.TableSampler`).
+    """
     world, plans, trials = task.world, task.plans, task.trials
     rng = np.random.default_rng(task.seed)
     n_items = len(world.item_ids)
+    n_entities, n_channels = world.mu.shape[1], world.mu.shape[2]
     identity = (world.explode.shape[0] == n_items
                 and bool(np.array_equal(world.explode, np.eye(n_items))))
     gross_factor = 1.0 / (1.0 - world.loss)                     # [I, C]
     has_loss = bool((world.loss > 0).any())
+    has_shrink = bool((world.retention < 1).any())
     n_weather = world.weather_p.shape[1]
+    bits = (1 << np.arange(n_weather)).astype(np.intp)
     states = [_State(trials, world, plan) for plan in plans]
     item_idx = np.arange(n_items)
     ages = world.age_buckets
+    # FEFO and ageing as small matrix products over the age axis (BLAS, no Python loop):
+    # older[a', a] = 1 when bucket a' is older than a; shift moves every bucket up one day,
+    # the last bucket keeping what it had
+    older = np.triu(np.ones((ages, ages)), 1).T.copy()
+    shift = np.eye(ages, k=1)
+    shift[ages - 1, ages - 1] = 1.0
     for d in range(world.days):
-        mu = world.mu[d]                                         # [N, C]
+        combo = None
         if n_weather:
-            u = rng.random((trials, n_weather))
-            factors, add = channel_factors(u < world.weather_p[d], (world.gamma, world.shift),
-                                           world.dine, world.take)
-            lam = mu[None, :, :] * factors[:, None, :]
-            if world.dine is not None and world.take is not None:
-                lam[:, :, world.take] += add[:, None] * mu[None, :, world.dine]
+            combo = ((rng.random((trials, n_weather)) < world.weather_p[d]) @ bits)
+        u = rng.random((trials, n_entities, n_channels))
+        counts = world.sampler.draw(d, combo, u)                 # [T, N, C]
+        if identity:
+            q = counts
         else:
-            lam = np.broadcast_to(mu[None, :, :], (trials, *mu.shape))
-        counts = draw_counts(rng, lam, world.distribution)       # [T, N, C]
-        q = counts if identity else np.einsum("tnc,ni->tic", counts, world.explode)
-        demand = q.sum(axis=2)                                   # [T, I] net
-        need = (q * gross_factor[None]).sum(axis=2) if has_loss else demand
+            q = (counts.transpose(0, 2, 1).reshape(-1, n_entities) @ world.explode
+                 ).reshape(trials, n_channels, n_items).transpose(0, 2, 1)
+        if n_channels == 1:
+            demand = q[:, :, 0]
+            need = demand * gross_factor[None, :, 0] if has_loss else demand
+        else:
+            demand = q.sum(axis=2)                               # [T, I] net
+            need = (q * gross_factor[None]).sum(axis=2) if has_loss else demand
         expire_today = world.expire[d]                           # [I, A]
         any_expiry = bool(expire_today.any())
         for plan, st in zip(plans, states, strict=True):
@@ -135,50 +157,59 @@ def simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 st.safety = plan.safety[d][None, :]
             elif plan.review[d]:
                 target, st.safety = _forecast_target(plan, st, d)
+            stock = inv.sum(axis=2) if ages > 1 else inv[:, :, 0]
             if plan.review[d]:
-                position = inv.sum(axis=2) + (pipe * plan.assumed_retention[None, :, None]
-                                              ).sum(axis=2)
+                in_transit = pipe[:, :, 0] if pipe.shape[2] == 1 else pipe.sum(axis=2)
+                position = stock + in_transit * plan.assumed_retention[None, :]
                 order = np.maximum(target - position, 0.0)
                 shipped = _round_orders(order, plan)
-                pipe[:, item_idx, plan.lead] += shipped
+                if pipe.shape[2] == 1:
+                    pipe[:, :, 0] += shipped
+                else:
+                    pipe[:, item_idx, plan.lead] += shipped
                 acc.purchased += shipped @ world.cost
             arriving = pipe[:, :, 0]
-            arrived = arriving * world.retention[None, :]
-            acc.shrink += (arriving - arrived) @ world.cost
+            if has_shrink:
+                arrived = arriving * world.retention[None, :]
+                acc.shrink += (arriving - arrived) @ world.cost
+            else:
+                arrived = arriving
             inv[:, :, 0] += arrived
+            # stock on hand after the morning delivery (a copy: inv changes below)
+            stock = stock + arrived if ages > 1 else inv[:, :, 0].copy()
             if pipe.shape[2] > 1:
                 pipe[:, :, :-1] = pipe[:, :, 1:]
             pipe[:, :, -1] = 0.0
-            stock = inv.sum(axis=2) if ages > 1 else inv[:, :, 0]
             short = need > stock
-            with np.errstate(divide="ignore", invalid="ignore"):
-                frac = np.where(short, stock / need, 1.0)
-            issued = need * frac
-            served = demand * frac
+            if short.any():
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    frac = np.where(short, stock / need, 1.0)
+                issued = need * frac
+                served = demand * frac
+            else:
+                issued, served = need, demand
             # FEFO: oldest bucket first
             if ages > 1:
-                rev = inv[:, :, ::-1]
-                before = np.cumsum(rev, axis=2) - rev
-                take = np.clip(issued[:, :, None] - before, 0.0, rev)
-                inv -= take[:, :, ::-1]
+                before = inv @ older                     # stock in older buckets
+                take = issued[:, :, None] - before
+                np.maximum(take, 0.0, out=take)
+                np.minimum(take, inv, out=take)
+                inv -= take
+                np.maximum(inv, 0.0, out=inv)
             else:
-                inv[:, :, 0] -= issued
-            np.maximum(inv, 0.0, out=inv)
+                np.maximum(inv[:, :, 0] - issued, 0.0, out=inv[:, :, 0])
             if any_expiry:
                 expired = inv * expire_today[None]
                 inv -= expired
                 acc.expired += expired.sum(axis=2) @ world.cost
-            acc.record_day(demand, served, issued, short & (demand > 0), stock, inv, st.safety)
+            acc.record_day(demand, served, issued, short, stock, inv, st.safety)
             if st.hist is not None and plan.forecast is not None:
                 coef = plan.forecast.coef[d]
                 st.hist[d % plan.forecast.window] = np.divide(
                     counts, coef[None], out=np.array(counts, dtype=np.float64, copy=True),
                     where=coef[None] > 0)
             if ages > 1:
-                last = inv[:, :, -1] + inv[:, :, -2]
-                inv[:, :, 1:-1] = inv[:, :, :-2]
-                inv[:, :, -1] = last
-                inv[:, :, 0] = 0.0
+                st.inv = inv @ shift
     for st in states:
         st.acc.closing = st.inv.sum(axis=2) @ world.cost + st.pipe.sum(axis=2) @ world.cost
     return [st.acc.finish() for st in states]

@@ -96,8 +96,10 @@ class Accumulator:
         self.expired = z(trials)
         self.channel = z(trials)
         self.issued_cost = z(trials)
+        self.served_cost = z(trials)
         self.revenue = z(trials)
         self.stock_value = z(trials)
+        self.inv_sum = z((trials, len(world.item_ids), world.age_buckets))
         self.safety_ok = z(trials)
         self.with_stock = z(trials)
         self.sold = z(trials)
@@ -116,33 +118,35 @@ class Accumulator:
         demand: FloatArray,
         served: FloatArray,
         issued: FloatArray,
-        stockout: npt.NDArray[np.bool_],
+        short: npt.NDArray[np.bool_],
         stock_before: FloatArray,
         inv: FloatArray,
         safety: FloatArray,
     ) -> None:
+        """Add one day (arrays ``[T, I]``; ``inv`` the end-of-day stock ``[T, I, A]``)."""
         w = self.world
         self.demand_value += demand @ w.price
         self.served_value += served @ w.price
-        self.revenue += served @ w.price
+        self.served_cost += served @ w.cost
         self.issued_cost += issued @ w.cost
-        self.channel += (issued - served) @ w.cost
-        self.stockouts += stockout.sum(axis=1)
+        self.stockouts += (short & (demand > 0)).sum(axis=1)
+        self.inv_sum += inv
         on_hand = inv.sum(axis=2) if inv.shape[2] > 1 else inv[:, :, 0]
-        self.stock_value += on_hand @ w.cost
         self.safety_ok += (on_hand >= safety - 1e-9).sum(axis=1)
         has_stock = stock_before > 0
         self.with_stock += has_stock.sum(axis=1)
         self.sold += (has_stock & (served > 0)).sum(axis=1)
-        if inv.shape[2] > 1:
-            self.age_value += np.einsum("tia,i,ab->tb", inv, w.cost, self.age_bins)
-        else:
-            self.age_value[:, 0] += on_hand @ w.cost
 
     def finish(self) -> dict[str, FloatArray]:
+        """Per-trial KPI vectors (and raw money sums, keys starting with ``_``)."""
         w = self.world
         item_days = float(len(w.item_ids) * w.days)
         available = self.opening + self.purchased
+        self.revenue = self.served_value
+        self.channel = self.issued_cost - self.served_cost
+        aged = np.tensordot(self.inv_sum, w.cost, axes=([1], [0]))       # [T, A] yuan·days
+        self.age_value = aged @ self.age_bins
+        self.stock_value = aged.sum(axis=1)
 
         def ratio(num: FloatArray, den: FloatArray | float) -> FloatArray:
             den_arr = np.broadcast_to(np.asarray(den, dtype=np.float64), num.shape)

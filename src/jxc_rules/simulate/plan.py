@@ -31,9 +31,14 @@ import numpy.typing as npt
 
 from jxc_rules.errors import ScenarioError
 from jxc_rules.simulate.calendar import HolidayProfile, build_calendar, supported_years
-from jxc_rules.simulate.demand import demand_entities, entity_means
+from jxc_rules.simulate.demand import (
+    TableSampler,
+    build_sampler,
+    demand_entities,
+    entity_means,
+)
 from jxc_rules.simulate.scenario import Distribution, Scenario
-from jxc_rules.simulate.weather import effect_table, expected_effect
+from jxc_rules.simulate.weather import channel_factors, effect_table, expected_effect
 
 __all__ = ["AGE_BINS_DAYS", "Plan", "World", "compile_plan", "compile_world"]
 
@@ -62,6 +67,7 @@ class World:
     dine: int | None
     take: int | None
     distribution: Distribution
+    sampler: TableSampler               # exact inverse-CDF draws of every (day, combo, n, c)
     loss: FloatArray                    # [I, C] true channel loss rate (loss convention)
     retention: FloatArray               # [I] true transit retention (arrived / shipped)
     expire: npt.NDArray[np.bool_]       # [D, I, A] lot of age a expires at the end of day d
@@ -435,6 +441,24 @@ def compile_world(scenario: Scenario, reference: Any = None) -> World:
         expire[breaches[i], i, :] = True
     gamma, shift = effect_table([w.multipliers for w in scenario.weather],
                                 [w.shift_to_takeaway for w in scenario.weather], channels)
+    dine = channels.index("dine_in") if "dine_in" in channels else None
+    take = channels.index("takeaway") if "takeaway" in channels else None
+    n_states = len(scenario.weather)
+    if n_states > 8:
+        raise scenario.error("at most 8 weather states", "weather")
+    combos = np.array([[(c >> w) & 1 for w in range(n_states)] for c in range(2**n_states)],
+                      dtype=bool).reshape(2**n_states, n_states)
+    factors, add = channel_factors(combos, (gamma, shift), dine, take)   # [K, C], [K]
+    lam = mu[:, None, :, :] * factors[None, :, None, :]                 # [D, K, N, C]
+    if dine is not None and take is not None:
+        lam[:, :, :, take] += add[None, :, None] * mu[:, None, :, dine]
+    try:
+        sampler = build_sampler(lam, scenario.distribution)
+    except ValueError as exc:
+        raise scenario.error(str(exc), "items") from None
+    if not scenario.track_stock_age and not perishable.any():
+        ages = 1
+        expire = expire[:, :, :1]
     return World(
         item_ids=item_ids,
         item_names=item_names,
@@ -446,9 +470,10 @@ def compile_world(scenario: Scenario, reference: Any = None) -> World:
         weather_p=scenario.probability_matrix(),
         gamma=gamma,
         shift=shift,
-        dine=channels.index("dine_in") if "dine_in" in channels else None,
-        take=channels.index("takeaway") if "takeaway" in channels else None,
+        dine=dine,
+        take=take,
         distribution=scenario.distribution,
+        sampler=sampler,
         loss=loss,
         retention=retention,
         expire=expire,

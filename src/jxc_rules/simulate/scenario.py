@@ -322,6 +322,7 @@ class Scenario:
     rules: Mapping[str, str] = attrs.field(factory=dict)
     policy: Policy | None = None
     thresholds: Mapping[str, float] = attrs.field(factory=dict)
+    track_stock_age: bool = True
     description: str = ""
     path: str = "<memory>"
     marks: Marks | None = attrs.field(default=None, eq=False, repr=False)
@@ -361,7 +362,7 @@ class Scenario:
 
 _TOP_KEYS = ["name", "description", "horizon", "rules", "channels", "locations", "items",
              "dishes", "distribution", "holidays", "weather", "temperature", "policy",
-             "thresholds"]
+             "thresholds", "track_stock_age"]
 
 
 def _profile(value: Any, field: str) -> HolidayProfile:
@@ -701,6 +702,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             for key, v in _mapping(data["thresholds"], "").items():
                 thresholds[str(key)] = _number(v, str(key), min_value=None)
 
+    track_age = data.get("track_stock_age", True)
+    with at("track_stock_age"):
+        if not isinstance(track_age, bool):
+            raise _bad("", track_age, "true or false")
     return Scenario(
         name=str(data.get("name", Path(filename).stem)),
         start=start,
@@ -717,6 +722,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         rules=rules,
         policy=policy,
         thresholds=thresholds,
+        track_stock_age=track_age,
         description=str(data.get("description", "")),
         path=filename,
         marks=marks,
