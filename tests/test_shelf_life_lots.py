@@ -215,3 +215,43 @@ def test_fefo_on_plain_expiry_times() -> None:
     assert fefo_order(np.array([5.0, 1.0, 5.0])).tolist() == [1, 0, 2]
     with pytest.raises(ValidationError):
         fefo_order(np.array([1.0, np.nan]))
+
+
+# --------------------------------------------------------------------------- docs/shelf_life.md
+def test_the_worked_cream_example_in_the_docs() -> None:
+    rule = ShelfLifeRule(Q10(3, 4), "10 d", alert_offset_h="3 d", removal_offset_h="1 d",
+                         hard_limits=[HardLimit(4, above_c=8),
+                                      HardLimit(2, above_c=12, continuous=True)],
+                         max_gap_h=1, worst_case_temp_c=10, freeze_point_c=-1,
+                         freeze_action="remove")
+    times = np.arange(73.0)
+    temps = np.full((5, 73), 4.0)
+    temps[1, 24:48] = 7.0
+    temps[2, 10:13] = [12.0, 15.0, 11.0]
+    temps[3, 30:40] = np.nan
+    temps[4, 50:52] = -3.0
+    out = assess_lots(times, temps, rule, now_h=72)
+    assert out.consumed_h.round(2).tolist() == [72.0, 81.35, 76.67, 82.27, 71.01]
+    assert out.expiry_h.round(2).tolist() == [240.0, 230.65, 235.33, 229.73, 240.99]
+    assert out.level.tolist() == ["ok", "ok", "ok", "expired", "remove"]
+    assert out.limit_hours.round(2).tolist() == [[0, 0], [0, 0], [2.93, 1.75], [11, 0], [0, 0]]
+    assert out.limit_hours[2, 0] == pytest.approx(0.5 + 2 + 3 / 7)
+    assert out.gap_h.tolist() == [0, 0, 0, 11, 0]
+    assert out.frozen_h.round(2).tolist() == [0, 0, 0, 0, 1.57]
+    assert fefo_order(out).tolist() == [1, 2, 0]
+
+
+def test_the_sparse_log_interpolation_table_in_the_docs() -> None:
+    from jxc_rules.shelf_life import INTERPOLATIONS, Arrhenius
+
+    times = [0, 2, 4, 6, 8]
+    temps = [4, 4, 14, 18, 6]
+    table = {
+        Q10(3, 4): [19.311, 19.803, 19.557, 18.349],
+        Arrhenius(80, 4): [21.318, 21.883, 21.600, 20.156],
+        SquareRoot(-6, 4): [23.520, 24.400, 23.960, 23.093],
+    }
+    for model, row in table.items():
+        got = [round(equivalent_time(times, temps, model, interpolation=i), 3)
+               for i in INTERPOLATIONS]
+        assert got == row
