@@ -73,7 +73,10 @@ from jxc_rules.shelf_life import (
     RateTable,
     ShelfLifeRule,
     SquareRoot,
+    assess_lots,
     equivalent_time,
+    fefo_order,
+    fit_shelf_life,
     remaining_life,
     shelf_life_at,
 )
@@ -179,7 +182,10 @@ __all__ = [
     "RateTable",
     "ShelfLifeRule",
     "SquareRoot",
+    "assess_lots",
     "equivalent_time",
+    "fefo_order",
+    "fit_shelf_life",
     "remaining_life",
     "shelf_life_at",
     # --- __all__ wastage ---

@@ -423,6 +423,12 @@ def _region_spans(
     """Start and end offsets (hours from the interval start) of the part of each interval
     where lo < T < hi, T moving linearly from temp0 to temp1 (or holding temp0 where
     ``constant``). Empty parts have start == end."""
+    if temp0.size:
+        t_min = min(float(temp0.min()), float(temp1.min()))
+        t_max = max(float(temp0.max()), float(temp1.max()))
+        if t_max <= lo or t_min >= hi:  # nothing can be in the region: skip the arithmetic
+            zero = np.zeros(dt.shape, dtype=np.float64)
+            return zero, zero
     slope_zero = constant | (np.abs(temp1 - temp0) < 1e-9)  # flat within 1e-9 °C: held
     inside0 = (temp0 > lo) & (temp0 < hi)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -561,10 +567,13 @@ def assess_lots(
         lot_grid = np.broadcast_to(np.arange(stop - start)[:, None], tp.shape)
         keep = ~np.isnan(tm) | ~np.isnan(tp)
         position = np.broadcast_to(np.arange(n_read)[None, :], tp.shape)
+        if keep.all():  # no padding: flatten without gathering
+            flat = (lot_grid.ravel().astype(np.intp), tm.ravel(), tp.ravel(), position.ravel())
+        else:
+            flat = (lot_grid[keep].astype(np.intp), tm[keep], tp[keep], position[keep])
         parts.append(_assess_flat(
-            lot_grid[keep].astype(np.intp), tm[keep], tp[keep], position[keep], now[start:stop],
-            rule, interpolation, forecast_temp_c, implausible, ids[start:stop], two_d=True,
-            first_lot=start))
+            *flat, now[start:stop], rule, interpolation, forecast_temp_c, implausible,
+            ids[start:stop], two_d=True, first_lot=start))
     return _concat(parts, ids, now)
 
 
