@@ -351,3 +351,36 @@ def test_public_names_are_reexported() -> None:
     for name in ("Q10", "Arrhenius", "SquareRoot", "shelf_life_at", "equivalent_time",
                  "remaining_life", "ShelfLifeRule"):
         assert hasattr(jxc_rules, name)
+
+
+def test_blocks_of_lots_give_the_same_result_and_name_the_right_lot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jxc_rules.shelf_life import ShelfLifeRule, assess_lots, integrate
+
+    rng = np.random.default_rng(5)
+    times = np.cumsum(rng.uniform(0.1, 1.0, 12))
+    temps = rng.uniform(-2, 20, (9, 12))
+    temps[4, 9:] = np.nan  # padding inside the third block
+    model = Q10(2.5, 4)
+    rule = ShelfLifeRule(model, 100.0, max_gap_h=0.5)
+    whole = equivalent_time(times, temps, model)
+    whole_assessed = assess_lots(times, temps, rule, now_h=times[-1])
+    monkeypatch.setattr(integrate, "_CHUNK_ELEMENTS", 24)  # two lots per block
+    np.testing.assert_allclose(equivalent_time(times, temps, model), whole, rtol=1e-15)
+    blocked = assess_lots(times, temps, rule, now_h=times[-1])
+    np.testing.assert_allclose(blocked.consumed_h, whole_assessed.consumed_h, rtol=1e-15)
+    np.testing.assert_allclose(blocked.gap_h, whole_assessed.gap_h)
+    bad = np.tile(times, (9, 1))
+    bad[7, 5] = bad[7, 4]
+    with pytest.raises(TimeSeriesError, match=r"\(lot 7, reading 5\)") as info:
+        equivalent_time(bad, temps, model)
+    assert info.value.row == (7, 5)
+    with pytest.raises(TimeSeriesError, match=r"lot 7, reading 5"):
+        assess_lots(bad, temps, rule, now_h=100)
+    hot = temps.copy()
+    hot[8, 3] = 90.0
+    with pytest.raises(ValidationError, match=r"plausible range.*\(lot 8, reading 3\)"):
+        equivalent_time(times, hot, model, plausible_range_c=(-50, 70))
+    with pytest.raises(TimeSeriesError, match=r"exceeds max_gap_h=0.05 before lot 0, reading 1"):
+        equivalent_time(times, temps, model, max_gap_h=0.05)

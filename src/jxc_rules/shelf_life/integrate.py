@@ -131,65 +131,58 @@ def _padding_masks(finite: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_]
     return inside, inside & ~finite
 
 
-def _lot_label(row: int | tuple[int, ...], ndim: int) -> str:
-    if ndim == 1:
-        return f"reading {row}"
-    assert isinstance(row, tuple)
-    return f"lot {row[0]}, reading {row[1]}"
+def _where(at: tuple[int, int], one_lot: bool) -> str:
+    return f"reading {at[1]}" if one_lot else f"lot {at[0]}, reading {at[1]}"
 
 
-def _check_sorted(
-    dt: FloatArray, valid: npt.NDArray[np.bool_], times: FloatArray, ndim: int,
-    lots: npt.NDArray[np.intp] | None = None,
+def _err_row(at: tuple[int, int], one_lot: bool) -> int | tuple[int, ...]:
+    return at[1] if one_lot else at
+
+
+def _check_block(
+    dt: FloatArray, valid: npt.NDArray[np.bool_], times: FloatArray, temps: FloatArray,
+    max_gap_h: float | None, plausible_range_c: tuple[float, float] | None,
+    start: int, one_lot: bool,
 ) -> None:
-    """``TimeSeriesError`` naming the lot and reading of the first unsorted or duplicate time."""
+    """Checks of a block of lots (rows ``start``...): strictly increasing times, gaps, range.
+    Errors name the lot (block row + ``start``) and the reading."""
     with np.errstate(invalid="ignore"):
         bad = valid & ~(dt > 0)
-    if not bad.any():
-        return
-    row = first_bad_row(bad)
-    if isinstance(row, int):
-        at = row + 1
-        t_prev, t_here = float(times[row]), float(times[row + 1])
-        where = f"reading {at}" if lots is None else f"lot {int(lots[at])}, row {at}"
-        err_row: int | tuple[int, ...] = at
-    else:
-        at2 = (row[0], row[1] + 1)
-        tt = np.broadcast_to(times, (dt.shape[0], dt.shape[1] + 1))
-        t_prev, t_here = float(tt[row]), float(tt[at2])
-        where = _lot_label(at2, 2)
-        err_row = at2
-    kind = "duplicate timestamp" if t_here == t_prev else "unsorted timestamps"
-    raise TimeSeriesError(
-        f"times_h must increase strictly within each lot: {kind} {t_here!r} after {t_prev!r} "
-        f"({where})", field="times_h", value=t_here, row=err_row)
-
-
-def _check_plausible(temps: FloatArray, plausible_range_c: tuple[float, float] | None) -> None:
-    if plausible_range_c is None:
-        return
-    lo, hi = float(plausible_range_c[0]), float(plausible_range_c[1])
-    with np.errstate(invalid="ignore"):
-        bad = (temps < lo) | (temps > hi)
     if bad.any():
-        row = first_bad_row(bad)
-        raise bad_value("temps_c", float(temps[row]), f"within the plausible range "
-                        f"[{lo:g}, {hi:g}] °C", row=row)
-
-
-def _check_gaps(dt: FloatArray, valid: npt.NDArray[np.bool_], max_gap_h: float | None,
-                ndim: int) -> None:
-    if max_gap_h is None:
-        return
-    with np.errstate(invalid="ignore"):
-        bad = valid & (dt > max_gap_h)
-    if bad.any():
-        row = first_bad_row(bad)
+        r = first_bad_row(bad)
+        assert isinstance(r, tuple)
+        tt = np.broadcast_to(times, temps.shape)
+        t_prev, t_here = float(tt[r[0], r[1]]), float(tt[r[0], r[1] + 1])
+        at = (r[0] + start, r[1] + 1)
+        kind = "duplicate timestamp" if t_here == t_prev else "unsorted timestamps"
         raise TimeSeriesError(
-            f"gap of {float(dt[row]):g} h exceeds max_gap_h={max_gap_h:g} before "
-            f"{_lot_label(row if isinstance(row, int) else (row[0], row[1] + 1), ndim)}; "
-            "fill it explicitly (assess_lots / fill_gaps) instead of bridging it",
-            field="times_h", value=float(dt[row]), row=row)
+            f"times_h must increase strictly within each lot: {kind} {t_here!r} after "
+            f"{t_prev!r} ({_where(at, one_lot)})", field="times_h", value=t_here,
+            row=_err_row(at, one_lot))
+    if max_gap_h is not None:
+        with np.errstate(invalid="ignore"):
+            over = valid & (dt > max_gap_h)
+        if over.any():
+            r = first_bad_row(over)
+            assert isinstance(r, tuple)
+            at = (r[0] + start, r[1] + 1)
+            gap = float(dt[r[0], r[1]])
+            raise TimeSeriesError(
+                f"gap of {gap:g} h exceeds max_gap_h={max_gap_h:g} before "
+                f"{_where(at, one_lot)}; fill it explicitly (assess_lots fills conservatively "
+                "and flags it) instead of bridging it", field="times_h", value=gap,
+                row=_err_row(at, one_lot))
+    if plausible_range_c is not None:
+        lo, hi = float(plausible_range_c[0]), float(plausible_range_c[1])
+        with np.errstate(invalid="ignore"):
+            outside = (temps < lo) | (temps > hi)
+        if outside.any():
+            r = first_bad_row(outside)
+            assert isinstance(r, tuple)
+            at = (r[0] + start, r[1])
+            raise bad_value("temps_c", float(temps[r[0], r[1]]),
+                            f"within the plausible range [{lo:g}, {hi:g}] °C "
+                            f"({_where(at, one_lot)})", row=_err_row(at, one_lot))
 
 
 def _prepare(
@@ -314,13 +307,9 @@ def _equivalent_time_2d(
         finite = ~np.isnan(tp)
         all_finite = bool(finite.all())
         if all_finite and not np.isnan(tm).any():
-            dt = np.diff(tm, axis=-1)
-            valid = np.ones((*tp.shape[:-1], n_read - 1), dtype=bool)
-            _raise_located(start, one_lot, _check_sorted, dt if not shared else
-                           np.broadcast_to(dt, valid.shape), valid, tm, 2)
-            _raise_located(start, one_lot, _check_gaps, np.broadcast_to(dt, valid.shape),
-                           valid, max_gap_h, 2)
-            _raise_located(start, one_lot, _check_plausible, tp, plausible_range_c)
+            dt = np.broadcast_to(np.diff(tm, axis=-1), (tp.shape[0], n_read - 1))
+            valid = np.ones(dt.shape, dtype=bool)
+            _check_block(dt, valid, tm, tp, max_gap_h, plausible_range_c, start, one_lot)
             out[start:stop] = _block_consumption(tm, tp, model, interpolation)
             continue
         inside, interior = _padding_masks(finite)
@@ -346,11 +335,8 @@ def _equivalent_time_2d(
                             f"({_where(at, one_lot)})", row=at[1] if one_lot else at)
         valid = inside[:, :-1] & inside[:, 1:]
         dt = np.diff(tmb, axis=-1)
-        _raise_located(start, one_lot, _check_sorted, dt, valid, tmb, 2)
-        _raise_located(start, one_lot, _check_gaps, dt, valid, max_gap_h, 2)
-        _raise_located(start, one_lot, _check_plausible, np.where(finite, tp, np.nan),
-                       plausible_range_c)
-        tp_safe = np.where(finite, tp, np.nan)
+        _check_block(dt, valid, tmb, np.where(finite, tp, np.nan), max_gap_h,
+                     plausible_range_c, start, one_lot)
         # fill padding with a copy of the nearest reading: those intervals are masked out anyway
         first = np.argmax(finite, axis=-1)
         fill = tp[np.arange(tp.shape[0]), first][:, None]
@@ -360,27 +346,6 @@ def _equivalent_time_2d(
                                     interpolation)
         out[start:stop] = np.where(valid, cons, 0.0).sum(axis=-1)
     return out
-
-
-def _where(at: tuple[int, int], one_lot: bool) -> str:
-    return f"reading {at[1]}" if one_lot else f"lot {at[0]}, reading {at[1]}"
-
-
-def _raise_located(start: int, one_lot: bool, check: Any, *args: Any) -> None:
-    """Run a block check and shift the lot number in its error by the block's first lot."""
-    try:
-        check(*args)
-    except ValidationError as exc:
-        row = exc.row
-        if isinstance(row, tuple):
-            lot, reading = row[0] + start, row[1]
-            msg = str(exc).replace(f"lot {row[0]}, reading {reading}",
-                                   _where((lot, reading), one_lot))
-            msg = msg.replace(f"(row ({row[0]}, {reading}))",
-                              f"({_where((lot, reading), one_lot)})")
-            new_row: int | tuple[int, ...] = reading if one_lot else (lot, reading)
-            raise type(exc)(msg, field=exc.field, value=exc.value, row=new_row) from None
-        raise
 
 
 def _py(value: Any) -> Any:

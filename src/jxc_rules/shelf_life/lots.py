@@ -18,16 +18,16 @@ import numpy.typing as npt
 
 from jxc_rules._internal.arrays import as_float_array
 from jxc_rules.errors import TimeSeriesError, ValidationError, bad_value
+from jxc_rules.shelf_life import integrate as _integrate
 from jxc_rules.shelf_life.integrate import (
-    _CHUNK_ELEMENTS,
+    _check_interpolation as _check_interp,
+)
+from jxc_rules.shelf_life.integrate import (
     _lot_index,
     _magnitudes,
     _prepare,
     _py,
     interval_consumption,
-)
-from jxc_rules.shelf_life.integrate import (
-    _check_interpolation as _check_interp,
 )
 from jxc_rules.shelf_life.models import RateModel, model_from_mapping
 from jxc_rules.units import magnitude
@@ -558,7 +558,7 @@ def assess_lots(
         raise bad_value("temps_c", [], "at least one reading per lot")
     ids = np.arange(n_lots)
     now = _now_per_lot(now_h, n_lots)
-    rows = max(1, _CHUNK_ELEMENTS // max(n_read, 1))
+    rows = max(1, _integrate._CHUNK_ELEMENTS // max(n_read, 1))
     parts = []
     for start in range(0, n_lots, rows):  # blocks of lots bound the memory
         stop = min(n_lots, start + rows)
