@@ -384,3 +384,33 @@ def test_blocks_of_lots_give_the_same_result_and_name_the_right_lot(
         equivalent_time(times, hot, model, plausible_range_c=(-50, 70))
     with pytest.raises(TimeSeriesError, match=r"exceeds max_gap_h=0.05 before lot 0, reading 1"):
         equivalent_time(times, temps, model, max_gap_h=0.05)
+
+
+def test_remaining_and_effective_temperature_per_lot() -> None:
+    m = Q10(3, 4)
+    times = [0, 24, 48]
+    temps = np.array([[4, 4, 4], [12, 12, 12], [14, 14, np.nan]])
+    left = remaining_life(times, temps, m, 240)
+    np.testing.assert_allclose(left, [192, 240 - 48 * 3 ** 0.8, 240 - 24 * 3])
+    np.testing.assert_allclose(effective_temperature(times, temps, m), [4, 12, 14])
+    long = effective_temperature([0, 24, 0, 10], [5, 5, 9, 9], m, lot_ids=["a", "a", "b", "b"])
+    np.testing.assert_allclose(long, [5, 9])
+    mkt = mean_kinetic_temperature(np.array([[20.0, 30.0], [25.0, np.nan]]))
+    np.testing.assert_allclose(mkt, [mean_kinetic_temperature([20, 30]), 25.0])
+
+
+def test_hard_limit_needs_a_bound_and_an_ordered_band() -> None:
+    with pytest.raises(ValidationError, match="above_c must be given"):
+        HardLimit(4)
+    with pytest.raises(ValidationError, match="below_c must be above above_c"):
+        HardLimit(4, above_c=10, below_c=5)
+    with pytest.raises(ValidationError, match=r"hard_limit\.band_c must be a pair"):
+        HardLimit.from_mapping({"band_c": [1], "max_hours": 2})
+    with pytest.raises(ValidationError, match=r"hard_limit\.max_hours must be a finite duration"):
+        HardLimit.from_mapping({"above_c": 5, "max_hours": -1})
+    assert HardLimit.from_mapping({"above_c": 5, "max_hours": "30 min"}).max_hours == 0.5
+
+
+def test_shelf_life_at_reads_temperature_quantities() -> None:
+    assert shelf_life_at("14 degC", 10, Q10(3, 4)) == pytest.approx(10 / 3)
+    assert shelf_life_at(Q_(57.2, "degF"), 10, Q10(3, 4)) == pytest.approx(10 / 3)
