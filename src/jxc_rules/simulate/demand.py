@@ -151,18 +151,27 @@ class TableSampler:
              uniforms: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """Counts ``[T, N, C]`` for day ``day`` from uniforms ``[T, N, C]``; ``combo[T]`` picks
         each trial's weather combination (None: combination 0 for all)."""
-        ids = self.ids[day, 0][None] if combo is None else self.ids[day][combo]
         if self.values is not None:
-            vals = self.values[day, 0][None] if combo is None else self.values[day][combo]
+            vals = self.values[day, :1] if combo is None else self.values[day][combo]
             return np.broadcast_to(vals, uniforms.shape).astype(np.float64)
-        cell = (uniforms * GUIDE_SIZE).astype(np.intp)
-        k = self.guide[ids * GUIDE_SIZE + cell]
-        while True:
-            step = self.cdf[k] <= uniforms
-            if not step.any():
-                break
-            k += step
-        out: npt.NDArray[np.float64] = (k - self.start[ids]).astype(np.float64)
+        day_ids = self.ids[day]                                   # [combos, N, C] (small)
+        guide_base = day_ids * GUIDE_SIZE
+        start = self.start[day_ids]
+        if combo is None:
+            guide_base, start = guide_base[:1], start[:1]
+        else:
+            guide_base, start = guide_base[combo], start[combo]    # row gathers, contiguous
+        k = self.guide[guide_base + (uniforms * GUIDE_SIZE).astype(np.intp)]
+        step = self.cdf[k] <= uniforms
+        if step.any():
+            # walk up the few draws the guide cell did not settle (far tails walk longest)
+            flat_k = k.reshape(-1)
+            flat_u = np.ascontiguousarray(uniforms).reshape(-1)
+            todo = np.flatnonzero(step)
+            while todo.size:
+                flat_k[todo] += 1
+                todo = todo[self.cdf[flat_k[todo]] <= flat_u[todo]]
+        out: npt.NDArray[np.float64] = (k - start).astype(np.float64)
         return out
 
 

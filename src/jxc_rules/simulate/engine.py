@@ -89,10 +89,12 @@ def _forecast_target(plan: Plan, st: _State, d: int) -> tuple[FloatArray, FloatA
     for k, weight in enumerate(fc.cover_weights):
         w = fc.weights[d, k]
         nz = np.flatnonzero(w)
-        if nz.size == 1:
+        if nz.size <= 8:                                              # e.g. same weekday
             base = hist[nz[0]] * w[nz[0]]
+            for j in nz[1:]:
+                base += w[j] * hist[j]
         else:
-            base = np.tensordot(w[nz], hist[nz], axes=(0, 0))        # [T, N, C]
+            base = np.tensordot(w, hist, axes=(0, 0))                 # [T, N, C]
         scaled = (fc.usage * fc.coef[d + k][:, :, None]).reshape(n_cells, -1)   # [N·C, I]
         usage = base.reshape(trials, n_cells) @ scaled                # [T, I]
         if k == 0:
