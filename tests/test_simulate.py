@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import yaml
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import poisson
 
 import jxc_rules
@@ -253,3 +254,36 @@ def test_public_names_are_exported_from_the_package() -> None:
     assert jxc_rules.load_scenario is load_scenario
     assert math.isfinite(run(SCENARIOS / "base-stock-poisson.yaml", trials=10)
                          .kpis["fill_rate"].p50)
+
+
+def test_switching_stock_age_tracking_off_changes_no_other_kpi(tmp_path: Path) -> None:
+    doc = base_stock_doc(10.0, 12)
+    on = run(write(tmp_path, doc, "on.yaml"), trials=200, seed=2)
+    doc["track_stock_age"] = False
+    off = run(write(tmp_path, doc, "off.yaml"), trials=200, seed=2)
+    for info in KPIS:
+        if not info.name.startswith("stock_age"):
+            np.testing.assert_allclose(on.samples[info.name], off.samples[info.name],
+                                       rtol=1e-12, err_msg=info.name)
+    assert off.kpis["stock_age_0_1d"].mean == 1.0
+    assert on.kpis["stock_age_1_3d"].mean > 0
+
+
+@settings(max_examples=10, deadline=None)
+@given(lam=st.floats(0.0, 400.0), dispersion=st.sampled_from([None, 2.0, 30.0]))
+def test_inverse_cdf_sampler_reproduces_the_distribution(lam: float,
+                                                         dispersion: float | None) -> None:
+    from jxc_rules.simulate.demand import build_sampler
+    from jxc_rules.simulate.scenario import Distribution
+
+    dist = Distribution() if dispersion is None else Distribution("negative_binomial",
+                                                                  dispersion)
+    sampler = build_sampler(np.full((1, 1, 1, 1), lam), dist)
+    n = 40_000
+    x = sampler.draw(0, None, np.random.default_rng(0).random((n, 1, 1)))[:, 0, 0]
+    var = lam if dispersion is None else lam + lam * lam / dispersion
+    assert np.all(x == np.floor(x))
+    assert np.all(x >= 0)
+    assert abs(x.mean() - lam) <= 5 * math.sqrt(var / n) + 1e-12
+    if var > 0:
+        assert abs(x.var() / var - 1) < 0.1

@@ -439,6 +439,11 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             raise
         except ValidationError as exc:
             err = relocate(exc, marks, p, error=ScenarioError)
+            if exc.field == "" and err.field and err.location is not None:
+                # the located node itself: "a.b must be ...", not "a.b: must be ..."
+                text = str(err).replace(f"{err.field}: must be", f"{err.field} must be", 1)
+                err = ScenarioError(text.removeprefix(f"{err.location}: "),
+                                    location=err.location, field=err.field, value=err.value)
             if getattr(exc, "at_key", False) and err.field:
                 text = str(err)
                 prefix = f"{err.location}: "
