@@ -367,6 +367,7 @@ def test_blocks_of_lots_give_the_same_result_and_name_the_right_lot(
     whole = equivalent_time(times, temps, model)
     whole_assessed = assess_lots(times, temps, rule, now_h=times[-1])
     monkeypatch.setattr(integrate, "_CHUNK_ELEMENTS", 24)  # two lots per block
+    monkeypatch.setattr(integrate, "_ASSESS_CHUNK_ELEMENTS", 24)
     np.testing.assert_allclose(equivalent_time(times, temps, model), whole, rtol=1e-15)
     blocked = assess_lots(times, temps, rule, now_h=times[-1])
     np.testing.assert_allclose(blocked.consumed_h, whole_assessed.consumed_h, rtol=1e-15)

@@ -50,7 +50,8 @@ FloatArray: TypeAlias = npt.NDArray[np.float64]
 Interpolation: TypeAlias = Literal["previous", "next", "trapezoid", "linear"]
 INTERPOLATIONS: tuple[str, ...] = ("previous", "next", "trapezoid", "linear")
 
-_CHUNK_ELEMENTS = 1 << 19  # readings per block of lots: bounded memory, cache-friendly
+_CHUNK_ELEMENTS = 1 << 17  # readings per block of lots: bounded memory, cache-friendly
+_ASSESS_CHUNK_ELEMENTS = 1 << 15  # assess_lots keeps ~40 temporaries per block: smaller blocks
 
 
 def _check_interpolation(interpolation: str) -> None:

@@ -558,7 +558,7 @@ def assess_lots(
         raise bad_value("temps_c", [], "at least one reading per lot")
     ids = np.arange(n_lots)
     now = _now_per_lot(now_h, n_lots)
-    rows = max(1, _integrate._CHUNK_ELEMENTS // max(n_read, 1))
+    rows = max(1, _integrate._ASSESS_CHUNK_ELEMENTS // max(n_read, 1))
     parts = []
     for start in range(0, n_lots, rows):  # blocks of lots bound the memory
         stop = min(n_lots, start + rows)
