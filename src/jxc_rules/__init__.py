@@ -113,6 +113,7 @@ from jxc_rules.rules import (
 )
 
 # --- simulate (issue 10) ---
+# isort: split
 from jxc_rules import simulate
 from jxc_rules.simulate import (
     CompareResult,
