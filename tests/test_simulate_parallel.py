@@ -67,3 +67,13 @@ def test_chunking_and_bad_arguments() -> None:
         chunk_sizes(0)
     with pytest.raises(ValueError, match="executor"), make_executor("gpu"):
         pass
+
+
+def test_blas_threads_are_limited_inside_a_chunk_and_restored_after() -> None:
+    from jxc_rules.simulate.executors import _openblas, single_threaded_blas
+
+    handles = _openblas()
+    before = [get() for _, get in handles]
+    with single_threaded_blas(), single_threaded_blas():
+        assert all(get() == 1 for _, get in handles)
+    assert [get() for _, get in handles] == before

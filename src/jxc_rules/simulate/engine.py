@@ -27,6 +27,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from jxc_rules.simulate.executors import single_threaded_blas
 from jxc_rules.simulate.kpis import Accumulator
 from jxc_rules.simulate.plan import Plan, World
 
@@ -106,6 +107,13 @@ def _forecast_target(plan: Plan, st: _State, d: int) -> tuple[FloatArray, FloatA
 
 
 def simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
+    """Simulate one chunk (see :func:`_simulate_chunk`) with single-threaded BLAS, so parallel
+    workers do not oversubscribe the cores."""
+    with single_threaded_blas():
+        return _simulate_chunk(task)
+
+
+def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
     """Simulate ``task.trials`` trials of every plan on common random draws; return, per plan,
     the per-trial KPI vectors.
 
