@@ -23,7 +23,7 @@ from jxc_rules.simulate.calendar import build_calendar, holiday_blocks, holiday_
 from jxc_rules.simulate.compare import paired_difference
 from jxc_rules.simulate.kpis import KPIS
 from jxc_rules.simulate.runner import run_many
-from jxc_rules.testing import scenario_mappings
+from jxc_rules.testing import scenario_mappings, sweep_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "simulator" / "scenarios"
@@ -287,3 +287,16 @@ def test_inverse_cdf_sampler_reproduces_the_distribution(lam: float,
     assert abs(x.mean() - lam) <= 5 * math.sqrt(var / n) + 1e-12
     if var > 0:
         assert abs(x.var() / var - 1) < 0.1
+
+
+@settings(max_examples=12, deadline=None)
+@given(spec=sweep_specs())
+def test_every_documented_sweep_parameter_parses_applies_and_runs(spec: str) -> None:
+    from jxc_rules.simulate.sweep import apply_parameter
+
+    param, values = parse_sweep(spec)
+    assert values == sorted(values)
+    sc = load_scenario(SCENARIOS / "base-stock-poisson.yaml")
+    changed = apply_parameter(sc, param, values[-1])
+    assert changed != sc or values[-1] in (0.0, 1.0)
+    assert run(changed, trials=4, seed=0).trials == 4
