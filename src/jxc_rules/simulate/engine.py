@@ -141,6 +141,7 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
     older = np.triu(np.ones((ages, ages)), 1).T.copy()
     shift = np.eye(ages, k=1)
     shift[ages - 1, ages - 1] = 1.0
+    ones = np.ones(ages)                         # inv @ ones: total over ages (BLAS, fast)
     for d in range(world.days):
         combo = None
         if n_weather:
@@ -167,7 +168,7 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 st.safety = plan.safety[d][None, :]
             elif plan.review[d]:
                 target, st.safety = _forecast_target(plan, st, d)
-            stock = inv.sum(axis=2) if ages > 1 else inv[:, :, 0]
+            stock = inv @ ones if ages > 1 else inv[:, :, 0]
             if plan.review[d]:
                 in_transit = pipe[:, :, 0] if pipe.shape[2] == 1 else pipe.sum(axis=2)
                 position = stock + in_transit * plan.assumed_retention[None, :]
@@ -204,15 +205,15 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 take = issued[:, :, None] - before
                 np.maximum(take, 0.0, out=take)
                 np.minimum(take, inv, out=take)
-                inv -= take
-                np.maximum(inv, 0.0, out=inv)
+                inv -= take                              # take <= inv: stays >= 0 exactly
             else:
                 np.maximum(inv[:, :, 0] - issued, 0.0, out=inv[:, :, 0])
             if any_expiry:
                 expired = inv * expire_today[None]
                 inv -= expired
-                acc.expired += expired.sum(axis=2) @ world.cost
-            acc.record_day(demand, served, issued, short, stock, inv, st.safety)
+                acc.expired += (expired @ ones) @ world.cost
+            acc.record_day(demand, served, issued, short, stock, inv, st.safety,
+                           inv @ ones if ages > 1 else inv[:, :, 0])
             if st.hist is not None and plan.forecast is not None:
                 coef = plan.forecast.coef[d]
                 st.hist[d % plan.forecast.window] = np.divide(

@@ -122,8 +122,10 @@ class Accumulator:
         stock_before: FloatArray,
         inv: FloatArray,
         safety: FloatArray,
+        on_hand: FloatArray,
     ) -> None:
-        """Add one day (arrays ``[T, I]``; ``inv`` the end-of-day stock ``[T, I, A]``)."""
+        """Add one day (arrays ``[T, I]``; ``inv`` the end-of-day stock ``[T, I, A]``,
+        ``on_hand`` its total over ages)."""
         w = self.world
         self.demand_value += demand @ w.price
         self.served_value += served @ w.price
@@ -131,7 +133,6 @@ class Accumulator:
         self.issued_cost += issued @ w.cost
         self.stockouts += (short & (demand > 0)).sum(axis=1)
         self.inv_sum += inv
-        on_hand = inv.sum(axis=2) if inv.shape[2] > 1 else inv[:, :, 0]
         self.safety_ok += (on_hand >= safety - 1e-9).sum(axis=1)
         has_stock = stock_before > 0
         self.with_stock += has_stock.sum(axis=1)
