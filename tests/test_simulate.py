@@ -300,3 +300,32 @@ def test_every_documented_sweep_parameter_parses_applies_and_runs(spec: str) -> 
     changed = apply_parameter(sc, param, values[-1])
     assert changed != sc or values[-1] in (0.0, 1.0)
     assert run(changed, trials=4, seed=0).trials == 4
+
+
+def test_a_warm_daily_temperature_cycle_expires_stock_by_arithmetic(tmp_path: Path) -> None:
+    # +10 °C for 12 h a day with Q10 = 3: a day consumes 12 + 36 = 48 of 72 reference hours,
+    # so a lot lasts to the end of its second day. Order up to 9, demand 3: every odd day the
+    # 3 units left of yesterday's lot expire — 15 x 3 = 45 units in 30 days.
+    doc = base_stock_doc(3.0, 9, dist="deterministic", perishable=True)
+    doc["temperature"] = {"storage_temp_c": 4, "daily_cycle_c": [10.0] * 12 + [0.0] * 12}
+    res = run_many(write(tmp_path, doc), [None], trials=2, seed=0,
+                   reference=_shelf_pack(72.0))[0]
+    assert np.all(res.samples["_expired_cost"] == 45 * 4)
+    assert np.all(res.samples["_purchased_cost"] == (15 * 3 + 14 * 6) * 4)
+
+
+def test_transit_temperature_scales_live_weight_shrink_through_the_q10_model() -> None:
+    import attrs
+
+    from jxc_rules.simulate.plan import compile_world
+    from jxc_rules.simulate.runner import load_rules
+
+    sc = load_scenario(HOTPOT)
+    pack = load_rules(PACK_10)
+    fish = sc.items["tilapia_live"]
+    warm = sc.replace(items={**sc.items, "tilapia_live": attrs.evolve(fish, transit_temp_c=30)})
+    i = list(sc.items).index("tilapia_live")
+    ref = compile_world(sc, pack).retention[i]
+    hot = compile_world(warm, pack).retention[i]
+    assert ref == pytest.approx((1 - 0.003) ** 5)
+    assert hot == pytest.approx((1 - 0.006) ** 5)          # q10 = 2, 10 °C above 20 °C

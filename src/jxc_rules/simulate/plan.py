@@ -295,7 +295,14 @@ def _retention(scenario: Scenario, pack: Any, item: str) -> float:
     if spec.transit_hours <= 0:
         return 1.0
     model = _transit_model(scenario, pack, item)
-    return float(model.expected_weight(1.0, spec.transit_hours))
+    if spec.transit_temp_c is None:
+        return float(model.expected_weight(1.0, spec.transit_hours))
+    try:
+        return float(model.expected_weight(1.0, spec.transit_hours, spec.transit_temp_c))
+    except ValueError as exc:
+        raise scenario.error(f"item {item!r} gives transit_temp_c but the live-weight model of "
+                             f"{_pack_label(pack, 'the pack')} cannot use it: {exc}",
+                             "items", item, "transit_temp_c") from None
 
 
 def _shelf_rule(scenario: Scenario, pack: Any, item: str) -> Any:
@@ -316,8 +323,9 @@ def _sellable_hours(rule: Any) -> float:
 
 def _day_temperature_logs(scenario: Scenario, location: str, base_temp_c: float,
                           days: Sequence[dt.date]) -> tuple[FloatArray, FloatArray]:
-    """Per-day readings ``(times_h[D, K], temps_c[D, K])`` (NaN padded, a step profile read with
-    ``"previous"`` interpolation) of the storage temperature including outages."""
+    """Per-day readings ``(times_h[D, K], temps_c[D, K])`` (NaN padded; a step profile read
+    with ``"previous"`` interpolation) of the storage temperature: the base temperature plus the
+    hourly ``daily_cycle_c`` offsets, overridden by cold-chain outages while they last."""
     index = {d: k for k, d in enumerate(days)}
     events: dict[int, list[tuple[float, float, float]]] = {}
     for o in scenario.outages:
@@ -332,17 +340,22 @@ def _day_temperature_logs(scenario: Scenario, location: str, base_temp_c: float,
             remaining -= span
             start_h = 0.0
             k += 1
+    cycle = scenario.daily_cycle_c
+    flat = not any(cycle)
     per_day: list[list[tuple[float, float]]] = []
     for k in range(len(days)):
-        points = [(0.0, base_temp_c)]
-        for a, b, t in sorted(events.get(k, [])):
-            points.append((a, t))
-            points.append((b, base_temp_c))
-        points.append((24.0, base_temp_c))
-        clean: dict[float, float] = {}
-        for h, t in points:  # a later reading at the same time wins
-            clean[h] = t
-        per_day.append(sorted(clean.items()))
+        todays = events.get(k, [])
+        marks = {0.0, 24.0} if flat else {float(h) for h in range(25)}
+        for a, b, _ in todays:
+            marks.update((a, b))
+        points: list[tuple[float, float]] = []
+        for h in sorted(marks):
+            temp = base_temp_c + cycle[min(int(h), 23)]
+            for a, b, t in todays:  # a later event overrides an earlier one
+                if a <= h < b:
+                    temp = t
+            points.append((h, temp))
+        per_day.append(points)
     width = max((len(p) for p in per_day), default=2)
     times = np.full((len(days), width), np.nan)
     temps = np.full((len(days), width), np.nan)

@@ -245,6 +245,7 @@ class Item:
     transit_hours: float = 0.0
     transit_model: str | None = None
     demand: Mapping[str, DemandSpec] = attrs.field(factory=dict)
+    transit_temp_c: float | None = None
 
 
 @attrs.frozen
@@ -319,6 +320,7 @@ class Scenario:
     weather: tuple[WeatherState, ...]
     storage_temp_c: float
     outages: tuple[Outage, ...]
+    daily_cycle_c: tuple[float, ...] = (0.0,) * 24
     rules: Mapping[str, str] = attrs.field(factory=dict)
     policy: Policy | None = None
     thresholds: Mapping[str, float] = attrs.field(factory=dict)
@@ -503,7 +505,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         with at(*p):
             spec = _mapping(raw, "")
             _check_keys(spec, ["unit", "cost_per_unit", "price_per_unit", "initial_stock",
-                               "perishable", "transit_hours", "transit_model", "demand"], "")
+                               "perishable", "transit_hours", "transit_model", "transit_temp_c",
+                               "demand"], "")
             for key in ("cost_per_unit", "price_per_unit"):
                 if key not in spec:
                     raise bad_value(key, None, "present (yuan per stock unit)")
@@ -526,6 +529,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                 transit_model=(str(spec["transit_model"]) if spec.get("transit_model")
                                else None),
                 demand=demand,
+                transit_temp_c=(_number(spec["transit_temp_c"], "transit_temp_c", min_value=-60)
+                                if spec.get("transit_temp_c") is not None else None),
             )
 
     dishes: dict[str, dict[str, DemandSpec]] = {}
@@ -613,6 +618,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             weather.append(WeatherState(str(state), probs, mult, shift))
 
     storage_temp_c = 4.0
+    daily_cycle: tuple[float, ...] = (0.0,) * 24
     outages: list[Outage] = []
     locations: list[Location] = []
     if "locations" in data:
@@ -642,7 +648,12 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if "temperature" in data:
         with at("temperature"):
             spec = _mapping(data["temperature"], "")
-            _check_keys(spec, ["storage_temp_c", "outages"], "")
+            _check_keys(spec, ["storage_temp_c", "daily_cycle_c", "outages"], "")
+            cycle = spec.get("daily_cycle_c", [0.0] * 24)
+            if not isinstance(cycle, list) or len(cycle) != 24:
+                raise bad_value("daily_cycle_c", cycle, "24 hourly offsets in °C (hour 0 first)")
+            daily_cycle = tuple(_number(v, f"daily_cycle_c[{k}]", min_value=None)
+                                for k, v in enumerate(cycle))
             storage_temp_c = _number(spec.get("storage_temp_c", 4.0), "storage_temp_c",
                                      min_value=-60)
             raw_o = spec.get("outages", []) or []
@@ -724,6 +735,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         weather=tuple(weather),
         storage_temp_c=storage_temp_c,
         outages=tuple(outages),
+        daily_cycle_c=daily_cycle,
         rules=rules,
         policy=policy,
         thresholds=thresholds,
