@@ -4,8 +4,9 @@ Order of events on day *d* (for every trial and stock item at once):
 
 1. **Review** (on review days): inventory position = on hand + pipeline × assumed transit
    retention; order ``max(0, S[d] − position)`` rounded to whole purchase packs with
-   :func:`jxc_rules.packaging.ship_plan_batch` (order grid 0.001 stock units first); it ships
-   ``lead`` days later (lead 0: today, before demand).
+   :func:`jxc_rules.packaging.ship_plan_batch` (order grid 0.001 stock units first). The review
+   stands for the order placed after yesterday's close; it arrives before opening
+   ``max(lead_time_days - 1, 0)`` days after the review (``Plan.lead``).
 2. **Arrivals**: shipped quantity × true transit retention (live-weight shrink is waste, "transit").
 3. **Demand**: weather state per trial, counts per dish/item and channel drawn around their
    means, exploded to stock items; each channel's issue is grossed up by its true loss rate
