@@ -20,7 +20,7 @@ from jxc_rules.errors import ValidationError
 from jxc_rules.shelf_life import ShelfLifeRule
 from jxc_rules.simulate import compare, load_scenario, parse_sweep, run, sweep
 from jxc_rules.simulate.calendar import build_calendar, holiday_blocks, holiday_multipliers
-from jxc_rules.simulate.compare import paired_difference
+from jxc_rules.simulate.compare import VERDICTS, paired_difference
 from jxc_rules.simulate.kpis import KPIS
 from jxc_rules.simulate.runner import run_many
 from jxc_rules.testing import scenario_mappings, sweep_specs
@@ -197,7 +197,11 @@ def test_hotpot_compare_of_the_two_pack_versions_runs_on_common_draws() -> None:
     res = compare(HOTPOT, PACK_10, PACK_11, trials=100, seed=0)
     assert res.baseline.trials == res.candidate.trials == 100
     for d in res.differences.values():
-        assert d.verdict in {"better", "worse", "no detectable change", "higher", "lower"}
+        assert d.verdict in VERDICTS
+        detectable = d.low > 0 or d.high < 0
+        assert (d.verdict == "no detectable change") == (not detectable)
+        assert (d.verdict == "no material change") == (detectable
+                                                        and abs(d.mean) < d.materiality)
 
 
 # ------------------------------------------------------------------------------ calendar, sweep
@@ -329,3 +333,115 @@ def test_transit_temperature_scales_live_weight_shrink_through_the_q10_model() -
     hot = compile_world(warm, pack).retention[i]
     assert ref == pytest.approx((1 - 0.003) ** 5)
     assert hot == pytest.approx((1 - 0.006) ** 5)          # q10 = 2, 10 °C above 20 °C
+
+
+# ------------------------------------------------------------------------------ materiality
+
+
+def test_a_detectable_but_negligible_difference_is_no_material_change() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0.1, 0.2, 300)
+    tiny = paired_difference("waste_rate_transit", base, base + 2e-5)   # 0.002 pp, exact shift
+    assert tiny.low > 0
+    assert tiny.materiality == 0.001
+    assert tiny.verdict == "no material change"
+    down = paired_difference("stock_age_3_7d", base, base - 2e-5)
+    assert down.high < 0
+    assert down.verdict == "no material change"
+    # the same shift with materiality 0 is a (detectable) change again
+    assert paired_difference("waste_rate_transit", base, base + 2e-5,
+                             materiality=0).verdict == "worse"
+    assert paired_difference("stock_age_3_7d", base, base - 2e-5,
+                             materiality=0.0).verdict == "lower"
+
+
+@pytest.mark.parametrize(("kpi", "shift", "threshold", "verdict"), [
+    ("stockout_rate", 0.001, 0.001, "worse"),          # exactly at the threshold: material
+    ("stockout_rate", 0.00099, 0.001, "no material change"),
+    ("fill_rate", -0.001, 0.001, "worse"),
+    ("fill_rate", -0.00099, 0.001, "no material change"),
+    ("turnover_days", -0.1, 0.1, "better"),
+    ("turnover_days", -0.099, 0.1, "no material change"),
+    ("stock_age_1_3d", 0.001, 0.001, "higher"),
+])
+def test_the_verdict_is_material_from_the_default_threshold_on(kpi: str, shift: float,
+                                                               threshold: float,
+                                                               verdict: str) -> None:
+    base = np.linspace(0.2, 0.4, 50)
+    d = paired_difference(kpi, base, base + shift)
+    assert d.materiality == threshold
+    assert d.verdict == verdict
+
+
+def test_gross_margin_materiality_is_relative_to_the_baseline_margin() -> None:
+    base = np.full(40, 200_000.0) + np.arange(40.0)
+    assert paired_difference("gross_margin", base, base + 150.0).verdict == "no material change"
+    d = paired_difference("gross_margin", base, base + 250.0)
+    assert d.materiality == pytest.approx(0.001 * base.mean())
+    assert d.verdict == "better"
+    assert paired_difference("gross_margin", base, base - 250.0).verdict == "worse"
+    assert paired_difference("gross_margin", base, base + 150.0,
+                             materiality=100).verdict == "better"
+
+
+def test_a_noisy_difference_containing_zero_is_no_detectable_change_whatever_its_size() -> None:
+    base = np.zeros(20)
+    cand = np.array([0.3, -0.3] * 10)
+    d = paired_difference("stockout_rate", base, cand)
+    assert d.low < 0 < d.high
+    assert d.verdict == "no detectable change"
+
+
+def test_bad_materiality_is_refused_before_anything_runs() -> None:
+    x = np.array([0.1, 0.2])
+    for bad in (-0.1, float("nan"), float("inf"), True, "lots"):
+        with pytest.raises(ValidationError, match=r"materiality\.stockout_rate"):
+            paired_difference("stockout_rate", x, x, materiality=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="did you mean 'stockout_rate'"):
+        compare(SCENARIOS / "base-stock-poisson.yaml", None, None, trials=10 ** 9,
+                materiality={"stockout_rat": 0.01})
+    with pytest.raises(ValidationError, match=">= 0"):
+        compare(SCENARIOS / "base-stock-poisson.yaml", None, None, trials=10 ** 9,
+                materiality={"stockout_rate": -1})
+
+
+def test_the_bundled_compare_calls_negligible_shifts_no_material_change() -> None:
+    # the committee's case: transit shrink moves by ~0.002 pp (detectable on common random
+    # numbers, irrelevant in money); it must not be read as "worse"
+    res = compare(HOTPOT, PACK_10, PACK_11, trials=40, seed=0, chunk_trials=40)
+    transit = res.differences["waste_rate_transit"]
+    assert transit.low > 0
+    assert abs(transit.mean) < 0.001
+    assert transit.verdict == "no material change"
+    assert res.differences["stockout_rate"].verdict == "worse"
+    assert res.differences["waste_rate_expiry"].verdict == "better"
+    for d in res.differences.values():
+        if d.verdict in ("better", "worse", "higher", "lower"):
+            assert abs(d.mean) >= d.materiality
+            assert d.low > 0 or d.high < 0
+
+
+def test_compare_materiality_comes_from_argument_over_scenario_over_default(
+        tmp_path: Path) -> None:
+    doc = base_stock_doc(10.0, 12)
+    doc["materiality"] = {"stockout_rate": 0.02, "gross_margin": 5}
+    path = write(tmp_path, doc)
+    assert load_scenario(path).materiality == {"stockout_rate": 0.02, "gross_margin": 5.0}
+    res = compare(path, None, None, trials=20, seed=0, materiality={"stockout_rate": 0.5})
+    assert res.differences["stockout_rate"].materiality == 0.5
+    assert res.differences["gross_margin"].materiality == 5.0
+    assert res.differences["fill_rate"].materiality == 0.001
+    for d in res.differences.values():
+        assert (d.mean, d.low, d.high) == (0.0, 0.0, 0.0)
+        assert d.verdict == "no detectable change"
+
+
+def test_a_pack_compared_with_itself_is_no_detectable_change_even_at_materiality_zero() -> None:
+    zero = {k.name: 0.0 for k in KPIS}
+    res = compare(HOTPOT, PACK_10, PACK_10, trials=24, seed=3, chunk_trials=24,
+                  materiality=zero)
+    for name, d in res.differences.items():
+        if d.n:
+            assert (d.mean, d.low, d.high) == (0.0, 0.0, 0.0), name
+        assert d.verdict == "no detectable change", name
+        assert d.to_mapping()["materiality"] == 0.0

@@ -154,3 +154,28 @@ def test_bundled_hotpot_scenario_names_its_packs() -> None:
     assert sc.outages
     assert sc.weather
     assert "Spring Festival" in sc.holidays
+
+
+@pytest.mark.parametrize(("extra", "line", "words"), [
+    ("thresholds:\n  stockout_rat: 0.05\n", 23, "did you mean 'stockout_rate'"),
+    ("materiality:\n  gross_margn: 500\n", 23, "did you mean 'gross_margin'"),
+    ("materiality:\n  stockout_rate: -0.001\n", 23, "stockout_rate must be >= 0"),
+    ("materiality:\n  stockout_rate: .nan\n", 23, "finite"),
+    ("materiality: [0.001]\n", 22, "a mapping"),
+])
+def test_bad_kpi_thresholds_and_materiality_name_file_line(tmp_path: Path, extra: str,
+                                                           line: int, words: str) -> None:
+    path = write(tmp_path, GOOD + extra)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert located_at(info.value, path, line), str(info.value)
+    assert words in str(info.value)
+
+
+def test_a_fractional_review_period_is_named_as_such(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("order_up_to: {beef_slices: 20}",
+                                        "order_up_to: {beef_slices: 20}\n"
+                                        "  review_period_days: 1.5"))
+    with pytest.raises(ScenarioError, match="review_period_days must be whole days") as info:
+        load_scenario(path)
+    assert located_at(info.value, path, 22), str(info.value)

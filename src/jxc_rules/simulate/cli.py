@@ -43,6 +43,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--sweep", metavar="PARAM=start:stop:step",
                    help="stress sweep of a true-world parameter, e.g. "
                         "'holiday.spring_festival.dine_in.uplift=0:0.8:0.1'")
+    p.add_argument("--materiality", metavar="KPI=VALUE", action="append", default=[],
+                   help="smallest difference a compare calls better/worse, absolute in the "
+                        "KPI's unit (a rate as a fraction: stockout_rate=0.002 is 0.2 "
+                        "percentage point); repeatable; overrides the scenario's materiality: "
+                        "and the defaults (0.1 pp for rates, 0.1 d, 0.1 %% of gross margin)")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="table language (en)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="parallel workers (with --executor threads/processes/dask)")
@@ -76,6 +81,7 @@ def _main(args: argparse.Namespace) -> int:
     from jxc_rules.simulate.sweep import parse_sweep, sweep
 
     scenario = load_scenario(args.scenario)
+    materiality = _materiality(args.materiality)
     baseline = args.rules or scenario.rules.get("baseline")
     candidate = args.compare
     if candidate is None and args.rules is None:
@@ -94,7 +100,7 @@ def _main(args: argparse.Namespace) -> int:
             if len(packs) == 2:
                 comparison = compare(scenario, packs[0], packs[1], trials=args.trials,
                                      seed=args.seed, executor=executor, chunk_trials=chunk,
-                                     progress=tick)
+                                     progress=tick, materiality=materiality)
                 results = [comparison.baseline, comparison.candidate]
             else:
                 results = run_many(scenario, packs, trials=args.trials, seed=args.seed,
@@ -129,6 +135,21 @@ def _main(args: argparse.Namespace) -> int:
         Path(args.report).write_text(html_report(results, comparison, swept, lang=args.lang,
                                                  meta=meta), encoding="utf-8")
     return 0
+
+
+def _materiality(specs: list[str]) -> dict[str, float]:
+    """``["stockout_rate=0.002", ...]`` → checked overrides (ValidationError naming the KPI)."""
+    from jxc_rules.errors import ValidationError
+    from jxc_rules.simulate.kpis import materiality_overrides
+
+    raw: dict[str, str] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not name.strip():
+            raise ValidationError(f"--materiality must be KPI=VALUE, got {spec!r}",
+                                  field="materiality", value=spec)
+        raw[name.strip()] = value.strip()
+    return materiality_overrides(raw)
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,11 +2,25 @@
 
 For each KPI the per-trial paired difference ``candidate − baseline`` is summarised by its mean
 and a 95 % interval ``mean ± t(0.975, n−1) · sd/√n`` (Student t; trials are independent, so the
-paired differences are i.i.d.). The verdict reads the interval against the KPI's better
-direction (:data:`~jxc_rules.simulate.kpis.KPIS`): an interval wholly above zero is *better*
-for a higher-is-better KPI and *worse* for a lower-is-better one; an interval containing zero is
-*no detectable change*. Because both packs see the same draws, a pack compared with itself gives
-exactly zero difference on every KPI.
+paired differences are i.i.d.).
+
+The verdict needs two things: the interval must exclude zero (the change is *detectable* at this
+number of trials) and the mean difference must be at least the KPI's materiality threshold
+``m = max(materiality, materiality_rel · |baseline mean|)`` (the change is *material*, 重要):
+
+* interval excludes 0 and ``|mean| >= m`` → **better** / **worse** by the KPI's direction
+  (:data:`~jxc_rules.simulate.kpis.KPIS`; *higher* / *lower* for a KPI without one);
+* interval excludes 0 and ``|mean| < m`` → **no material change** (real but negligible, e.g. a
+  transit-shrink rate moving by 0.002 percentage point);
+* interval contains 0 → **no detectable change**.
+
+Default thresholds (:class:`~jxc_rules.simulate.kpis.KpiInfo`): 0.1 percentage point for rates
+and shares, 0.1 day for turnover days, 0.1 % of the baseline's gross margin for the margin in
+yuan; a scenario's ``materiality:`` section or the ``materiality=`` argument overrides them
+(absolute values in the KPI's unit). This is the "smallest effect of interest" of equivalence
+testing (Lakens 2017, *Soc. Psychol. Personal. Sci.* 8(4)), read with the point estimate.
+Because both packs see the same draws, a pack compared with itself gives exactly zero difference
+on every KPI and "no detectable change".
 """
 
 from __future__ import annotations
@@ -21,20 +35,21 @@ import numpy as np
 import numpy.typing as npt
 
 from jxc_rules.simulate.executors import DEFAULT_CHUNK_TRIALS
-from jxc_rules.simulate.kpis import KPI_INFO
+from jxc_rules.simulate.kpis import KPI_INFO, check_materiality, materiality_overrides
 from jxc_rules.simulate.runner import SimulationResult, run_many
-from jxc_rules.simulate.scenario import Scenario
+from jxc_rules.simulate.scenario import Scenario, load_scenario
 
 __all__ = ["VERDICTS", "CompareResult", "PairedDifference", "compare", "paired_difference"]
 
 FloatArray = npt.NDArray[np.float64]
 
-VERDICTS = ("better", "worse", "no detectable change", "higher", "lower")
+VERDICTS = ("better", "worse", "no material change", "no detectable change", "higher", "lower")
 
 
 @attrs.frozen
 class PairedDifference:
-    """``candidate − baseline`` for one KPI: mean, standard error, 95 % interval, verdict."""
+    """``candidate − baseline`` for one KPI: mean, standard error, 95 % interval, verdict, and
+    the materiality threshold the verdict used (absolute, in the KPI's unit)."""
 
     kpi: str
     baseline_mean: float
@@ -45,6 +60,7 @@ class PairedDifference:
     high: float
     n: int
     verdict: str
+    materiality: float = 0.0
 
     def to_mapping(self) -> dict[str, Any]:
         return {k: (None if isinstance(v, float) and math.isnan(v) else v)
@@ -57,8 +73,13 @@ def _t975(dof: int) -> float:
     return float(t.ppf(0.975, dof))
 
 
-def paired_difference(kpi: str, base: FloatArray, cand: FloatArray) -> PairedDifference:
+def paired_difference(kpi: str, base: FloatArray, cand: FloatArray, *,
+                      materiality: float | None = None) -> PairedDifference:
     """Paired difference of two per-trial KPI vectors (trials where either is NaN left out).
+
+    ``materiality`` (absolute, in the KPI's unit, ``>= 0``) overrides the KPI's default
+    threshold (:meth:`KpiInfo.threshold <jxc_rules.simulate.kpis.KpiInfo.threshold>`);
+    0 makes every detectable change material.
 
     Examples
     --------
@@ -68,14 +89,26 @@ def paired_difference(kpi: str, base: FloatArray, cand: FloatArray) -> PairedDif
     (0.0, 0.0, 0.0, 'no detectable change')
     >>> paired_difference("stockout_rate", x, x - 0.05).verdict
     'better'
+    >>> tiny = paired_difference("stockout_rate", x, x + 0.00002)   # 0.002 percentage point
+    >>> tiny.low > 0, tiny.materiality, tiny.verdict
+    (True, 0.001, 'no material change')
+    >>> paired_difference("stockout_rate", x, x + 0.00002, materiality=0).verdict
+    'worse'
     """
     ok = np.isfinite(base) & np.isfinite(cand)
     b, c = base[ok], cand[ok]
     diff = c - b
     n = int(diff.size)
+    info = KPI_INFO.get(kpi)
+    if materiality is not None:
+        threshold = check_materiality(materiality, f"materiality.{kpi}")
     nan = float("nan")
     if n == 0:
-        return PairedDifference(kpi, nan, nan, nan, nan, nan, nan, 0, "no detectable change")
+        return PairedDifference(kpi, nan, nan, nan, nan, nan, nan, 0, "no detectable change",
+                                nan if materiality is None else threshold)
+    base_mean = float(b.mean())
+    if materiality is None:
+        threshold = info.threshold(base_mean) if info is not None else 0.0
     mean = float(diff.mean())
     if n > 1 and bool((diff != diff[0]).any()):
         se = float(diff.std(ddof=1)) / math.sqrt(n)
@@ -83,15 +116,17 @@ def paired_difference(kpi: str, base: FloatArray, cand: FloatArray) -> PairedDif
     else:
         se, half = 0.0, 0.0
     low, high = mean - half, mean + half
-    better = KPI_INFO[kpi].better if kpi in KPI_INFO else 0
-    if low > 0:
-        verdict = {1: "better", -1: "worse"}.get(better, "higher")
-    elif high < 0:
-        verdict = {1: "worse", -1: "better"}.get(better, "lower")
-    else:
+    better = info.better if info is not None else 0
+    if not (low > 0 or high < 0):
         verdict = "no detectable change"
-    return PairedDifference(kpi, float(b.mean()), float(c.mean()), mean, se, low, high, n,
-                            verdict)
+    elif abs(mean) < threshold:
+        verdict = "no material change"
+    elif low > 0:
+        verdict = {1: "better", -1: "worse"}.get(better, "higher")
+    else:
+        verdict = {1: "worse", -1: "better"}.get(better, "lower")
+    return PairedDifference(kpi, base_mean, float(c.mean()), mean, se, low, high, n,
+                            verdict, threshold)
 
 
 @attrs.frozen(eq=False)
@@ -120,11 +155,17 @@ def compare(
     executor: Any = None,
     chunk_trials: int = DEFAULT_CHUNK_TRIALS,
     progress: Any = None,
+    materiality: Mapping[str, float] | None = None,
 ) -> CompareResult:
     """Run ``baseline`` and ``candidate`` packs on identical random draws and compare them.
 
     Physics the scenario leaves unstated (channel loss, shelf life, transit shrink, recipes)
     comes from ``baseline``, so both packs face the same world.
+
+    ``materiality`` maps KPI names to absolute thresholds in the KPI's unit (a share as a
+    fraction); it overrides the scenario's ``materiality:`` section, which overrides the KPI's
+    default (see the module docstring). An unknown KPI name or a negative threshold is a
+    ValidationError raised before anything runs.
 
     Examples
     --------
@@ -135,8 +176,13 @@ def compare(
     >>> res = compare(sc, None, None, trials=100)
     >>> {d.mean for d in res.differences.values()}
     {0.0}
+    >>> {d.verdict for d in res.differences.values()}
+    {'no detectable change'}
     """
-    base, cand = run_many(scenario, [baseline, candidate], trials=trials, seed=seed,
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    limits = {**sc.materiality, **materiality_overrides(materiality)}
+    base, cand = run_many(sc, [baseline, candidate], trials=trials, seed=seed,
                           executor=executor, chunk_trials=chunk_trials, progress=progress)
-    diffs = {k: paired_difference(k, base.samples[k], cand.samples[k]) for k in base.kpis}
+    diffs = {k: paired_difference(k, base.samples[k], cand.samples[k],
+                                  materiality=limits.get(k)) for k in base.kpis}
     return CompareResult(base, cand, diffs)

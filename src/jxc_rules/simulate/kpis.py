@@ -30,6 +30,7 @@ left out of the summary statistics.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -38,23 +39,46 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from jxc_rules.errors import bad_value
+
 if TYPE_CHECKING:
     from jxc_rules.simulate.plan import World
 
-__all__ = ["KPIS", "Accumulator", "KpiInfo", "KpiSummary", "summarize"]
+__all__ = ["KPIS", "Accumulator", "KpiInfo", "KpiSummary", "check_materiality",
+           "materiality_overrides", "summarize"]
 
 FloatArray = npt.NDArray[np.float64]
 
 
 @attrs.frozen
 class KpiInfo:
-    """A KPI's names and which direction is better (+1 higher, −1 lower, 0 neither)."""
+    """A KPI's names, which direction is better (+1 higher, −1 lower, 0 neither) and its
+    default materiality (重要性阈值): the smallest difference a committee treats as real.
+
+    The threshold of a compare is ``max(materiality, materiality_rel · |baseline mean|)`` in the
+    KPI's unit (a share as a fraction: 0.001 is 0.1 percentage point). Defaults: 0.1 percentage
+    point for every rate and share, 0.1 day for turnover days, 0.1 % of the baseline's gross
+    margin for the margin in yuan.
+    """
 
     name: str
     zh: str
     en: str
     better: int
     unit: str = "share"  # share | days | yuan
+    materiality: float = 0.001
+    materiality_rel: float = 0.0
+
+    def threshold(self, baseline_mean: float) -> float:
+        """The materiality threshold against a baseline mean (absolute, in the KPI's unit).
+
+        Examples
+        --------
+        >>> KPI_INFO["stockout_rate"].threshold(0.02), KPI_INFO["gross_margin"].threshold(-5e5)
+        (0.001, 500.0)
+        """
+        rel = self.materiality_rel * abs(baseline_mean) if math.isfinite(baseline_mean) else 0.0
+        return max(self.materiality, rel)
 
 
 KPIS: tuple[KpiInfo, ...] = (
@@ -64,8 +88,8 @@ KPIS: tuple[KpiInfo, ...] = (
     KpiInfo("waste_rate_expiry", "过期损耗率", "waste: expiry", -1),
     KpiInfo("waste_rate_channel", "渠道损耗率", "waste: channel loss", -1),
     KpiInfo("waste_rate_transit", "运输损耗率", "waste: transit shrink", -1),
-    KpiInfo("turnover_days", "库存周转天数", "inventory turnover days", -1, "days"),
-    KpiInfo("gross_margin", "毛利", "gross margin", +1, "yuan"),
+    KpiInfo("turnover_days", "库存周转天数", "inventory turnover days", -1, "days", 0.1),
+    KpiInfo("gross_margin", "毛利", "gross margin", +1, "yuan", 0.0, 0.001),
     KpiInfo("gross_margin_rate", "毛利率", "gross margin rate", +1),
     KpiInfo("safety_stock_compliance", "安全库存达标率", "safety-stock compliance", +1),
     KpiInfo("sell_through", "动销率", "sell-through", +1),
@@ -77,6 +101,45 @@ KPIS: tuple[KpiInfo, ...] = (
 """The KPIs in report order."""
 
 KPI_INFO: dict[str, KpiInfo] = {k.name: k for k in KPIS}
+
+
+def check_materiality(value: object, field: str = "materiality") -> float:
+    """One materiality threshold as a float: a finite number ``>= 0`` (else ValidationError)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, np.number)):
+        raise bad_value(field, value, "a number >= 0")
+    try:
+        x = float(value)
+    except ValueError:
+        raise bad_value(field, value, "a number >= 0") from None
+    if not (math.isfinite(x) and x >= 0):
+        raise bad_value(field, value, "a finite number >= 0")
+    return x
+
+
+def materiality_overrides(values: Mapping[str, object] | None,
+                          field: str = "materiality") -> dict[str, float]:
+    """Checked per-KPI materiality overrides (absolute, in each KPI's unit, ``>= 0``).
+
+    Examples
+    --------
+    >>> materiality_overrides({"gross_margin": 2000, "stockout_rate": "0.002"})
+    {'gross_margin': 2000.0, 'stockout_rate': 0.002}
+    >>> try:
+    ...     materiality_overrides({"stockout": 0.01})
+    ... except ValueError as exc:
+    ...     print(exc)
+    materiality.stockout must be a KPI name (did you mean 'stockout_rate'?), got 'stockout'
+    """
+    out: dict[str, float] = {}
+    for key, value in (values or {}).items():
+        name = str(key)
+        if name not in KPI_INFO:
+            close = difflib.get_close_matches(name, list(KPI_INFO), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (one of {sorted(KPI_INFO)})"
+            raise bad_value(f"{field}.{name}", name, f"a KPI name{hint}")
+        x = check_materiality(value, f"{field}.{name}")
+        out[name] = x
+    return out
 
 _AGE_EDGES = (0, 1, 3, 7)
 

@@ -33,7 +33,8 @@ TEXT: dict[str, dict[str, str]] = {
         "title": "Rule simulation", "kpi": "KPI", "mean": "mean", "p05": "p05", "p50": "p50",
         "p95": "p95", "se": "s.e.", "diff": "difference (new − old)", "ci": "95 % interval",
         "verdict": "verdict", "better": "better", "worse": "worse",
-        "no detectable change": "no detectable change", "higher": "higher", "lower": "lower",
+        "no detectable change": "no detectable change", "no material change": "no material change",
+        "higher": "higher", "lower": "lower", "materiality": "material ±",
         "scenario": "Scenario", "rules": "Rules", "trials": "trials", "seed": "seed",
         "horizon": "horizon", "compare": "Compare on common random numbers",
         "distributions": "KPI distributions across trials", "sweep": "Stress sweep",
@@ -41,19 +42,23 @@ TEXT: dict[str, dict[str, str]] = {
         "at_start": "already crossed at the start", "param": "parameter",
         "generated": "generated", "baseline": "baseline", "candidate": "candidate",
         "how": "Both rule packs ran on identical random draws; an interval that excludes 0 "
-               "is a detectable change. Better/worse reads the KPI's direction.",
+               "is a detectable change, and it is material when the mean difference reaches "
+               "the KPI's materiality threshold (±). Better/worse (by the KPI's direction) "
+               "needs both; a detectable change below the threshold is 'no material change'.",
     },
     "zh": {
         "title": "规则仿真", "kpi": "指标", "mean": "均值", "p05": "P05", "p50": "P50",
         "p95": "P95", "se": "标准误", "diff": "差值(新−旧)", "ci": "95% 区间", "verdict": "结论",
-        "better": "改善", "worse": "变差", "no detectable change": "无显著变化", "higher": "升高",
+        "better": "改善", "worse": "变差", "no detectable change": "无显著变化",
+        "no material change": "无实质变化", "materiality": "重要性阈值 ±", "higher": "升高",
         "lower": "降低", "scenario": "场景", "rules": "规则包", "trials": "试验次数",
         "seed": "随机种子", "horizon": "周期", "compare": "共同随机数对比",
         "distributions": "各指标在试验间的分布", "sweep": "压力扫描", "threshold": "阈值",
         "break": "临界点", "never": "未越过", "at_start": "起点即已越过", "param": "参数",
         "generated": "生成时间", "baseline": "基准", "candidate": "候选",
-        "how": "两个规则包使用完全相同的随机抽样；区间不含 0 即为可检测的变化；"
-               "改善/变差按指标方向判断。",
+        "how": "两个规则包使用完全相同的随机抽样；区间不含 0 即为可检测的变化，"
+               "均值差达到该指标的重要性阈值(±)才算实质变化。改善/变差(按指标方向判断)"
+               "须两者兼备；可检测但低于阈值的记为“无实质变化”。",
     },
 }
 
@@ -111,12 +116,12 @@ def print_tables(
     from rich.console import Console
     from rich.table import Table
 
-    con = console or Console(width=None if sys.stdout.isatty() else 132)
+    con = console or Console(width=None if sys.stdout.isatty() else 150)
     first = results[0]
     con.print(f"[bold]{_t(lang, 'scenario')}:[/bold] {first.scenario}   "
               f"{_t(lang, 'trials')}: {first.trials}   {_t(lang, 'seed')}: {first.seed}")
     table = Table(title=_t(lang, "title"))
-    table.add_column(_t(lang, "kpi"))
+    table.add_column(_t(lang, "kpi"), no_wrap=True)
     if comparison is None:
         for r in results:
             table.add_column(f"{r.rules}\n{_t(lang, 'mean')}", justify="right")
@@ -128,7 +133,8 @@ def print_tables(
                          justify="right")
         table.add_column(_t(lang, "diff"), justify="right")
         table.add_column(_t(lang, "ci"), justify="right")
-        table.add_column(_t(lang, "verdict"))
+        table.add_column(_t(lang, "materiality"), justify="right")
+        table.add_column(_t(lang, "verdict"), no_wrap=True)
     for info in KPIS:
         row = [kpi_label(info.name, lang)]
         if comparison is None:
@@ -145,6 +151,7 @@ def print_tables(
                     format_value(info.name, d.mean, signed=True),
                     f"{format_value(info.name, d.low, signed=True)} … "
                     f"{format_value(info.name, d.high, signed=True)}",
+                    format_value(info.name, d.materiality),
                     f"[{style}]{text}[/{style}]" if style else text]
         table.add_row(*row)
     con.print(table)
@@ -237,8 +244,10 @@ def histogram_svg(name: str, samples: Sequence[FloatArray], labels: Sequence[str
 
 
 def interval_svg(d: PairedDifference, *, width: int = 260, height: int = 26) -> str:
-    """One paired difference: 95 % interval as a bar, the mean as a dot, zero as a line."""
-    span = max(abs(d.low), abs(d.high), abs(d.mean))
+    """One paired difference: 95 % interval as a bar, the mean as a dot, zero as a line, the
+    materiality band ±m shaded."""
+    m = d.materiality if math.isfinite(d.materiality) else 0.0
+    span = max(abs(d.low), abs(d.high), abs(d.mean), 1.25 * m)
     if not math.isfinite(span) or span == 0:
         span = 1.0
     pad = 10
@@ -252,6 +261,9 @@ def interval_svg(d: PairedDifference, *, width: int = 260, height: int = 26) -> 
              f'viewBox="0 0 {width} {height}">',
              f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="2" y2="{height - 2}" stroke="#999" '
              'stroke-dasharray="3,2"/>']
+    if m > 0:
+        parts.insert(1, f'<rect x="{x(-m):.1f}" y="2" width="{x(m) - x(-m):.1f}" '
+                        f'height="{height - 4}" fill="#eee"/>')
     if math.isfinite(d.low) and math.isfinite(d.high):
         parts.append(f'<line x1="{x(d.low):.1f}" x2="{x(d.high):.1f}" y1="{mid}" y2="{mid}" '
                      f'stroke="{color}" stroke-width="4"/>')
@@ -370,7 +382,8 @@ def html_report(
     for r in results:
         head += f"<th>{_esc(r.rules)} {t('mean')}</th><th>P05 – P95</th>"
     if comparison is not None:
-        head += f"<th>{t('diff')}</th><th>{t('ci')}</th><th></th><th>{t('verdict')}</th>"
+        head += (f"<th>{t('diff')}</th><th>{t('ci')}</th><th>{t('materiality')}</th><th></th>"
+                 f"<th>{t('verdict')}</th>")
     parts.append("<table>" + head + "</tr>")
     for kinfo in KPIS:
         row = f"<tr><td>{_esc(kpi_label(kinfo.name, lang))}</td>"
@@ -381,6 +394,7 @@ def html_report(
             row += (f"<td>{_esc(format_value(kinfo.name, d.mean, signed=True))}</td>"
                     f"<td>[{_esc(format_value(kinfo.name, d.low, signed=True))}, "
                     f"{_esc(format_value(kinfo.name, d.high, signed=True))}]</td>"
+                    f"<td>{_esc(format_value(kinfo.name, d.materiality))}</td>"
                     f"<td>{interval_svg(d)}</td>"
                     f'<td class="{d.verdict.split()[0]}">{_esc(verdict_label(d.verdict, lang))}'
                     "</td>")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from jxc_rules._internal.exact import to_decimal
 from jxc_rules._internal.yaml_source import Marks, load_yaml, locate, parse_path, relocate
 from jxc_rules.errors import ScenarioError, ValidationError, bad_value
 from jxc_rules.simulate.calendar import Calendar, HolidayProfile, build_calendar
+from jxc_rules.simulate.kpis import KPI_INFO
 
 __all__ = [
     "CHANNELS",
@@ -57,6 +59,13 @@ def _check_keys(mapping: Mapping[str, Any], allowed: Sequence[str], where: str) 
         if key not in allowed:
             raise _key_bad(f"{where}.{key}" if where else str(key), key,
                            f"one of the known keys {sorted(allowed)}")
+
+
+def _check_kpi_name(name: str) -> None:
+    if name not in KPI_INFO:
+        close = difflib.get_close_matches(name, list(KPI_INFO), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"one of {sorted(KPI_INFO)}"
+        raise _key_bad(name, name, f"a KPI name ({hint})")
 
 
 def _bad(field: str, value: object, expected: str) -> ValidationError:
@@ -325,6 +334,7 @@ class Scenario:
     policy: Policy | None = None
     thresholds: Mapping[str, float] = attrs.field(factory=dict)
     track_stock_age: bool = True
+    materiality: Mapping[str, float] = attrs.field(factory=dict)
     description: str = ""
     path: str = "<memory>"
     marks: Marks | None = attrs.field(default=None, eq=False, repr=False)
@@ -364,7 +374,7 @@ class Scenario:
 
 _TOP_KEYS = ["name", "description", "horizon", "rules", "channels", "locations", "items",
              "dishes", "distribution", "holidays", "weather", "temperature", "policy",
-             "thresholds", "track_stock_age"]
+             "thresholds", "materiality", "track_stock_age"]
 
 
 def _profile(value: Any, field: str) -> HolidayProfile:
@@ -704,7 +714,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             review = _number(spec.get("review_period_days", 1), "review_period_days",
                              min_value=1)
             lead = _number(spec.get("lead_time_days", 0), "lead_time_days")
-            if review != int(review) or lead != int(lead):
+            if review != int(review):
+                raise bad_value("review_period_days", review, "whole days")
+            if lead != int(lead):
                 raise bad_value("lead_time_days", lead, "whole days")
             policy = Policy(
                 {str(k): _number(v, f"order_up_to.{k}") for k, v in levels.items()},
@@ -716,7 +728,14 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if data.get("thresholds"):
         with at("thresholds"):
             for key, v in _mapping(data["thresholds"], "").items():
+                _check_kpi_name(str(key))
                 thresholds[str(key)] = _number(v, str(key), min_value=None)
+    materiality: dict[str, float] = {}
+    if data.get("materiality") is not None:
+        with at("materiality"):
+            for key, v in _mapping(data["materiality"], "").items():
+                _check_kpi_name(str(key))
+                materiality[str(key)] = _number(v, str(key))
 
     track_age = data.get("track_stock_age", True)
     with at("track_stock_age"):
@@ -740,6 +759,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         policy=policy,
         thresholds=thresholds,
         track_stock_age=track_age,
+        materiality=materiality,
         description=str(data.get("description", "")),
         path=filename,
         marks=marks,
