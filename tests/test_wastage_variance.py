@@ -119,3 +119,60 @@ def test_per_item_arrays_never_broadcast_along_channels() -> None:
     with pytest.raises(ValidationError, match="recorded_waste"):
         usage_variance([[1.0] * 3] * 3, [[1.0] * 3] * 3, [[0.0] * 3] * 3, np.ones((3, 3)),
                        np.ones(3), items=["a", "b", "c"])
+
+
+# ---------------------------------------------------------------- units before rates (review)
+
+
+def test_theoretical_quantity_is_converted_to_the_stock_unit() -> None:
+    # 5000 g of theoretical beef is 5 kg, not 5000 kg
+    rep = usage_variance([10.0], [0.0], [0.0], Q_(np.array([5000.0]), "g"), items=["beef"])
+    assert rep.theoretical.tolist() == [5.0]
+    assert rep.net_variance.tolist() == [5.0]
+    assert rep.variance_rate.tolist() == [0.5]
+
+
+def test_theoretical_unit_converts_a_kg_recipe_against_stock_counted_in_jin() -> None:
+    theo = theoretical_usage([[40.0]], recipe_matrix({"beef_plate": {"beef": "150 g"}}))  # 6 kg
+    rep = usage_variance([20.0], [4.0], [10.0], theo[:, 0], items=["beef"], stock_unit="斤",
+                         theoretical_unit="kg")
+    assert rep.theoretical.tolist() == [12.0]  # 6 kg = 12 斤
+    assert rep.net_variance.tolist() == [2.0]
+    assert rep.variance_rate[0] == pytest.approx(2 / 14)
+    with pytest.raises(UnitError, match=r"theoretical_unit of 'beef' is 'liter'"):
+        usage_variance([20.0], [4.0], [10.0], [6.0], items=["beef"], theoretical_unit="L")
+    with pytest.raises(UnitError, match="theoretical_unit"):
+        usage_variance([20.0], [4.0], [10.0], Q_(np.array([6.0]), "kg"), items=["beef"],
+                       theoretical_unit="kg")
+
+
+def test_one_pack_size_never_rescales_items_bought_in_the_stock_dimension() -> None:
+    # beef bought by the kg, shrimp by the case of 10 kg: the pack size is the shrimp's only
+    rep = usage_variance([10.0, 10.0], [1.0, 1.0], [0.0, 0.0], [5.0, 5.0],
+                         items=["beef", "shrimp"], purchase_unit=["kg", "pcs"],
+                         purchase_pack_size="10 kg")
+    assert rep.actual.tolist() == [11.0, 20.0]
+    # per item: a pack size that agrees with the exact factor is fine, one that does not is refused
+    rep = usage_variance([10.0, 10.0], [2.0, 1.0], [0.0, 0.0], [5.0, 5.0],
+                         items=["pork", "shrimp"], purchase_unit=["斤", "pcs"],
+                         purchase_pack_size=["0.5 kg", "10 kg"])
+    assert rep.actual.tolist() == [11.0, 20.0]
+    with pytest.raises(ValidationError, match=r"purchase_pack_size\[0\] .*'beef'.*\(row 0\)"):
+        usage_variance([10.0, 10.0], [1.0, 1.0], [0.0, 0.0], [5.0, 5.0],
+                       items=["beef", "shrimp"], purchase_unit=["kg", "pcs"],
+                       purchase_pack_size=["10 kg", "10 kg"])
+
+
+def test_a_negative_variance_beyond_the_cap_is_over_cap_too() -> None:
+    # theoretical 12 against actual 10: variance rate −20 %, beyond a 5 % cap either way
+    rep = usage_variance([10.0, 10.0], [0.0, 0.0], [0.0, 0.0], [12.0, 9.8], items=["a", "b"],
+                         caps=0.05)
+    assert rep.variance_rate.tolist() == pytest.approx([-0.2, 0.02])
+    assert rep.over_cap.tolist() == [True, False]
+    assert rep.flags() == {"a": ["over_cap", "variance_rate_out_of_range"]}
+
+
+def test_variance_of_an_item_with_no_theoretical_usage_is_split_evenly_over_channels() -> None:
+    rep = usage_variance([6.0], [0.0], [0.0], np.zeros((1, 3)), items=["beef"])
+    assert rep.variance_by_channel is not None
+    assert rep.variance_by_channel.tolist() == [[2.0, 2.0, 2.0]]

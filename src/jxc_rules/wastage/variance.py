@@ -117,10 +117,18 @@ def _purchase_factors(
     pack_sizes: Any,
     items: Sequence[str],
 ) -> FloatArray:
-    """Stock units per purchase unit, per item (exact factor, or the stated pack size)."""
+    """Stock units per purchase unit, per item: the exact factor where the two units share a
+    dimension, else the stated pack size.
+
+    One pack size given for all items applies only to the items that need it (the others convert
+    exactly: a pack size never rescales kilograms bought against kilograms counted); a per-item
+    pack size where the units share a dimension must agree with the exact factor.
+    """
+    shared = pack_sizes is None or isinstance(pack_sizes, (str, pint.Quantity)) \
+        or np.ndim(pack_sizes) == 0
     if pack_sizes is None:
         packs: list[Any] = [None] * len(stock)
-    elif isinstance(pack_sizes, (str, pint.Quantity)) or np.ndim(pack_sizes) == 0:
+    elif shared:
         packs = [pack_sizes] * len(stock)
     else:
         packs = list(pack_sizes)
@@ -128,8 +136,18 @@ def _purchase_factors(
             raise bad_value("purchase_pack_size", len(packs), f"one per item ({len(stock)})")
     factors = np.empty(len(stock), dtype=np.float64)
     for k, (s_unit, p_unit, pack) in enumerate(zip(stock, purchase, packs, strict=True)):
-        if s_unit.dimensionality == p_unit.dimensionality and pack is None:
-            factors[k] = float(exact_factor(p_unit, s_unit, field="purchase_unit"))
+        if s_unit.dimensionality == p_unit.dimensionality:
+            exact = exact_factor(p_unit, s_unit, field="purchase_unit")
+            factors[k] = float(exact)
+            if pack is not None and not shared:
+                stated = float(as_float_array(
+                    magnitude(pack, s_unit, field=f"purchase_pack_size[{k}]"),
+                    f"purchase_pack_size[{k}]", min_value=0.0, min_inclusive=False))
+                if abs(stated - float(exact)) > 1e-12 * max(1.0, float(exact)):
+                    raise bad_value(
+                        f"purchase_pack_size[{k}]", pack,
+                        f"absent or equal to one {p_unit!s} ({float(exact):g} {s_unit!s}) for "
+                        f"{items[k]!r}, bought in {p_unit!s} and counted in {s_unit!s}", row=k)
             continue
         if pack is None:
             raise UnitError(
@@ -199,6 +217,7 @@ def usage_variance(
     purchase_pack_size: Any = None,
     categories: Sequence[str] | None = None,
     caps: Mapping[str, float] | float | None = None,
+    theoretical_unit: str | Sequence[str] | None = None,
 ) -> VarianceReport:
     """Net variance = actual − theoretical − recorded waste, with rates and outlier flags.
 
@@ -208,8 +227,9 @@ def usage_variance(
         Stock counts and purchases (>= 0). ``opening``/``closing`` are in ``stock_unit``,
         ``purchases`` in ``purchase_unit`` (default: the stock unit); Quantity arrays are
         converted when all items share one stock unit.
-    theoretical : array (items,) or (items, channels)
-        From :func:`theoretical_usage`, in stock units.
+    theoretical : array (items,) or (items, channels), or a Quantity array
+        From :func:`theoretical_usage`: plain numbers in ``theoretical_unit`` (default: the stock
+        unit); a Quantity array is converted (one stock unit for all items).
     recorded_waste : array, default 0
         Recorded waste (报损) in stock units, broadcasting to ``theoretical``.
     items : sequence of str
@@ -219,6 +239,10 @@ def usage_variance(
         dimension than the stock unit (``"10 kg"`` per case).
     categories : one per item, optional
     caps : mapping category → cap on ``|variance_rate|``, or one cap for all, optional
+    theoretical_unit : str or one per item, optional
+        Unit of a plain-number ``theoretical`` — e.g. ``RecipeMatrix.units`` (kg) when stock is
+        counted in 斤. Converted exactly to the stock unit before any rate; another dimension is
+        a ``UnitError``.
 
     Examples
     --------
@@ -245,11 +269,19 @@ def usage_variance(
     else:
         p_raw = as_float_array(purchases, "purchases", min_value=0.0)
         p = p_raw * _expand(factors, p_raw.ndim)
-    theo = as_float_array(theoretical, "theoretical", min_value=0.0)
+    if theoretical_unit is not None and isinstance(theoretical, (str, pint.Quantity)):
+        raise bad_value("theoretical_unit", theoretical_unit,
+                        "omitted when theoretical is a Quantity (it carries its unit)",
+                        error=UnitError)
+    theo = _amounts(theoretical, stock, "theoretical")
     waste = _amounts(recorded_waste, stock, "recorded_waste")
     for name, arr in (("opening", o), ("purchases", p), ("closing", c), ("theoretical", theo)):
         if arr.ndim == 0 or arr.shape[0] != n:
             raise bad_value(name, arr.shape, f"an array whose first axis is the {n} items")
+    if theoretical_unit is not None:
+        theo = theo * _expand(_unit_factors(
+            _per_item_units(theoretical_unit, n, "theoretical_unit"), stock, names,
+            "theoretical_unit"), theo.ndim)
     # align by the leading (item) axis: a per-item array never broadcasts along the channel axis
     if not o.ndim == p.ndim == c.ndim:
         raise ValidationError(
@@ -304,6 +336,20 @@ def usage_variance(
         out_of_range=np.asarray(out_of_range), over_cap=np.asarray(over),
         flagged=np.asarray(out_of_range | over), variance_by_channel=by_channel,
     )
+
+
+def _unit_factors(src: list[pint.Unit], stock: list[pint.Unit], items: Sequence[str],
+                  field: str) -> FloatArray:
+    """Exact stock units per ``src`` unit, per item; another dimension is a ``UnitError``."""
+    out = np.empty(len(stock), dtype=np.float64)
+    for k, (s_unit, t_unit) in enumerate(zip(stock, src, strict=True)):
+        if s_unit.dimensionality != t_unit.dimensionality:
+            raise UnitError(
+                f"{field} of {items[k]!r} is {str(t_unit)!r} ({dimension_of(t_unit)}) but stock "
+                f"is in {str(s_unit)!r} ({dimension_of(s_unit)})", field=field,
+                value=str(t_unit), row=k)
+        out[k] = float(exact_factor(t_unit, s_unit, field=field))
+    return out
 
 
 def _expand(factors: FloatArray, ndim: int) -> FloatArray:
