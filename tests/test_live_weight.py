@@ -314,3 +314,26 @@ def test_negative_weight_and_tolerance_are_refused() -> None:
 
 def test_all_forms_listed() -> None:
     assert set(FORMS) == {"linear", "compound", "continuous"}
+
+
+def test_a_rate_scaled_to_exactly_one_per_hour_is_refused() -> None:
+    # 50 %/h doubled by Q10 = 2 at 10 °C above the reference is 100 %/h
+    with pytest.raises(ValidationError, match=r"scaled to temp_c must be below 1 .*\(row 1\)"):
+        expected_weight(1000, 8, rate_per_hour=0.5, temp_c=[20, 35], ref_temp_c=25, q10=2)
+    assert float(expected_weight(1000, 1, rate_per_hour=0.5, temp_c=34, ref_temp_c=25,
+                                 q10=2)) == pytest.approx(1000 * (1 - 0.5 * 2**0.9))
+
+
+def test_tolerance_is_a_strict_bound() -> None:
+    # no shrink (rate 0): unexplained is exactly shipped − received
+    rec = reconcile([1000, 1000, 1000], [995, 994.5, 1005], 8, rate_per_hour=0, tolerance_kg=5)
+    assert rec.unexplained_kg.tolist() == [5.0, 5.5, -5.0]
+    assert rec.flagged.tolist() == [False, True, False]
+    assert rec.gain.tolist() == [False, False, True]
+
+
+def test_a_gain_is_measured_against_the_live_weight_shipped() -> None:
+    # 40 kg dead weighed apart: 970 kg received from 960 kg live is a gain, though below 1000
+    rec = reconcile(1000, 970, 8, rate_per_hour=0.003, dead_kg=40)
+    assert bool(rec.gain)
+    assert float(rec.unexplained_kg) == pytest.approx(960 * 0.997**8 - 970)

@@ -150,3 +150,22 @@ def test_fit_refuses_bad_history() -> None:
         fit_rate([1000, 1000], [1100, 1080], [8, 8])
     with pytest.raises(ValidationError, match="confidence"):
         fit_rate([1000, 1000], [970, 980], [8, 8], confidence=1.5)
+
+
+@pytest.mark.parametrize("form", ["continuous", "compound"])
+def test_interval_is_the_ols_t_interval_through_the_origin_by_hand(form: str) -> None:
+    from scipy import stats
+
+    hours = np.array([4.0, 6.0, 8.0, 10.0, 12.0])
+    received = np.array([988.5, 981.0, 977.2, 969.0, 964.9])
+    fit = fit_rate(1000, received, hours, form=form, confidence=0.9)
+    y = -np.log(received / 1000)
+    k = (hours @ y) / (hours @ hours)
+    resid = y - k * hours
+    s = np.sqrt(resid @ resid / (5 - 1))
+    half = stats.t.ppf(0.95, 5 - 1) * s / np.sqrt(hours @ hours)
+    to_rate = (lambda x: -np.expm1(-x)) if form == "compound" else (lambda x: x)
+    assert fit.rate_per_hour == pytest.approx(to_rate(k), rel=1e-12)
+    assert fit.ci_low == pytest.approx(to_rate(k - half), rel=1e-12)
+    assert fit.ci_high == pytest.approx(to_rate(k + half), rel=1e-12)
+    assert fit.residual_sd == pytest.approx(s, rel=1e-12)

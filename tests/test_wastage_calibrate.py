@@ -144,3 +144,35 @@ def test_calibrate_items_fits_each_item_and_builds_one_model() -> None:
     flat = np.ones((5, 1, 3))
     with pytest.raises(ValidationError, match="item 'x'"):
         calibrate_items(flat, flat.sum(2), items=["x"], channels=CHANNELS)
+
+
+def test_asymptotic_interval_is_the_ols_t_interval_by_hand() -> None:
+    from scipy import stats
+
+    net, actual = synthetic(TRUE_LOSS, 12, 1.0, seed=21)
+    cal = calibrate_channel_losses(net, actual, channels=CHANNELS, interval="asymptotic",
+                                   level=0.9)
+    target = actual - net.sum(axis=1)
+    w, *_ = np.linalg.lstsq(net, target, rcond=None)
+    assert (w > 0).all()  # interior: NNLS is OLS here
+    resid = target - net @ w
+    dof = 12 - 3
+    se = np.sqrt(np.diag(resid @ resid / dof * np.linalg.inv(net.T @ net)))
+    t = stats.t.ppf(0.95, dof)
+    np.testing.assert_allclose(cal.markup, w, rtol=1e-9)
+    np.testing.assert_allclose(cal.markup_interval[:, 0], np.maximum(w - t * se, 0), rtol=1e-9)
+    np.testing.assert_allclose(cal.markup_interval[:, 1], w + t * se, rtol=1e-9)
+    np.testing.assert_allclose(cal.loss_interval, cal.markup_interval / (1 + cal.markup_interval))
+    np.testing.assert_allclose(cal.residuals, resid, atol=1e-9)
+    assert cal.rmse == pytest.approx(float(np.sqrt(np.mean(resid**2))))
+
+
+def test_a_current_rate_above_the_interval_is_outside_it() -> None:
+    model = ChannelLossModel.from_mapping({"convention": "loss", "channels": {
+        "dine_in": 0.04, "takeaway": 0.2, "group_meal": 0.02}})
+    net, actual = synthetic(TRUE_LOSS, 200, 0.5, seed=11)
+    cal = calibrate_channel_losses(net, actual, channels=CHANNELS, model=model, seed=0,
+                                   n_resamples=200)
+    assert cal.current_in_interval is not None
+    assert cal.current_in_interval.tolist() == [True, False, True]  # 20 % vs 9 % on takeaway
+    assert cal.summary()["takeaway"]["current_in_interval"] is False

@@ -240,3 +240,21 @@ def test_two_names_for_one_channel_are_a_duplicate() -> None:
         ChannelLossModel.from_mapping({**PACK, "items": {"beef": {"takeaway": 0.1, "外卖": 0.1}}})
     with pytest.raises(DuplicateError):
         blended_loss({"dine_in": 0.5, "堂食": 0.5}, {"dine_in": 0.1})
+
+
+def test_shares_just_outside_the_tolerance_are_refused() -> None:
+    with pytest.raises(ValidationError, match="sum to 1"):
+        blended_loss([0.5, 0.5 + 2e-6], [0.1, 0.2])
+    with pytest.raises(ValidationError, match="sum to 1"):
+        blended_loss({"dine_in": 0.5, "takeaway": 0.5 + 2e-6}, {"dine_in": 0.1, "takeaway": 0.2})
+    assert blended_loss([0.5, 0.5 + 2e-6], [0.1, 0.2], tolerance=1e-5) == pytest.approx(0.1500004)
+
+
+def test_an_item_entry_beats_its_group_entry() -> None:
+    m = ChannelLossModel.from_mapping({
+        "convention": "loss", "channels": {"dine_in": 0.04},
+        "items": {"leafy": {"dine_in": 0.06}, "spinach": {"dine_in": 0.09}},
+        "groups": {"spinach": "leafy", "lettuce": "leafy"}})
+    assert m.loss("dine_in", "spinach") == pytest.approx(0.09)
+    assert m.loss("dine_in", "lettuce") == pytest.approx(0.06)
+    assert m.loss("dine_in", "beef") == pytest.approx(0.04)

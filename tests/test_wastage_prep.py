@@ -230,3 +230,40 @@ def test_duplicate_dishes_and_empty_inputs() -> None:
     assert covers([], [], [], turnover_definition="uses_per_table").shape == (0,)
     empty = prep_quantities(np.zeros((0, 365, 3)), yields=np.zeros(0) + 1, losses=np.zeros((0, 3)))
     assert empty.shape == (0, 365, 3)
+
+
+# ---------------------------------------------------------------- review additions
+
+
+def test_extra_uses_definition_allows_idle_tables_down_to_minus_one() -> None:
+    # 30 tables, 24 seatings: (24 − 30) / 30 = −0.2 extra uses, 0.8 uses per table
+    assert covers(30, -0.2, 3.0, turnover_definition="extra_uses_per_table") == pytest.approx(72.0)
+    assert convert_turnover(-0.2, "extra_uses_per_table", "uses_per_table") == pytest.approx(0.8)
+    assert covers(30, -1.0, 3.0, turnover_definition="extra_uses_per_table") == 0.0
+    with pytest.raises(ValidationError, match=r"turnover must be >= -1"):
+        covers(30, -1.5, 3.0, turnover_definition="extra_uses_per_table")
+    with pytest.raises(ValidationError, match=r"turnover must be >= 0"):
+        covers(30, -0.2, 3.0, turnover_definition="uses_per_table")
+
+
+def test_a_markup_model_preps_net_times_one_plus_w() -> None:
+    model = ChannelLossModel.from_mapping({
+        "convention": "markup",
+        "channels": {"dine_in": {"plate": 0.02, "prep": 0.02}, "takeaway": {"packaging": 0.06}},
+        "yields": {"beef": 0.85}})
+    plan = prep_plan(model, [[[19.152, 9.0]]], ["beef"])
+    np.testing.assert_allclose(plan.prep[0, 0], [19.152 / 0.85 * 1.04, 9.0 / 0.85 * 1.06])
+    # the causes are reported as shares of the prep (loss convention): 0.02 / 1.04 of it
+    np.testing.assert_allclose(plan.loss_by_cause[0, 0, 0, 2], plan.prep[0, 0, 0] * 0.02 / 1.04)
+    same = prep_plan(model.to_convention("loss"), [[[19.152, 9.0]]], ["beef"])
+    np.testing.assert_allclose(plan.prep, same.prep, rtol=1e-12)
+
+
+def test_orders_round_the_need_up_never_to_nearest() -> None:
+    # 10.0004 kg needed: 10.001 kg without packs, and 2 packs of 10 kg (1 would be short)
+    loose = order_quantities(10.0004, 0.0)
+    assert float(loose.ordered) == pytest.approx(10.001)
+    assert float(loose.ordered) >= 10.0004
+    packed = order_quantities(10.0004, 0.0, pack_size=10)
+    assert packed.packs.tolist() == 2
+    assert float(packed.ordered) == 20.0
