@@ -337,3 +337,40 @@ def test_a_gain_is_measured_against_the_live_weight_shipped() -> None:
     rec = reconcile(1000, 970, 8, rate_per_hour=0.003, dead_kg=40)
     assert bool(rec.gain)
     assert float(rec.unexplained_kg) == pytest.approx(960 * 0.997**8 - 970)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: reconcile("5 L", 4, 8, rate_per_hour=0.003), UnitError,
+         r"shipped_kg must be a mass quantity"),
+        (lambda: expected_weight(1000, "8 kg", rate_per_hour=0.003), UnitError,
+         r"hours must be a time quantity"),
+        (lambda: expected_weight(1000, 8, rate_per_hour=0.003, temp_c="8 kg", ref_temp_c=25,
+                                 q10=2), UnitError, r"temp_c must be a temperature"),
+        (lambda: reconcile(1000, [900, -1], 8, rate_per_hour=0.003), ValidationError,
+         r"received_kg must be >= 0, got -1.0 \(row 1\)"),
+        (lambda: reconcile(1000, 900, 8, rate_per_hour=0.003, expected_dead_fraction=[0, 1.5]),
+         ValidationError, r"expected_dead_fraction must be <= 1, got 1.5 \(row 1\)"),
+        (lambda: reconcile(1000, 900, 8, rate_per_hour=0.003).value("eight"), ValidationError,
+         r"price must be"),
+        (lambda: origin_weight([100, -1], 8, rate_per_hour=0.003), ValidationError,
+         r"arrival_kg must be >= 0, got -1.0 \(row 1\)"),
+        (lambda: expected_weight(1000, 8, rate_per_hour=0.003, temp_c=[20, float("nan")],
+                                 ref_temp_c=25, q10=2), ValidationError,
+         r"temp_c must be a finite number, got nan \(row 1\)"),
+        (lambda: expected_weight(1000, 8, rate_per_hour=[0.003, float("nan")]), ValidationError,
+         r"rate_per_hour must be a finite number, got nan \(row 1\)"),
+    ],
+)
+def test_more_bad_input_names_field_and_row(call: object, error: type[Exception],
+                                            message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()  # type: ignore[operator]
+
+
+def test_empty_batches_reconcile_to_empty_arrays() -> None:
+    rec = reconcile([], [], [], rate_per_hour=0.003)
+    assert rec.n == 0
+    assert rec.expected_kg.shape == (0,)
+    assert rec.value("8", "斤").unexplained_yuan == Decimal("0.00")

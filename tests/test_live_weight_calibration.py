@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jxc_rules import ValidationError
+from jxc_rules.errors import UnitError
 from jxc_rules.live_weight import (
     MortalityCurve,
     RateFit,
@@ -169,3 +170,39 @@ def test_interval_is_the_ols_t_interval_through_the_origin_by_hand(form: str) ->
     assert fit.ci_low == pytest.approx(to_rate(k - half), rel=1e-12)
     assert fit.ci_high == pytest.approx(to_rate(k + half), rel=1e-12)
     assert fit.residual_sd == pytest.approx(s, rel=1e-12)
+
+
+def test_a_history_that_cannot_identify_the_parameters_is_refused() -> None:
+    # one temperature only: Q10 is not identifiable (no zero-width interval at the start value)
+    with pytest.raises(ValidationError, match=r"temp_c must be temperatures that differ"):
+        fit_rate([1000] * 5, [970, 980, 975, 972, 978], [8] * 5, [25] * 5, fit_q10=True)
+    # no time in transit: compound form with temperatures (the nonlinear path) too
+    with pytest.raises(ValidationError, match=r"all are 0 h"):
+        fit_rate([1000] * 3, [1000] * 3, [0, 0, 0], [20, 25, 30], q10=2)
+    # every trip inside the known first phase: nothing left to fit the second rate from
+    base = TransitModel(0.003, initial_rate_per_hour=0.01, initial_phase_hours=2)
+    with pytest.raises(ValidationError, match=r"beyond the first 2 h phase"):
+        fit_rate([1000] * 3, [990] * 3, [1, 2, 1.5], base=base)
+    # ... unless the fish were fasted, which removes the first phase
+    assert fit_rate([1000] * 3, [990, 980, 985], [1, 2, 1.5], base=base,
+                    fasted=True).rate_per_hour > 0
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: fit_rate([1000, 1000], [970, 980], [8, 8], base=0.003), ValidationError,
+         r"base must be a TransitModel"),
+        (lambda: fit_rate(np.full((2, 2), 1000.0), 970, 8), ValidationError,
+         r"shipped_kg must be one row per shipment"),
+        (lambda: fit_rate([1000, 1000], [970, 980], [8, 8], q10=2), ValidationError,
+         r"q10 needs ref_temp_c"),
+        (lambda: fit_rate([1000, 1000], [970, 980], [8, 8], form="cubic"), ValidationError,
+         r"form must be one of"),
+        (lambda: fit_rate("2 L", [970, 980], [8, 8]), UnitError, r"shipped_kg must be a mass"),
+    ],
+)
+def test_fit_rate_argument_errors_name_the_field(call: object, error: type[Exception],
+                                                 message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()  # type: ignore[operator]

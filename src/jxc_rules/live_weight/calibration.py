@@ -277,6 +277,20 @@ def fit_rate(
         k1: FloatArray = hazard(np.minimum(base.initial_rate_per_hour * f, 1 - 1e-12), form)
         return k1 * first
 
+    # identifiability, checked before any fit (a least-squares routine would otherwise return its
+    # starting value with a zero-width interval)
+    moving = rest > 0.0
+    if not moving.any():
+        raise bad_value("hours", float(np.max(t)), "some shipments with time in transit "
+                        + (f"beyond the first {phase:g} h phase (the rate is fitted from those "
+                           "hours)" if phase > 0.0 else "(all are 0 h)"))
+    if fit_q10:
+        assert temp is not None
+        spread = float(np.ptp(temp[moving]))
+        if spread == 0.0:
+            raise bad_value("temp_c", float(temp[moving][0]), "temperatures that differ between "
+                            "shipments when fit_q10=True (Q10 is the change of rate with "
+                            "temperature)")
     q10_est: float | None = None
     q10_ci: tuple[float, float] | None = None
     if not fit_q10 and (temp is None or form != "compound"):
@@ -311,12 +325,13 @@ def fit_rate(
             raise ValidationError(f"the rate could not be fitted: {exc}", field="received_kg")\
                 from None
         perr = np.sqrt(np.diag(pcov))
-        if not np.all(np.isfinite(perr)):
+        resid = y - model(t, *popt)
+        degenerate = bool(np.any(perr == 0.0)) and float(np.dot(resid, resid)) > 0.0
+        if not np.all(np.isfinite(perr)) or degenerate:
             raise ValidationError("the fit is not identifiable from this history (no spread in "
                                   "hours or temp_c?)", field="temp_c" if fit_q10 else "hours")
         rate = float(popt[0])
         low, high = rate - tq * float(perr[0]), rate + tq * float(perr[0])
-        resid = y - model(t, *popt)
         s_res = float(np.sqrt(np.dot(resid, resid) / (n - n_params)))
         if fit_q10:
             q10_est = float(np.exp(popt[1]))
