@@ -527,6 +527,7 @@ def assess_lots(
     _check_interp(interpolation)
     if implausible not in ("flag", "raise"):
         raise bad_value("implausible", implausible, "'flag' or 'raise'")
+    forecast_temp_c = _forecast_temp(forecast_temp_c)
     times, temps = _prepare(times_h, temps_c)
     if lot_ids is not None:
         if times.ndim != 1 or temps.shape != times.shape:
@@ -575,6 +576,17 @@ def assess_lots(
             *flat, now[start:stop], rule, interpolation, forecast_temp_c, implausible,
             ids[start:stop], two_d=True, first_lot=start))
     return _concat(parts, ids, now)
+
+
+def _forecast_temp(value: Any) -> float | None:
+    """The forecast temperature as a finite float in °C (a number, ``"8 degC"`` or a Quantity);
+    NaN would silently rate every lot ``ok``."""
+    if value is None:
+        return None
+    temp = as_float_array(_magnitudes(value, "degC", "forecast_temp_c"), "forecast_temp_c")
+    if temp.ndim != 0:
+        raise bad_value("forecast_temp_c", temp.tolist(), "one temperature (°C)")
+    return float(temp)
 
 
 def _now_per_lot(now_h: Any, n_lots: int) -> FloatArray:
@@ -738,8 +750,8 @@ def _assess_flat(
         np.zeros(n_lots, dtype=bool)
     # remaining life and levels
     remaining_ref = np.maximum(rule.shelf_life_ref_h - consumed, 0.0)
-    f_temp_c = model.ref_temp_c if forecast_temp_c is None else float(forecast_temp_c)
-    rate_f = float(model.relative_rate(f_temp_c))
+    rate_f = float(model.relative_rate(model.ref_temp_c if forecast_temp_c is None
+                                       else forecast_temp_c))
     with np.errstate(divide="ignore", invalid="ignore"):
         remaining = np.where(remaining_ref > 0, remaining_ref / rate_f, 0.0)
     level = np.zeros(n_lots, dtype=np.int8)
