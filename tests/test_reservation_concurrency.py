@@ -56,6 +56,23 @@ def test_twenty_threads_reserving_one_of_ten_in_memory_exactly_ten_win() -> None
     _check(ledger, 10)
 
 
+class _SlowReads(dict):  # type: ignore[type-arg]
+    """A stock table whose reads yield the GIL: every thread reaches the availability check
+    before any can write, unless the ledger holds its lock from check to update."""
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = super().get(key, default)
+        time.sleep(0.001)  # another thread may run between this read and the caller's write
+        return value
+
+
+def test_check_and_update_are_one_critical_section_even_when_reads_are_slow() -> None:
+    ledger = Ledger({"bolt": 10})
+    ledger._available = _SlowReads(ledger._available)
+    assert _race(lambda i: ledger.reserve(f"SO-{i}", {"bolt": 1})) == 10
+    _check(ledger, 10)
+
+
 def test_twenty_threads_sharing_one_sqlite_ledger_exactly_ten_win(tmp_path: Path) -> None:
     with SqliteLedger(tmp_path / "s.db", {"bolt": 10}) as ledger:
         assert _race(lambda i: ledger.reserve(f"SO-{i}", {"bolt": 1})) == 10
