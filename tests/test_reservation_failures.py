@@ -98,3 +98,19 @@ def test_reserve_order_failure_reserves_no_leaf(make: Factory) -> None:
         reserve_order(ledger, bom, "SO-1", "wheel", 1)
     assert _state(ledger) == before
     assert reserve_order(ledger, bom, "SO-1", "axle", 2) == {"bearing": 5, "bolt": 20}
+
+
+def test_reserve_order_using_stock_is_idempotent_on_retry(make: Factory) -> None:
+    # the first call nets the 3 sub-assemblies in stock; a retry must not see them as gone
+    bom = Bom([{"parent": "A", "child": "S", "qty": 1}, {"parent": "S", "child": "r", "qty": 2}])
+    ledger = make({"S": 3, "r": 100})
+    first = reserve_order(ledger, bom, "SO-1", "A", 5, use_stock=True)
+    assert first == {"S": 3, "r": 4}
+    before = _state(ledger)
+    assert reserve_order(ledger, bom, "SO-1", "A", 5, use_stock=True) == first
+    assert _state(ledger) == before
+    with pytest.raises(DuplicateError):
+        reserve_order(ledger, bom, "SO-1", "A", 6, use_stock=True)
+    assert _state(ledger) == before
+    ledger.consume("SO-1")
+    assert reserve_order(ledger, bom, "SO-1", "A", 5, use_stock=True) == first

@@ -161,8 +161,9 @@ def reserve_order(
     :func:`~jxc_rules.bom.round_requirements` (pieces up to whole pieces) when ``rounding``; then
     one ``ledger.reserve(order_id, requirements)`` holds all of them or none. With
     ``use_stock=True`` the explosion first nets sub-assemblies in stock and lets alternates cover
-    short parts, using the ledger's current ``available`` (the reservation re-checks atomically,
-    so a concurrent change can only make it fail cleanly, never over-reserve).
+    short parts, using the ledger's current ``available`` plus what ``order_id`` already holds (so
+    a retry explodes to the same lines and is a no-op). The reservation re-checks atomically, so
+    a concurrent change can only make it fail cleanly, never over-reserve.
 
     Returns the requirements reserved (also when the order was already held).
 
@@ -192,6 +193,12 @@ def reserve_order(
     if use_stock:
         known = set(ledger.skus())
         stock = {s: ledger.available(s) for s in bom.items if s in known}
+        # a retry sees the stock the first call saw: what this order already holds counts as
+        # available, so the same order explodes to the same lines (a no-op, not a duplicate)
+        held = ledger.order(order_id) if order_id in ledger.orders() else {}
+        for sku, q in held.items():
+            if sku in stock:
+                stock[sku] += q
     requirements = explode(bom, item, quantity, on=on, on_hand=stock)
     if rounding:
         requirements = round_requirements(bom, requirements)
