@@ -445,3 +445,185 @@ def test_a_pack_compared_with_itself_is_no_detectable_change_even_at_materiality
             assert (d.mean, d.low, d.high) == (0.0, 0.0, 0.0), name
         assert d.verdict == "no detectable change", name
         assert d.to_mapping()["materiality"] == 0.0
+
+
+# ------------------------------------------------------------------------------ KPIs by arithmetic
+
+
+def _ledger_run(tmp_path: Path, *, demand: float, level: float, days: int, lead: int = 0,
+                loss: float = 0.0, retention: float = 1.0, safety: float = 0.0) -> Any:
+    """One non-perishable item (cost 4, price 10, opening stock = level), deterministic demand,
+    order up to ``level`` every morning; the world's true channel loss and transit retention
+    set directly (the policy assumes the same retention)."""
+    import attrs
+
+    from jxc_rules.simulate.plan import compile_world
+
+    doc = base_stock_doc(demand, level, days=days, lead=lead, dist="deterministic")
+    doc["policy"]["safety_stock"] = {"rice": safety}
+    sc = load_scenario(write(tmp_path, doc, f"ledger-{lead}-{loss}-{retention}.yaml"))
+    world = attrs.evolve(compile_world(sc), loss=np.array([[loss]]),
+                         retention=np.array([retention]))
+    res = run_many(sc, [None], trials=3, seed=0, world=world)[0]
+    for s in res.samples.values():      # deterministic: every trial the same
+        assert np.all(s == s[0]) or np.all(np.isnan(s))
+    return res
+
+
+def _kpi(res: Any, name: str) -> float:
+    return float(res.samples[name][0])
+
+
+def test_every_kpi_of_a_channel_loss_ledger_by_arithmetic(tmp_path: Path) -> None:
+    # demand 3/day, channel loss 25 %: each day issues 3 / 0.75 = 4. Order up to 10 every
+    # morning (lead 0): 10 on hand, 4 issued, 6 left each evening; 9 orders of 4 (day 0 needs
+    # none). FEFO: each evening 4 units are from today (age < 1 d), 2 from yesterday — except
+    # day 0, when all 6 are fresh.
+    res = _ledger_run(tmp_path, demand=3.0, level=10, days=10, loss=0.25, safety=6)
+    available = 10 * 4 + 9 * 4 * 4                              # opening + purchases (yuan)
+    assert _kpi(res, "_purchased_cost") == 144
+    assert _kpi(res, "_issued_cost") == 10 * 4 * 4
+    assert _kpi(res, "_channel_cost") == 10 * 1 * 4
+    assert _kpi(res, "_closing_cost") == 6 * 4
+    assert _kpi(res, "fill_rate") == 1.0
+    assert _kpi(res, "stockout_rate") == 0.0
+    assert _kpi(res, "waste_rate") == pytest.approx(40 / available, rel=1e-12)
+    assert _kpi(res, "waste_rate_channel") == pytest.approx(40 / available, rel=1e-12)
+    assert _kpi(res, "waste_rate_expiry") == 0.0
+    assert _kpi(res, "waste_rate_transit") == 0.0
+    # mean evening stock 6 x 4 = 24 yuan / mean daily cost of goods issued 16 yuan
+    assert _kpi(res, "turnover_days") == pytest.approx(1.5, rel=1e-12)
+    assert _kpi(res, "gross_margin") == pytest.approx(300 - 160, rel=1e-12)
+    assert _kpi(res, "gross_margin_rate") == pytest.approx(140 / 300, rel=1e-12)
+    assert _kpi(res, "safety_stock_compliance") == 1.0           # 6 >= 6 every evening
+    assert _kpi(res, "sell_through") == 1.0
+    assert _kpi(res, "stock_age_0_1d") == pytest.approx((6 + 9 * 4) / 60, rel=1e-12)
+    assert _kpi(res, "stock_age_1_3d") == pytest.approx(9 * 2 / 60, rel=1e-12)
+    assert _kpi(res, "stock_age_3_7d") == 0.0
+    assert _kpi(res, "stock_age_7d_plus") == 0.0
+    strict = _ledger_run(tmp_path, demand=3.0, level=10, days=10, loss=0.25, safety=6.5)
+    assert _kpi(strict, "safety_stock_compliance") == 0.0
+
+
+def test_stockout_fill_and_sell_through_of_a_short_item_by_arithmetic(tmp_path: Path) -> None:
+    # demand 3/day but only 2 on hand each morning: every day short, 2 of 3 served
+    res = _ledger_run(tmp_path, demand=3.0, level=2, days=7)
+    assert _kpi(res, "stockout_rate") == 1.0
+    assert _kpi(res, "fill_rate") == pytest.approx(2 / 3, rel=1e-12)
+    assert _kpi(res, "sell_through") == 1.0
+    assert _kpi(res, "gross_margin") == pytest.approx(7 * 2 * (10 - 4), rel=1e-12)
+    assert _kpi(res, "turnover_days") == 0.0                    # nothing left in the evening
+    # with 25 % channel loss the 2 on hand cover 2 of the 4 needed: half the demand is served
+    lossy = _ledger_run(tmp_path, demand=3.0, level=2, days=7, loss=0.25)
+    assert _kpi(lossy, "fill_rate") == pytest.approx(0.5, rel=1e-12)
+    assert _kpi(lossy, "_channel_cost") == pytest.approx(7 * 0.5 * 4, rel=1e-12)
+    assert _kpi(lossy, "gross_margin") == pytest.approx(7 * (1.5 * 10 - 2 * 4), rel=1e-12)
+
+
+def test_transit_shrink_ledger_by_arithmetic(tmp_path: Path) -> None:
+    # retention 0.5, lead 0, demand 2, order up to 10. Evening stock y_k = 6 + 2^(1-k),
+    # order on day k >= 1: 10 - y_(k-1) = 4 - 2^(2-k) -> 2, 3, 3.5, 3.75, 3.875 (all on the
+    # 0.001 grid); half of each order is lost in transit.
+    res = _ledger_run(tmp_path, demand=2.0, level=10, days=6, retention=0.5)
+    ordered = 2 + 3 + 3.5 + 3.75 + 3.875
+    assert _kpi(res, "_purchased_cost") == ordered * 4
+    assert _kpi(res, "_shrink_cost") == ordered / 2 * 4
+    assert _kpi(res, "_closing_cost") == (6 + 2 ** -4) * 4
+    available = 40 + ordered * 4
+    assert _kpi(res, "waste_rate_transit") == pytest.approx(ordered * 2 / available, rel=1e-12)
+    assert _kpi(res, "waste_rate") == pytest.approx(ordered * 2 / available, rel=1e-12)
+    margin = 6 * 2 * 10 - 6 * 2 * 4 - ordered * 2
+    assert _kpi(res, "gross_margin") == pytest.approx(margin, rel=1e-12)
+    assert _kpi(res, "fill_rate") == 1.0
+
+
+def test_a_lead_time_counts_the_pipeline_in_the_inventory_position(tmp_path: Path) -> None:
+    # lead 2 (ordered after close, delivered before the opening two days later: the morning
+    # review's order lands the next morning). Demand 2, order up to 10 on inventory position
+    # (on hand + in transit): day 0 nothing, then 2 a day. Evenings: 8, then 6 for ever;
+    # the last order is still in transit at the end.
+    res = _ledger_run(tmp_path, demand=2.0, level=10, days=10, lead=2, safety=6)
+    assert _kpi(res, "_purchased_cost") == 9 * 2 * 4
+    assert _kpi(res, "_closing_cost") == (6 + 2) * 4
+    # mean evening stock (8 + 9 x 6) / 10 units x 4 yuan over mean daily issue 2 x 4 yuan
+    assert _kpi(res, "turnover_days") == pytest.approx((8 + 9 * 6) / 10 / 2, rel=1e-12)
+    assert _kpi(res, "safety_stock_compliance") == 1.0
+    assert _kpi(res, "stockout_rate") == 0.0
+
+
+def test_paired_interval_is_the_student_t_interval_by_hand() -> None:
+    base = np.zeros(4)
+    d = paired_difference("gross_margin", base, np.array([1.0, 2.0, 3.0, 4.0]),
+                          materiality=0)
+    sd = math.sqrt(((1.5 ** 2) * 2 + (0.5 ** 2) * 2) / 3)       # ddof = 1
+    se = sd / 2
+    half = 3.182446305284263 * se                               # t(0.975, 3)
+    assert d.mean == 2.5
+    assert d.se == pytest.approx(se, rel=1e-12)
+    assert (d.low, d.high) == (pytest.approx(2.5 - half, rel=1e-12),
+                               pytest.approx(2.5 + half, rel=1e-12))
+    assert d.n == 4
+    assert (d.baseline_mean, d.candidate_mean) == (0.0, 2.5)
+    # trials where either side is NaN are left out, pairwise
+    e = paired_difference("gross_margin", np.array([0.0, np.nan, 0.0]),
+                          np.array([1.0, 5.0, np.nan]))
+    assert (e.n, e.mean) == (1, 1.0)
+
+
+def test_kpi_summary_percentiles_and_standard_error_by_hand() -> None:
+    from jxc_rules.simulate.kpis import summarize
+
+    s = summarize(np.concatenate([np.arange(101.0), [np.nan]]))
+    assert (s.n, s.mean, s.p05, s.p50, s.p95) == (101, 50.0, 5.0, 50.0, 95.0)
+    sd = math.sqrt(sum((k - 50.0) ** 2 for k in range(101)) / 100)
+    assert s.std == pytest.approx(sd, rel=1e-12)
+    assert s.se == pytest.approx(sd / math.sqrt(101), rel=1e-12)
+    empty = summarize(np.array([np.nan]))
+    assert empty.n == 0
+    assert math.isnan(empty.mean)
+
+
+def test_rain_cuts_dine_in_and_shifts_a_share_to_takeaway_by_arithmetic(tmp_path: Path) -> None:
+    # rain every day: dine-in 10 x 0.8 = 8; takeaway 2 + 0.5 x (1 - 0.8) x 10 = 3 a day
+    doc = base_stock_doc(10.0, 100, days=5, dist="deterministic")
+    doc["channels"] = ["dine_in", "takeaway"]
+    doc["items"]["rice"]["demand"] = {"dine_in": 10, "takeaway": 2}
+    doc["weather"] = {"rain": {"probability": 1.0,
+                               "effect": {"dine_in": 0.8, "shift_to_takeaway": 0.5}}}
+    res = run(write(tmp_path, doc), trials=3, seed=0)
+    assert np.all(res.samples["_revenue"] == pytest.approx(5 * (8 + 3) * 10, rel=1e-12))
+    doc["weather"]["rain"]["probability"] = 0.0
+    dry = run(write(tmp_path, doc, "dry.yaml"), trials=3, seed=0)
+    assert np.all(dry.samples["_revenue"] == pytest.approx(5 * (10 + 2) * 10, rel=1e-12))
+
+
+def test_the_rules_expect_the_weather_effect_weighted_by_its_probability() -> None:
+    from jxc_rules.simulate.weather import effect_table, expected_effect
+
+    table = effect_table([{"dine_in": 0.8}, {"dine_in": 0.5, "takeaway": 1.2}], [0.5, 0.0],
+                         ["dine_in", "takeaway"])
+    factor, add = expected_effect(np.array([[0.25, 0.1]]), table, 0, 1)
+    # independent states: E[Π γ] = Π (1 + p (γ − 1))
+    assert factor[0].tolist() == pytest.approx([(1 - 0.25 * 0.2) * (1 - 0.1 * 0.5),
+                                                1 + 0.1 * 0.2], rel=1e-12)
+    assert add[0] == pytest.approx(0.25 * 0.5 * 0.2, rel=1e-12)
+
+
+def test_the_removal_offset_shortens_the_sellable_life(tmp_path: Path) -> None:
+    # 72 h of life with a 24 h removal offset sells like 48 h of life: the worked example's
+    # 60 units expire (see test_perishable_item_with_deterministic_demand_wastes_...)
+    doc = base_stock_doc(3.0, 10, dist="deterministic", perishable=True)
+    doc["temperature"] = {"storage_temp_c": 4}
+    res = run_many(write(tmp_path, doc), [None], trials=2, seed=0,
+                   reference=_shelf_pack(72.0, removal_h=24.0))[0]
+    assert np.all(res.samples["_expired_cost"] == 60 * 4)
+
+
+def test_a_kpi_that_only_touches_the_threshold_has_not_crossed_it() -> None:
+    from jxc_rules.simulate.sweep import _break
+
+    assert _break([0.0, 1.0], [0.1, 0.2], 0.1, -1) == (0.0, False)
+    assert _break([0.0, 1.0, 2.0], [0.05, 0.1, 0.2], 0.1, -1) == (1.0, False)
+    assert _break([0.0, 1.0], [0.3, 0.2], 0.1, -1) == (0.0, True)
+    assert _break([0.0, 1.0], [0.99, 0.95], 0.97, +1) == (pytest.approx(0.5), False)
+    assert _break([0.0, 1.0], [0.05, 0.08], 0.1, -1) == (None, False)
