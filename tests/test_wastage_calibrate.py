@@ -176,3 +176,15 @@ def test_a_current_rate_above_the_interval_is_outside_it() -> None:
     assert cal.current_in_interval is not None
     assert cal.current_in_interval.tolist() == [True, False, True]  # 20 % vs 9 % on takeaway
     assert cal.summary()["takeaway"]["current_in_interval"] is False
+
+
+def test_more_bad_calibration_arguments() -> None:
+    from jxc_rules.wastage import calibrate_items
+
+    net = np.eye(3)[:, :2] + 1
+    with pytest.raises(ValidationError, match=r"^n_resamples must be an int >= 10"):
+        calibrate_channel_losses(net, np.ones(3), channels=["a", "b"], n_resamples=5)
+    with pytest.raises(ValidationError, match=r"^items must be distinct"):
+        calibrate_items(np.ones((5, 2, 2)), np.ones((5, 2)), items=["x", "x"], channels=["a", "b"])
+    with pytest.raises(ValidationError, match=r"^actual must be a \(periods, items\) array"):
+        calibrate_items(np.ones((5, 2, 2)), np.ones((5, 3)), items=["x", "y"], channels=["a", "b"])

@@ -258,3 +258,29 @@ def test_an_item_entry_beats_its_group_entry() -> None:
     assert m.loss("dine_in", "spinach") == pytest.approx(0.09)
     assert m.loss("dine_in", "lettuce") == pytest.approx(0.06)
     assert m.loss("dine_in", "beef") == pytest.approx(0.04)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: ChannelLoss("loss", plate="lots"), r"^plate must be a number"),
+        (lambda: ChannelLoss("loss", spoilage=-0.01), r"^spoilage must be a finite rate >= 0"),
+        (lambda: ChannelLoss("markup", packaging=float("nan")), r"^packaging must be"),
+        (lambda: convert_rate(0.1, "loss", "margin"), r"^to_convention must be 'loss'"),
+        (lambda: gross_up_exact("-1", "0.1"), r"^net must be >= 0"),
+        (lambda: gross_up_exact("1", "1"), r"^loss must be >= 0 and < 1"),
+        (lambda: net_from_gross([1.0, -1.0], 0.1), r"^gross must be >= 0, got -1.0 \(row 1\)"),
+        (lambda: blended_loss({"dine_in": 1.0}, [0.1]), r"^losses must be a mapping"),
+        (lambda: blended_loss({}, {}), r"^shares must be at least one channel"),
+        (lambda: blended_loss(1.0, 0.1), r"^shares must be an array with a channel axis"),
+        (lambda: blended_loss([0.5, 0.5], [0.1, 0.2, 0.3]), r"do not broadcast"),
+        (lambda: ChannelLossModel.from_mapping([1]), r"^wastage must be a mapping"),  # type: ignore[arg-type]
+        (lambda: ChannelLossModel.from_mapping({**PACK, "items": {"beef": 0.1}}),
+         r"^items\.beef must be a mapping"),
+        (lambda: ChannelLossModel.from_mapping({**PACK, "groups": [1]}), r"^groups must be"),
+        (lambda: ChannelLossModel.from_mapping({**PACK, "sources": "audit"}), r"^sources must be"),
+    ],
+)
+def test_more_bad_input_names_the_field(call: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        call()  # type: ignore[operator]

@@ -267,3 +267,44 @@ def test_orders_round_the_need_up_never_to_nearest() -> None:
     packed = order_quantities(10.0004, 0.0, pack_size=10)
     assert packed.packs.tolist() == 2
     assert float(packed.ordered) == 20.0
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: recipe_matrix({"a": {"b": 1}}, basis="cooked"), r"^basis must be"),
+        (lambda: recipe_matrix({"a": 1}), r"^recipe\.a must be a mapping"),
+        (lambda: dish_portions(np.ones((2, 3)), np.ones(3)), r"^take_rates must be"),
+        (lambda: ingredient_demand(np.ones((2, 1, 1)), recipe_matrix({"a": {"b": 1}})),
+         r"^portions must be an array whose first axis is the 1 dishes"),
+        (lambda: prep_quantities(np.ones((2, 3, 3)), yields=np.full(3, 0.5),
+                                 losses=np.full(4, 0.1)), r"do not broadcast"),
+        (lambda: prep_quantities(np.ones((1, 1, 1)), yields=[0.0]), r"^yields must be > 0"),
+        (lambda: prep_quantities(np.ones((1, 1, 1)), yields=[1.2]), r"^yields must be <= 1"),
+        (lambda: prep_quantities(np.ones((1, 1, 2)), losses=[[0.1, 1.0]]),
+         r"^loss must be < 1, got 1.0 \(row \(0, 1\)\)"),
+        (lambda: prep_quantities(np.ones((1, 1, 1)), convention="margin"), r"^convention"),
+        (lambda: prep_plan(MODEL, np.ones((1, 1, 3)), ["beef"], basis="x"), r"^basis must be"),
+        (lambda: par_level([1.0, -2.0], 2), r"^usage_per_day must be >= 0, got -2.0 \(row 1\)"),
+        (lambda: order_quantities([1.0, -2.0], 0.0), r"^par must be >= 0, got -2.0 \(row 1\)"),
+        (lambda: order_quantities(1.0, 0.0, mode="sideways"), r"^mode must be one of"),
+        (lambda: covers(30, 3.8, 3.2, turnover_definition=None),  # type: ignore[arg-type]
+         r"^turnover_definition must be 'uses_per_table'"),
+    ],
+)
+def test_more_bad_prep_input_names_the_field(call: object, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        call()  # type: ignore[operator]
+
+
+def test_par_level_with_a_wrong_dimension_is_a_unit_error() -> None:
+    with pytest.raises(UnitError, match="usage_per_day must be a mass"):
+        par_level("2 L", 2, unit="kg")
+
+
+def test_rounded_needs_are_the_float_nearest_a_whole_gram() -> None:
+    # 1024735 × 0.001 is 1024.7350000000001, not the float nearest 1024.735
+    loose = order_quantities(1024.7341, 0.0)
+    assert float(loose.ordered) == 1024.735
+    packed = order_quantities([1024.7341, 0.3], [0.0, 0.0], pack_size=1)
+    assert packed.packs.tolist() == [1025, 1]

@@ -176,3 +176,29 @@ def test_variance_of_an_item_with_no_theoretical_usage_is_split_evenly_over_chan
     rep = usage_variance([6.0], [0.0], [0.0], np.zeros((1, 3)), items=["beef"])
     assert rep.variance_by_channel is not None
     assert rep.variance_by_channel.tolist() == [[2.0, 2.0, 2.0]]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"caps": -0.1}, r"^caps must be >= 0"),
+    ({"categories": ["a", "b"], "caps": {"a": 0.1}}, r"^categories must be one category per item"),
+    ({"purchase_unit": "pcs", "purchase_pack_size": ["1 kg", "2 kg"]},
+     r"^purchase_pack_size must be one per item"),
+    ({"purchase_unit": "pcs", "purchase_pack_size": "0 kg"},
+     r"^purchase_pack_size\[0\] must be > 0"),
+    ({"stock_unit": ["kg", "kg"]}, r"^stock_unit must be one unit per item"),
+    ({"recorded_waste": [-1.0]}, r"^recorded_waste must be >= 0"),
+])
+def test_more_bad_variance_input_is_refused(kwargs: dict[str, object], match: str) -> None:
+    args: dict[str, object] = {"opening": [1.0], "purchases": [1.0], "closing": [0.0],
+                               "theoretical": [1.0], "items": ["x"]}
+    args.update(kwargs)
+    with pytest.raises(ValidationError, match=match):
+        usage_variance(**args)  # type: ignore[arg-type]
+
+
+def test_theoretical_usage_checks_its_shapes() -> None:
+    r = recipe_matrix({"a": {"b": 1}})
+    with pytest.raises(ValidationError, match=r"^sold must be an array whose first axis"):
+        theoretical_usage(np.ones((2, 1)), r)
+    with pytest.raises(ValidationError, match=r"^yields must be one yield per ingredient"):
+        theoretical_usage(np.ones((1, 1)), r, yields=[0.5, 0.5])

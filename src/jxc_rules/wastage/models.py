@@ -468,6 +468,27 @@ def _rate_value(value: object, field: str = "rate") -> float:
     return out
 
 
+# converters per cause, so an error names the cause (``plate must be ...``)
+def _prep_rate(value: object) -> float:
+    return _rate_value(value, "prep")
+
+
+def _spoilage_rate(value: object) -> float:
+    return _rate_value(value, "spoilage")
+
+
+def _plate_rate(value: object) -> float:
+    return _rate_value(value, "plate")
+
+
+def _packaging_rate(value: object) -> float:
+    return _rate_value(value, "packaging")
+
+
+def _other_rate(value: object) -> float:
+    return _rate_value(value, "other")
+
+
 def _nonneg_rate(instance: Any, attribute: attrs.Attribute[float], value: float) -> None:
     if not math.isfinite(value) or value < 0:
         raise bad_value(attribute.name, value, "a finite rate >= 0")
@@ -499,11 +520,16 @@ class ChannelLoss:
     """
 
     convention: Convention = attrs.field(converter=check_convention)
-    prep: float = attrs.field(default=0.0, converter=_rate_value, validator=_nonneg_rate)
-    spoilage: float = attrs.field(default=0.0, converter=_rate_value, validator=_nonneg_rate)
-    plate: float = attrs.field(default=0.0, converter=_rate_value, validator=_nonneg_rate)
-    packaging: float = attrs.field(default=0.0, converter=_rate_value, validator=_nonneg_rate)
-    other: float = attrs.field(default=0.0, converter=_rate_value, validator=_nonneg_rate)
+    prep: float = attrs.field(default=0.0, converter=_prep_rate,
+                              validator=_nonneg_rate)
+    spoilage: float = attrs.field(default=0.0, converter=_spoilage_rate,
+                                  validator=_nonneg_rate)
+    plate: float = attrs.field(default=0.0, converter=_plate_rate,
+                               validator=_nonneg_rate)
+    packaging: float = attrs.field(default=0.0, converter=_packaging_rate,
+                                   validator=_nonneg_rate)
+    other: float = attrs.field(default=0.0, converter=_other_rate,
+                               validator=_nonneg_rate)
 
     def __attrs_post_init__(self) -> None:
         if self.convention == "loss" and self.total >= 1.0:

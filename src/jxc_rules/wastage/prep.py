@@ -656,7 +656,10 @@ def order_quantities(
     p, h = broadcast_arrays(par=p, on_hand=h)
     need = np.maximum(p - h, 0.0)
     step = 10.0 ** -decimals
-    need_r = round_array(need, step, "ceiling")
+    scale = 10.0 ** decimals
+    # rounded up to the step, then snapped to the float nearest k / 10**decimals (a division by
+    # an exact power of ten is correctly rounded; k × 0.001 is not), the value packaging expects
+    need_r = np.rint(round_array(need, step, "ceiling") * scale) / scale
     if pack_size is None:
         packs = np.zeros(need_r.shape, dtype=np.int64)
         return OrderPlan(need, packs, need_r, need - need_r, unit)
