@@ -96,3 +96,24 @@ def test_arrhenius_interval_in_kj_per_mol() -> None:
     lo, hi = fit.interval
     assert lo < fit.estimate < hi
     assert math.isclose(fit.model.ea_kj_per_mol, fit.estimate)  # type: ignore[attr-defined]
+
+
+def test_q10_interval_is_the_textbook_ols_interval_on_log_shelf_life() -> None:
+    # ln SL = a − b (T − T_ref): the slope's t-interval (n − 2 degrees of freedom, as in
+    # scipy.stats.linregress), mapped through Q10 = exp(10 b); the intercept's through exp(a)
+    from scipy import stats
+
+    life = np.array([21.0, 14.5, 9.2, 7.1, 4.4])
+    temps = np.array([0.0, 3.0, 6.0, 9.0, 12.0])
+    fit = fit_shelf_life(temps, life, ref_temp_c=4, confidence=0.95)
+    reg = stats.linregress(temps - 4, np.log(life))
+    tq = stats.t.ppf(0.975, len(temps) - 2)
+    assert fit.dof == 3
+    assert fit.estimate == pytest.approx(math.exp(-10 * reg.slope), rel=1e-12)
+    assert fit.interval == pytest.approx((math.exp(-10 * (reg.slope + tq * reg.stderr)),
+                                          math.exp(-10 * (reg.slope - tq * reg.stderr))),
+                                         rel=1e-10)
+    assert fit.shelf_life_ref_interval_h == pytest.approx(
+        (math.exp(reg.intercept - tq * reg.intercept_stderr),
+         math.exp(reg.intercept + tq * reg.intercept_stderr)), rel=1e-10)
+    assert fit.r_squared == pytest.approx(reg.rvalue ** 2, rel=1e-12)
