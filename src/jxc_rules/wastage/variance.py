@@ -34,7 +34,9 @@ textbook.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any, TypeAlias
 
 import attrs
@@ -137,7 +139,7 @@ def _purchase_factors(
     factors = np.empty(len(stock), dtype=np.float64)
     for k, (s_unit, p_unit, pack) in enumerate(zip(stock, purchase, packs, strict=True)):
         if s_unit.dimensionality == p_unit.dimensionality:
-            exact = exact_factor(p_unit, s_unit, field="purchase_unit")
+            exact = _factor(p_unit, s_unit, "purchase_unit")
             factors[k] = float(exact)
             if pack is not None and not shared:
                 stated = float(as_float_array(
@@ -348,8 +350,14 @@ def _unit_factors(src: list[pint.Unit], stock: list[pint.Unit], items: Sequence[
                 f"{field} of {items[k]!r} is {str(t_unit)!r} ({dimension_of(t_unit)}) but stock "
                 f"is in {str(s_unit)!r} ({dimension_of(s_unit)})", field=field,
                 value=str(t_unit), row=k)
-        out[k] = float(exact_factor(t_unit, s_unit, field=field))
+        out[k] = float(_factor(t_unit, s_unit, field))
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _factor(src: pint.Unit, dst: pint.Unit, field: str) -> Fraction:
+    """Exact ``dst`` per ``src``, once per pair of units (not once per item)."""
+    return exact_factor(src, dst, field=field)
 
 
 def _expand(factors: FloatArray, ndim: int) -> FloatArray:
