@@ -485,8 +485,11 @@ def assess_lots(
         1-D, shared) or long format with ``lot_ids`` (grouped by lot, times increasing).
     rule : ShelfLifeRule
     now_h : float or array_like
-        Assessment time on the log's clock (one per lot, or shared). Readings after it are
-        ignored; from a lot's last reading to ``now_h`` its last temperature holds.
+        Assessment time on the log's clock (one per lot, or shared). Only time up to it
+        counts: the interval that straddles it is cut at ``now_h`` (on the linear path for
+        ``linear``/``trapezoid``, so the next reading sets the slope; ``next`` holds that
+        reading), later intervals count nothing; from a lot's last reading to ``now_h`` its
+        last temperature holds.
     interpolation : {"linear", "previous", "next", "trapezoid"}
         As in :func:`equivalent_time`. Hard limits and freezing use the linear path for
         ``linear`` and ``trapezoid``, the held reading for ``previous`` / ``next``.
