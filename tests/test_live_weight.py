@@ -374,3 +374,50 @@ def test_empty_batches_reconcile_to_empty_arrays() -> None:
     assert rec.n == 0
     assert rec.expected_kg.shape == (0,)
     assert rec.value("8", "斤").unexplained_yuan == Decimal("0.00")
+
+
+# ------------------------------------------------------------------ dead fish counted
+
+
+@given(batch=shipments(max_size=10), fish_kg=st.floats(0.2, 3.0), rate=transit_rates(0.02))
+def test_counted_dead_fish_reconcile_like_their_weight(batch: dict[str, np.ndarray],
+                                                       fish_kg: float, rate: float) -> None:
+    count = np.floor(batch["dead_kg"] / fish_kg)
+    weighed = reconcile(batch["shipped_kg"], batch["received_kg"], batch["hours"],
+                        rate_per_hour=rate, dead_kg=count * fish_kg)
+    counted = reconcile(batch["shipped_kg"], batch["received_kg"], batch["hours"],
+                        rate_per_hour=rate, dead_count=count, fish_kg=fish_kg)
+    np.testing.assert_array_equal(counted.dead_kg, weighed.dead_kg)
+    np.testing.assert_array_equal(counted.unexplained_kg, weighed.unexplained_kg)
+
+
+def test_counted_dead_fish_against_a_mortality_curve() -> None:
+    from jxc_rules.live_weight import MortalityCurve, TransitModel
+
+    m = TransitModel(0.003, mortality=MortalityCurve([0, 12], [0, 0.012]))
+    # 40 fish of 1.25 kg dead = 50 kg; the curve explains 8 kg of 1000 kg after 8 h
+    rec = m.reconcile(1000, 900, 8, dead_count=40, fish_kg=1.25)
+    assert float(rec.dead_kg) == 50.0
+    assert float(rec.excess_dead_kg) == pytest.approx(42.0)
+    assert float(rec.unexplained_kg) == pytest.approx(992 * 0.997**8 - 900)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dead_count": 4}, r"dead_count and fish_kg go together"),
+        ({"fish_kg": 1.2}, r"dead_count and fish_kg go together"),
+        ({"dead_count": 4, "fish_kg": 1.2, "dead_kg": 5}, r"not both"),
+        ({"dead_count": [4, 2.5], "fish_kg": 1.2}, r"dead_count must be a whole number of fish, "
+                                                     r"got 2.5 \(row 1\)"),
+        ({"dead_count": [4, -1], "fish_kg": 1.2}, r"dead_count must be >= 0, got -1.0 \(row 1\)"),
+        ({"dead_count": 4, "fish_kg": [1.2, 0]}, r"fish_kg must be > 0 .*\(row 1\)"),
+        ({"dead_count": [4, 900], "fish_kg": 1.2},
+         r"dead_count × fish_kg must be <= shipped_kg \(1000.0\), got 1080.0 \(row 1\)"),
+        ({"dead_count": [4, 9, 3], "fish_kg": [1.2, 1.0]}, r"do not broadcast"),
+    ],
+)
+def test_counted_dead_fish_bad_input(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        reconcile([1000, 1000], [900, 900], 8, rate_per_hour=0.003,
+                  **kwargs)  # type: ignore[arg-type]

@@ -335,7 +335,7 @@ class Reconciliation:
     ----------
     shipped_kg, received_kg, dead_kg, hours, tolerance_kg
         The inputs, broadcast. ``received_kg`` is live weight; ``dead_kg`` the dead-on-arrival
-        fish (到货死鱼) weighed apart.
+        fish (到货死鱼) weighed apart (or counted: ``dead_count × fish_kg``).
     explained_dead_kg
         Dead weight the model expects: all of ``dead_kg`` without a mortality curve, else
         ``min(dead_kg, expected dead fraction × shipped_kg)``.
@@ -427,6 +427,35 @@ class Reconciliation:
         )
 
 
+def counted_dead(dead_kg: object, dead_count: object, fish_kg: object) -> tuple[FloatArray, str]:
+    """Dead-on-arrival weight: ``dead_kg`` as weighed, or ``dead_count × fish_kg`` when the dead
+    fish are counted (``fish_kg``: mean live weight of one fish at loading, 规格). Returns the
+    weight and the field an error about it should name."""
+    if dead_count is None and fish_kg is None:
+        return as_kg(dead_kg, "dead_kg"), "dead_kg"
+    if dead_count is None or fish_kg is None:
+        raise ValidationError(
+            "dead_count and fish_kg go together: counted dead fish are weighed as count × mean "
+            f"weight of one fish (dead_count={dead_count!r}, fish_kg={fish_kg!r})",
+            field="dead_count" if dead_count is None else "fish_kg")
+    if np.any(as_kg(dead_kg, "dead_kg") != 0):
+        raise ValidationError("give dead_kg (dead fish weighed) or dead_count with fish_kg "
+                              "(dead fish counted), not both", field="dead_kg")
+    count = as_float_array(dead_count, "dead_count", min_value=0.0)
+    fractional = count != np.floor(count)
+    if fractional.any():
+        row = _row(fractional)
+        raise bad_value("dead_count", _at(count, row), "a whole number of fish", row=row)
+    per_fish = as_kg(fish_kg, "fish_kg")
+    bad = ~(per_fish > 0.0)
+    if bad.any():
+        row = _row(bad)
+        raise bad_value("fish_kg", _at(per_fish, row), "> 0 (mean weight of one fish)", row=row)
+    count, per_fish = broadcast_arrays(dead_count=count, fish_kg=per_fish)
+    out: FloatArray = count * per_fish
+    return out, "dead_count × fish_kg"
+
+
 def reconcile_retention(
     shipped_kg: object,
     received_kg: object,
@@ -436,12 +465,14 @@ def reconcile_retention(
     dead_kg: object = 0,
     tolerance_kg: object = 0,
     expected_dead_fraction: object = None,
+    dead_count: object = None,
+    fish_kg: object = None,
 ) -> Reconciliation:
     """:func:`reconcile` given the retention fraction ``keep`` already computed (used by
     :class:`~jxc_rules.live_weight.model.TransitModel`)."""
     shipped = as_kg(shipped_kg, "shipped_kg")
     received = as_kg(received_kg, "received_kg")
-    dead = as_kg(dead_kg, "dead_kg")
+    dead, dead_field = counted_dead(dead_kg, dead_count, fish_kg)
     tol = as_kg(tolerance_kg, "tolerance_kg")
     arrays: dict[str, Any] = {"shipped_kg": shipped, "received_kg": received, "hours": keep,
                               "dead_kg": dead, "tolerance_kg": tol}
@@ -454,7 +485,7 @@ def reconcile_retention(
     over = dead_b > shipped_b
     if over.any():
         row = _row(over)
-        raise bad_value("dead_kg", _at(dead_b, row), f"<= shipped_kg ({_at(shipped_b, row)!r})",
+        raise bad_value(dead_field, _at(dead_b, row), f"<= shipped_kg ({_at(shipped_b, row)!r})",
                         row=row)
     if frac is None:
         explained = dead
@@ -496,6 +527,8 @@ def reconcile(
     ref_temp_c: object = None,
     q10: object = None,
     expected_dead_fraction: object = None,
+    dead_count: object = None,
+    fish_kg: object = None,
 ) -> Reconciliation:
     """Split each shipment's missing live weight into expected transit shrink and unexplained loss.
 
@@ -515,6 +548,9 @@ def reconcile(
     expected_dead_fraction : array-like, optional
         Dead fraction of ``shipped_kg`` the mortality curve expects; dead weight beyond it is
         counted in ``unexplained_kg`` (see :class:`Reconciliation`).
+    dead_count, fish_kg : array-like, optional (both or neither)
+        Dead fish *counted* instead of weighed: ``dead_kg`` becomes ``dead_count × fish_kg``
+        (``fish_kg``: mean live weight of one fish at loading, 规格). Not with ``dead_kg``.
 
     Returns
     -------
@@ -533,10 +569,17 @@ def reconcile(
     >>> rec = reconcile(1000, 900, 8, rate_per_hour=0.003, dead_kg=50)
     >>> print(f"{rec.expected_kg:.4f} {rec.expected_shrink_kg:.4f} {rec.unexplained_kg:.4f}")
     927.4380 22.5620 27.4380
+
+    Forty dead fish counted at 1.25 kg a fish are the same 50 kg:
+
+    >>> rec = reconcile(1000, 900, 8, rate_per_hour=0.003, dead_count=40, fish_kg=1.25)
+    >>> print(f"{rec.dead_kg:.1f} {rec.unexplained_kg:.4f}")
+    50.0 27.4380
     """
     h = as_hours(hours)
     keep = retained_fraction(h, rate_per_hour=rate_per_hour, form=form, temp_c=temp_c,
                              ref_temp_c=ref_temp_c, q10=q10)
     return reconcile_retention(shipped_kg, received_kg, keep, h, dead_kg=dead_kg,
                                tolerance_kg=tolerance_kg,
-                               expected_dead_fraction=expected_dead_fraction)
+                               expected_dead_fraction=expected_dead_fraction,
+                               dead_count=dead_count, fish_kg=fish_kg)

@@ -496,9 +496,12 @@ class TransitModel:
 
     def reconcile(self, shipped_kg: object, received_kg: object, hours: object,
                   temp_c: object = None, *, dead_kg: object = 0, tolerance_kg: object = 0,
-                  fasted: bool = False, legs: bool = False) -> Reconciliation:
+                  fasted: bool = False, legs: bool = False, dead_count: object = None,
+                  fish_kg: object = None) -> Reconciliation:
         """:func:`~jxc_rules.live_weight.core.reconcile` under this model: two phases,
         temperature legs, and dead weight beyond the mortality curve counted as unexplained.
+        Dead fish weighed (``dead_kg``) or counted (``dead_count`` × ``fish_kg``, the mean
+        weight of one fish at loading).
 
         Examples
         --------
@@ -515,4 +518,5 @@ class TransitModel:
         total_h = np.sum(h, axis=-1) if legs else h
         frac = None if self.mortality is None else self.mortality(total_h)
         return reconcile_retention(shipped_kg, received_kg, keep, total_h, dead_kg=dead_kg,
-                                   tolerance_kg=tolerance_kg, expected_dead_fraction=frac)
+                                   tolerance_kg=tolerance_kg, expected_dead_fraction=frac,
+                                   dead_count=dead_count, fish_kg=fish_kg)
