@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -86,3 +86,34 @@ def test_fen_round_trip() -> None:
     fen = to_fen(np.array([35226.0, 2.675, -0.015, 0.1 + 0.2]))
     assert fen.tolist() == [3522600, 268, -2, 30]
     assert from_fen(int(fen[0])) == Decimal("35226.00")
+
+
+# --- review additions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [[1.0, float("nan")], [1.0, float("-inf")], [1e20]])
+def test_to_fen_refuses_non_finite_and_huge_amounts_naming_the_row(bad: list[float]) -> None:
+    with pytest.raises(ValidationError, match=r"yuan must be .*\(row \d\)"):
+        to_fen(np.array(bad))
+
+
+def test_money_is_exact_whatever_the_callers_decimal_context() -> None:
+    with localcontext() as ctx:
+        ctx.prec = 3
+        ctx.rounding = ROUND_FLOOR
+        assert str(from_fen(3522600)) == "35226.00"
+        assert [str(p) for p in allocate("35226.00", [1, 1, 1])] == ["11742.00"] * 3
+        assert str(to_money("1234567.125")) == "1234567.13"
+        assert str(amount("12.36", 2850)) == "35226.00"
+
+
+def test_parts_keep_every_digit_beyond_28() -> None:
+    total = Decimal("123456789012345678901234567890.00")
+    parts = allocate(total, [1, 1])
+    assert parts == [Decimal("61728394506172839450617283945.00")] * 2
+    assert sum(Fraction(p) for p in parts) == Fraction(total)
+
+
+def test_quantum_must_have_a_finite_decimal_expansion() -> None:
+    with pytest.raises(ValidationError, match="finite decimal expansion"):
+        allocate(1, [1, 2], quantum=Fraction(1, 3))

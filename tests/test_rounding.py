@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -115,3 +115,65 @@ def test_round_array_refuses_bad_step_and_mode() -> None:
         round_array([1.0], 0.0)
     with pytest.raises(ValidationError):
         round_array([1.0], 1.0, "nearest")
+
+
+# --- review additions: ties in every mode, numpy scalars, exactness beyond the context ----------
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "expected"),
+    [
+        ("-2.675", "half_down", "-2.67"),
+        ("-2.675", "half_even", "-2.68"),
+        ("-2.665", "half_even", "-2.66"),
+        ("-2.675", "half_up", "-2.68"),
+        ("2.665", "half_down", "2.66"),
+        ("-2.675", "up", "-2.68"),
+        ("-2.675", "down", "-2.67"),
+    ],
+)
+def test_negative_ties_follow_the_mode(value: str, mode: str, expected: str) -> None:
+    assert round_to(value, "0.01", mode) == Decimal(expected)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_round_array_breaks_ties_like_round_to(mode: str) -> None:
+    ties = ["2.665", "2.675", "-2.665", "-2.675", "0.005", "-0.005", "7.5", "-12.5"]
+    got = round_array(np.array([float(t) for t in ties]), 0.01, mode)
+    want = [float(round_to(t, "0.01", mode)) for t in ties]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_numpy_scalars_are_read_by_their_shortest_repr() -> None:
+    assert round_to(np.float64(2.675), "0.01") == Decimal("2.68")  # repr 'np.float64(2.675)'
+    assert round_to(np.float32(0.1), "0.0000000001", "up") == Decimal("0.1000000000")
+    assert round_to(np.int64(361), 144, "floor") == Decimal(288)
+    with pytest.raises(ValidationError, match="finite"):
+        round_to(np.float32("nan"), 1)
+
+
+def test_results_do_not_depend_on_the_callers_decimal_context() -> None:
+    with localcontext() as ctx:
+        ctx.prec = 4
+        ctx.rounding = ROUND_DOWN
+        assert str(round_to("1234567.891", "0.01")) == "1234567.89"
+        assert str(round_to("2.675", "0.01")) == "2.68"
+        assert round_to(361, 144, "ceiling") == 432
+
+
+def test_exact_beyond_28_significant_digits() -> None:
+    big = "12345678901234567890123456789.125"
+    assert str(round_to(big, "0.01", "half_even")) == "12345678901234567890123456789.12"
+    assert str(round_to(big, "0.01", "half_up")) == "12345678901234567890123456789.13"
+
+
+def test_a_step_without_a_finite_decimal_expansion_is_refused() -> None:
+    with pytest.raises(ValidationError, match="finite decimal expansion"):
+        round_to(1, Fraction(1, 3))
+    assert round_to(1, Fraction(1, 4)) == Decimal("1.00")
+
+
+@pytest.mark.parametrize("value", ["1e999999999", Decimal("1E-5000")])
+def test_absurd_exponents_are_refused_instead_of_hanging(value: object) -> None:
+    with pytest.raises(ValidationError, match="within"):
+        round_to(value, 1)

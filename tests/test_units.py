@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pickle
 import threading
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -186,3 +186,48 @@ def test_strategy_quantities_are_masses_of_our_registry(q: pint.Quantity) -> Non
     assert q._REGISTRY is ureg
     assert dimension_of(q.units) == "mass"
     assert exact_magnitude(q, "g") == Fraction(q.magnitude) * exact_factor(q.units, "g")
+
+
+# --- review additions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "src", "dst", "expected"),
+    [
+        (1, "L", "m**3", "0.001"),  # liter = decimeter ** 3: the definition's exponent counts
+        (1, "m**3", "L", "1000"),
+        (2, "mL", "cm**3", "2"),
+        (1, "t", "g", "1000000"),
+    ],
+)
+def test_definitions_with_powers_convert_exactly(
+    value: object, src: str, dst: str, expected: str
+) -> None:
+    assert convert(value, src, dst) == Decimal(expected)
+
+
+@pytest.mark.parametrize(("src", "dst"), [("pcs", "gross"), ("pcs", "dozen"), ("kg", "lb"),
+                                          ("dozen", "gross")])
+def test_round_trips_through_non_decimal_factors_come_back_exact(src: str, dst: str) -> None:
+    for value in (1, 5, 7, 11, 143, 999_999):
+        assert convert(convert(value, src, dst), dst, src) == value
+
+
+def test_long_results_are_exact_and_context_free() -> None:
+    long = "0.1234567890123456789012345678901"  # 31 significant digits
+    with localcontext() as ctx:
+        ctx.prec = 5
+        assert str(convert(long, "kg", "kg")) == long
+        assert str(convert("1234567.891", "t", "kg")) == "1234567891"
+        assert convert(1, "pcs", "dozen") == Decimal("0.08333333333333333333333333333333333333333")
+
+
+def test_an_unknown_target_unit_names_to_unit() -> None:
+    with pytest.raises(UnitError, match="to_unit must be a unit the registry knows"):
+        convert(1, "kg", "furlongz")
+
+
+def test_magnitude_accepts_numpy_scalars() -> None:
+    assert magnitude(np.float64(1.5), "kg") == 1.5
+    assert magnitude(np.int64(3), "kg") == 3.0
+    assert convert(np.float64(0.1), "kg", "g") == Decimal("100")

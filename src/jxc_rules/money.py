@@ -20,7 +20,8 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules._internal.exact import to_decimal, to_fraction
+from jxc_rules._internal.arrays import as_float_array, first_bad_row
+from jxc_rules._internal.exact import decimal_from_int, to_decimal, to_fraction
 from jxc_rules.errors import bad_value
 from jxc_rules.rounding import round_to
 
@@ -70,6 +71,8 @@ def allocate(total: object, weights: Sequence[object], quantum: object = "0.01")
     q = Fraction(q_dec)
     if q <= 0:
         raise bad_value("quantum", quantum, "a positive number")
+    if not isinstance(quantum, Decimal) and q != to_fraction(quantum, "quantum"):
+        raise bad_value("quantum", quantum, "a number with a finite decimal expansion")
     tot = to_fraction(total, "total")
     units_f = tot / q
     if units_f.denominator != 1:
@@ -92,12 +95,27 @@ def allocate(total: object, weights: Sequence[object], quantum: object = "0.01")
     order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - base[i]), i))
     for i in order[:missing]:
         base[i] += 1
-    return [Decimal(sign * b) * q_dec for b in base]
+    _sign, digits, exponent = q_dec.as_tuple()
+    assert isinstance(exponent, int)
+    coefficient = int("".join(map(str, digits)))
+    return [decimal_from_int(sign * b * coefficient, exponent) for b in base]
 
 
-def to_fen(yuan: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """Yuan (float array, at most 2 decimals meant) to ``int64`` fen, half-up at the fen."""
-    a = np.asarray(yuan, dtype=np.float64) * 100.0
+def to_fen(yuan: npt.ArrayLike, field: str = "yuan") -> npt.NDArray[np.int64]:
+    """Yuan (float array, at most 2 decimals meant) to ``int64`` fen, half-up at the fen.
+
+    NaN, infinities and amounts beyond 2**53 fen are refused (naming the first bad row), never
+    cast to garbage.
+
+    >>> to_fen([35226.0, 2.675, -0.015]).tolist()
+    [3522600, 268, -2]
+    """
+    a = as_float_array(yuan, field) * 100.0
+    too_big = np.abs(a) >= 2.0**53
+    if too_big.any():
+        row = first_bad_row(too_big)
+        raise bad_value(field, float(a[row] / 100.0) if a.ndim else float(a) / 100.0,
+                        "an amount below 2**53 fen", row=row if a.ndim else None)
     out: npt.NDArray[np.int64] = (np.sign(a) * np.floor(np.abs(np.round(a, 6)) + 0.5)).astype(
         np.int64
     )
@@ -110,4 +128,4 @@ def from_fen(fen: int) -> Decimal:
     >>> from_fen(3522600)
     Decimal('35226.00')
     """
-    return Decimal(int(fen)).scaleb(-2)
+    return decimal_from_int(int(fen), -2)

@@ -16,7 +16,10 @@ mode             meaning                                                  2.675 
 
 ``round_to`` works on exact rationals: the value is read exactly (floats by shortest repr), divided
 by the step, the integer multiple chosen by the mode, and multiplied back. The result is a
-``Decimal`` written with the step's exponent (``Decimal("2.68")``, not ``2.680000001``).
+``Decimal`` written with the step's exponent (``Decimal("2.68")``, not ``2.680000001``), built from
+integers, so the caller's :func:`decimal.getcontext` (precision, rounding) never changes it. A step
+must have a finite decimal expansion (``1/3`` is refused; :func:`round_fraction` takes any
+rational).
 
 ``round_array`` is the vectorised float counterpart for batch paths; it snaps quotients to 9
 decimal places first so binary dust (``2.675 / 0.01 = 267.49999999999997``) does not flip a tie.
@@ -31,7 +34,7 @@ from typing import Final, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules._internal.exact import to_decimal, to_fraction
+from jxc_rules._internal.exact import decimal_from_int, to_decimal, to_fraction
 from jxc_rules.errors import bad_value
 
 __all__ = ["MODES", "RoundingMode", "check_mode", "round_array", "round_fraction", "round_to"]
@@ -116,8 +119,14 @@ def round_to(value: object, step: object = 1, mode: str = "half_up") -> Decimal:
     step_exact = Fraction(step_dec)
     if step_exact <= 0:
         raise bad_value("step", step, "a positive number")
+    if not isinstance(step, Decimal) and step_exact != to_fraction(step, "step"):
+        raise bad_value("step", step, "a number with a finite decimal expansion (round_fraction "
+                        "rounds to any rational step)")
     n = _round_quotient(exact / step_exact, mode)
-    return Decimal(n) * step_dec
+    _sign, digits, exponent = step_dec.as_tuple()
+    assert isinstance(exponent, int)
+    # n × step assembled from integers: exact whatever the caller's decimal context
+    return decimal_from_int(n * int("".join(map(str, digits))), exponent)
 
 
 def round_array(

@@ -19,16 +19,20 @@ Exact conversion
 ----------------
 :func:`convert` walks pint's *definitions* (``jin = 500 * gram``, ``hour = 60 * minute``,
 prefixes ``kilo- = 1e3``) and multiplies their literal factors as :class:`~fractions.Fraction`,
-so 1 020 000 g → t is exactly ``1.02`` and 1 dozen → pcs exactly ``12``; a→b→a round trips are
-exact whenever the factors are decimal (metric, market and count units). Non-terminating results
-(kg → lb) are given to 40 significant digits.
+so 1 020 000 g → t is exactly ``1.02`` and 1 dozen → pcs exactly ``12``. A scalar result is exact
+when it terminates within 34 significant digits (IEEE 754 decimal128); a non-terminating result
+(kg → lb, pcs → dozen) is given to 40 significant digits, and a terminating one longer than 34
+digits (typically such a 40-digit value converted back) is rounded half-even to 34. The six guard
+digits make a→b→a round trips exact for every value of up to 34 digits, through non-decimal
+factors too (1 pcs → dozen → pcs is 1, not 0.99999…96). Nothing depends on the caller's
+:func:`decimal.getcontext`.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any, Final, overload
 
@@ -265,6 +269,8 @@ def convert(
     Decimal('12360')
     """
     check_mode(mode)
+    parse_unit(from_unit, "from_unit")
+    parse_unit(to_unit, "to_unit")  # an unknown target names its own field
     factor = exact_factor(from_unit, to_unit, field="from_unit")
     if isinstance(value, np.ndarray):
         out = np.asarray(value, dtype=np.float64) * float(factor)
@@ -272,7 +278,22 @@ def convert(
     exact = to_fraction(value, "value") * factor
     if step is not None:
         return round_to(exact, step, mode)
-    return fraction_to_decimal(exact)
+    return _result_decimal(exact)
+
+
+_RESULT_DIGITS: Final = 34  # exact up to here (decimal128); longer terminating results rounded
+_GUARD_DIGITS: Final = 40  # non-terminating results: 6 guard digits, so a→b→a comes back exact
+_RESULT_CONTEXT: Final = Context(prec=_RESULT_DIGITS, rounding=ROUND_HALF_EVEN)
+
+
+def _result_decimal(exact: Fraction) -> Decimal:
+    """``convert``'s scalar result: see the module docstring (exact within 34 digits)."""
+    dec = fraction_to_decimal(exact, _GUARD_DIGITS)
+    if Fraction(dec) != exact:  # did not terminate: 40 significant digits
+        return dec
+    if len(dec.as_tuple().digits) <= _RESULT_DIGITS:
+        return dec
+    return _RESULT_CONTEXT.plus(dec)
 
 
 def magnitude(
@@ -308,7 +329,8 @@ def magnitude(
         return float(_convert_float(float(mag_arr), src, target, field))
     if isinstance(value, np.ndarray):
         return np.asarray(value, dtype=np.float64)
-    if isinstance(value, (int, float, Decimal, Fraction)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal, Fraction, np.integer, np.floating)) \
+            and not isinstance(value, bool):
         return float(value)
     if isinstance(value, (list, tuple)):
         return np.asarray(value, dtype=np.float64)

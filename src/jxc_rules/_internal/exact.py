@@ -1,23 +1,57 @@
 """Exact numbers at the boundary: everything becomes a :class:`~fractions.Fraction` once.
 
 Floats enter by their *shortest repr* (``Decimal(repr(x))``), so ``0.1`` means one tenth and
-``5 * 12.0`` is exactly 60, never ``60.0000024``. NaN and infinities are refused.
+``5 * 12.0`` is exactly 60, never ``60.0000024``; a numpy ``float32`` by the shortest repr at its
+own precision (``np.float32(0.1)`` is one tenth). NaN and infinities are refused.
+
+Every ``Decimal`` this module builds is exact and independent of the caller's
+:func:`decimal.getcontext` (a host that lowers the precision or changes the rounding gets the same
+digits): results are assembled from integers, never by context arithmetic.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import (
+    MAX_EMAX,
+    MAX_PREC,
+    MIN_EMIN,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+)
 from fractions import Fraction
 from typing import TypeAlias
+
+import numpy as np
 
 from jxc_rules.errors import bad_value
 
 Exact: TypeAlias = int | str | Decimal | Fraction | float
 """What the library accepts where it needs an exact number."""
 
-__all__ = ["Exact", "fraction_to_decimal", "to_decimal", "to_fraction"]
+__all__ = ["Exact", "decimal_from_int", "fraction_to_decimal", "to_decimal", "to_fraction"]
+
+_MAX_EXPONENT = 1000
+"""Decimal exponents beyond ±this are refused: ``Fraction("1e999999999")`` would never finish."""
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, rounding=ROUND_HALF_EVEN,
+                 traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
+"""Context for exact constructions: nothing is ever rounded (``Inexact`` is trapped)."""
+
+
+def _finite_decimal(dec: Decimal, field: str, value: object) -> Fraction:
+    if not dec.is_finite():
+        raise bad_value(field, value, "a finite number")
+    exponent = dec.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if abs(exponent) > _MAX_EXPONENT or abs(dec.adjusted()) > _MAX_EXPONENT:
+        raise bad_value(field, value, f"a number within 10**±{_MAX_EXPONENT}")
+    return Fraction(dec)
 
 
 def to_fraction(value: object, field: str = "value") -> Fraction:
@@ -31,6 +65,8 @@ def to_fraction(value: object, field: str = "value") -> Fraction:
     Fraction(327, 40)
     >>> to_fraction("1/3")
     Fraction(1, 3)
+    >>> to_fraction(np.float64(0.1)), to_fraction(np.float32(0.1))
+    (Fraction(1, 10), Fraction(1, 10))
     """
     if isinstance(value, bool):
         raise bad_value(field, value, "a number, not a bool")
@@ -39,13 +75,11 @@ def to_fraction(value: object, field: str = "value") -> Fraction:
     if isinstance(value, int):
         return Fraction(value)
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise bad_value(field, value, "a finite number")
-        return Fraction(value)
-    if isinstance(value, float):
+        return _finite_decimal(value, field, value)
+    if isinstance(value, float):  # also np.float64, whose repr() is 'np.float64(0.1)'
         if not math.isfinite(value):
             raise bad_value(field, value, "a finite number")
-        return Fraction(Decimal(repr(value)))
+        return Fraction(Decimal(float.__repr__(value)))
     if isinstance(value, str):
         text = value.strip().replace("_", "")
         try:
@@ -56,14 +90,27 @@ def to_fraction(value: object, field: str = "value") -> Fraction:
             except (ValueError, ZeroDivisionError):
                 raise bad_value(field, value, "a decimal or fraction such as '12.35' or '1/3'")\
                     from None
-        if not dec.is_finite():
-            raise bad_value(field, value, "a finite number")
-        return Fraction(dec)
+        return _finite_decimal(dec, field, value)
     if isinstance(value, numbers.Integral):  # numpy integers
         return Fraction(int(value))
-    if isinstance(value, numbers.Real):  # numpy floats: shortest repr of the float value
+    if isinstance(value, np.floating):  # float32/float16: shortest repr at their own precision
+        if not np.isfinite(value):
+            raise bad_value(field, float(value), "a finite number")
+        return Fraction(Decimal(np.format_float_positional(value, unique=True, trim="-")))
+    if isinstance(value, numbers.Real):
         return to_fraction(float(value), field)
     raise bad_value(field, value, "an int, str, Decimal, Fraction or float")
+
+
+def decimal_from_int(coefficient: int, exponent: int = 0) -> Decimal:
+    """``coefficient × 10**exponent`` as an exact ``Decimal``, whatever the decimal context.
+
+    >>> decimal_from_int(3522600, -2)
+    Decimal('35226.00')
+    >>> decimal_from_int(-5, -2), decimal_from_int(3, 2)
+    (Decimal('-0.05'), Decimal('3E+2'))
+    """
+    return Decimal(int(coefficient)).scaleb(int(exponent), _EXACT)
 
 
 def fraction_to_decimal(value: Fraction, digits: int = 40) -> Decimal:
@@ -76,6 +123,8 @@ def fraction_to_decimal(value: Fraction, digits: int = 40) -> Decimal:
     Decimal('1.02')
     >>> fraction_to_decimal(Fraction(1, 3), digits=5)
     Decimal('0.33333')
+    >>> fraction_to_decimal(Fraction(10**30 + 1))  # exact beyond the context's 28 digits
+    Decimal('1000000000000000000000000000001')
     """
     num, den = value.numerator, value.denominator
     # den = 2^a 5^b terminates; strip those factors to find out
@@ -89,14 +138,17 @@ def fraction_to_decimal(value: Fraction, digits: int = 40) -> Decimal:
         fives += 1
     if d == 1:
         scale = max(twos, fives)  # the fewest decimal places that hold value exactly
-        return Decimal(num * 10**scale // den).scaleb(-scale)
-    with localcontext() as ctx:
-        ctx.prec = digits
-        return Decimal(num) / Decimal(den)
+        return decimal_from_int(num * 10**scale // den, -scale)
+    # a fresh context: the caller's precision, rounding and traps do not leak in
+    return Context(prec=digits, rounding=ROUND_HALF_EVEN).divide(Decimal(num), Decimal(den))
 
 
 def to_decimal(value: object, field: str = "value") -> Decimal:
-    """``value`` as a ``Decimal`` (exact when it terminates; floats by shortest repr)."""
+    """``value`` as a ``Decimal`` (exact when it terminates; floats by shortest repr).
+
+    >>> to_decimal(0.1), to_decimal("0.1234567890123456789012345678901")
+    (Decimal('0.1'), Decimal('0.1234567890123456789012345678901'))
+    """
     if isinstance(value, Decimal) and value.is_finite():
         return value
     return fraction_to_decimal(to_fraction(value, field))
