@@ -79,6 +79,30 @@ def test_twenty_threads_sharing_one_sqlite_ledger_exactly_ten_win(tmp_path: Path
         _check(ledger, 10)
 
 
+def test_threads_sharing_one_sqlite_connection_take_turns_even_when_commits_are_slow(
+    tmp_path: Path,
+) -> None:
+    # a commit that yields the GIL lets another thread run while a transaction is open on the
+    # shared connection; only the ledger's own lock keeps it from starting a second one there
+    with SqliteLedger(tmp_path / "s.db", {"bolt": 10}) as ledger:
+        ledger._before_commit = lambda: time.sleep(0.001)
+        errors: list[BaseException] = []
+
+        def reserve(i: int) -> None:
+            try:
+                ledger.reserve(f"SO-{i}", {"bolt": 1})
+            except InsufficientStock:
+                raise
+            except BaseException as exc:  # collected and asserted below
+                errors.append(exc)
+                raise
+
+        assert _race(reserve) == 10
+        assert errors == []
+        ledger._before_commit = None
+        _check(ledger, 10)
+
+
 def test_twenty_threads_with_their_own_connections_exactly_ten_win(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     SqliteLedger(path, {"bolt": 10}).close()
