@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -19,7 +19,7 @@ from jxc_rules import (
     ship_plan,
     ship_plan_batch,
 )
-from jxc_rules.errors import UnitError, UnknownItemError, ValidationError
+from jxc_rules.errors import DuplicateError, UnitError, UnknownItemError, ValidationError
 from jxc_rules.money import from_fen
 from jxc_rules.rounding import MODES
 from jxc_rules.testing import packagings
@@ -279,3 +279,96 @@ def test_batch_amounts_beyond_int64_products_round_like_the_scalar_path(mode: st
     fen = line_amounts_batch(q_t, 12_345.6789, "kg", unit="t", mode=mode)
     for i, q in enumerate(["9876543.123", "-9876543.125", "0.005"]):
         assert from_fen(int(fen[i])) == line_amount(f"{q} t", "12345.6789", "kg", mode=mode)
+
+
+# --- review additions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_batch_breaks_exact_ties_like_the_scalar_path(mode: str) -> None:
+    # 0.02 / 0.06 / 0.10 / 0.14 t are 0.5 / 1.5 / 2.5 / 3.5 bags of 40 kg
+    ordered = ["0.02", "0.06", "0.1", "0.14"]
+    batch = ship_plan_batch(np.array([float(o) for o in ordered]), "40 kg", unit="t", mode=mode)
+    assert batch.packs.tolist() == [ship_plan(f"{o} t", "40 kg", mode=mode).packs
+                                    for o in ordered]
+    # amounts on exact half fen, both signs: 0.001 kg x 5 yuan/kg = 0.005 yuan
+    qty = ["0.001", "-0.001", "0.003", "-0.003"]
+    fen = line_amounts_batch(np.array([float(q) for q in qty]), 5, "kg", unit="kg", mode=mode)
+    assert [from_fen(int(f)) for f in fen] == [line_amount(f"{q} kg", 5, "kg", mode=mode)
+                                               for q in qty]
+
+
+def test_batch_refuses_float_dust_instead_of_rounding_it_away() -> None:
+    # read by shortest repr, 12.0000000001 t is not 12 t: the scalar path ships 301 bags "up"
+    assert ship_plan("12.0000000001 t", "40 kg", mode="up").packs == 301
+    with pytest.raises(ValidationError, match=r"ordered must be a multiple of 1/1000.*row 1"):
+        ship_plan_batch(np.array([1.0, 12.0000000001]), "40 kg", unit="t", mode="up")
+    with pytest.raises(ValidationError, match=r"quantity .*got 80.73400000000001"):
+        line_amounts_batch(np.array([80.734 + 1e-14]), 2850, "t", unit="kg")
+    with pytest.raises(ValidationError, match="not booleans"):
+        ship_plan_batch(np.array([True, False]), 1)
+
+
+@given(
+    ordered=st.lists(st.decimals(0, 10**5, places=3), min_size=1, max_size=20),
+    pack_kg=st.lists(st.decimals("0.001", 2000, places=3), min_size=1, max_size=20),
+    mode=st.sampled_from(MODES),
+    price=st.decimals(0, 10**4, places=2),
+)
+def test_batch_with_packs_in_another_unit_equals_the_scalar_path(
+    ordered: list[Decimal], pack_kg: list[Decimal], mode: str, price: Decimal
+) -> None:
+    n = min(len(ordered), len(pack_kg))
+    # floats whose shortest repr is the decimal: the batch must read them exactly that way
+    batch = ship_plan_batch(np.array([float(o) for o in ordered[:n]]),
+                            np.array([float(p) for p in pack_kg[:n]]), unit="t",
+                            pack_unit="kg", mode=mode, decimals=6)
+    fen = line_amounts_batch(batch, float(price), "t", price_decimals=2)
+    for i in range(n):
+        plan = ship_plan(f"{ordered[i]} t", f"{pack_kg[i]} kg", mode=mode)
+        assert batch.packs[i] == plan.packs
+        assert Decimal(int(batch.residual_units[i])).scaleb(-6) == plan.residual.magnitude
+        assert from_fen(int(fen[i])) == line_amount(plan.shipped, price, "t")
+
+
+def test_packs_in_another_unit_off_the_grid_are_refused_not_rounded() -> None:
+    with pytest.raises(ValidationError, match=r"pack_size must be a multiple of 1/1000 metric_ton"):
+        ship_plan_batch(np.array([1.0, 1.0]), np.array([40.0, 40.5]), unit="t", pack_unit="kg")
+    batch = ship_plan_batch(np.array([1.0]), np.array([40.5]), unit="t", pack_unit="kg",
+                            decimals=4, mode="up")
+    assert batch.packs.tolist() == [ship_plan("1 t", "40.5 kg", mode="up").packs] == [25]
+    jin = ship_plan_batch(np.array([7.0]), np.array([1.5]), unit="kg", pack_unit="jin",
+                          mode="up")
+    assert jin.packs.tolist() == [ship_plan("7 kg", "1.5 jin", mode="up").packs] == [10]
+
+
+def test_numpy_scalars_price_a_line_like_python_numbers() -> None:
+    assert line_amount("12.36 t", np.float64(2850.5), "t") == line_amount("12.36 t", "2850.5",
+                                                                          "t")
+    plain = ship_plan(np.float64(12.35), "40 kg", mode="up")  # a plain number is in kg
+    assert (plain.packs, plain.residual.magnitude) == (1, Decimal("-27.65"))
+    plan = ship_plan(Q_(np.float64(12.35), "t"), "40 kg", mode="up")
+    assert plan.packs == 309
+
+
+def test_line_amount_refuses_a_negative_price_like_the_batch_path() -> None:
+    with pytest.raises(ValidationError, match="unit_price"):
+        line_amount("1 t", -5, "t")
+    with pytest.raises(ValidationError, match="unit_price"):
+        line_amounts_batch(np.array([1.0]), -5, "t", unit="t")
+    assert line_amount("-1 t", 5, "t") == Decimal("-5.00")  # a credit line
+
+
+def test_a_level_defined_twice_is_refused() -> None:
+    with pytest.raises(DuplicateError, match="'bag'"):
+        Packaging((("bag", "40 kg"), ("bag", "50 kg")))
+
+
+def test_amounts_are_exact_whatever_the_callers_decimal_context() -> None:
+    with localcontext() as ctx:
+        ctx.prec = 4
+        ctx.rounding = ROUND_DOWN
+        assert str(line_amount("12.36 t", 2850, "t")) == "35226.00"
+        plan = ship_plan("12345.678 t", "40 kg", mode="up")
+        assert str(plan.shipped.magnitude) == "12345.68"
+        assert str(plan.residual.magnitude) == "-0.002"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 
 import pytest
@@ -154,3 +154,31 @@ def test_invoice_total_is_the_sum_of_its_rounded_lines(
     assert all(ln.total.as_tuple().exponent == -2 for ln in inv.lines)
     lines = [catch_weight_line(urea(), 1 + i, a) for i, a in enumerate(amounts[:3])]
     assert invoice(lines).subtotal == sum(ln.amount for ln in lines)
+
+
+def test_invoices_and_catch_weight_are_exact_whatever_the_callers_decimal_context() -> None:
+    expected = invoice(["35226.00", "1000.00", "0.01"], freight="100.00", discount="50.00",
+                       tax_rate="0.09")
+    line = catch_weight_line(urea(invoice_basis="actual"), 309, 2850, actual_weight="12.402 t")
+    with localcontext() as ctx:
+        ctx.prec = 3
+        ctx.rounding = ROUND_DOWN
+        again = invoice(["35226.00", "1000.00", "0.01"], freight="100.00", discount="50.00",
+                        tax_rate="0.09")
+        line_again = catch_weight_line(urea(invoice_basis="actual"), 309, 2850,
+                                       actual_weight="12.402 t")
+    assert again == expected
+    assert str(again.total) == "39540.85"
+    assert line_again == line
+    assert str(line_again.amount) == "35345.70"
+
+
+def test_a_negative_taxable_base_names_what_made_it_negative() -> None:
+    with pytest.raises(ValidationError, match=r"amounts must be .*subtotal -5.00") as info:
+        invoice(["10.00", "-15.00"])
+    assert info.value.field == "amounts"
+    with pytest.raises(ValidationError, match="discount") as info:
+        invoice(["10.00"], freight="1.00", discount="11.01")
+    assert info.value.field == "discount"
+    credit = invoice(["10.00", "-5.00"], freight="1.00")  # a credit line inside the invoice
+    assert credit.total == Decimal("6.00") == sum(ln.total for ln in credit.lines)

@@ -21,9 +21,12 @@ Formulas (all exact rationals; the rounding modes are those of :mod:`jxc_rules.r
   (``"nominal"`` or ``"actual"``).
 
 The batch path (:func:`ship_plan_batch`, :func:`line_amounts_batch`) reads float arrays once into
-``int64`` multiples of ``10**-decimals`` of the unit (milli-tonnes, grams, ...) and fen, and does
-every step with integer floor division and an integer tie test, so it equals the scalar path
-exactly (the tests check this on random inputs).
+``int64`` multiples of ``10**-decimals`` of the unit (milli-tonnes, grams, ...) and fen — each
+float as its shortest repr, exactly as the scalar path reads it (float dust such as
+``80.73400000000001`` is refused, never rounded) — and does every step with integer floor division
+and an integer tie test, so it equals the scalar path exactly (the tests check this on random
+inputs). Every ``Decimal`` returned is built from integers, independent of the caller's decimal
+context.
 
 References: the rounding modes follow IEEE 754-2008 §4.3 and Python's :mod:`decimal`; largest
 remainder allocation (:func:`jxc_rules.money.allocate`) follows Balinski & Young, *Fair
@@ -45,9 +48,9 @@ import numpy.typing as npt
 import pint
 
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
-from jxc_rules.errors import UnitError, UnknownItemError, ValidationError, bad_value
-from jxc_rules.money import FEN, allocate
-from jxc_rules.rounding import _round_quotient, check_mode, round_fraction
+from jxc_rules.errors import DuplicateError, UnitError, UnknownItemError, ValidationError, bad_value
+from jxc_rules.money import allocate, from_fen
+from jxc_rules.rounding import _round_quotient, check_mode
 from jxc_rules.units import Q_, exact_factor, parse_quantity, parse_unit
 
 __all__ = [
@@ -111,6 +114,9 @@ def _levels_converter(levels: object) -> tuple[tuple[str, str | int], ...]:
         if not isinstance(name, str) or not name.strip() or name == "remainder":
             raise bad_value("levels", name, "level names that are non-empty strings other than "
                             "'remainder'")
+        if any(name == seen for seen, _ in out):
+            raise DuplicateError(f"levels: level {name!r} is defined twice", field="levels",
+                                 value=name)
         out.append((name, _spec_text(spec)))
     if not out:
         raise bad_value("levels", dict(out), "at least one level")
@@ -489,6 +495,8 @@ def line_amount(
     mode : str
         Rounding to the fen, ``"half_up"`` (四舍五入) by default.
 
+    A negative quantity is a credit line; a negative price is refused (as on the batch path).
+
     Examples
     --------
     >>> line_amount("12.36 t", 2850, "t")
@@ -500,8 +508,15 @@ def line_amount(
     unit = str(parse_unit(price_unit, "price_unit"))
     mag, q_unit = _quantity_parts(quantity, "quantity", unit)
     price = to_fraction(unit_price, "unit_price")
-    exact = mag * exact_factor(q_unit, unit, field="quantity") * price
-    return fraction_to_decimal(round_fraction(exact, Fraction(1, 100), mode)).quantize(FEN)
+    if price < 0:
+        raise bad_value("unit_price", unit_price, "a price >= 0 (a credit is a negative quantity)")
+    return _fen(mag * exact_factor(q_unit, unit, field="quantity") * price, mode)
+
+
+def _fen(exact: Fraction, mode: str = "half_up") -> Decimal:
+    """``exact`` yuan rounded to the fen by ``mode``: a ``Decimal`` with two places, built from
+    an integer (independent of the caller's decimal context)."""
+    return from_fen(_round_quotient(exact * 100, mode))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -537,10 +552,21 @@ def _div_round(num: npt.NDArray[Any], den: Any, mode: str) -> npt.NDArray[Any]:
     return q + up  # type: ignore[no-any-return]
 
 
-def _to_units(values: Any, scale: int, field: str, *, allow_negative: bool) -> IntArray:
-    """Float/int array → int64 multiples of ``1/scale``; refuses NaN, values with more decimals,
-    magnitudes beyond 2**50 and (unless allowed) negatives, naming the first bad row."""
+def _to_units(
+    values: Any, scale: int, field: str, *, allow_negative: bool, hint: str = " (raise decimals=)",
+) -> IntArray:
+    """Float/int array → int64 multiples of ``1/scale``, read exactly as the scalar path reads a
+    float (by its shortest repr).
+
+    A float ``x`` is accepted only when its shortest repr has at most ``log10(scale)`` decimals,
+    tested without strings: ``rint(x·scale) / scale == x`` (both sides correctly rounded, so this
+    holds exactly when ``x`` is the float nearest to a multiple of ``1/scale``). Refuses bools,
+    NaN, infinities, values with more decimals, magnitudes beyond 2**50 units and (unless allowed)
+    negatives, naming the first bad row.
+    """
     arr = np.asarray(values)
+    if arr.dtype.kind == "b":
+        raise bad_value(field, values, "numbers, not booleans")
     if arr.dtype.kind in "iu":
         too_big = np.abs(arr.astype(np.float64)) >= 2.0**50 / scale
         if too_big.any():
@@ -559,16 +585,16 @@ def _to_units(values: Any, scale: int, field: str, *, allow_negative: bool) -> I
             raise bad_value(field, float(flt.ravel()[row]), "a finite number",
                             row=row if flt.ndim else None)
         scaled = flt * scale
-        if (np.abs(scaled) >= 2.0**50).any():  # below 2**50 the float is exact to < 1/8 unit
+        if (np.abs(scaled) >= 2.0**50).any():  # below 2**50, rint(scaled) is the exact multiple
             row = int(np.argmax((np.abs(scaled) >= 2.0**50).ravel()))
             raise bad_value(field, float(flt.ravel()[row]), "a magnitude below 2**50 units",
                             row=row if flt.ndim else None)
         rounded = np.rint(scaled)
-        off = np.abs(scaled - rounded) > 1e-6 + 1e-15 * np.abs(rounded)
+        off = rounded / scale != flt
         if off.any():
             row = int(np.argmax(off.ravel()))
             raise bad_value(field, float(flt.ravel()[row]),
-                            f"a multiple of 1/{scale} of its unit (raise decimals=)",
+                            f"a multiple of 1/{scale} of its unit{hint}",
                             row=row if flt.ndim else None)
         units = rounded.astype(np.int64)
     if not allow_negative and (units < 0).any():
@@ -585,6 +611,32 @@ def _array_and_unit(value: Any, unit: str | None, field: str) -> tuple[Any, str 
         mag, u = parse_quantity(value, field)
         return mag, str(u)
     return value, (str(parse_unit(unit, field)) if unit else None)
+
+
+def _convert_units(values: Any, factor: Fraction, decimals: int, unit: str) -> IntArray:
+    """Pack sizes in another unit → int64 multiples of ``10**-decimals`` of ``unit``, exactly.
+
+    Each value is read (shortest repr) at enough decimals of its own unit for the target grid
+    (``decimals + ceil(log10 factor)``), then multiplied by the exact rational factor in integers;
+    a size that falls between grid points is refused, never rounded.
+    """
+    extra = 0
+    while Fraction(10**extra) < factor:
+        extra += 1
+    own = min(decimals + extra, 9)
+    units_own = _to_units(values, 10**own, "pack_size", allow_negative=True)
+    ratio = factor * Fraction(10**decimals, 10**own)  # own grid -> target grid
+    rem = units_own % ratio.denominator if ratio.denominator != 1 else np.zeros_like(units_own)
+    if (rem != 0).any():
+        row = int(np.argmax((rem != 0).ravel()))
+        raise bad_value("pack_size", float(np.asarray(values, dtype=np.float64).ravel()[row]),
+                        f"a multiple of 1/{10**decimals} {unit} (raise decimals=)",
+                        row=row if units_own.ndim else None)
+    whole = units_own // ratio.denominator
+    if float(np.abs(whole).max(initial=0)) * ratio.numerator >= 2.0**50:
+        raise bad_value("pack_size", values, "a magnitude below 2**50 units")
+    out: IntArray = whole * np.int64(ratio.numerator)
+    return out
 
 
 @attrs.frozen(eq=False)
@@ -662,12 +714,11 @@ def ship_plan_batch(
             raise bad_value("pack_size", pack_size,
                             f"a multiple of 1/{scale} {ord_unit} (raise decimals=)")
         p = np.asarray(int(exact), dtype=np.int64)
+    elif p_unit and ord_unit and p_unit != ord_unit:
+        p = _convert_units(pack_values, exact_factor(p_unit, ord_unit, field="pack_size"),
+                           decimals, f"{ord_unit}")
     else:
-        pv = np.asarray(pack_values)
-        if p_unit and ord_unit and p_unit != ord_unit:
-            pv = np.asarray(pv, dtype=np.float64) * float(
-                exact_factor(p_unit, ord_unit, field="pack_size"))
-        p = _to_units(pv, scale, "pack_size", allow_negative=True)
+        p = _to_units(pack_values, scale, "pack_size", allow_negative=True)
     if (p <= 0).any():
         row = int(np.argmax((p <= 0).ravel()))
         raise bad_value("pack_size", float(p.ravel()[row]) / scale, "a positive pack size",
@@ -1017,8 +1068,7 @@ def catch_weight_line(
         actual=None if actual is None else fraction_to_decimal(actual),
         invoiced=fraction_to_decimal(invoiced), unit=profile.price_unit,
         unit_price=fraction_to_decimal(price),
-        amount=fraction_to_decimal(round_fraction(invoiced * price, Fraction(1, 100),
-                                                  "half_up")).quantize(FEN),
+        amount=_fen(invoiced * price),
         variance=None if variance is None else fraction_to_decimal(variance),
         variance_fraction=None if frac is None else fraction_to_decimal(frac, 12),
         flagged=flagged,
@@ -1073,14 +1123,14 @@ def invoice(
     """
     if len(amounts) == 0:
         raise bad_value("amounts", list(amounts), "at least one line")
-    line_amounts = []
+    line_fen: list[int] = []  # everything in whole fen (ints): exact, context-free
     for i, a in enumerate(amounts):
         value = a.amount if isinstance(a, CatchWeightLine) else a
-        exact = to_fraction(value, f"amounts[{i}]")
-        if (exact * 100).denominator != 1:
+        exact = to_fraction(value, f"amounts[{i}]") * 100
+        if exact.denominator != 1:
             raise bad_value(f"amounts[{i}]", value, "an amount in whole fen (rounded lines)")
-        line_amounts.append(fraction_to_decimal(exact).quantize(FEN))
-    subtotal = sum(line_amounts, Decimal("0.00"))
+        line_fen.append(int(exact))
+    subtotal = sum(line_fen)
     fr = _money_arg(freight, "freight")
     disc = _money_arg(discount, "discount")
     rate = to_fraction(tax_rate, "tax_rate")
@@ -1088,27 +1138,30 @@ def invoice(
         raise bad_value("tax_rate", tax_rate, "a rate >= 0")
     base = subtotal + fr - disc
     if base < 0:
-        raise bad_value("discount", disc, f"at most subtotal + freight ({subtotal + fr})")
-    tax = fraction_to_decimal(round_fraction(Fraction(base) * rate, Fraction(1, 100),
-                                             "half_up")).quantize(FEN)
-    weights = [abs(a) for a in line_amounts]
+        raise bad_value("discount" if disc else "amounts", from_fen(disc if disc else subtotal),
+                        f"a taxable base >= 0 (subtotal {from_fen(subtotal)} + freight "
+                        f"{from_fen(fr)} - discount {from_fen(disc)})")
+    tax = _round_quotient(base * rate, "half_up")
+    weights = [abs(a) for a in line_fen]
     if sum(weights) == 0:
-        weights = [Decimal(1)] * len(line_amounts)
-    fr_parts = allocate(fr, weights)
-    disc_parts = allocate(disc, weights)
-    tax_parts = allocate(tax, weights)
+        weights = [1] * len(line_fen)
+    fr_parts = [int(x) for x in allocate(fr, weights, quantum=1)]
+    disc_parts = [int(x) for x in allocate(disc, weights, quantum=1)]
+    tax_parts = [int(x) for x in allocate(tax, weights, quantum=1)]
     lines = tuple(
-        InvoiceLine(amount=a, freight=f, discount=d, tax=t, total=a + f - d + t)
-        for a, f, d, t in zip(line_amounts, fr_parts, disc_parts, tax_parts, strict=True)
+        InvoiceLine(amount=from_fen(a), freight=from_fen(f), discount=from_fen(d),
+                    tax=from_fen(t), total=from_fen(a + f - d + t))
+        for a, f, d, t in zip(line_fen, fr_parts, disc_parts, tax_parts, strict=True)
     )
-    return Invoice(lines=lines, subtotal=subtotal, freight=fr, discount=disc, tax=tax,
-                   total=base + tax)
+    return Invoice(lines=lines, subtotal=from_fen(subtotal), freight=from_fen(fr),
+                   discount=from_fen(disc), tax=from_fen(tax), total=from_fen(base + tax))
 
 
-def _money_arg(value: object, field: str) -> Decimal:
+def _money_arg(value: object, field: str) -> int:
+    """A non-negative amount in whole fen, as an ``int`` of fen."""
     exact = to_fraction(value, field)
     if exact < 0:
         raise bad_value(field, value, "an amount >= 0")
     if (exact * 100).denominator != 1:
         raise bad_value(field, value, "an amount in whole fen")
-    return fraction_to_decimal(exact).quantize(FEN)
+    return int(exact * 100)
