@@ -65,10 +65,13 @@ def _close_inputs(n: int, seed: int = 1) -> tuple[list[ProductProfile], object, 
     content_kg = np.array([[25, 40, 50][i % 3] for i in range(n_products)])[sku_idx]
     nominal_kg = bags * content_kg
     weighed = (~is_receipt) & (rng.random(n) < 0.5)
-    actual_kg = np.where(weighed, nominal_kg + rng.integers(-200, 200, n) / 1000.0, np.nan)
+    # whole grams divided once: floats whose shortest repr has 3 decimals (no float dust, which
+    # the batch path refuses just as the scalar path does)
+    actual_kg = np.where(weighed, (nominal_kg * 1000 + rng.integers(-200, 200, n)) / 1000.0,
+                         np.nan)
     ordered = (~is_receipt) & (rng.random(n) < 0.5)
-    ordered_kg = np.where(ordered, np.maximum(nominal_kg - rng.integers(0, 20_000, n) / 1000.0,
-                                              0), np.nan)
+    ordered_kg = np.where(
+        ordered, np.maximum(nominal_kg * 1000 - rng.integers(0, 20_000, n), 0) / 1000.0, np.nan)
     # opening stock large enough that no shipment runs dry
     opening = {p.sku: (50 * n // n_products + 1000, "1000000.00") for p in profiles}
     jr = journal(np.array([f"D{i}" for i in range(n)]), np.array([f"p{i:02d}" for i in sku_idx]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -13,6 +13,7 @@ from jxc_rules.closing import (
     CAUSES,
     Journal,
     Opening,
+    ProductClose,
     Receipt,
     Shipment,
     StockBook,
@@ -274,3 +275,108 @@ def test_vectorised_close_equals_a_per_movement_loop(case: MonthEndCase) -> None
     )
     again = close_month(case.profiles, arrays, opening=case.opening, counts=case.counts)
     assert again.products == close.products
+
+
+# --- review additions ----------------------------------------------------------------------------
+
+
+def test_a_weighed_line_exactly_at_the_tolerance_is_not_flagged() -> None:
+    # 100 bags x 50 kg = 5 t nominal; +0.5 % is 5.025 t (not flagged), one gram more is flagged
+    close = close_month(NPK, [
+        Receipt("PO", "npk-15", 300, 3100),
+        Shipment("AT", "npk-15", 100, 3600, actual="5.025 t"),
+        Shipment("OVER", "npk-15", 100, 3600, actual="5025.001 kg"),
+        Shipment("UNDER", "npk-15", 100, 3600, actual="4.975 t"),
+    ])
+    catch = next(r for r in close.products["npk-15"].variances if r.cause == "catch_weight")
+    assert catch.flagged == ("OVER",)
+    assert catch.documents == ("AT", "OVER", "UNDER")
+    assert catch.tonnes == Decimal("-0.025001")
+
+
+def test_an_order_of_zero_is_booked_at_zero_and_its_residual_is_the_whole_line() -> None:
+    close = close_month(UREA, [Receipt("PO", "urea-46", 10, 2300),
+                               Shipment("SO", "urea-46", 2, 2850, ordered="0 kg")])
+    p = close.products["urea-46"]
+    residual = next(r for r in p.variances if r.cause == "order_residual")
+    assert (residual.tonnes, residual.documents) == (Decimal("0.08"), ("SO",))
+    assert p.shipments_t == 0
+    assert p.identity_holds()
+
+
+def test_a_surplus_on_an_empty_book_is_valued_at_the_last_moving_average() -> None:
+    # 10 bags bought at 2300/t (92.00 a bag) and all sold; the count still finds 2 bags
+    close = close_month(UREA, [Receipt("PO", "urea-46", 10, 2300),
+                               Shipment("SO", "urea-46", 10, 2850)],
+                        counts={"urea-46": StockCount(2)})
+    p = close.products["urea-46"]
+    assert (p.book_bags, p.book_value) == (0, Decimal("0.00"))
+    count = next(r for r in p.variances if r.cause == "count_difference")
+    assert (count.bags, count.tonnes, count.value) == (-2, Decimal("-0.08"), Decimal("-184.00"))
+    assert (p.closing_bags, p.closing_value) == (2, Decimal("184.00"))
+    assert p.average_cost_per_t == Decimal("2300.00")
+    assert p.identity_holds()
+
+
+def test_the_shortfall_is_the_largest_deficit_over_the_journal() -> None:
+    moves = [Shipment("S1", "urea-46", 4, 2850), Shipment("S2", "urea-46", 5, 2850),
+             Receipt("R1", "urea-46", 20, 2300), Shipment("S3", "urea-46", 1, 2850)]
+    with pytest.raises(InsufficientStock, match="S1") as info:
+        close_month(UREA, moves, opening={"urea-46": (3, "270.00")})
+    assert info.value.shortages == {"urea-46": 6}  # 3 - 4 - 5 = -6: six more bags at opening
+
+
+def test_an_opening_value_without_bags_is_refused() -> None:
+    with pytest.raises(ValidationError, match=r"opening\.value must be 0.00 when"):
+        Opening(0, "100.00")
+    assert Opening(0, 0).value == Decimal("0.00")
+    with pytest.raises(ValidationError, match=r"opening\.value"):
+        close_month(UREA, [], opening={"urea-46": (0, "1.00")})
+
+
+def test_opening_and_counts_with_the_wrong_number_of_fields_are_validation_errors() -> None:
+    with pytest.raises(ValidationError, match=r"opening\.urea-46"):
+        close_month(UREA, [], opening={"urea-46": (1, "2.00", "extra")})
+    with pytest.raises(ValidationError, match=r"counts\.urea-46"):
+        close_month(UREA, [], counts={"urea-46": {"bags": 1, "colour": "red"}})
+
+
+def test_stock_book_refuses_what_the_close_would_refuse_before_booking_it() -> None:
+    book = StockBook(UREA)
+    with pytest.raises(ValidationError, match=r"price must be at most 4 decimals.*PO-1"):
+        book.post(Receipt("PO-1", "urea-46", 5, "2300.00001"))
+    assert (book.on_hand("urea-46"), book.movements) == (0, ())
+    book.post(Receipt("PO-1", "urea-46", 5, "2300.0001"))
+    assert book.close().products["urea-46"].closing_bags == 5  # the book still closes
+    litre = ProductProfile(sku="oil", name="oil", price_unit="L", pack_content="5 L")
+    with pytest.raises(UnitError, match="mass"):
+        StockBook(litre)
+    odd = ProductProfile(sku="odd", name="odd", price_unit="t", pack_content="40.0005 kg")
+    with pytest.raises(ValidationError, match="whole number of grams"):
+        StockBook(odd)
+
+
+def test_journal_columns_are_read_exactly_or_refused_naming_the_row() -> None:
+    with pytest.raises(ValidationError, match=r"kind.*row 1"):
+        journal(["a", "b"], ["urea-46"] * 2, [1, 257], [1, 1], [1, 1])  # 257 is not +1 (int8)
+    with pytest.raises(ValidationError, match=r"price .*at most 4 decimals.*row 1"):
+        journal(["a", "b"], ["urea-46"] * 2, [1, 1], [1, 1], [1.0, 2300.00001])
+    with pytest.raises(ValidationError, match=r"ordered_kg .*whole grams.*row 0"):
+        journal(["a"], ["urea-46"], [-1], [1], [1], ordered_kg=[80.734 + 1e-14])
+    with pytest.raises(ValidationError, match=r"bags .*whole bags"):
+        journal(["a"], ["urea-46"], [1], [2.5], [1])
+
+
+def test_the_close_is_exact_whatever_the_callers_decimal_context() -> None:
+    def run() -> dict[str, ProductClose]:
+        return close_month(
+            [UREA, NPK], fertilizer_month(), opening={"urea-46": Opening(100, "9000.00")},
+            counts={"urea-46": StockCount(bags=189, broken_bags=1, loose="25 kg")}).products
+
+    expected = run()
+    with localcontext() as ctx:
+        ctx.prec = 3
+        ctx.rounding = ROUND_DOWN
+        again = run()
+        assert all(p.identity_holds() for p in again.values())
+    assert again == expected

@@ -5,7 +5,7 @@ Model
 Per product (a :class:`~jxc_rules.packaging.ProductProfile` with a mass price unit and a nominal
 pack content of whole grams) the close takes
 
-* the **opening** stock: bags and value;
+* the **opening** stock: bags and value (no bags, no value);
 * the **journal** of movements in posting order: receipts (bags, cost price per price unit) and
   shipments (bags, selling price per price unit, optionally the ordered quantity from the sales
   document and the weighbridge net weight 地磅单);
@@ -77,7 +77,7 @@ from jxc_rules.errors import (
     ValidationError,
     bad_value,
 )
-from jxc_rules.money import FEN
+from jxc_rules.money import from_fen
 from jxc_rules.packaging import ProductProfile, _div_round, _to_units
 from jxc_rules.units import exact_factor, parse_quantity, parse_unit
 
@@ -206,10 +206,15 @@ class Shipment:
 
 @attrs.frozen
 class Opening:
-    """Opening stock of one product: whole bags and their value (yuan, whole fen)."""
+    """Opening stock of one product: whole bags and their value (yuan, whole fen). No bags, no
+    value: a value without stock has no moving average and would ride on the next receipt."""
 
     bags: int = attrs.field(converter=_opening_bags)
     value: Decimal = attrs.field(converter=_opening_value)
+
+    def __attrs_post_init__(self) -> None:
+        if self.bags == 0 and self.value != 0:
+            raise bad_value("opening.value", self.value, "0.00 when opening.bags is 0")
 
 
 @attrs.frozen
@@ -228,7 +233,7 @@ def _fen_decimal(value: object, field: str) -> Decimal:
         raise bad_value(field, value, "a value >= 0")
     if (exact * 100).denominator != 1:
         raise bad_value(field, value, "an amount in whole fen")
-    return fraction_to_decimal(exact).quantize(FEN)
+    return from_fen(int(exact * 100))
 
 
 @attrs.frozen(eq=False)
@@ -335,8 +340,9 @@ def journal(
     n = ids.shape[0]
     kinds_in = np.asarray(kind)
     if kinds_in.dtype.kind in "iu":
-        kinds = kinds_in.astype(np.int8).ravel()
-        bad = (kinds != RECEIPT) & (kinds != SHIPMENT)
+        wide = kinds_in.astype(np.int64).ravel()  # compare before narrowing: 257 is not +1
+        bad = (wide != RECEIPT) & (wide != SHIPMENT)
+        kinds = wide.astype(np.int8)
     else:
         k = kinds_in.astype(str).ravel()
         kinds = np.where(k == "receipt", RECEIPT, SHIPMENT).astype(np.int8)
@@ -345,10 +351,12 @@ def journal(
         row = int(np.argmax(bad))
         raise bad_value("kind", kinds_in.ravel()[row], "'receipt' or 'shipment' (or +1/-1)",
                         row=row)
-    bag_arr = _to_units(np.asarray(bags), 1, "bags", allow_negative=False).ravel()
+    bag_arr = _to_units(np.asarray(bags), 1, "bags", allow_negative=False,
+                        hint=" (whole bags)").ravel()
     if (bag_arr == 0).any():
         raise bad_value("bags", 0, "a whole number of bags > 0", row=int(np.argmax(bag_arr == 0)))
-    price_arr = _to_units(np.asarray(price), _PRICE_SCALE, "price", allow_negative=False).ravel()
+    price_arr = _to_units(np.asarray(price), _PRICE_SCALE, "price", allow_negative=False,
+                          hint=" (at most 4 decimals)").ravel()
     cols = {"skus": skus, "kind": kinds, "bags": bag_arr, "price": price_arr}
     for name, col in cols.items():
         if col.shape[0] != n:
@@ -366,7 +374,8 @@ def _optional_g_column(values: npt.ArrayLike | None, n: int, field: str) -> IntA
     if arr.shape[0] != n:
         raise ValidationError(f"{field} has {arr.shape[0]} rows, expected {n}", field=field)
     absent = np.isnan(arr)
-    grams = _to_units(np.where(absent, 0.0, arr), 1000, field, allow_negative=False)
+    grams = _to_units(np.where(absent, 0.0, arr), 1000, field, allow_negative=False,
+                      hint=" (whole grams)")
     return np.where(absent, _NONE, grams).astype(np.int64)
 
 
@@ -422,13 +431,16 @@ class ProductClose:
 
     def identity_holds(self) -> bool:
         """``True`` when the close balances exactly in bags, tonnes and value."""
+        f = Fraction  # exact sums, whatever the caller's decimal context
         vb = sum(r.bags for r in self.variances)
-        vt = sum((r.tonnes for r in self.variances), Decimal(0))
-        vv = sum((r.value for r in self.variances), Decimal(0))
+        vt = sum((f(r.tonnes) for r in self.variances), f(0))
+        vv = sum((f(r.value) for r in self.variances), f(0))
         return (
             self.opening_bags + self.receipts_bags - self.shipments_bags - vb == self.closing_bags
-            and self.opening_t + self.receipts_t - self.shipments_t - vt == self.closing_t
-            and self.opening_value + self.receipts_value - self.cogs - vv == self.closing_value
+            and f(self.opening_t) + f(self.receipts_t) - f(self.shipments_t) - vt
+            == f(self.closing_t)
+            and f(self.opening_value) + f(self.receipts_value) - f(self.cogs) - vv
+            == f(self.closing_value)
         )
 
 
@@ -448,7 +460,7 @@ class MonthEndClose:
     @property
     def total_value(self) -> Decimal:
         """Closing value of all products together."""
-        return sum((p.closing_value for p in self.products.values()), Decimal("0.00"))
+        return from_fen(sum(int(Fraction(p.closing_value) * 100) for p in self.products.values()))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -506,7 +518,10 @@ def _per_product(values: object, name: str, cls: type[Any], skus: dict[str, Prod
             except TypeError as exc:
                 raise ValidationError(f"{name}.{sku}: {exc}", field=f"{name}.{sku}") from None
         elif isinstance(v, (tuple, list)):
-            out[sku] = cls(*v)
+            try:
+                out[sku] = cls(*v)
+            except TypeError as exc:
+                raise ValidationError(f"{name}.{sku}: {exc}", field=f"{name}.{sku}") from None
         else:
             raise bad_value(f"{name}.{sku}", v, f"a {cls.__name__}, mapping or tuple")
     return out
@@ -517,7 +532,7 @@ def _t(grams: int) -> Decimal:
 
 
 def _yuan(fen: int) -> Decimal:
-    return Decimal(int(fen)).scaleb(-2)
+    return from_fen(fen)
 
 
 def _amount_fen(grams: IntArray, price_e4: IntArray, factor: Fraction) -> IntArray:
@@ -562,8 +577,9 @@ def close_month(
     DuplicateError
         Two movements share a document id.
     InsufficientStock
-        A shipment takes more bags than are on hand at that point; ``.shortages`` maps the
-        product to the missing bags. Nothing is booked.
+        A shipment takes more bags than are on hand at that point; ``.shortages`` maps each
+        short product to its missing bags (the largest deficit over the journal: the extra
+        opening stock that would cover every shipment). Nothing is booked.
 
     Examples
     --------
@@ -631,7 +647,7 @@ def close_month(
 
     open_bags = np.array([open_map[s].bags if s in open_map else 0 for s in skus],
                          dtype=np.int64)
-    open_fen = [int(open_map[s].value * 100) if s in open_map else 0 for s in skus]
+    open_fen = [int(Fraction(open_map[s].value) * 100) if s in open_map else 0 for s in skus]
 
     # --- stock never below zero (checked before anything is computed) ----------------------
     signed = np.where(is_rec, bags, -bags)
@@ -657,11 +673,13 @@ def close_month(
     weighed = actual_g >= 0
     invoiced_g = np.where(weighed & basis_actual[c], actual_g, nominal_g)
     line_fen = np.zeros(n, dtype=np.int64)
-    for p, factor in enumerate(factors):  # one vectorised call per product (its own unit)
-        sel = c == p
+    priced_g = np.where(is_rec, nominal_g, invoiced_g)
+    distinct = sorted(set(factors))
+    factor_of_row = np.array([distinct.index(f) for f in factors], dtype=np.int64)[c]
+    for k, factor in enumerate(distinct):  # one vectorised call per price unit (t, kg, ...)
+        sel = factor_of_row == k
         if sel.any():
-            line_fen[sel] = _amount_fen(np.where(is_rec[sel], nominal_g[sel], invoiced_g[sel]),
-                                        price[sel], factor)
+            line_fen[sel] = _amount_fen(priced_g[sel], price[sel], factor)
     receipt_fen = np.where(is_rec, line_fen, 0)
     revenue_fen = np.where(is_ship, line_fen, 0)
 
@@ -842,6 +860,8 @@ class StockBook:
         opening: Mapping[str, Opening | Mapping[str, Any] | tuple[Any, ...]] | None = None,
     ) -> None:
         self._profiles = _profiles(profiles)
+        for profile in self._profiles.values():
+            _content_g(profile)  # the close's own checks now, not at month end
         self._opening = _per_product(opening, "opening", Opening, self._profiles)
         self._bags = {s: (self._opening[s].bags if s in self._opening else 0)
                       for s in self._profiles}
@@ -867,6 +887,9 @@ class StockBook:
             movement = _record(movement)
         if not isinstance(movement, (Receipt, Shipment)):
             raise bad_value("movement", movement, "a Receipt or Shipment")
+        if (movement.price * _PRICE_SCALE).denominator != 1:
+            raise bad_value("price", fraction_to_decimal(movement.price), "at most 4 decimals "
+                            f"(document {movement.doc_id})")
         with self._lock:
             if movement.sku not in self._bags:
                 raise UnknownItemError(f"{movement.doc_id}: unknown sku {movement.sku!r}",
