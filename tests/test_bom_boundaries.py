@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from jxc_rules.bom import Bom, explode, max_buildable
+from jxc_rules.bom import Bom, explode, max_buildable, round_requirements
 from jxc_rules.errors import ValidationError
 
 
@@ -33,3 +33,19 @@ def test_the_ordered_item_is_made_not_taken_from_its_own_stock() -> None:
 def test_any_negative_line_quantity_is_refused(qty: object) -> None:
     with pytest.raises(ValidationError, match=r"lines\[0\]\.qty \(A -> B\) must be a quantity"):
         Bom([{"parent": "A", "child": "B", "qty": qty}])
+
+
+@pytest.mark.parametrize(("mode", "stock", "expected"), [
+    ("down", 0, 3),      # 0.3 n rounds down to 0 pieces up to n = 3
+    ("half_up", 1, 4),   # 1.2 rounds to 1, 1.5 to 2
+    ("up", 1, 3),
+])
+def test_max_buildable_follows_a_declared_rounding_mode(mode: str, stock: int,
+                                                        expected: int) -> None:
+    bom = Bom([{"parent": "A", "child": "bolt", "qty": "0.3", "unit": "pcs"}],
+              items={"A": {}, "bolt": {"step": 1, "mode": mode}})
+    n = max_buildable(bom, "A", {"bolt": stock})
+    assert n == expected
+    for sets, fits in ((n, True), (n + 1, False)):
+        need = round_requirements(bom, explode(bom, "A", sets)).get("bolt", 0)
+        assert (need <= stock) is fits

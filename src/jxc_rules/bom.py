@@ -879,7 +879,8 @@ def max_buildable(
     when every leaf requirement of ``explode(bom, item, n)`` — rounded by
     :func:`round_requirements` when ``rounding`` (as :func:`~jxc_rules.reservation.reserve_order`
     does by default) — is at most its stock. Requirements never decrease as ``n`` grows, so the
-    answer is found by bracketing from the linear bound and bisecting. With ``net=True`` stock of
+    answer is found by bracketing from the linear bound (upwards too where a declared rounding
+    mode can round a requirement down) and bisecting. With ``net=True`` stock of
     sub-assemblies (and alternates) counts too, as in ``explode(..., on_hand=stock)``.
 
     Examples
@@ -917,10 +918,18 @@ def max_buildable(
         lo, hi = 0, max(bound, 1)
         while feasible(hi):
             lo, hi = hi, hi * 2
+    elif not feasible(bound):  # setups or rounding up need more than the linear bound
+        lo, hi = 0, bound
     else:
-        lo, hi = 0, bound + 1
-        if feasible(bound):
+        lo, hi = bound, bound + 1
+        # rounding down or to nearest (a declared mode) can cover sets beyond the linear bound
+        rounds_down = rounding and any(
+            rule is not None and rule[1] not in ("up", "ceiling")
+            for rule in (bom.rounding(k) for k in per_unit))
+        if not rounds_down:
             return bound
+        while feasible(hi):
+            lo, hi = hi, hi * 2
     while hi - lo > 1:  # invariant: feasible(lo), not feasible(hi)
         mid = (lo + hi) // 2
         if feasible(mid):
