@@ -481,3 +481,95 @@ def test_recipe_errors_point_at_the_bom_line(tmp_path: Path) -> None:
     line = _line_of(cycle, "parent: tallow_base, child: soup_base")
     _refused(_write(tmp_path, "cycle.yaml", cycle),
              rf"cycle\.yaml:{line}:\d+: recipes\.lines\[10\]: BOM contains a cycle")
+
+
+# ------------------------------------------------------------------ boundaries (mutation check)
+
+
+def test_diff_marks_for_review_only_strictly_above_the_threshold() -> None:
+    old = loads_pack(_pack_text("2026.10", "2026-10-01").replace("safety_days: 1",
+                                                                 "safety_days: 4"))
+    new = loads_pack(_pack_text("2026.11", "2026-11-01").replace("safety_days: 1",
+                                                                 "safety_days: 5"))
+    (change,) = diff(old, new)
+    assert (change.path, change.relative) == ("replenishment.safety_days", 0.25)
+    assert not diff(old, new, threshold=0.25)[0].review            # exactly 25 %: not above
+    assert diff(old, new, threshold=0.2499)[0].review
+    assert diff(new, old, threshold=0.19)[0].review                # -20 %
+    assert not diff(new, old, threshold=0.2)[0].review
+
+
+def test_the_same_quantity_written_in_another_unit_is_no_change() -> None:
+    text = AGRI.read_text(encoding="utf-8")
+    assert "content: 40 kg}" in text
+    tonnes = loads_pack(text.replace("content: 40 kg}", "content: 0.04 t}", 1))
+    assert diff(load_pack(AGRI), tonnes) == []
+    assert diff(tonnes, load_pack(AGRI)) == []
+
+
+def test_a_version_may_end_on_the_day_the_next_one_starts(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", _pack_text("2026.10", "2026-10-01", until="2026-11-01"))
+    _write(tmp_path, "b.yaml", _pack_text("2026.11", "2026-11-01"))
+    packs = load_packs(tmp_path)
+    assert select(packs, dt.date(2026, 10, 31)).version == "2026.10"
+    assert select(packs, dt.date(2026, 11, 1)).version == "2026.11"
+
+
+def test_versions_are_ordered_by_date_not_by_file_name(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", _pack_text("2026.11", "2026-11-01"))
+    _write(tmp_path, "b.yaml", _pack_text("2026.10", "2026-10-01"))
+    packs = load_packs(tmp_path)
+    assert select(packs, dt.date(2026, 10, 15)).version == "2026.10"
+    assert select(packs, dt.date(2026, 11, 15)).version == "2026.11"
+
+
+def test_a_child_never_inherits_the_base_changelog_or_approval(tmp_path: Path) -> None:
+    _write(tmp_path, "base.yaml", _pack_text("2026.10", "2026-10-01")
+           + "approved_by: [chain committee]\n"
+           + "changelog: [base change]\n")
+    assert load_pack(tmp_path / "base.yaml").changelog
+    child = _write(tmp_path, "child.yaml", 'extends: base.yaml\nversion: "2026.10"\n'
+                   "effective_from: 2026-10-01\nscope: s1\n")
+    pack = load_pack(child)
+    assert not pack.changelog
+    assert not pack.approved_by
+    assert pack.replenishment == load_pack(tmp_path / "base.yaml").replenishment
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("takeaway: {prep: 1.5 %, spoilage: 1 %, packaging: 2 %}", "takeaway: {packaging: 1}",
+     "wastage.loss_model.channels.takeaway must be a total loss rate < 1"),
+    ("yields: {tilapia_live: 0.85,", "yields: {tilapia_live: 0,",
+     "wastage.loss_model.yields.tilapia_live must be a yield"),
+])
+def test_a_loss_rate_of_exactly_1_and_a_yield_of_0_are_refused(tmp_path: Path, old: str,
+                                                              new: str, words: str) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8")
+    assert old in text
+    bad = text.replace(old, new)
+    path = _write(tmp_path, "hotpot.yaml", bad)
+    _refused(path, rf"hotpot\.yaml:{_line_of(bad, new)}:\d+: {re.escape(words)}")
+
+
+def test_every_kernel_section_is_built_by_its_kernel_class(monkeypatch: pytest.MonkeyPatch,
+                                                          ) -> None:
+    import importlib
+
+    from jxc_rules.rules import schema
+
+    for section, (module, name) in schema.KERNEL_SECTIONS.items():
+        assert schema.kernel_class(section) is getattr(importlib.import_module(module), name)
+    pack = load_pack(HOTPOT_11)
+    assert type(pack.live_weight["tilapia_live"]).__name__ == "TransitModel"
+    assert type(pack.recipes).__name__ == "Bom"
+    # a broken kernel import is raised, never papered over by skipping the section's checks
+    real = importlib.import_module
+
+    def broken(name: str, *args: object) -> object:
+        if name == "jxc_rules.wastage":
+            raise ImportError("simulated broken install")
+        return real(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    with pytest.raises(ImportError, match="simulated"):
+        schema.kernel_class("wastage")

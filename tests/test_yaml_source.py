@@ -181,3 +181,15 @@ def test_located_splits_an_error_carrying_several_problems() -> None:
     assert [str(e.location) for e in errors] == ["h.yaml:3:3", "h.yaml:2:15"]
     assert [e.field for e in errors] == ["h.befor", "h.during[1]"]
     assert "did you mean 'before'" in str(info.value)
+
+
+def test_the_node_cap_counts_every_expanded_node_exactly() -> None:
+    # mapping + list + 2 scalars = 4 nodes (keys are not counted)
+    assert loads_yaml("a: [1, 2]\n", max_nodes=4)[0] == {"a": [1, 2]}
+    with pytest.raises(RulePackError, match="more than 3 nodes"):
+        loads_yaml("a: [1, 2]\n", max_nodes=3)
+    # aliases count once per use after expansion
+    text = "a: &x [1, 2]\nb: *x\n"
+    assert loads_yaml(text, allow_aliases=True, max_nodes=7)[0] == {"a": [1, 2], "b": [1, 2]}
+    with pytest.raises(RulePackError, match="more than 6 nodes"):
+        loads_yaml(text, allow_aliases=True, max_nodes=6)

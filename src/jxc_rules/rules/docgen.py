@@ -91,9 +91,6 @@ def _kernel_section(section: str) -> list[str]:
     module, name = schema.KERNEL_SECTIONS[section]
     cls = schema.kernel_class(section)
     out = [f"### `{section}` — `{module}.{name}`", "", f"Shape: {_KERNEL_SHAPE[section]}.", ""]
-    if cls is None:
-        out += [f"*`{module}` is not installed: entries are kept as validated mappings.*", ""]
-        return out
     out += [_doc_first_paragraph(cls), ""]
     if attrs.has(cls):
         out += ["| field | type | default |", "|---|---|---|"]

@@ -136,8 +136,6 @@ def _kernel_entry(section: str, key: str, value: Any, items: Mapping[str, Labels
     field = f"{section}.{key}"
     if not isinstance(value, Mapping):
         raise bad_value(field, value, "a mapping of parameters")
-    if cls is None:  # the kernel is not installed: keep the mapping as given
-        return dict(value)
     data = dict(value)
     if section == "packaging":  # the key is the sku; names come from items
         labels = items.get(key)
@@ -163,13 +161,6 @@ def _build_recipes(value: Any, sources: dict[str, str], errors: list[ValidationE
         errors.append(exc)
         return None
     cls = kernel_class("recipes")
-    if cls is None:
-        out: dict[str, Any] = {"lines": lines}
-        if outputs:
-            out["outputs"] = outputs
-        if units:
-            out["items"] = units
-        return out
     try:
         from_mapping = getattr(cls, "from_mapping", None)
         if from_mapping is not None:

@@ -88,13 +88,14 @@ KERNEL_SECTIONS: dict[str, tuple[str, str]] = {
 
 
 def kernel_class(section: str) -> Any:
-    """The kernel parameter class for ``section``, or ``None`` while that kernel is absent."""
+    """The kernel parameter class that builds the entries of ``section``.
+
+    Every kernel ships with the library, so a failing import is a broken installation and is
+    raised — never papered over by keeping the section unvalidated.
+    """
     module_name, class_name = KERNEL_SECTIONS[section]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, class_name, None)
+    module = importlib.import_module(module_name)
+    return getattr(module, class_name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -937,52 +938,8 @@ class Turnover:
         return out
 
 
-def _fraction_lt1(value: Any, field: str) -> float:
-    out = _number(value, field)
-    if not 0.0 <= out < 1.0:
-        raise bad_value(field, value, "a loss rate in [0, 1)")
-    return out
-
-
-def _yield(value: Any, field: str) -> float:
-    out = _number(value, field)
-    if not 0.0 < out <= 1.0:
-        raise bad_value(field, value, "a yield in (0, 1] (edible ÷ as purchased)")
-    return out
-
-
-def _raw_loss_model(value: Any, field: str) -> dict[str, Any]:
-    """Minimal check of a loss model while ``jxc_rules.wastage.ChannelLossModel`` is absent:
-    a mapping whose numeric leaves (rates) lie in [0, 1)."""
-    if not isinstance(value, Mapping):
-        raise bad_value(field, value, "a mapping (a channel loss model)")
-    errors: list[ValidationError] = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, Mapping):
-            for k, v in node.items():
-                walk(v, _join(path, str(k)))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, _join(path, i))
-        elif (isinstance(node, (int, float)) and not isinstance(node, bool)) or (
-            isinstance(node, str) and node.strip().endswith("%")
-        ):
-            try:
-                _fraction_lt1(node, path)
-            except ValidationError as exc:
-                errors.append(exc)
-
-    walk(value, field)
-    if errors:
-        raise FieldErrors(errors)
-    return dict(value)
-
-
 def _loss_model(value: Any, field: str) -> Any:
     cls = kernel_class("wastage")
-    if cls is None:
-        return _raw_loss_model(value, field)
     try:
         return cls.from_mapping(value)
     except ValidationError as exc:
@@ -1139,7 +1096,8 @@ class RulePack:
     :class:`WeatherRule`), ``replenishment`` (:class:`ReplenishmentPolicy`), ``reservation``
     (:class:`ReservationPolicy`).
 
-    While a kernel module is not installed its section holds the validated raw mapping.
+    Every kernel section is built by its kernel's own parameter class, so a pack is checked by
+    the same validators the kernel runs with.
     """
 
     industry: str = attrs.field(metadata={"doc": "industry id, e.g. hotpot, agri-inputs"})
