@@ -179,3 +179,26 @@ def test_a_fractional_review_period_is_named_as_such(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="review_period_days must be whole days") as info:
         load_scenario(path)
     assert located_at(info.value, path, 22), str(info.value)
+
+
+def test_a_live_delivery_without_its_own_live_weight_model_is_refused(tmp_path: Path) -> None:
+    # the hotpot pack has a model for tilapia only: beef in transit must not borrow it
+    text = GOOD.replace("price_per_unit: 220", "price_per_unit: 220\n    transit_hours: 6")
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError, match="live-weight model 'beef_slices'") as info:
+        run(path, rules=PACK_10, trials=5)
+    assert located_at(info.value, path, 9)                  # the transit_hours line
+    named = write(tmp_path, text.replace("transit_hours: 6",
+                                         "transit_hours: 6\n    transit_model: tilapia_live"))
+    assert run(named, rules=PACK_10, trials=5).kpis["waste_rate_transit"].mean > 0
+
+
+def test_a_channel_with_demand_and_no_loss_rate_in_the_pack_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("channels: [dine_in, takeaway]",
+                        "channels: [dine_in, takeaway, drive_thru]").replace(
+        "takeaway: 3", "takeaway: 3\n      drive_thru: 2")
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError, match="'drive_thru' has demand and needs a channel loss"
+                       ) as info:
+        run(path, rules=PACK_10, trials=5)
+    assert located_at(info.value, path, 3)

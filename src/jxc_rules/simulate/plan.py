@@ -281,9 +281,7 @@ def _transit_model(scenario: Scenario, pack: Any, item: str) -> Any:
     spec = scenario.items[item]
     models = dict(_section(pack, "live_weight") or {})
     key = spec.transit_model or item
-    model = models.get(key)
-    if model is None and len(models) == 1 and spec.transit_model is None:
-        model = next(iter(models.values()))
+    model = models.get(key)   # never another species' model: a missing one is an error
     if model is None:
         raise _missing(scenario, pack, f"item {item!r} travels {spec.transit_hours:g} h live "
                        f"and needs a live-weight model {key!r}", ("items", item, "transit_hours"))
