@@ -12,8 +12,10 @@ from jxc_rules.shelf_life import (
     Q10,
     Arrhenius,
     HardLimit,
+    RateTable,
     ShelfLifeRule,
     assess_lots,
+    effective_temperature,
     equivalent_time,
 )
 from jxc_rules.units import Q_
@@ -103,3 +105,20 @@ def test_arrhenius_linear_ramps_of_every_size_match_quadrature_each() -> None:
         ref = quad(lambda t, a=a, b=b: float(model.relative_rate(a + (b - a) * t)), 0, 1,
                    epsabs=0, epsrel=1e-13, limit=500)[0]
         assert value == pytest.approx(ref, rel=1e-9, abs=0), (a, b)
+
+
+def test_an_implausible_first_reading_is_flagged_though_it_leaves_no_gap() -> None:
+    # a logger's 85 °C power-on value before the lot's first real reading: not a gap (nothing
+    # to bridge), but the lot's data are still suspect
+    out = assess_lots([0, 1, 2], [[85.0, 4.0, 4.0], [4.0, 4.0, 4.0]], _rule(), now_h=2)
+    assert out.gap_h.tolist() == [0.0, 0.0]
+    assert out.implausible_count.tolist() == [1, 0]
+    assert out.data_quality_flag.tolist() == [True, False]
+    assert out.consumed_h.tolist() == pytest.approx([1.0, 2.0])
+
+
+def test_rate_table_inverse_gives_the_lowest_temperature_of_a_flat_stretch() -> None:
+    table = RateTable([0, 4, 8, 12], [0.5, 1.0, 1.0, 2.0], 4)
+    assert table.inverse_rate([0.5, 0.75, 1.0, 1.5, 2.0]).tolist() == [0.0, 2.0, 4.0, 10.0, 12.0]
+    # a log held at 6 °C consumes like 4 °C: its effective temperature is the lowest such
+    assert effective_temperature([0, 5], [6, 6], table) == 4.0
