@@ -573,3 +573,39 @@ def test_every_kernel_section_is_built_by_its_kernel_class(monkeypatch: pytest.M
     monkeypatch.setattr(importlib, "import_module", broken)
     with pytest.raises(ImportError, match="simulated"):
         schema.kernel_class("wastage")
+
+
+def test_every_sourceless_section_of_a_non_illustrative_pack_is_named(tmp_path: Path) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8").replace("illustrative: true",
+                                                         "illustrative: false")
+    text = re.sub(r"^source: >-\n(  .*\n)+", "", text, count=1, flags=re.MULTILINE)
+    path = _write(tmp_path, "hotpot.yaml", text)
+    err = _refused(path, r"hotpot\.yaml:\d+:\d+: ")
+    fields = {e.field for e in err.errors}
+    assert {"holidays.National Day", "holidays.Labour Day", "holidays.New Year's Day",
+            "weather.rain", "weather.snow", "wastage", "replenishment", "recipes",
+            "prices.beef_slices", "shelf_life.tofu"} <= fields
+    # sections that give their own source are not named
+    assert not fields & {"holidays.Spring Festival", "live_weight.tilapia_live",
+                         "shelf_life.beef_slices", "packaging.beef_slices"}
+    assert all(e.location is not None and e.location.line for e in err.errors)
+
+
+def test_diff_lists_added_and_removed_parameters_for_review() -> None:
+    old = load_pack(HOTPOT_11)
+    data = old.to_mapping()
+    data["weather"]["hail"] = {"labels": {"zh": "冰雹", "en": "Hail"}, "dine_in": 0.5}
+    del data["holidays"]["Labour Day"]
+    new = loads_pack(json_yaml(data))
+    changes = {c.path: c for c in diff(old, new)}
+    added = {p for p, c in changes.items() if c.kind == "added"}
+    removed = {p for p, c in changes.items() if c.kind == "removed"}
+    assert "weather.hail.dine_in" in added
+    assert changes["weather.hail.dine_in"].review
+    assert not changes["weather.hail.labels.zh"].review            # labels never for review
+    assert removed
+    assert all(p.startswith("holidays.Labour Day.") for p in removed)
+    assert all(changes[p].review for p in removed if ".labels." not in p
+               and not p.endswith(".source"))
+    assert {p for p in changes if not p.startswith(("weather.hail", "holidays.Labour Day"))
+            } == set()
