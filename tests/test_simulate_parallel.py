@@ -77,3 +77,18 @@ def test_blas_threads_are_limited_inside_a_chunk_and_restored_after() -> None:
     with single_threaded_blas(), single_threaded_blas():
         assert all(get() == 1 for _, get in handles)
     assert [get() for _, get in handles] == before
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"seed": -1}, "seed must be a whole number >= 0, got -1"),
+    ({"seed": 1.5}, "seed must be"),
+    ({"trials": 2.5}, "trials must be a whole number"),
+    ({"chunk_trials": 2.5}, "chunk_trials must be a whole number >= 1, got 2.5"),
+    ({"chunk_trials": 0}, "chunk_trials must be"),
+])
+def test_bad_run_arguments_name_the_argument(kwargs: dict[str, Any], words: str) -> None:
+    from jxc_rules.errors import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        run(HOTPOT, **{**KW, **kwargs})
+    assert words in str(info.value)

@@ -143,8 +143,9 @@ def test_a_dish_without_a_recipe_in_the_pack_is_refused(tmp_path: Path) -> None:
 
 def test_no_pack_and_no_policy_is_a_clear_error(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("policy:\n  order_up_to: {beef_slices: 20}\n", ""))
-    with pytest.raises(ScenarioError, match="neither rules: nor policy:"):
+    with pytest.raises(ScenarioError, match="neither rules: nor policy:") as info:
         run(path, trials=5)
+    assert located_at(info.value, path, 1)
 
 
 def test_bundled_hotpot_scenario_names_its_packs() -> None:

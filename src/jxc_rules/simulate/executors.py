@@ -44,16 +44,32 @@ def chunk_sizes(trials: int, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> list[i
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
         raise ValidationError(f"trials must be a whole number >= 1, got {trials!r}",
                               field="trials", value=trials)
-    if chunk_trials < 1:
-        raise ValidationError(f"chunk_trials must be >= 1, got {chunk_trials!r}",
+    if (isinstance(chunk_trials, bool) or not isinstance(chunk_trials, (int, np.integer))
+            or chunk_trials < 1):
+        raise ValidationError(f"chunk_trials must be a whole number >= 1, got {chunk_trials!r}",
                               field="chunk_trials", value=chunk_trials)
-    n = math.ceil(int(trials) / chunk_trials)
-    return [min(chunk_trials, int(trials) - k * chunk_trials) for k in range(n)]
+    size = int(chunk_trials)
+    n = math.ceil(int(trials) / size)
+    return [min(size, int(trials) - k * size) for k in range(n)]
 
 
 def chunk_seeds(seed: int | np.random.SeedSequence, n_chunks: int) -> list[np.random.SeedSequence]:
-    """``SeedSequence(seed).spawn(n_chunks)`` — chunk *i* gets element *i*."""
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    """``SeedSequence(seed).spawn(n_chunks)`` — chunk *i* gets element *i*.
+
+    Examples
+    --------
+    >>> chunk_seeds(-1, 2)
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: seed must be a whole number >= 0, got -1
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        ss = seed
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError(f"seed must be a whole number >= 0, got {seed!r}", field="seed",
+                              value=seed)
+    else:
+        ss = np.random.SeedSequence(int(seed))
     return list(ss.spawn(n_chunks))
 
 
