@@ -352,8 +352,9 @@ def test_numpy_scalars_price_a_line_like_python_numbers() -> None:
 
 
 def test_line_amount_refuses_a_negative_price_like_the_batch_path() -> None:
-    with pytest.raises(ValidationError, match="unit_price"):
-        line_amount("1 t", -5, "t")
+    for price in (-5, "-0.01"):
+        with pytest.raises(ValidationError, match="unit_price"):
+            line_amount("1 t", price, "t")
     with pytest.raises(ValidationError, match="unit_price"):
         line_amounts_batch(np.array([1.0]), -5, "t", unit="t")
     assert line_amount("-1 t", 5, "t") == Decimal("-5.00")  # a credit line

@@ -182,3 +182,17 @@ def test_a_negative_taxable_base_names_what_made_it_negative() -> None:
     assert info.value.field == "discount"
     credit = invoice(["10.00", "-5.00"], freight="1.00")  # a credit line inside the invoice
     assert credit.total == Decimal("6.00") == sum(ln.total for ln in credit.lines)
+
+
+@pytest.mark.parametrize(("amounts", "rate", "tax"), [
+    (["10.05"], "0.13", "1.31"),      # 1.3065 -> 1.31
+    (["0.50"], "0.01", "0.01"),       # 0.005: a tie, half up
+    (["0.49"], "0.01", "0.00"),       # 0.0049
+    (["100.00", "0.50"], "0.09", "9.05"),  # 9.045 -> 9.05
+])
+def test_invoice_tax_is_rounded_half_up_once_on_the_taxable_base(
+    amounts: list[str], rate: str, tax: str
+) -> None:
+    inv = invoice(amounts, tax_rate=rate)
+    assert inv.tax == Decimal(tax)
+    assert sum(ln.tax for ln in inv.lines) == inv.tax
