@@ -66,6 +66,10 @@ def test_a_good_scenario_loads_and_runs(tmp_path: Path) -> None:
     ("end: 2026-02-28", "end: 2026-01-28", 2, "no days"),
     # negative demand
     ("takeaway: 3", "takeaway: -3", 11, ">= 0"),
+    # money that is not a finite amount
+    ("cost_per_unit: 68", "cost_per_unit: .nan", 7, "cost_per_unit must be a"),
+    ("price_per_unit: 220", "price_per_unit: lots", 8, "price_per_unit must be an amount"),
+    ("cost_per_unit: 68", "cost_per_unit: -68", 7, "cost_per_unit must be >= 0"),
     ("[10, 10, 10, 10, 12, 14, 14]", "[10, 10, 10, -1, 12, 14, 14]", 10, "weekly[3]"),
     # unknown keys, channels and holidays
     ("name: t", "name: t\nhorizn: 3", 2, "horizn"),

@@ -520,7 +520,12 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             for key in ("cost_per_unit", "price_per_unit"):
                 if key not in spec:
                     raise bad_value(key, None, "present (yuan per stock unit)")
-                money = to_decimal(spec[key])
+                try:
+                    money = to_decimal(spec[key])
+                except (ValidationError, TypeError, ValueError, ArithmeticError):
+                    raise bad_value(key, spec[key], "an amount in yuan >= 0") from None
+                if not money.is_finite():
+                    raise bad_value(key, spec[key], "a finite amount in yuan >= 0")
                 if money < 0:
                     raise bad_value(key, spec[key], ">= 0")
             perishable = spec.get("perishable", False)
