@@ -609,3 +609,12 @@ def test_diff_lists_added_and_removed_parameters_for_review() -> None:
                and not p.endswith(".source"))
     assert {p for p in changes if not p.startswith(("weather.hail", "holidays.Labour Day"))
             } == set()
+
+
+def test_an_impossible_date_is_refused_at_its_line(tmp_path: Path) -> None:
+    text = HOTPOT_11.read_text(encoding="utf-8")
+    assert "effective_from: 2026-11-01" in text
+    bad = text.replace("effective_from: 2026-11-01", "effective_from: 2026-13-01")
+    path = _write(tmp_path, "hotpot.yaml", bad)
+    _refused(path, rf"hotpot\.yaml:{_line_of(bad, '2026-13-01')}:\d+: effective_from: bad YAML "
+                   r"value '2026-13-01': month must be in 1\.\.12")

@@ -64,6 +64,7 @@ def test_a_good_scenario_loads_and_runs(tmp_path: Path) -> None:
     ("probability: 0.25", "probability: 1.25", 18, "probability"),
     # horizon with no days
     ("end: 2026-02-28", "end: 2026-01-28", 2, "no days"),
+    ("end: 2026-02-28", "end: 2026-02-30", 2, "horizon.end: bad YAML value '2026-02-30'"),
     # negative demand
     ("takeaway: 3", "takeaway: -3", 11, ">= 0"),
     # money that is not a finite amount

@@ -145,6 +145,10 @@ def test_missing_file_is_a_rule_pack_error(tmp_path: Path) -> None:
         ("? [1, 2]\n: x\n", r"t\.yaml:1:3: mapping keys must be plain scalars"),
         ("a: !!python/object:os.system x\n", r"t\.yaml:1:4: "),
         ("base: {x: 1}\nb:\n  <<: {y: 2}\n", r"t\.yaml:3:3: merge keys"),
+        # an impossible date: PyYAML raises a bare ValueError, refused here with its line
+        ("a: 1\neffective_from: 2026-13-01\n",
+         r"t\.yaml:2:17: effective_from: bad YAML value '2026-13-01': month must be in 1\.\.12"),
+        ("2026-02-30: x\n", r"t\.yaml:1:1: bad YAML key '2026-02-30'"),
     ],
 )
 def test_bad_yaml_is_refused_with_its_line(text: str, pattern: str) -> None:

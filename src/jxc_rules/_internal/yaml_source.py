@@ -234,7 +234,14 @@ def _construct(
                     location=_loc(marks.file, key_node.start_mark),
                     field=format_path(path) or None,
                 )
-            key = loader.construct_object(key_node, deep=True)
+            try:
+                key = loader.construct_object(key_node, deep=True)
+            except (yaml.YAMLError, ValueError, OverflowError) as exc:
+                raise error(
+                    f"bad YAML key {key_node.value!r}: {getattr(exc, 'problem', None) or exc}",
+                    location=_loc(marks.file, key_node.start_mark),
+                    field=format_path(path) or None,
+                ) from None
             try:
                 hash(key)
             except TypeError:  # pragma: no cover - scalar keys are always hashable
@@ -257,11 +264,15 @@ def _construct(
     marks.scalars.setdefault(_norm(path), str(node.value))
     try:
         return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        # e.g. a timestamp like 2026-13-01: PyYAML's constructor raises a bare ValueError
+        problem = getattr(exc, "problem", None) or exc
+        where = f"{format_path(path)}: " if path else ""
         raise error(
-            f"bad YAML value: {getattr(exc, 'problem', None) or exc}",
+            f"{where}bad YAML value {node.value!r}: {problem}",
             location=_loc(marks.file, node.start_mark),
             field=format_path(path) or None,
+            value=node.value,
         ) from None
 
 
