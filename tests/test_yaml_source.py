@@ -197,3 +197,10 @@ def test_the_node_cap_counts_every_expanded_node_exactly() -> None:
     assert loads_yaml(text, allow_aliases=True, max_nodes=7)[0] == {"a": [1, 2], "b": [1, 2]}
     with pytest.raises(RulePackError, match="more than 6 nodes"):
         loads_yaml(text, allow_aliases=True, max_nodes=6)
+
+
+def test_absurdly_deep_nesting_is_refused_not_a_crash() -> None:
+    deep = "a: " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(RulePackError, match=r"deep\.yaml:1:\d+: YAML nesting is too deep"):
+        loads_yaml(deep, filename="deep.yaml")
+    assert loads_yaml("a: " + "[" * 50 + "]" * 50 + "\n")[0] is not None

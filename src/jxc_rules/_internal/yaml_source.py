@@ -305,6 +305,10 @@ def loads_yaml(
         raise error(f"invalid YAML: {problem}", location=_loc(filename, mark)) from None
     except yaml.YAMLError as exc:
         raise error(f"invalid YAML: {exc}", location=SourceLocation(filename)) from None
+    except RecursionError:
+        # nesting thousands of levels deep (a bomb variant): refused, not a crash
+        raise error("YAML nesting is too deep", location=_loc(filename, loader.get_mark())
+                    ) from None
     finally:
         loader.dispose()
     return data, marks
