@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 
@@ -380,3 +381,66 @@ def test_the_close_is_exact_whatever_the_callers_decimal_context() -> None:
         again = run()
         assert all(p.identity_holds() for p in again.values())
     assert again == expected
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: Opening(1, "-1.00"), ValidationError, r"opening\.value must be a value >= 0"),
+    (lambda: close_month(UREA, ["R1"]), ValidationError, r"movements .*row 0"),
+    (lambda: close_month(UREA, [{"kind": "return", "doc_id": "R1"}]), ValidationError,
+     r"kind .*row 0"),
+    (lambda: close_month(UREA, [{"kind": "receipt", "doc_id": "R1"}]), ValidationError,
+     "movements row 0"),
+    (lambda: close_month(UREA, [Receipt("R1", "urea-46", 1, "1"),
+                                Receipt("R2", "urea-46", 1, "0.00001")]), ValidationError,
+     r"price must be at most 4 decimals.*row 1"),
+    (lambda: journal(["a", "b"], ["urea-46"], [1, 1], [1, 1], [1, 1]), ValidationError,
+     "columns differ in length"),
+    (lambda: journal(["a"], ["urea-46"], [1], [1], [1], actual_kg=[1, 2]), ValidationError,
+     "actual_kg has 2 rows, expected 1"),
+    (lambda: close_month(42, []), ValidationError, "profiles must be ProductProfile"),
+    (lambda: close_month(["urea"], []), ValidationError, "profiles must be a ProductProfile"),
+    (lambda: close_month([], []), ValidationError, "at least one product profile"),
+    (lambda: close_month(UREA, [], opening=[(1, 1)]), ValidationError, "mapping of sku"),
+    (lambda: close_month(UREA, [], opening={"urea-46": 5}), ValidationError,
+     r"opening\.urea-46 must be a Opening"),
+    (lambda: StockBook(UREA).on_hand("salt"), UnknownItemError, "salt"),
+    (lambda: StockBook(UREA).post("R1"), ValidationError, "movement must be a Receipt"),
+    (lambda: StockBook(UREA).post({"kind": "return"}), ValidationError, "kind"),
+    (lambda: StockBook(UREA).post({"kind": "receipt", "doc_id": "R1"}), ValidationError,
+     "movement: "),
+])
+def test_every_closing_error_names_what_was_wrong(
+    call: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_large_values_take_the_python_int_paths_and_stay_exact() -> None:
+    # 2e10 yuan opening (2**40 fen and more), 10**6-bag receipts at 99999.9999 yuan/kg, a
+    # tolerance with an 11-digit denominator: every int64 guard switches to Python ints, and the
+    # reference loop agrees. S1 (333 333 bags = 16 666 650 000 g) is 1 g over nominal, exactly
+    # the tolerance (3/49999950000 of nominal): not flagged. S4 is 1 g over on one bag: flagged.
+    big = ProductProfile(sku="big", name="big", price_unit="kg", pack_content="50 kg",
+                         invoice_basis="actual",
+                         catch_weight_tolerance=Fraction(3, 49_999_950_000))
+    moves: list[Receipt | Shipment] = [
+        Receipt("R1", "big", 1_000_000, "99999.9999"),
+        Shipment("S1", "big", 333_333, "123456.789", actual="16666650.001 kg"),
+        Shipment("S2", "big", 1_000_001, "1"),
+        Receipt("R2", "big", 7, "0.0001"),
+        Shipment("S3", "big", 3, "2"),
+        Shipment("S4", "big", 1, "2", actual="50.001 kg"),
+    ]
+    opening = {"big": Opening(333_335, "20000000000.01")}
+    close = close_month(big, moves, opening=opening)
+    case = MonthEndCase(profiles=(big,), opening=opening, movements=tuple(moves), counts={})
+    assert close.cogs_fen.tolist() == _reference_cogs(case)
+    p = close.products["big"]
+    # 5e7 kg x 99999.9999 = 4999999995000.00, + 350 kg x 0.0001 = 0.035 -> 0.04
+    assert p.receipts_value == Decimal("4999999995000.04")
+    assert p.revenue == line_amount("16666650.001 kg", "123456.789", "kg") \
+        + Decimal("50000050.00") + Decimal("300.00") + Decimal("100.00")  # 50.001 x 2 = 100.002
+    catch = next(r for r in p.variances if r.cause == "catch_weight")
+    assert catch.flagged == ("S4",)
+    assert p.identity_holds()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 
@@ -373,3 +374,36 @@ def test_amounts_are_exact_whatever_the_callers_decimal_context() -> None:
         plan = ship_plan("12345.678 t", "40 kg", mode="up")
         assert str(plan.shipped.magnitude) == "12345.68"
         assert str(plan.residual.magnitude) == "-0.002"
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: Packaging(["bag", "40 kg"]), ValidationError, "levels must be a mapping"),
+    (lambda: Packaging({"": "40 kg"}), ValidationError, "non-empty strings"),
+    (lambda: Packaging({"remainder": 5}), ValidationError, "other than 'remainder'"),
+    (lambda: Packaging({}), ValidationError, "at least one level"),
+    (lambda: Packaging({"bag": "40 kg"}, base_unit=3), UnitError, "base_unit"),
+    (lambda: Packaging({"bag": "forty kg"}), ValidationError, r"levels\.bag must be a size"),
+    (lambda: Packaging.from_mapping(["bag"]), ValidationError, "packaging must be a mapping"),
+    (lambda: Packaging.from_mapping({"base_unit": "kg"}), ValidationError, r"packaging\.levels"),
+    (lambda: breakdown(5, {"bag": "40 kg"}), ValidationError, "packaging must be a Packaging"),
+    (lambda: ship_plan(Q_(np.ones(2), "t"), "40 kg"), ValidationError, "a scalar quantity"),
+    (lambda: ship_plan("12", "40"), UnitError, "pack must be a quantity with a unit"),
+    (lambda: ship_plan_batch(np.array([1.0]), 0.04, decimals=12), ValidationError, "0..9"),
+    (lambda: ship_plan_batch(np.array([1.0]), "0.0405 t", unit="t"), ValidationError,
+     r"pack_size must be a multiple of 1/1000 metric_ton"),
+    (lambda: ship_plan_batch(np.array(["a"]), 0.04), ValidationError, "ordered must be numbers"),
+    (lambda: ship_plan_batch(np.array([2.0**60]), 0.04), ValidationError, "below 2\\*\\*50"),
+    (lambda: ship_plan_batch(np.array([2**60]), 1), ValidationError, "below 2\\*\\*50"),
+    (lambda: line_amounts_batch(np.array([1.0]), 1, "t", unit="t", price_decimals=-1),
+     ValidationError, "price_decimals"),
+    (lambda: line_amounts_batch(np.array([1.0]), 1, "t", unit="t", decimals=10),
+     ValidationError, "decimals"),
+    (lambda: line_amounts_batch("12 t", 1, "t"), ValidationError, "an array"),
+    (lambda: line_amounts_batch(np.array([9e8]), 9e8, "kg", unit="t", decimals=0,
+                                price_decimals=0), ValidationError, "exceeds the int64 range"),
+])
+def test_every_packaging_error_names_its_field(
+    call: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call()

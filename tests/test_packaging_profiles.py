@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 
@@ -196,3 +197,22 @@ def test_invoice_tax_is_rounded_half_up_once_on_the_taxable_base(
     inv = invoice(amounts, tax_rate=rate)
     assert inv.tax == Decimal(tax)
     assert sum(ln.tax for ln in inv.lines) == inv.tax
+
+
+@pytest.mark.parametrize(("call", "field", "message"), [
+    (lambda: ProductProfile.from_mapping(["urea"]), "profile", "a mapping"),
+    (lambda: ProductProfile.from_mapping({"sku": "u", "name": "u", "pack": "40 kg"}),
+     "price_unit", "present"),
+    (lambda: urea(labels={"zh": 1}), "labels", "language"),
+    (lambda: urea(pack_content="40"), "pack.content", "with a unit"),
+    (lambda: catch_weight_line(urea(), 1, 2850, actual_weight="-1 kg"), "actual_weight", ">= 0"),
+    (lambda: invoice(["1.00"], tax_rate="-0.09"), "tax_rate", ">= 0"),
+    (lambda: invoice(["1.00"], freight="-1.00"), "freight", ">= 0"),
+    (lambda: invoice(["1.00"], freight="1.001"), "freight", "whole fen"),
+])
+def test_every_profile_and_invoice_error_names_its_field(
+    call: Callable[[], object], field: str, message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message) as info:
+        call()
+    assert info.value.field == field
