@@ -115,6 +115,7 @@ def test_materiality_shows_in_the_table_json_and_report_in_both_languages(
         text = capsys.readouterr().out
         assert header in text
         assert verdict in text
+        assert ("identical random draws" if lang == "en" else "完全相同的随机抽样") in text
         assert "2.00%" in text                                   # stockout_rate's threshold
         data = json.loads(out_json.read_text(encoding="utf-8"))
         assert data["compare"]["stockout_rate"]["materiality"] == 0.02

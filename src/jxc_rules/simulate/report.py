@@ -155,6 +155,8 @@ def print_tables(
                     f"[{style}]{text}[/{style}]" if style else text]
         table.add_row(*row)
     con.print(table)
+    if comparison is not None:
+        con.print(f"[dim]{_t(lang, 'how')}[/dim]")
     if sweep is not None:
         st = Table(title=f"{_t(lang, 'sweep')}: {sweep.param}")
         st.add_column(_t(lang, "param"), justify="right")
