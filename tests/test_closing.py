@@ -6,6 +6,7 @@ from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal, localcontext
 from fractions import Fraction
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
@@ -444,3 +445,52 @@ def test_large_values_take_the_python_int_paths_and_stay_exact() -> None:
     catch = next(r for r in p.variances if r.cause == "catch_weight")
     assert catch.flagged == ("S4",)
     assert p.identity_holds()
+
+
+@given(month_end_cases())
+def test_the_identity_recomputed_from_the_inputs_to_the_gram_and_fen(case: MonthEndCase) -> None:
+    """Independent of ``identity_holds``: every term comes from the journal itself."""
+    close = close_month(case.profiles, case.movements, opening=case.opening, counts=case.counts)
+    cogs_ref = _reference_cogs(case)
+    for prof in case.profiles:
+        sku, p = prof.sku, close.products[prof.sku]
+        cg = int(prof.content * exact_factor(prof.price_unit, "g"))
+        per_g = exact_factor("g", prof.price_unit)
+        rows = [(m, c) for m, c in zip(case.movements, cogs_ref, strict=True) if m.sku == sku]
+        recs = [m for m, _ in rows if isinstance(m, Receipt)]
+        ships = [m for m, _ in rows if isinstance(m, Shipment)]
+        booked_g = sum(
+            m.actual if prof.invoice_basis == "actual" and m.actual is not None
+            else m.ordered if m.ordered is not None else m.bags * cg
+            for m in ships)
+        rec_fen = sum(int(round_to(m.bags * cg * per_g * m.price * 100, 1)) for m in recs)
+        op = case.opening.get(sku, Opening(0, 0))
+        cnt = case.counts.get(sku)
+        book_bags = op.bags + sum(m.bags for m in recs) - sum(m.bags for m in ships)
+        closing_bags = book_bags if cnt is None else cnt.bags
+        closing_g = closing_bags * cg + (0 if cnt is None else cnt.loose)
+        opening_v, cogs = Fraction(op.value), Fraction(sum(c for _, c in rows), 100)
+        var = [(r.bags, Fraction(r.tonnes), Fraction(r.value)) for r in p.variances]
+        # bags, grams (as tonnes) and fen, each side from the inputs
+        assert op.bags + sum(m.bags for m in recs) - sum(m.bags for m in ships) \
+            - sum(b for b, _, _ in var) == closing_bags == p.closing_bags
+        assert Fraction(op.bags * cg + sum(m.bags * cg for m in recs) - booked_g, 10**6) \
+            - sum(t for _, t, _ in var) == Fraction(closing_g, 10**6) == Fraction(p.closing_t)
+        assert opening_v + Fraction(rec_fen, 100) - cogs - sum(v for _, _, v in var) \
+            == Fraction(p.closing_value)
+        assert (Fraction(p.receipts_value), Fraction(p.cogs)) == (Fraction(rec_fen, 100), cogs)
+        assert p.closing_value >= 0  # a write-off never exceeds the book value
+
+
+@pytest.mark.parametrize(("field", "delta"), [
+    ("closing_bags", 1), ("closing_t", Decimal("0.000001")), ("closing_value", Decimal("0.01")),
+    ("cogs", Decimal("-0.01")), ("shipments_t", Decimal("0.000001")),
+])
+def test_identity_holds_detects_one_gram_one_fen_or_one_bag_off(field: str, delta: object) -> None:
+    close = close_month([UREA, NPK], fertilizer_month(),
+                        opening={"urea-46": Opening(100, "9000.00")},
+                        counts={"urea-46": StockCount(bags=189, broken_bags=1, loose="25 kg")})
+    p = close.products["urea-46"]
+    assert p.identity_holds()
+    off = attrs.evolve(p, **{field: getattr(p, field) + delta})
+    assert not off.identity_holds()
