@@ -407,3 +407,11 @@ def test_every_packaging_error_names_its_field(
 ) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+def test_a_pack_name_missing_from_the_packaging_is_not_read_as_a_registry_unit() -> None:
+    p = Packaging({"sack": "40 kg"})
+    with pytest.raises(UnknownItemError, match=r"'bag'.*sack"):
+        ship_plan("12.35 t", "bag", packaging=p)  # pint's bag is a 94 lb cement bag
+    assert ship_plan("12.35 t", "sack", packaging=p, mode="up").packs == 309
+    assert ship_plan("12.35 t", "40 kg", packaging=p, mode="up").packs == 309

@@ -441,7 +441,8 @@ def ship_plan(
     mode : str
         How a fractional number of packs becomes whole: ``"up"``, ``"down"``, ``"half_up"``, ...
     packaging : Packaging, optional
-        Lets ``pack`` name one of its levels (``"bag"``, ``"pallet"``).
+        Lets ``pack`` name one of its levels (``"bag"``, ``"pallet"``); with it, a bare name that
+        is not a level is an ``UnknownItemError`` (never pint's own 94 lb ``bag``).
 
     Returns
     -------
@@ -458,8 +459,10 @@ def ship_plan(
     <Quantity(73, 'piece')>
     """
     check_mode(mode)
-    if packaging is not None and isinstance(pack, str) and pack in packaging.sizes:
-        pack_mag, pack_unit = packaging.size(pack), packaging.base_unit
+    if packaging is not None and isinstance(pack, str) and _SPEC.match(pack) is None:
+        # a bare name with a packaging is one of its levels (pint's own "bag" is a 94 lb cement
+        # bag: a typo must not fall through to it)
+        pack_mag, pack_unit = packaging.size(pack.strip()), packaging.base_unit
     elif isinstance(pack, str) and _SPEC.match(pack) is None:
         pack_mag, pack_unit = Fraction(1), str(parse_unit(pack, "pack"))  # "gross", "dozen"
     else:
