@@ -231,3 +231,16 @@ def test_magnitude_accepts_numpy_scalars() -> None:
     assert magnitude(np.float64(1.5), "kg") == 1.5
     assert magnitude(np.int64(3), "kg") == 3.0
     assert convert(np.float64(0.1), "kg", "g") == Decimal("100")
+
+
+def test_a_bag_is_a_count_not_a_94_lb_cement_bag() -> None:
+    assert convert(3, "bag", "pcs") == 3
+    assert dimension_of("袋") == "count"
+    with pytest.raises(UnitError, match="expected a mass unit"):
+        convert(1, "bag", "kg")  # its content comes from a Packaging, never from the unit
+
+
+def test_the_registry_refuses_silent_redefinitions() -> None:
+    with pytest.raises(pint.RedefinitionError):
+        ureg.define("jin = 400 * gram")
+    assert convert(1, "斤", "g") == 500

@@ -71,12 +71,25 @@ _EXTRA_DEFINITIONS: Final[tuple[str, ...]] = (
     "dun = 1 * tonne = 吨",
 )
 
+_REDEFINITIONS: Final[tuple[str, ...]] = (
+    # pint's `bag` is a 94 lb US cement bag: in a fertilizer trade "40 kg per bag" is the rule and a
+    # silent 42.6 kg bag is a trap. Here a bag (袋) is a count; its content comes from a Packaging
+    # or a product profile, never from the unit.
+    "bag = piece = 袋",
+)
+
 ureg: Final[pint.UnitRegistry[Any]] = pint.UnitRegistry(
-    cache_folder=None, autoconvert_offset_to_baseunit=True
+    cache_folder=None, autoconvert_offset_to_baseunit=True, on_redefinition="raise"
 )
 """The application registry. Built eagerly at import (pint's lazy default is not thread-safe)."""
 for _definition in _EXTRA_DEFINITIONS:
     ureg.define(_definition)
+_registry: Any = ureg
+_registry._on_redefinition = "ignore"  # only for the deliberate redefinitions just below
+for _definition in _REDEFINITIONS:
+    ureg.define(_definition)
+_registry._on_redefinition = "raise"
+_registry._build_cache()  # pint caches dimensionalities at load; rebuild after redefining
 pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]  # Quantities pickle and unpickle against this registry
 Q_ = ureg.Quantity
 
