@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -30,22 +30,6 @@ from jxc_rules.reservation import (
 from jxc_rules.testing import bom_orders, boms, stock_levels
 
 Factory = Callable[[dict[str, Any]], ReservationLedger]
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Factory]:
-    opened: list[SqliteLedger] = []
-
-    def factory(on_hand: dict[str, Any]) -> ReservationLedger:
-        if request.param == "memory":
-            return Ledger(on_hand)
-        ledger = SqliteLedger(tmp_path / f"ledger{len(opened)}.db", on_hand)
-        opened.append(ledger)
-        return ledger
-
-    yield factory
-    for ledger in opened:
-        ledger.close()
 
 
 def _invariant(ledger: ReservationLedger) -> None:

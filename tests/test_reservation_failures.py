@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,25 +16,9 @@ from jxc_rules.errors import (
     UnknownItemError,
     ValidationError,
 )
-from jxc_rules.reservation import Ledger, ReservationLedger, SqliteLedger, replay, reserve_order
+from jxc_rules.reservation import ReservationLedger, replay, reserve_order
 
 Factory = Callable[[dict[str, Any]], ReservationLedger]
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Factory]:
-    opened: list[SqliteLedger] = []
-
-    def factory(on_hand: dict[str, Any]) -> ReservationLedger:
-        if request.param == "memory":
-            return Ledger(on_hand)
-        ledger = SqliteLedger(tmp_path / f"ledger{len(opened)}.db", on_hand)
-        opened.append(ledger)
-        return ledger
-
-    yield factory
-    for ledger in opened:
-        ledger.close()
 
 
 def _state(ledger: ReservationLedger) -> tuple[dict[str, Any], list[Any]]:
