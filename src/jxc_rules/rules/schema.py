@@ -344,36 +344,32 @@ def _choice(options: Sequence[str]) -> Callable[[Any, str], str]:
     return conv
 
 
+def _each(items: list[Any], field: str, conv: Callable[[Any, str], T]) -> tuple[T, ...]:
+    """``conv`` on every item (field ``field[i]``), collecting all errors before raising."""
+    errors: list[ValidationError] = []
+    out: list[T] = []
+    for i, item in enumerate(items):
+        try:
+            out.append(conv(item, _join(field, i)))
+        except ValidationError as exc:
+            errors.append(exc)
+    if errors:
+        raise FieldErrors(errors)
+    return tuple(out)
+
+
 def _str_list(value: Any, field: str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (_text(value, field),)
     if not isinstance(value, list):
         raise bad_value(field, value, "a string or a list of strings")
-    errors: list[ValidationError] = []
-    out: list[str] = []
-    for i, item in enumerate(value):
-        try:
-            out.append(_text(item, _join(field, i)))
-        except ValidationError as exc:
-            errors.append(exc)
-    if errors:
-        raise FieldErrors(errors)
-    return tuple(out)
+    return _each(value, field, _text)
 
 
 def _multipliers(value: Any, field: str) -> tuple[float, ...]:
     if not isinstance(value, list):
         raise bad_value(field, value, "a list of multipliers >= 0, e.g. [1.1, 1.3]")
-    errors: list[ValidationError] = []
-    out: list[float] = []
-    for i, item in enumerate(value):
-        try:
-            out.append(_nonneg(item, _join(field, i)))
-        except ValidationError as exc:
-            errors.append(exc)
-    if errors:
-        raise FieldErrors(errors)
-    return tuple(out)
+    return _each(value, field, _nonneg)
 
 
 def _mapping_of(
