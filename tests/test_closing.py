@@ -385,7 +385,7 @@ def test_the_close_is_exact_whatever_the_callers_decimal_context() -> None:
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: Opening(1, "-1.00"), ValidationError, r"opening\.value must be a value >= 0"),
+    (lambda: Opening(1, "-1.00"), ValidationError, r"opening\.value must be an amount >= 0"),
     (lambda: close_month(UREA, ["R1"]), ValidationError, r"movements .*row 0"),
     (lambda: close_month(UREA, [{"kind": "return", "doc_id": "R1"}]), ValidationError,
      r"kind .*row 0"),

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jxc_rules.errors import ValidationError
-from jxc_rules.money import allocate, amount, from_fen, to_fen, to_money
+from jxc_rules.money import allocate, amount, from_fen, to_fen, to_money, whole_fen
 from jxc_rules.testing import money_amounts, weight_vectors
 
 
@@ -117,3 +117,12 @@ def test_parts_keep_every_digit_beyond_28() -> None:
 def test_quantum_must_have_a_finite_decimal_expansion() -> None:
     with pytest.raises(ValidationError, match="finite decimal expansion"):
         allocate(1, [1, 2], quantum=Fraction(1, 3))
+
+
+def test_whole_fen_refuses_fractions_of_a_fen_and_negatives() -> None:
+    assert whole_fen("35226.00") == 3522600
+    assert whole_fen(0.1) == 10
+    with pytest.raises(ValidationError, match="whole fen"):
+        whole_fen("1.001", "freight")
+    with pytest.raises(ValidationError, match="freight must be an amount >= 0"):
+        whole_fen("-1.00", "freight")

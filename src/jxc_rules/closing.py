@@ -77,7 +77,7 @@ from jxc_rules.errors import (
     ValidationError,
     bad_value,
 )
-from jxc_rules.money import from_fen
+from jxc_rules.money import from_fen, whole_fen
 from jxc_rules.packaging import ProductProfile, _div_round, _to_units
 from jxc_rules.units import exact_factor, parse_quantity, parse_unit
 
@@ -154,7 +154,7 @@ def _opening_bags(value: object) -> int:
 
 
 def _opening_value(value: object) -> Decimal:
-    return _fen_decimal(value, "opening.value")
+    return from_fen(whole_fen(value, "opening.value"))
 
 
 def _count_bags(value: object) -> int:
@@ -227,13 +227,6 @@ class StockCount:
     loose: int = attrs.field(default=0, converter=_count_loose)
 
 
-def _fen_decimal(value: object, field: str) -> Decimal:
-    exact = to_fraction(value, field)
-    if exact < 0:
-        raise bad_value(field, value, "a value >= 0")
-    if (exact * 100).denominator != 1:
-        raise bad_value(field, value, "an amount in whole fen")
-    return from_fen(int(exact * 100))
 
 
 @attrs.frozen(eq=False)

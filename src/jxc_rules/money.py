@@ -25,7 +25,7 @@ from jxc_rules._internal.exact import decimal_from_int, to_decimal, to_fraction
 from jxc_rules.errors import bad_value
 from jxc_rules.rounding import round_to
 
-__all__ = ["FEN", "allocate", "amount", "from_fen", "to_fen", "to_money"]
+__all__ = ["FEN", "allocate", "amount", "from_fen", "to_fen", "to_money", "whole_fen"]
 
 FEN = Decimal("0.01")
 
@@ -99,6 +99,24 @@ def allocate(total: object, weights: Sequence[object], quantum: object = "0.01")
     assert isinstance(exponent, int)
     coefficient = int("".join(map(str, digits)))
     return [decimal_from_int(sign * b * coefficient, exponent) for b in base]
+
+
+def whole_fen(value: object, field: str = "amount") -> int:
+    """A non-negative money amount that must be whole fen, read exactly, as an ``int`` of fen.
+
+    For document amounts (freight, an opening value) where a fraction of a fen is a typing
+    error to report, not something to round away.
+
+    >>> whole_fen("35226.00", "freight")
+    3522600
+    """
+    exact = to_fraction(value, field)
+    if exact < 0:
+        raise bad_value(field, value, "an amount >= 0")
+    fen = exact * 100
+    if fen.denominator != 1:
+        raise bad_value(field, value, "an amount in whole fen")
+    return int(fen)
 
 
 def to_fen(yuan: npt.ArrayLike, field: str = "yuan") -> npt.NDArray[np.int64]:

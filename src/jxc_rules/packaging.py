@@ -49,7 +49,7 @@ import pint
 
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import DuplicateError, UnitError, UnknownItemError, ValidationError, bad_value
-from jxc_rules.money import allocate, from_fen
+from jxc_rules.money import allocate, from_fen, whole_fen
 from jxc_rules.rounding import _round_quotient, check_mode
 from jxc_rules.units import Q_, exact_factor, parse_quantity, parse_unit
 
@@ -1134,8 +1134,8 @@ def invoice(
             raise bad_value(f"amounts[{i}]", value, "an amount in whole fen (rounded lines)")
         line_fen.append(int(exact))
     subtotal = sum(line_fen)
-    fr = _money_arg(freight, "freight")
-    disc = _money_arg(discount, "discount")
+    fr = whole_fen(freight, "freight")
+    disc = whole_fen(discount, "discount")
     rate = to_fraction(tax_rate, "tax_rate")
     if rate < 0:
         raise bad_value("tax_rate", tax_rate, "a rate >= 0")
@@ -1160,11 +1160,3 @@ def invoice(
                    discount=from_fen(disc), tax=from_fen(tax), total=from_fen(base + tax))
 
 
-def _money_arg(value: object, field: str) -> int:
-    """A non-negative amount in whole fen, as an ``int`` of fen."""
-    exact = to_fraction(value, field)
-    if exact < 0:
-        raise bad_value(field, value, "an amount >= 0")
-    if (exact * 100).denominator != 1:
-        raise bad_value(field, value, "an amount in whole fen")
-    return int(exact * 100)
