@@ -264,3 +264,24 @@ def test_reserve_order_bad_input_changes_nothing(make: Factory) -> None:
     with pytest.raises(ValidationError, match="needs no stock"):
         reserve_order(ledger, GEARBOX, "SO-1", "gearbox", 0)
     assert ledger.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("mapping", "field"),
+    [
+        ({"kind": "reserve", "lines": []}, "event.seq"),
+        ({"seq": 1, "lines": []}, "event.kind"),
+        ({"seq": 1, "kind": "reserve"}, "event.lines"),
+        ({"seq": -1, "kind": "reserve", "lines": []}, "event.seq"),
+        ({"seq": "1", "kind": "reserve", "lines": []}, "event.seq"),
+        ({"seq": 1, "kind": "reserve", "lines": [["bolt"]]}, "event.lines"),
+        ({"seq": 1, "kind": "steal", "lines": []}, "event.kind"),
+        ({"seq": 1, "kind": "reserve", "lines": [], "who": "x"}, "event.who"),
+    ],
+)
+def test_malformed_journal_events_are_validation_errors_naming_the_key(
+    mapping: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        Event.from_mapping(mapping)
+    assert info.value.field == field

@@ -54,10 +54,21 @@ class Event:
         for key in mapping:
             if key not in allowed:
                 raise bad_value(f"event.{key}", mapping[key], "absent: unknown key")
-        if mapping.get("kind") not in EVENT_KINDS:
-            raise bad_value("event.kind", mapping.get("kind"), "one of " + ", ".join(EVENT_KINDS))
-        lines = [(sku, to_fraction(q, f"event.lines[{sku!r}]")) for sku, q in mapping["lines"]]
-        return cls(int(mapping["seq"]), mapping["kind"], mapping.get("order_id"), lines)
+        for key in ("seq", "kind", "lines"):
+            if key not in mapping:
+                raise bad_value(f"event.{key}", None, "present: a required key")
+        if mapping["kind"] not in EVENT_KINDS:
+            raise bad_value("event.kind", mapping["kind"], "one of " + ", ".join(EVENT_KINDS))
+        seq = mapping["seq"]
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
+            raise bad_value("event.seq", seq, "a sequence number: an int >= 0")
+        raw_lines = mapping["lines"]
+        if not isinstance(raw_lines, (list, tuple)) or not all(
+            isinstance(line, (list, tuple)) and len(line) == 2 for line in raw_lines
+        ):
+            raise bad_value("event.lines", raw_lines, "a list of [sku, quantity] pairs")
+        lines = [(sku, to_fraction(q, f"event.lines[{sku!r}]")) for sku, q in raw_lines]
+        return cls(seq, mapping["kind"], mapping.get("order_id"), lines)
 
 
 def replay(events: Iterable[Event]) -> Ledger:
