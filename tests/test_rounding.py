@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jxc_rules.errors import JxcRulesError, ValidationError
-from jxc_rules.rounding import MODES, round_array, round_to
+from jxc_rules.rounding import MODES, round_array, round_quotient, round_to
 from jxc_rules.testing import exact_numbers, rounding_modes, steps
 
 
@@ -177,3 +177,18 @@ def test_a_step_without_a_finite_decimal_expansion_is_refused() -> None:
 def test_absurd_exponents_are_refused_instead_of_hanging(value: object) -> None:
     with pytest.raises(ValidationError, match="within"):
         round_to(value, 1)
+
+
+@given(
+    nums=st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=30),
+    den=st.integers(1, 1000),
+    mode=rounding_modes(),
+)
+def test_round_quotient_agrees_with_round_to_for_scalars_and_both_array_kinds(
+    nums: list[int], den: int, mode: str
+) -> None:
+    want = [int(round_to(Fraction(n, den), 1, mode)) for n in nums]
+    assert [round_quotient(n, den, mode) for n in nums] == want
+    assert round_quotient(np.array(nums, dtype=np.int64), den, mode).tolist() == want
+    big = np.array([n * 10**20 for n in nums], dtype=object)  # beyond int64: Python ints
+    assert round_quotient(big, den * 10**20, mode).tolist() == want

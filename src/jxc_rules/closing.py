@@ -78,7 +78,8 @@ from jxc_rules.errors import (
     bad_value,
 )
 from jxc_rules.money import from_fen, whole_fen
-from jxc_rules.packaging import ProductProfile, _div_round, _to_units
+from jxc_rules.packaging import ProductProfile, _to_units
+from jxc_rules.rounding import round_quotient
 from jxc_rules.units import exact_factor, parse_quantity, parse_unit
 
 __all__ = [
@@ -535,10 +536,10 @@ def _amount_fen(grams: IntArray, price_e4: IntArray, factor: Fraction) -> IntArr
     den = factor.denominator * 100
     bound = float(np.abs(grams).max(initial=0)) * float(price_e4.max(initial=0)) * num_mult
     if bound < 2.0**62 and den < 2**62:
-        return _div_round(grams * price_e4 * np.int64(num_mult), np.int64(den),
+        return round_quotient(grams * price_e4 * np.int64(num_mult), np.int64(den),
                           "half_up").astype(np.int64)
     num = grams.astype(object) * price_e4.astype(object) * num_mult
-    return np.asarray(_div_round(num, den, "half_up"), dtype=np.int64)
+    return np.asarray(round_quotient(num, den, "half_up"), dtype=np.int64)
 
 
 def close_month(
@@ -711,13 +712,13 @@ def close_month(
         vs, bs = v_arr[seg_id], b_arr[seg_id]
         if vs.dtype == object or float(np.abs(cum_in_seg).max(initial=0)) * 2**41 >= 2**62:
             vs, cum_obj = vs.astype(object), cum_in_seg.astype(object)
-            upto = _div_round(vs * cum_obj, bs.astype(object), "half_up")
-            prev = _div_round(vs * (cum_obj - ship_bags.astype(object)), bs.astype(object),
+            upto = round_quotient(vs * cum_obj, bs.astype(object), "half_up")
+            prev = round_quotient(vs * (cum_obj - ship_bags.astype(object)), bs.astype(object),
                               "half_up")
             cogs_sorted = np.asarray(upto - prev, dtype=np.int64)
         else:
-            upto = _div_round(vs * cum_in_seg, bs, "half_up")
-            prev = _div_round(vs * (cum_in_seg - ship_bags), bs, "half_up")
+            upto = round_quotient(vs * cum_in_seg, bs, "half_up")
+            prev = round_quotient(vs * (cum_in_seg - ship_bags), bs, "half_up")
             cogs_sorted = (upto - prev).astype(np.int64)
         cogs_sorted = np.where(is_ship, cogs_sorted, 0)
 
@@ -778,8 +779,8 @@ def close_month(
             # nothing on the books: value a counted surplus at the last average cost
             last_v, last_b = last_avg.get(p, (0, 1))
             ref_v, ref_g = last_v, last_b * cg
-        write_off = _round_half_up(ref_v * (lost_g_count + lost_g_broken), ref_g)
-        count_fen = _round_half_up(ref_v * lost_g_count, ref_g)
+        write_off = round_quotient(ref_v * (lost_g_count + lost_g_broken), ref_g)
+        count_fen = round_quotient(ref_v * lost_g_count, ref_g)
         broken_fen = write_off - count_fen
         rows_p = slice(int(starts[p]), int(ends[p]))  # this product's rows (sorted by product)
         docs_p = docs_sorted[rows_p]
@@ -810,7 +811,7 @@ def close_month(
             closing_bags=counted, closing_loose_kg=fraction_to_decimal(Fraction(loose, 1000)),
             closing_t=_t(closing_g), closing_value=_yuan(closing_fen),
             average_cost_per_t=None if closing_g == 0 else fraction_to_decimal(
-                Fraction(_round_half_up(closing_fen * 10**6, closing_g), 100)),
+                Fraction(round_quotient(closing_fen * 10**6, closing_g), 100)),
             variances=table,
         )
     cogs_out = np.zeros(n, dtype=np.int64)
@@ -818,14 +819,6 @@ def close_month(
     cogs_out[order] = cogs_sorted
     rev_out[order] = revenue_fen
     return MonthEndClose(products=products, cogs_fen=cogs_out, revenue_fen=rev_out)
-
-
-def _round_half_up(num: int, den: int) -> int:
-    """``num / den`` rounded half away from zero (den > 0), on Python ints."""
-    q, r = divmod(abs(num), den)
-    if 2 * r >= den:
-        q += 1
-    return q if num >= 0 else -q
 
 
 class StockBook:

@@ -50,7 +50,7 @@ import pint
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import DuplicateError, UnitError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.money import allocate, from_fen, whole_fen
-from jxc_rules.rounding import _round_quotient, check_mode
+from jxc_rules.rounding import check_mode, round_quotient
 from jxc_rules.units import Q_, exact_factor, parse_quantity, parse_unit
 
 __all__ = [
@@ -473,7 +473,7 @@ def ship_plan(
     if ord_mag < 0:
         raise bad_value("ordered", ordered, "a quantity >= 0 (returns are booked separately)")
     pack_in_ord = pack_mag * exact_factor(pack_unit, ord_unit, field="pack")
-    packs = _round_quotient(ord_mag / pack_in_ord, mode)
+    packs = round_quotient(ord_mag / pack_in_ord, mode=mode)
     shipped = packs * pack_in_ord
     return ShipPlan(
         packs=packs,
@@ -519,7 +519,7 @@ def line_amount(
 def _fen(exact: Fraction, mode: str = "half_up") -> Decimal:
     """``exact`` yuan rounded to the fen by ``mode``: a ``Decimal`` with two places, built from
     an integer (independent of the caller's decimal context)."""
-    return from_fen(_round_quotient(exact * 100, mode))
+    return from_fen(round_quotient(exact * 100, mode=mode))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -527,32 +527,6 @@ def _fen(exact: Fraction, mode: str = "half_up") -> Decimal:
 # ----------------------------------------------------------------------------------------------
 
 IntArray = npt.NDArray[np.int64]
-
-
-def _div_round(num: npt.NDArray[Any], den: Any, mode: str) -> npt.NDArray[Any]:
-    """Integer ``num / den`` (den > 0) rounded by ``mode``, elementwise, exactly."""
-    q: npt.NDArray[Any] = num // den  # floor division: int64 and Python-int (object) arrays
-    r = num - q * den
-    has_rest = r != 0
-    if mode == "floor":
-        return q
-    if mode == "ceiling":
-        return q + has_rest  # type: ignore[no-any-return]
-    positive = num > 0
-    if mode == "down":
-        return q + (has_rest & ~positive)  # type: ignore[no-any-return]
-    if mode == "up":
-        return q + (has_rest & positive)  # type: ignore[no-any-return]
-    twice = 2 * r
-    above = twice > den
-    tie = twice == den
-    if mode == "half_up":
-        up = above | (tie & positive)
-    elif mode == "half_down":
-        up = above | (tie & ~positive)
-    else:  # half_even
-        up = above | (tie & (q % 2 == 1))
-    return q + up  # type: ignore[no-any-return]
 
 
 def _to_units(
@@ -727,7 +701,7 @@ def ship_plan_batch(
         raise bad_value("pack_size", float(p.ravel()[row]) / scale, "a positive pack size",
                         row=row if p.ndim else None)
     n, p = np.broadcast_arrays(n, p)
-    packs = _div_round(n, p, mode).astype(np.int64)
+    packs = round_quotient(n, p, mode).astype(np.int64)
     shipped_units = packs * p
     residual_units = n - shipped_units
     return ShipPlanBatch(
@@ -806,9 +780,9 @@ def line_amounts_batch(
              * float(num_mult))
     if bound < 2.0**62 and den < 2**62:
         num = q * prices * np.int64(num_mult)
-        return _div_round(num, np.int64(den), mode).astype(np.int64)
+        return round_quotient(num, np.int64(den), mode).astype(np.int64)
     num_obj = q.astype(object) * prices.astype(object) * num_mult
-    out = _div_round(num_obj, den, mode)
+    out = round_quotient(num_obj, den, mode)
     if np.abs(out).max(initial=0) >= 2**63:
         row = int(np.argmax(np.abs(out) >= 2**63))
         raise ValidationError(f"line amount at row {row} exceeds the int64 range of fen "
@@ -1144,7 +1118,7 @@ def invoice(
         raise bad_value("discount" if disc else "amounts", from_fen(disc if disc else subtotal),
                         f"a taxable base >= 0 (subtotal {from_fen(subtotal)} + freight "
                         f"{from_fen(fr)} - discount {from_fen(disc)})")
-    tax = _round_quotient(base * rate, "half_up")
+    tax = round_quotient(base * rate)
     weights = [abs(a) for a in line_fen]
     if sum(weights) == 0:
         weights = [1] * len(line_fen)
