@@ -192,3 +192,11 @@ def test_round_quotient_agrees_with_round_to_for_scalars_and_both_array_kinds(
     assert round_quotient(np.array(nums, dtype=np.int64), den, mode).tolist() == want
     big = np.array([n * 10**20 for n in nums], dtype=object)  # beyond int64: Python ints
     assert round_quotient(big, den * 10**20, mode).tolist() == want
+
+
+def test_unknown_mode_suggests_the_nearest_one() -> None:
+    with pytest.raises(ValidationError, match=r"did you mean 'half_even'\?"):
+        round_to(1, 1, "half-even")
+    with pytest.raises(ValidationError) as info:
+        round_to(1, 1, "zzz")
+    assert "did you mean" not in str(info.value)

@@ -27,6 +27,7 @@ decimal places first so binary dust (``2.675 / 0.01 = 267.49999999999997``) does
 
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, Literal, TypeAlias, overload
@@ -50,11 +51,21 @@ MODES: Final[tuple[str, ...]] = (
 )
 
 
-def check_mode(mode: str, field: str = "mode") -> str:
-    """Return ``mode`` if it is one of :data:`MODES`, else raise a ``ValidationError``."""
+def check_mode(mode: object, field: str = "mode") -> str:
+    """Return ``mode`` if it is one of :data:`MODES`, else raise a ``ValidationError`` that lists
+    the modes and suggests the nearest one.
+
+    >>> check_mode("half-up", "rounding")
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: rounding must be one of 'up', 'down', 'ceiling', 'floor', \
+'half_up', 'half_even', 'half_down' (did you mean 'half_up'?), got 'half-up'
+    """
     if mode not in MODES:
-        raise bad_value(field, mode, "one of " + ", ".join(repr(m) for m in MODES))
-    return mode
+        close = difflib.get_close_matches(str(mode), MODES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise bad_value(field, mode, "one of " + ", ".join(repr(m) for m in MODES) + hint)
+    return str(mode)
 
 
 def _round_quotient(q: Fraction, mode: str) -> int:

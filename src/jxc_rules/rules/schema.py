@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from jxc_rules._internal.exact import to_decimal
 from jxc_rules.errors import ValidationError, bad_value
-from jxc_rules.rounding import MODES
+from jxc_rules.rounding import check_mode
 from jxc_rules.units import dimension_of, magnitude, parse_unit
 
 __all__ = [
@@ -323,14 +323,6 @@ def _date(value: Any, field: str) -> dt.date:
         except ValueError:
             pass
     raise bad_value(field, value, "a date written YYYY-MM-DD")
-
-
-def _rounding_mode(value: Any, field: str) -> str:
-    if value not in MODES:
-        close = difflib.get_close_matches(str(value), list(MODES), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise bad_value(field, value, f"a rounding mode, one of {', '.join(MODES)}{hint}")
-    return str(value)
 
 
 def _choice(options: Sequence[str]) -> Callable[[Any, str], str]:
@@ -769,7 +761,7 @@ class ReplenishmentPolicy:
         _nonneg(self.safety_days, "safety_days")
         _choice(FORECAST_METHODS)(self.forecast_method, "forecast_method")
         _int(self.forecast_window_days, "forecast_window_days", 1)
-        _rounding_mode(self.order_rounding, "order_rounding")
+        check_mode(self.order_rounding, "order_rounding")
 
     def target_days(self) -> float:
         """Days of usage the order-up-to level covers: ``days_of_cover + safety_days``."""
@@ -787,7 +779,7 @@ class ReplenishmentPolicy:
             "safety_days": _days,
             "forecast_method": _choice(FORECAST_METHODS),
             "forecast_window_days": lambda v, f: _whole_days(v, f, 1),
-            "order_rounding": _rounding_mode,
+            "order_rounding": check_mode,
             "source": _opt_text,
         }
         for name, conv in readers.items():
@@ -839,7 +831,7 @@ class ReservationPolicy:
     def __attrs_post_init__(self) -> None:
         _choice(("all_or_nothing", "line_by_line"))(self.mode, "mode")
         _choice(("order_placed", "released_to_production"))(self.trigger, "trigger")
-        _rounding_mode(self.piece_rounding, "piece_rounding")
+        check_mode(self.piece_rounding, "piece_rounding")
         if self.hold_hours is not None:
             _positive(self.hold_hours, "hold_hours")
         _bool(self.allow_alternates, "allow_alternates")
@@ -851,7 +843,7 @@ class ReservationPolicy:
         readers: dict[str, Callable[[Any, str], Any]] = {
             "mode": _choice(("all_or_nothing", "line_by_line")),
             "trigger": _choice(("order_placed", "released_to_production")),
-            "piece_rounding": _rounding_mode,
+            "piece_rounding": check_mode,
             "hold_hours": lambda v, f: None if v is None else _hours(v, f),
             "allow_alternates": _bool,
             "source": _opt_text,
