@@ -77,7 +77,7 @@ def test_shelf_life_at_rejects_negative_or_zero_shelf_life_and_non_durations() -
         shelf_life_at(4, -1, Q10(3, 4))
     with pytest.raises(ValidationError, match="shelf_life_ref must be > 0"):
         shelf_life_at(4, "0 d", Q10(3, 4))
-    with pytest.raises(ValidationError, match="duration"):
+    with pytest.raises(UnitError, match="shelf_life_ref must be a time quantity"):
         shelf_life_at(4, "10 kg", Q10(3, 4))
     with pytest.raises(ValidationError, match="shelf_life_ref_h must be > 0"):
         remaining_life([0, 1], [4, 4], Q10(3, 4), -5)
@@ -415,3 +415,11 @@ def test_hard_limit_needs_a_bound_and_an_ordered_band() -> None:
 def test_shelf_life_at_reads_temperature_quantities() -> None:
     assert shelf_life_at("14 degC", 10, Q10(3, 4)) == pytest.approx(10 / 3)
     assert shelf_life_at(Q_(57.2, "degF"), 10, Q10(3, 4)) == pytest.approx(10 / 3)
+
+
+def test_shelf_life_in_a_unit_that_is_not_a_duration_is_a_unit_error() -> None:
+    with pytest.raises(UnitError, match=r"shelf_life_ref must be a time quantity, got '10 kg'"):
+        shelf_life_at(8, "10 kg", Q10(3, 4))
+    with pytest.raises(UnitError, match=r"got '10 kilogram' \(mass\)"):
+        shelf_life_at(8, Q_(10, "kg"), Q10(3, 4))
+    assert shelf_life_at(4, "10 d", Q10(3, 4)).to("h").magnitude == pytest.approx(240)

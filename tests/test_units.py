@@ -15,6 +15,7 @@ from jxc_rules.errors import JxcRulesError, UnitError, ValidationError
 from jxc_rules.testing import count_units, exact_decimals, mass_units, quantities
 from jxc_rules.units import (
     Q_,
+    check_dimension,
     convert,
     dimension_of,
     exact_factor,
@@ -244,3 +245,9 @@ def test_the_registry_refuses_silent_redefinitions() -> None:
     with pytest.raises(pint.RedefinitionError):
         ureg.define("jin = 400 * gram")
     assert convert(1, "斤", "g") == 500
+
+
+def test_check_dimension_names_field_value_and_both_dimensions() -> None:
+    assert str(check_dimension("斤", "mass")) == "jin"
+    with pytest.raises(UnitError, match=r"bag size must be a mass quantity, got '40 L' \(volume\)"):
+        check_dimension("L", "mass", field="bag size", value="40 L")

@@ -72,7 +72,6 @@ from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import (
     DuplicateError,
     InsufficientStock,
-    UnitError,
     UnknownItemError,
     ValidationError,
     bad_value,
@@ -80,7 +79,7 @@ from jxc_rules.errors import (
 from jxc_rules.money import from_fen, whole_fen
 from jxc_rules.packaging import ProductProfile, _to_units
 from jxc_rules.rounding import round_quotient
-from jxc_rules.units import exact_factor, parse_quantity, parse_unit
+from jxc_rules.units import check_dimension, exact_factor, parse_quantity, parse_unit
 
 __all__ = [
     "CAUSES",
@@ -484,10 +483,8 @@ def _profiles(profiles: object) -> dict[str, ProductProfile]:
 
 
 def _content_g(profile: ProductProfile) -> int:
-    if str(parse_unit(profile.price_unit).dimensionality) != "[mass]":
-        raise UnitError(f"price_unit of {profile.sku} must be a mass unit for the month-end "
-                        f"close, got {profile.price_unit!r}", field="price_unit",
-                        value=profile.price_unit)
+    check_dimension(profile.price_unit, "mass", field=f"price_unit of {profile.sku} (the "
+                    "month-end close counts weight)")
     grams = profile.content * exact_factor(profile.price_unit, "g")
     if grams.denominator != 1:
         raise bad_value("pack.content", profile.pack_content, "a whole number of grams")

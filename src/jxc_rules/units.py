@@ -47,6 +47,7 @@ from jxc_rules.rounding import check_mode, round_array, round_to
 __all__ = [
     "DIMENSIONS",
     "Q_",
+    "check_dimension",
     "convert",
     "dimension_of",
     "exact_factor",
@@ -184,6 +185,28 @@ def _unit_factor(unit: pint.Unit) -> Fraction:
             raise bad_value("unit", str(unit), "integer powers of units", error=UnitError)
         factor *= _name_factor(name) ** int(power)
     return factor
+
+
+def check_dimension(
+    unit: str | pint.Unit, dimension: str, *, field: str = "unit", value: object = None
+) -> pint.Unit:
+    """``unit`` parsed, if it has the ``dimension`` named in :data:`DIMENSIONS` (``"mass"``,
+    ``"time"``, ``"count"``, ...); else a ``UnitError`` naming the field, the value and both
+    dimensions.
+
+    >>> str(check_dimension("d", "time"))
+    'day'
+    >>> check_dimension("kg", "time", field="shelf_life_ref", value="10 kg")
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.UnitError: shelf_life_ref must be a time quantity, got '10 kg' (mass)
+    """
+    parsed = parse_unit(unit, field)
+    if dimension_of(parsed) != dimension:
+        shown = str(unit) if value is None else value
+        raise UnitError(f"{field} must be a {dimension} quantity, got {shown!r} "
+                        f"({dimension_of(parsed)})", field=field, value=shown)
+    return parsed
 
 
 def exact_factor(

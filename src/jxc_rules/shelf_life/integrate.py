@@ -33,7 +33,7 @@ from jxc_rules.shelf_life.models import (
     RateModel,
     _Exponential,
 )
-from jxc_rules.units import magnitude, parse_quantity, ureg
+from jxc_rules.units import check_dimension, magnitude, parse_quantity, ureg
 
 __all__ = [
     "INTERPOLATIONS",
@@ -452,13 +452,9 @@ def _duration(value: Any, field: str) -> tuple[float | FloatArray, pint.Unit | N
     """Magnitude and unit of a duration: a number/array (unit None) or a string / Quantity."""
     if isinstance(value, str):
         mag, unit = parse_quantity(value, field)
-        if unit.dimensionality != ureg.hour.dimensionality:
-            raise bad_value(field, value, "a duration (like '10 d' or '240 h')")
-        return float(mag), unit
+        return float(mag), check_dimension(unit, "time", field=field, value=value)
     if isinstance(value, pint.Quantity):
-        if value.units.dimensionality != ureg.hour.dimensionality:
-            raise bad_value(field, str(value), "a duration (like '10 d' or '240 h')")
-        q_unit: Any = value.units
+        q_unit: Any = check_dimension(str(value.units), "time", field=field, value=str(value))
         mag_q: float | FloatArray = np.asarray(value.magnitude, dtype=np.float64) \
             if np.ndim(value.magnitude) else float(value.magnitude)
         return mag_q, q_unit
