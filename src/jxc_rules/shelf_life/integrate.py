@@ -132,6 +132,48 @@ def _padding_masks(finite: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_]
     return inside, inside & ~finite
 
 
+ABSOLUTE_ZERO_C = -273.15
+
+
+def _check_options(max_gap_h: float | None, plausible_range_c: Any) -> None:
+    """Refuse a non-positive / NaN ``max_gap_h`` and an inverted or malformed range."""
+    if max_gap_h is not None:
+        try:
+            gap = float(max_gap_h)
+        except (TypeError, ValueError):
+            raise bad_value("max_gap_h", max_gap_h, "a number of hours > 0") from None
+        if not gap > 0:
+            raise bad_value("max_gap_h", gap, "a number of hours > 0 (or None for no limit)")
+    if plausible_range_c is not None:
+        try:
+            lo, hi = (float(v) for v in plausible_range_c)
+        except (TypeError, ValueError):
+            raise bad_value("plausible_range_c", plausible_range_c,
+                            "a pair (low, high) in °C") from None
+        if not (lo < hi):
+            raise bad_value("plausible_range_c", [lo, hi], "a pair (low, high) with low < high")
+
+
+def _missing_reading(at: tuple[int, int], one_lot: bool) -> TimeSeriesError:
+    return TimeSeriesError(
+        f"temps_c has a missing (NaN) reading ({_where(at, one_lot)}); drop the missing "
+        "readings (and their times) or pass them as a gap to assess_lots, which fills "
+        "conservatively and flags them", field="temps_c", value=float("nan"),
+        row=_err_row(at, one_lot))
+
+
+def _check_absolute_zero(temps: FloatArray, start: int, one_lot: bool) -> None:
+    with np.errstate(invalid="ignore"):
+        cold = temps <= ABSOLUTE_ZERO_C
+    if cold.any():
+        r = first_bad_row(cold)
+        assert isinstance(r, tuple)
+        at = (r[0] + start, r[1])
+        raise bad_value("temps_c", float(temps[r[0], r[1]]),
+                        f"above absolute zero (-273.15 °C) ({_where(at, one_lot)})",
+                        row=_err_row(at, one_lot))
+
+
 def _where(at: tuple[int, int], one_lot: bool) -> str:
     return f"reading {at[1]}" if one_lot else f"lot {at[0]}, reading {at[1]}"
 
@@ -147,6 +189,7 @@ def _check_block(
 ) -> None:
     """Checks of a block of lots (rows ``start``...): strictly increasing times, gaps, range.
     Errors name the lot (block row + ``start``) and the reading."""
+    _check_absolute_zero(temps, start, one_lot)
     with np.errstate(invalid="ignore"):
         bad = valid & ~(dt > 0)
     if bad.any():
@@ -259,6 +302,7 @@ duplicate timestamp 24.0 after 24.0 (reading 2)
     """
     model = _check_model(model)
     _check_interpolation(interpolation)
+    _check_options(max_gap_h, plausible_range_c)
     times, temps = _prepare(times_h, temps_c)
     if lot_ids is not None:
         return _equivalent_time_long(lot_ids, times, temps, model, interpolation, max_gap_h,
@@ -270,6 +314,14 @@ duplicate timestamp 24.0 after 24.0 (reading 2)
                 f"{temps.shape}", field="times_h")
         if temps.size == 0:
             raise bad_value("temps_c", [], "at least one reading")
+        nan_temp = np.isnan(temps)
+        if nan_temp.any():  # one lot: no padding, a NaN anywhere is a missing reading
+            raise _missing_reading((0, int(np.argmax(nan_temp))), True)
+        nan_time = np.isnan(times)
+        if nan_time.any():
+            i = int(np.argmax(nan_time))
+            raise bad_value("times_h", float("nan"), f"a finite time for every reading "
+                            f"(reading {i})", row=i)
         out = _equivalent_time_2d(times[None, :], temps[None, :], model, interpolation,
                                   max_gap_h, plausible_range_c, one_lot=True)
         return float(out[0])
@@ -311,7 +363,9 @@ def _equivalent_time_2d(
             dt = np.broadcast_to(np.diff(tm, axis=-1), (tp.shape[0], n_read - 1))
             valid = np.ones(dt.shape, dtype=bool)
             _check_block(dt, valid, tm, tp, max_gap_h, plausible_range_c, start, one_lot)
-            out[start:stop] = _block_consumption(tm, tp, model, interpolation)
+            with np.errstate(over="ignore", invalid="ignore"):
+                out[start:stop] = _overflow_to_inf(
+                    _block_consumption(tm, tp, model, interpolation))
             continue
         inside, interior = _padding_masks(finite)
         if interior.any():
@@ -343,10 +397,17 @@ def _equivalent_time_2d(
         fill = tp[np.arange(tp.shape[0]), first][:, None]
         tp_safe = np.where(finite, tp, fill)
         dt_safe = np.where(valid, dt, 0.0)
-        cons = interval_consumption(dt_safe, tp_safe[:, :-1], tp_safe[:, 1:], model,
-                                    interpolation)
-        out[start:stop] = np.where(valid, cons, 0.0).sum(axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            cons = _overflow_to_inf(interval_consumption(dt_safe, tp_safe[:, :-1],
+                                                         tp_safe[:, 1:], model, interpolation))
+            out[start:stop] = np.where(valid, cons, 0.0).sum(axis=-1)
     return out
+
+
+def _overflow_to_inf(cons: FloatArray) -> FloatArray:
+    """Consumption of validated finite readings is NaN only where a rate overflowed
+    (inf − inf, inf · 0 on a ramp): count it as infinite (expired), never as missing."""
+    return np.where(np.isnan(cons), np.inf, cons)
 
 
 def _py(value: Any) -> Any:
@@ -415,6 +476,7 @@ def _equivalent_time_long(
     if np.isnan(times).any():
         row = int(rows[int(np.argmax(np.isnan(times)))])
         raise bad_value("times_h", float("nan"), "a finite time for every reading", row=row)
+    _check_absolute_zero(temps[None, :], 0, True)
     same = block[1:] == block[:-1]
     dt = np.diff(times)
     with np.errstate(invalid="ignore"):
@@ -441,10 +503,11 @@ def _equivalent_time_long(
             i = int(np.argmax(outside))
             raise bad_value("temps_c", float(temps[i]), f"within the plausible range "
                             f"[{lo:g}, {hi:g}] °C", row=int(rows[i]))
-    cons = interval_consumption(np.where(same, dt, 0.0), temps[:-1], temps[1:], model,
-                                interpolation)
-    return np.bincount(block[:-1], weights=np.where(same, cons, 0.0),
-                       minlength=n_lots).astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        cons = _overflow_to_inf(interval_consumption(np.where(same, dt, 0.0), temps[:-1],
+                                                     temps[1:], model, interpolation))
+        return np.bincount(block[:-1], weights=np.where(same, cons, 0.0),
+                           minlength=n_lots).astype(np.float64)
 
 
 # --------------------------------------------------------------------------- shelf life
@@ -487,8 +550,10 @@ def shelf_life_at(temp_c: Any, shelf_life_ref: Any, model: RateModel) -> Any:
     """
     model = _check_model(model)
     life, unit = _positive_life(shelf_life_ref, "shelf_life_ref")
-    temps = as_float_array(_magnitudes(temp_c, "degC", "temp_c"), "temp_c")
-    rate = model.relative_rate(temps)
+    temps = as_float_array(_magnitudes(temp_c, "degC", "temp_c"), "temp_c",
+                           min_value=ABSOLUTE_ZERO_C, min_inclusive=False)
+    with np.errstate(over="ignore"):
+        rate = model.relative_rate(temps)
     with np.errstate(divide="ignore"):
         out = np.asarray(life / rate, dtype=np.float64)
     value: Any = float(out) if out.ndim == 0 else out
@@ -527,10 +592,12 @@ def remaining_life(
                           "shelf_life_ref_h", min_value=0, min_inclusive=False)
     used = equivalent_time(times_h, temps_c, model, interpolation=interpolation,
                            lot_ids=lot_ids)
-    rate = model.relative_rate(model.ref_temp_c if forecast_temp_c is None else
-                               as_float_array(_magnitudes(forecast_temp_c, "degC",
-                                                          "forecast_temp_c"),
-                                              "forecast_temp_c"))
+    forecast = (model.ref_temp_c if forecast_temp_c is None else
+                as_float_array(_magnitudes(forecast_temp_c, "degC", "forecast_temp_c"),
+                               "forecast_temp_c", min_value=ABSOLUTE_ZERO_C,
+                               min_inclusive=False))
+    with np.errstate(over="ignore"):
+        rate = model.relative_rate(forecast)
     with np.errstate(divide="ignore", invalid="ignore"):
         left = np.maximum(np.asarray(life, dtype=np.float64) - used, 0.0) / rate
         left = np.where(np.asarray(life) - used <= 0, 0.0, left)
