@@ -173,6 +173,9 @@ def _price(value: object) -> Fraction:
     p = to_fraction(value, "price")
     if p < 0:
         raise bad_value("price", value, "a price >= 0")
+    if p * _PRICE_SCALE >= 2**62:
+        raise bad_value("price", value, "a price below 4.6e14 yuan per price unit (fix the "
+                        "price: it does not fit the close's exact 1e-4 yuan column)")
     return p
 
 
@@ -767,6 +770,18 @@ def close_month(
         counted = bb if cnt is None else cnt.bags
         broken = 0 if cnt is None else cnt.broken_bags
         loose = 0 if cnt is None else cnt.loose
+        if broken > bb:
+            raise ValidationError(
+                f"counts[{sku!r}].broken_bags must be at most the {bb} bags on the books, got "
+                f"{broken}; fix the count (broken bags are bags held, counted as broken)",
+                field="count.broken_bags", value=broken)
+        if loose > broken * cg:
+            raise ValidationError(
+                f"counts[{sku!r}].loose must be at most broken_bags x bag size = {broken} x "
+                f"{fraction_to_decimal(Fraction(cg, 1000))} kg = "
+                f"{fraction_to_decimal(Fraction(broken * cg, 1000))} kg, got "
+                f"{fraction_to_decimal(Fraction(loose, 1000))} kg; fix the loose weight or the "
+                f"broken bags count", field="count.loose", value=loose)
         d = bb - counted - broken
         lost_g_count = d * cg
         lost_g_broken = broken * cg - loose

@@ -315,6 +315,10 @@ def _resolve(
 
     for name in parsed:
         size_of(name)
+    if _dim(base) == "count":
+        for name, value in sizes.items():
+            _whole_count(value * exact_factor(base, _COUNT_UNIT, field=f"levels.{name}"),
+                         f"levels.{name}", levels[name])
     ordered = sorted(sizes.items(), key=lambda kv: kv[1])
     for (small, s_small), (big, s_big) in itertools.pairwise(ordered):
         ratio = s_big / s_small
@@ -325,6 +329,13 @@ def _resolve(
                 f"{fraction_to_decimal(s_big)} {base} (ratio {ratio})",
                 field=f"levels.{big}", value=levels[big])
     return base, dict(ordered)
+
+
+def _whole_count(pieces: Fraction, field: str, value: object) -> None:
+    """Refuse a fraction of a piece where the unit is a count (half a bottle does not ship)."""
+    if pieces.denominator != 1:
+        raise bad_value(field, value, f"a whole number of pieces (count unit), not "
+                        f"{fraction_to_decimal(pieces)}; round the figure to whole pieces")
 
 
 def _dim(unit: str) -> str:
@@ -469,9 +480,22 @@ def ship_plan(
         pack_mag, pack_unit = _quantity_parts(pack, "pack", None)
     if pack_mag <= 0:
         raise bad_value("pack", pack, "a positive pack size")
+    pack_is_count = _dim(pack_unit) == "count"
+    if isinstance(ordered, str) and not pack_is_count:
+        match = _SPEC.match(ordered)
+        if match is not None and not match.group(2):
+            raise UnitError(
+                f"ordered {ordered!r} has no unit; write e.g. '{ordered.strip()} t' (the pack "
+                f"{pack!r} is a {_dim(pack_unit)}, so a bare figure is ambiguous)",
+                field="ordered", value=ordered)
     ord_mag, ord_unit = _quantity_parts(ordered, "ordered", pack_unit)
     if ord_mag < 0:
         raise bad_value("ordered", ordered, "a quantity >= 0 (returns are booked separately)")
+    if parse_unit(ord_unit).dimensionality != parse_unit(pack_unit).dimensionality:
+        raise UnitError(
+            f"ordered must be a {_dim(pack_unit)} quantity like the pack {pack!r}, got "
+            f"{ordered!r} ({_dim(ord_unit)}); write the order in the pack's dimension",
+            field="ordered", value=ordered)
     pack_in_ord = pack_mag * exact_factor(pack_unit, ord_unit, field="pack")
     packs = round_quotient(ord_mag / pack_in_ord, mode=mode)
     shipped = packs * pack_in_ord
