@@ -289,7 +289,7 @@ def test_inverse_cdf_sampler_reproduces_the_distribution(lam: float,
     assert np.all(x == np.floor(x))
     assert np.all(x >= 0)
     assert abs(x.mean() - lam) <= 5 * math.sqrt(var / n) + 1e-12
-    if var > 0:
+    if var * n > 1000:  # the sample variance is only informative with enough nonzero draws
         assert abs(x.var() / var - 1) < 0.1
 
 

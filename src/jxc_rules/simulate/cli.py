@@ -53,7 +53,90 @@ def register(subparsers: Any) -> None:
                    help="parallel workers (with --executor threads/processes/dask)")
     p.add_argument("--executor", choices=("serial", "threads", "processes", "dask"),
                    default=None, help="where chunks run (serial; processes when --workers > 1)")
+    p.add_argument("--max-work", type=float, default=MAX_ITEM_TRIAL_DAYS, metavar="N",
+                   help="refuse runs of more than N item-trial-days in all, sweep points "
+                        f"included ({MAX_ITEM_TRIAL_DAYS:.0e}, about 40 min at 5 M/s)")
     p.set_defaults(func=_main)
+
+
+MAX_ITEM_TRIAL_DAYS = 1e10
+"""Default bound on trials × items × days × packs × sweep points of one command."""
+
+CHUNK_BYTES_PER_CELL = 256
+"""Rough peak bytes per item-trial-day of one chunk (state, draws, KPIs, age buckets); used only
+to refuse a chunk that cannot fit in memory before it is allocated."""
+
+MAX_CHUNK_BYTES = 8 * 2**30
+
+
+def _check_size(trials: int, chunk: int, cells_per_trial: int, runs: int,
+                max_work: float) -> None:
+    """Refuse, before anything is allocated, a run too large to finish or to fit in memory."""
+    from jxc_rules.errors import ValidationError
+
+    if not (max_work > 0):
+        raise ValidationError(f"--max-work must be > 0, got {max_work!r}", field="max_work",
+                              value=max_work)
+    work = float(trials) * cells_per_trial * runs
+    if work > max_work:
+        raise ValidationError(
+            f"--trials {trials} would simulate {work:.3g} item-trial-days "
+            f"(about {work / 5e6 / 60:.3g} min at 5 M/s), more than the bound of "
+            f"{max_work:.3g}; lower --trials, or raise the bound with --max-work",
+            field="trials", value=trials)
+    chunk_bytes = float(min(chunk, trials)) * cells_per_trial * CHUNK_BYTES_PER_CELL
+    if chunk_bytes > MAX_CHUNK_BYTES:
+        raise ValidationError(
+            f"--chunk-trials {chunk} needs about {chunk_bytes / 2**30:.3g} GiB per chunk, more "
+            f"than {MAX_CHUNK_BYTES / 2**30:.0f} GiB; lower --chunk-trials",
+            field="chunk_trials", value=chunk)
+
+
+def _check_output(path: str | None, option: str) -> Path | None:
+    """An output file's folder must exist and the path must not be a folder — checked before
+    the simulation runs, so its results are never lost to a typo."""
+    from jxc_rules.errors import ValidationError
+
+    if path is None or path == "-":
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise ValidationError(f"{option} {path!r} is a folder; give a file name inside it",
+                              field=option.lstrip("-"), value=path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValidationError(f"{option} {path!r}: folder {str(parent)!r} does not exist; "
+                              "create it first", field=option.lstrip("-"), value=path)
+    return target
+
+
+def _write_atomically(target: Path, text: str, option: str) -> None:
+    """Write through a temporary file in the same folder and rename it into place."""
+    import os
+    import tempfile
+
+    from jxc_rules.errors import ValidationError
+
+    if target.exists() and not target.is_file():
+        # a device or pipe (/dev/stdout, /dev/full): write to it, never rename over it
+        try:
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise ValidationError(f"cannot write {option} {str(target)!r}: "
+                                  f"{exc.strerror or exc}", field=option.lstrip("-"),
+                                  value=str(target)) from exc
+        return
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise ValidationError(f"cannot write {option} {str(target)!r}: {exc.strerror or exc}",
+                              field=option.lstrip("-"), value=str(target)) from exc
 
 
 @contextlib.contextmanager
@@ -80,6 +163,8 @@ def _main(args: argparse.Namespace) -> int:
     from jxc_rules.simulate.scenario import load_scenario
     from jxc_rules.simulate.sweep import parse_sweep, sweep
 
+    json_target = _check_output(args.json, "--json")
+    report_target = _check_output(args.report, "--report")
     scenario = load_scenario(args.scenario)
     materiality = _materiality(args.materiality)
     baseline = args.rules or scenario.rules.get("baseline")
@@ -87,10 +172,15 @@ def _main(args: argparse.Namespace) -> int:
     if candidate is None and args.rules is None:
         candidate = scenario.rules.get("candidate")
     packs = [load_rules(baseline)] + ([load_rules(candidate)] if candidate else [])
-    chunk = args.chunk_trials or DEFAULT_CHUNK_TRIALS
+    chunk = DEFAULT_CHUNK_TRIALS if args.chunk_trials is None else args.chunk_trials
     kind = args.executor or ("processes" if (args.workers or 1) > 1 else "serial")
-    n_chunks = len(chunk_sizes(args.trials, chunk))
     sweep_spec = parse_sweep(args.sweep) if args.sweep else None
+    cells_per_trial = max(1, len(scenario.items) * max(1, len(scenario.locations))
+                          * scenario.days)
+    runs = len(packs) * (1 + (len(sweep_spec[1]) if sweep_spec is not None else 0))
+    chunk_sizes(1, chunk)  # the chunk size's own check, before any size arithmetic
+    _check_size(args.trials, chunk, cells_per_trial, runs, args.max_work)
+    n_chunks = len(chunk_sizes(args.trials, chunk))
 
     results: list[SimulationResult]
     comparison = None
@@ -126,14 +216,14 @@ def _main(args: argparse.Namespace) -> int:
             payload["sweep"] = swept.to_mapping()
         text = json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False,
                           default=_jsonable)
-        if args.json == "-":
+        if json_target is None:
             print(text)
         else:
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
-    if args.report:
+            _write_atomically(json_target, text + "\n", "--json")
+    if report_target is not None:
         meta = {"horizon": f"{scenario.start} – {scenario.end}"}
-        Path(args.report).write_text(html_report(results, comparison, swept, lang=args.lang,
-                                                 meta=meta), encoding="utf-8")
+        _write_atomically(report_target, html_report(results, comparison, swept, lang=args.lang,
+                                                     meta=meta), "--report")
     return 0
 
 

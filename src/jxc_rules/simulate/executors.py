@@ -82,6 +82,11 @@ def make_executor(kind: str = "serial", workers: int | None = None) -> Iterator[
     if kind not in EXECUTORS:
         raise ValidationError(f"executor must be one of {', '.join(EXECUTORS)}, got {kind!r}",
                               field="executor", value=kind)
+    if workers is not None and (isinstance(workers, bool)
+                                or not isinstance(workers, (int, np.integer)) or workers < 1):
+        raise ValidationError(f"workers must be a whole number >= 1, got {workers!r} "
+                              "(omit it for the executor's default)", field="workers",
+                              value=workers)
     if kind == "serial":
         yield None
         return
@@ -117,7 +122,6 @@ def _openblas() -> list[tuple[Any, Any]]:
     empty elsewhere). Found once, by scanning ``/proc/self/maps`` like ``threadpoolctl``."""
     if _BLAS_SEARCHED:
         return _BLAS
-    _BLAS_SEARCHED.append(True)
     import ctypes
 
     try:
@@ -142,6 +146,9 @@ def _openblas() -> list[tuple[Any, Any]]:
             else:
                 continue
             break
+    # Marked searched only once the list is complete: a thread that sees the mark sees every
+    # handle (the search itself runs under _BLAS_LOCK).
+    _BLAS_SEARCHED.append(True)
     return _BLAS
 
 
@@ -160,10 +167,14 @@ def single_threaded_blas() -> Iterator[None]:
     """
     import ctypes
 
-    handles = _openblas()
+    # Everything shared — the handle search, the saved counts and the depth — is read and
+    # written under one lock, and the handles are saved with the counts they belong to, so two
+    # threads entering at once can never pair one thread's handles with another's counts
+    # (the race of issue 21: ``zip() argument 2 is shorter than argument 1``).
     with _BLAS_LOCK:
         if _BLAS_STATE["depth"] == 0:
-            _BLAS_STATE["before"] = [int(get()) for _, get in handles]
+            handles = tuple(_openblas())
+            _BLAS_STATE["before"] = [(setter, int(get())) for setter, get in handles]
             for setter, _ in handles:
                 setter(ctypes.c_int(1))
         _BLAS_STATE["depth"] += 1
@@ -173,5 +184,6 @@ def single_threaded_blas() -> Iterator[None]:
         with _BLAS_LOCK:
             _BLAS_STATE["depth"] -= 1
             if _BLAS_STATE["depth"] == 0:
-                for (setter, _), n in zip(handles, _BLAS_STATE["before"], strict=True):
+                for setter, n in _BLAS_STATE["before"]:
                     setter(ctypes.c_int(n))
+                _BLAS_STATE["before"] = []
