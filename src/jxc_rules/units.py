@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
+from jxc_rules._internal.arrays import as_float_array
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import UnitError, bad_value
 from jxc_rules.rounding import check_mode, round_array, round_to
@@ -309,7 +310,8 @@ def convert(
     parse_unit(to_unit, "to_unit")  # an unknown target names its own field
     factor = exact_factor(from_unit, to_unit, field="from_unit")
     if isinstance(value, np.ndarray):
-        out = np.asarray(value, dtype=np.float64) * float(factor)
+        # NaN and inf are refused in arrays exactly as in scalars (issue 21: they passed)
+        out = as_float_array(value, "value") * float(factor)
         return out if step is None else round_array(out, float(to_fraction(step, "step")), mode)
     exact = to_fraction(value, "value") * factor
     if step is not None:
