@@ -75,18 +75,29 @@ def format_changes(changes: list[Change], threshold: float = 0.15) -> str:
 def _diff(args: argparse.Namespace) -> int:
     old = load_pack(args.old)
     new = load_pack(args.new)
-    changes = diff(old, new, threshold=args.threshold, include_metadata=args.metadata)
+    cross = old.industry != new.industry
+    if cross and not args.cross_industry:
+        print(f"jxc-rules: error: {args.old} is a {old.industry!r} pack and {args.new} a "
+              f"{new.industry!r} pack; a diff compares two versions of one industry. "
+              "Pass --cross-industry to compare them anyway.", file=sys.stderr)
+        return 1
+    changes = diff(old, new, threshold=args.threshold, include_metadata=args.metadata,
+                   cross_industry=cross)
     if args.json:
         payload = {
             "old": {"file": str(args.old), "industry": old.industry, "version": old.version},
             "new": {"file": str(args.new), "industry": new.industry, "version": new.version},
             "threshold": args.threshold,
+            "cross_industry": cross,
             "changes": [c.to_mapping() for c in changes],
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(f"{old.industry} {old.version} ({args.old}) → {new.industry} {new.version} "
               f"({args.new})")
+        if cross:
+            print(f"note: different industries ({old.industry} → {new.industry}): the changes "
+                  "below are differences between two trades, not a version's edits")
         print(format_changes(changes, args.threshold))
     if args.fail_on_review and any(c.review for c in changes):
         return 1
@@ -124,6 +135,8 @@ def register(subparsers: Any) -> None:
                    help="relative change marked for review (0.15 or 15%%; default 15%%)")
     d.add_argument("--metadata", action="store_true",
                    help="include version, dates, approvals and changelog")
+    d.add_argument("--cross-industry", action="store_true",
+                   help="allow OLD and NEW to be packs of different industries")
     d.add_argument("--fail-on-review", action="store_true",
                    help="exit 1 when a change is marked for review")
     d.set_defaults(func=_diff)

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from jxc_rules.errors import JxcRulesError, bad_value
+from jxc_rules.errors import JxcRulesError, ValidationError, bad_value
 from jxc_rules.rules.schema import RulePack
 from jxc_rules.units import exact_factor, parse_quantity
 
@@ -120,8 +120,14 @@ def diff(
     *,
     threshold: float = 0.15,
     include_metadata: bool = False,
+    cross_industry: bool = False,
 ) -> list[Change]:
     """Field-by-field changes from ``old`` to ``new``, in the order of the packs' fields.
+
+    A diff compares two versions of one industry's pack; packs of different industries
+    (``hotpot`` against ``bakery``) are refused with a ``ValidationError`` naming both, unless
+    ``cross_industry=True`` says that is what is meant (hundreds of "changes" otherwise read
+    like a version's edits).
 
     Examples
     --------
@@ -144,6 +150,12 @@ def diff(
     for name, pack in (("old", old), ("new", new)):
         if not isinstance(pack, RulePack):
             raise bad_value(name, type(pack).__name__, "a RulePack")
+    if old.industry != new.industry and not cross_industry:
+        raise ValidationError(
+            f"old is a {old.industry!r} pack and new a {new.industry!r} pack: a diff compares "
+            "two versions of one industry; pass cross_industry=True (jxc-rules diff "
+            "--cross-industry) to compare them anyway",
+            field="new.industry", value=new.industry)
     a, b = old.to_mapping(), new.to_mapping()
     if not include_metadata:
         for key in METADATA_FIELDS:

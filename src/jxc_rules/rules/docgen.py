@@ -140,6 +140,20 @@ def render() -> str:
         "base: mappings key by key, other values replace, `null` deletes a key. `version`, "
         "dates, `scope`, `approved_by` and `changelog` are never inherited. A cycle is an "
         "error.",
+        "- `extends` stays inside the pack tree: a relative path to a `.yaml` file that "
+        "resolves (symlinks followed) inside the parent of the loaded pack's folder "
+        "(`industries/` for `industries/hotpot/2026.12.yaml`, `industries/hotpot/` for a store "
+        "pack in `industries/hotpot/stores/`); `load_pack(path, root=...)` names another tree. "
+        "Absolute paths, `~`, `..` out of the tree and non-YAML files are refused with "
+        "`RulePackError` naming the path and this rule. A file that is not a rule pack (no "
+        "pack key at all: a config, `/etc/passwd`) is refused without echoing any of its "
+        "content; a base pack with broken YAML is reported by position only — validate it on "
+        "its own to see its errors (docs/security.md).",
+        "- `version` is `YYYY.MM[.N]` with a real year (from 1900) and a two-digit month "
+        "`01`–`12`: `2026.13`, `0000.00` and `2026.1` (January or October?) are refused.",
+        "- `diff` compares two versions of one industry; two industries' packs are refused "
+        "unless `cross_industry=True` (`jxc-rules diff --cross-industry`), and the output "
+        "then says so.",
         "- Every entry may carry a `source` (paper, calibration run, committee decision). A "
         "pack that is not `illustrative: true` and has no pack-level `source` must give one "
         "for every entry.",

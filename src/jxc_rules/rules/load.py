@@ -513,7 +513,7 @@ def _merge(base: Any, override: Any) -> Any:
 
 
 def _resolve_extends(ref: str, here: Path) -> Path:
-    base = (here.parent / ref) if not os.path.isabs(ref) else Path(ref)
+    base = here.parent / ref
     if not base.exists() and base.suffix not in (".yaml", ".yml"):
         for suffix in (".yaml", ".yml"):
             if base.with_name(base.name + suffix).exists():
@@ -521,14 +521,84 @@ def _resolve_extends(ref: str, here: Path) -> Path:
     return base
 
 
+def _default_root(path: Path) -> Path:
+    """The pack tree a top-level pack may ``extends`` into: its folder's parent.
+
+    ``industries/hotpot/stores/store.yaml`` may extend ``../2026.11.yaml`` (inside
+    ``industries/hotpot``); ``industries/hotpot/2026.12.yaml`` may extend ``../bakery/…``.
+    """
+    return path.resolve().parent.parent
+
+
+def _not_a_pack(file: str) -> RulePackError:
+    return RulePackError(
+        "not a rule pack: a pack must be a mapping of fields (industry:, version:, "
+        "effective_from: and its sections); nothing of this file is shown",
+        location=SourceLocation(file, 1, 1),
+    )
+
+
+def _looks_like_pack(data: Any) -> bool:
+    """A mapping with at least one key a pack has (else no excerpt of the file is echoed)."""
+    known = {*METADATA_KEYS, *SECTION_KEYS}
+    return isinstance(data, Mapping) and any(isinstance(k, str) and k in known for k in data)
+
+
+def _check_extends_target(ref: str, base_path: Path, root: Path,
+                          where: SourceLocation) -> Path:
+    """The resolved base file, refused unless it is a ``.yaml`` file inside ``root``."""
+    rule = (f"extends must name a .yaml pack inside the pack tree {root} "
+            "(a relative path; pass root= to load_pack to choose another tree)")
+    if os.path.isabs(ref) or ref.startswith("~"):
+        raise RulePackError(f"extends: {ref!r} is an absolute path; {rule}",
+                            location=where, field="extends", value=ref)
+    real = base_path.resolve()
+    if not real.is_relative_to(root):
+        raise RulePackError(f"extends: {ref!r} leads outside the pack tree; {rule}",
+                            location=where, field="extends", value=ref)
+    if real.suffix not in (".yaml", ".yml"):
+        raise RulePackError(f"extends: {ref!r} is not a .yaml file; {rule}",
+                            location=where, field="extends", value=ref)
+    if not real.is_file():
+        raise RulePackError(f"extends: base pack {ref!r} not found (looked for {base_path})",
+                            location=where, field="extends", value=ref)
+    return real
+
+
+def _read_base(base_path: Path, ref: str, where: SourceLocation, *,
+               max_bytes: int) -> tuple[Any, Marks]:
+    """Parse a base pack; its YAML errors say where, never what the file holds."""
+    try:
+        data, marks = load_yaml(base_path, max_bytes=max_bytes)
+    except RulePackError as exc:
+        at = exc.location if exc.location is not None else SourceLocation(str(base_path))
+        raise RulePackError(
+            f"extends: base pack {ref!r} is not valid YAML (at {at}); check it on its own "
+            f"with `jxc-rules validate {base_path}`",
+            location=where, field="extends", value=ref,
+        ) from None
+    if not _looks_like_pack(data):
+        raise RulePackError(
+            f"extends: {ref!r} is not a rule pack (no industry:, version: or pack section); "
+            "nothing of that file is shown",
+            location=where, field="extends", value=ref,
+        )
+    return data, marks
+
+
 def _read_chain(
     path: Path,
     chain: tuple[Path, ...],
     *,
+    root: Path,
     max_bytes: int,
+    parsed: tuple[Any, Marks] | None = None,
 ) -> tuple[Any, Marks]:
-    """Raw merged data and merged marks of ``path`` and everything it extends."""
-    data, marks = load_yaml(path, max_bytes=max_bytes)
+    """Raw merged data and merged marks of ``path`` and everything it extends.
+
+    Every file along the chain must resolve inside ``root`` (symlinks followed first).
+    """
+    data, marks = parsed if parsed is not None else load_yaml(path, max_bytes=max_bytes)
     if not isinstance(data, Mapping) or data.get("extends") is None:
         return data, marks
     ref = data["extends"]
@@ -536,18 +606,18 @@ def _read_chain(
     if not isinstance(ref, str) or not ref.strip():
         raise RulePackError(f"extends must be a path to the base pack, got {ref!r}",
                             location=where, field="extends", value=ref)
-    base_path = _resolve_extends(ref.strip(), path)
-    real = base_path.resolve()
-    if real in chain or real == path.resolve():
-        names = " -> ".join(str(p) for p in (*chain, path.resolve(), real))
+    ref = ref.strip()
+    base_path = _resolve_extends(ref, path) if not os.path.isabs(ref) else Path(ref)
+    resolved = base_path.resolve()
+    if resolved in chain or resolved == path.resolve():
+        names = " -> ".join(str(p) for p in (*chain, path.resolve(), resolved))
         raise RulePackError(f"extends cycle: {names}", location=where, field="extends",
                             value=ref)
-    if not base_path.exists():
-        raise RulePackError(f"extends: base pack {ref!r} not found (looked for {base_path})",
-                            location=where, field="extends", value=ref)
-    base_data, base_marks = _read_chain(base_path, (*chain, path.resolve()),
-                                        max_bytes=max_bytes)
-    if not isinstance(base_data, Mapping):
+    real = _check_extends_target(ref, base_path, root, where)
+    base = _read_base(real, ref, where, max_bytes=max_bytes)
+    base_data, base_marks = _read_chain(real, (*chain, path.resolve()), root=root,
+                                        max_bytes=max_bytes, parsed=base)
+    if not isinstance(base_data, Mapping):  # pragma: no cover - _read_base checked it
         raise RulePackError("extends: base pack is not a mapping", location=where,
                             field="extends")
     inherited = {k: v for k, v in base_data.items() if k not in _NOT_INHERITED}
@@ -559,17 +629,29 @@ def _read_chain(
 
 
 def _load_with_marks(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
+                     root: str | os.PathLike[str] | None = None,
                      ) -> tuple[RulePack, Marks]:
     p = Path(path)
-    data, marks = _read_chain(p, (), max_bytes=max_bytes)
-    if data is None:
+    parsed = load_yaml(p, max_bytes=max_bytes)
+    if parsed[0] is None:
         raise RulePackError("rule pack is empty", location=SourceLocation(str(p)))
+    if not _looks_like_pack(parsed[0]):
+        raise _not_a_pack(str(p))
+    tree = Path(root).resolve() if root is not None else _default_root(p)
+    data, marks = _read_chain(p, (), root=tree, max_bytes=max_bytes, parsed=parsed)
     pack = pack_from_mapping(data, marks=marks)
     return pack, marks
 
 
-def load_pack(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> RulePack:
+def load_pack(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
+              root: str | os.PathLike[str] | None = None) -> RulePack:
     """Load one rule pack (resolving ``extends``); raise one ``RulePackError`` listing all errors.
+
+    ``extends`` may only name a relative ``.yaml`` path that resolves (symlinks followed) inside
+    ``root``: by default the parent of the pack's folder (``industries/`` for
+    ``industries/hotpot/2026.11.yaml``). Absolute paths and ``..`` out of the tree are refused,
+    and a file that is not a rule pack is refused without echoing any of its content
+    (docs/security.md).
 
     Examples
     --------
@@ -582,7 +664,7 @@ def load_pack(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Ru
     >>> pack.holidays["Spring Festival"].labels.zh
     '春节'
     """
-    return _load_with_marks(path, max_bytes=max_bytes)[0]
+    return _load_with_marks(path, max_bytes=max_bytes, root=root)[0]
 
 
 def loads_pack(text: str, *, filename: str = "<string>") -> RulePack:
@@ -616,7 +698,7 @@ def load_packs(
     loaded: list[tuple[RulePack, Marks]] = []
     for path in sorted(root.glob(pattern)):
         try:
-            loaded.append(_load_with_marks(path, max_bytes=max_bytes))
+            loaded.append(_load_with_marks(path, max_bytes=max_bytes, root=root))
         except RulePackError as exc:
             problems.extend(exc.errors)
     problems.extend(_version_problems(loaded))

@@ -1057,7 +1057,19 @@ def _eq_mapping_of_kernels(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return all(x == b[k] or _to_plain(x) == _to_plain(b[k]) for k, x in a.items())
 
 
-_VERSION = re.compile(r"^\d{4}\.\d{1,2}(?:\.\d+)?(?:[-+][A-Za-z0-9.]+)?$")
+_VERSION = re.compile(r"^(\d{4})\.(\d{2})(?:\.\d+)?(?:[-+][A-Za-z0-9.]+)?$")
+_VERSION_HELP = "a version like '2026.11' (YYYY.MM[.N], a real year and a month 01-12)"
+
+
+def is_version(version: object) -> bool:
+    """True when ``version`` reads ``YYYY.MM[.N]`` with a year from 1900 and a month 01–12.
+
+    ``2026.13``, ``0000.00`` and ``2026.1`` (is it January or October?) are not versions.
+    """
+    if not isinstance(version, str):
+        return False
+    m = _VERSION.match(version)
+    return m is not None and int(m.group(1)) >= 1900 and 1 <= int(m.group(2)) <= 12
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -1141,8 +1153,8 @@ class RulePack:
 
     def __attrs_post_init__(self) -> None:
         _ident(self.industry, "industry")
-        if not isinstance(self.version, str) or not _VERSION.match(self.version):
-            raise bad_value("version", self.version, "a version like '2026.11' (YYYY.MM[.N])")
+        if not is_version(self.version):
+            raise bad_value("version", self.version, _VERSION_HELP)
         _check(isinstance(self.effective_from, dt.date), "effective_from",
                self.effective_from, "a date")
         if self.effective_until is not None and self.effective_until <= self.effective_from:

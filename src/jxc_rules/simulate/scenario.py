@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from jxc_rules._internal.exact import to_decimal
 from jxc_rules._internal.yaml_source import Marks, load_yaml, locate, parse_path, relocate
-from jxc_rules.errors import ScenarioError, ValidationError, bad_value
+from jxc_rules.errors import ScenarioError, SourceLocation, ValidationError, bad_value
 from jxc_rules.simulate.calendar import Calendar, HolidayProfile, build_calendar
 from jxc_rules.simulate.kpis import KPI_INFO
 
@@ -442,6 +442,11 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     base_dir = Path(filename).resolve().parent
     if not isinstance(data, Mapping):
         raise ScenarioError("a scenario file must be a mapping", location=locate(marks, ()))
+    if not any(isinstance(k, str) and k in _TOP_KEYS for k in data):
+        # a file that is no scenario at all (a config, /etc/passwd): none of it is echoed
+        raise ScenarioError(
+            "not a scenario: a scenario is a YAML mapping with horizon:, items:, rules: ...; "
+            "nothing of this file is shown", location=SourceLocation(filename))
 
     @contextmanager
     def at(*p: str | int) -> Iterator[None]:
