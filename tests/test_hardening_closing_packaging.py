@@ -68,3 +68,19 @@ def test_half_pieces_are_refused_for_count_units() -> None:
     # breakdown(2.5, count packaging) stays accepted: test_breakdown_conserves_the_quantity
     # (an existing property test) requires fractional quantities to break down exactly.
     assert breakdown("2.5 kg", Packaging({"bag": "40 kg"}))["remainder"] == Decimal("2.5")
+
+
+@pytest.mark.parametrize(("call", "field"), [
+    (lambda: breakdown(2.5, Packaging({"pack": 144})), "quantity"),
+    (lambda: breakdown("1.5 piece", Packaging({"pack": 12})), "quantity"),
+    (lambda: ship_plan("2.5", "7 pcs"), "ordered"),
+    (lambda: ship_plan("0.5 dozen", "7 pcs", mode="down"), None),   # 6 pieces: fine
+])
+def test_half_pieces_of_a_count_unit_are_refused(call: object, field: str | None) -> None:
+    assert callable(call)
+    if field is None:
+        assert call().packs == 0
+        return
+    with pytest.raises(ValidationError, match="whole number of pieces") as err:
+        call()
+    assert err.value.field == field

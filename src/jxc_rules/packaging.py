@@ -353,7 +353,8 @@ def breakdown(
     ----------
     quantity : number, str or Quantity
         A plain number is in the packaging's base unit; ``"12.35 t"`` or ``"3 pallet"`` are
-        converted exactly. Must be >= 0.
+        converted exactly. Must be >= 0, and whole pieces when the base unit is a count (half
+        a bottle does not ship: a ``ValidationError`` names ``quantity``).
     packaging : Packaging
     exclude : iterable of str
         Levels not to use (say the warehouse does not ship full pallets).
@@ -378,6 +379,9 @@ def breakdown(
     value = packaging.in_base(quantity)
     if value < 0:
         raise bad_value("quantity", quantity, "a quantity >= 0")
+    if _dim(packaging.base_unit) == "count":
+        _whole_count(value * exact_factor(packaging.base_unit, _COUNT_UNIT, field="quantity"),
+                     "quantity", quantity)
     skip = set(exclude)
     for name in skip:
         packaging.size(name)  # unknown names raise
@@ -496,6 +500,9 @@ def ship_plan(
             f"ordered must be a {_dim(pack_unit)} quantity like the pack {pack!r}, got "
             f"{ordered!r} ({_dim(ord_unit)}); write the order in the pack's dimension",
             field="ordered", value=ordered)
+    if pack_is_count:
+        _whole_count(ord_mag * exact_factor(ord_unit, _COUNT_UNIT, field="ordered"),
+                     "ordered", ordered)
     pack_in_ord = pack_mag * exact_factor(pack_unit, ord_unit, field="pack")
     packs = round_quotient(ord_mag / pack_in_ord, mode=mode)
     shipped = packs * pack_in_ord
