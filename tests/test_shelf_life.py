@@ -223,8 +223,13 @@ def test_two_d_padded_and_long_format_agree_with_one_lot_calls() -> None:
     long = equivalent_time([0, 1, 3, 0, 2, 4, 6], [4, 8, 6, 5, 5, 12, 3], m,
                            lot_ids=["a", "a", "a", "b", "b", "b", "b"])
     np.testing.assert_allclose(long, singles, rtol=1e-12)
-    shared = equivalent_time(times[1], temps, m)  # shared times, trailing padding
-    np.testing.assert_allclose(shared, [equivalent_time([0, 2, 4], [4, 8, 6], m), singles[1]])
+    # one shared clock: a NaN temperature at a known time is a missing tail, never padding
+    with pytest.raises(TimeSeriesError, match=r"missing reading at the end of the log "
+                                              r"\(lot 0, reading 3\)"):
+        equivalent_time(times[1], temps, m)
+    late = np.array([[np.nan, 4, 8, 6], [5, 5, 12, 3]])  # ...but a lot may arrive late
+    np.testing.assert_allclose(equivalent_time(times[1], late, m),
+                               [equivalent_time([2, 4, 6], [4, 8, 6], m), singles[1]])
 
 
 def test_accepts_quantities_at_the_boundary() -> None:
@@ -278,7 +283,11 @@ def test_empty_and_mismatched_inputs_are_errors() -> None:
     with pytest.raises(ValidationError, match="same length"):
         equivalent_time([0, 1, 2], [4, 4], Q10(3, 4))
     with pytest.raises(TimeSeriesError, match="lot 1 has no readings"):
+        equivalent_time([[0, 1], [np.nan, np.nan]], [[4, 4], [np.nan, np.nan]], Q10(3, 4))
+    with pytest.raises(TimeSeriesError, match=r"missing reading .*\(lot 1, reading 0\)"):
         equivalent_time([[0, 1], [0, 1]], [[4, 4], [np.nan, np.nan]], Q10(3, 4))
+    with pytest.raises(TimeSeriesError, match=r"padding .* inside the log \(lot 0, reading 1\)"):
+        equivalent_time([[0, np.nan, 2]], [[4, np.nan, 4]], Q10(3, 4))
     with pytest.raises(ValidationError, match="interpolation must be one of"):
         equivalent_time([0, 1], [4, 4], Q10(3, 4), interpolation="spline")
     with pytest.raises(ValidationError, match="model must be a rate model"):
@@ -361,18 +370,22 @@ def test_blocks_of_lots_give_the_same_result_and_name_the_right_lot(
     rng = np.random.default_rng(5)
     times = np.cumsum(rng.uniform(0.1, 1.0, 12))
     temps = rng.uniform(-2, 20, (9, 12))
-    temps[4, 9:] = np.nan  # padding inside the third block
+    temps[4, 9:] = np.nan  # padding inside the third block, explicit in per-lot times
+    per_lot = np.tile(times, (9, 1))
+    per_lot[4, 9:] = np.nan
     model = Q10(2.5, 4)
     rule = ShelfLifeRule(model, 100.0, max_gap_h=0.5)
-    whole = equivalent_time(times, temps, model)
+    whole = equivalent_time(per_lot, temps, model)
     whole_assessed = assess_lots(times, temps, rule, now_h=times[-1])
     monkeypatch.setattr(integrate, "_CHUNK_ELEMENTS", 24)  # two lots per block
     monkeypatch.setattr(integrate, "_ASSESS_CHUNK_ELEMENTS", 24)
-    np.testing.assert_allclose(equivalent_time(times, temps, model), whole, rtol=1e-15)
+    np.testing.assert_allclose(equivalent_time(per_lot, temps, model), whole, rtol=1e-15)
+    with pytest.raises(TimeSeriesError, match=r"end of the log \(lot 4, reading 9\)"):
+        equivalent_time(times, temps, model)  # the shared clock says readings are missing
     blocked = assess_lots(times, temps, rule, now_h=times[-1])
     np.testing.assert_allclose(blocked.consumed_h, whole_assessed.consumed_h, rtol=1e-15)
     np.testing.assert_allclose(blocked.gap_h, whole_assessed.gap_h)
-    bad = np.tile(times, (9, 1))
+    bad = per_lot.copy()
     bad[7, 5] = bad[7, 4]
     with pytest.raises(TimeSeriesError, match=r"\(lot 7, reading 5\)") as info:
         equivalent_time(bad, temps, model)
@@ -382,14 +395,14 @@ def test_blocks_of_lots_give_the_same_result_and_name_the_right_lot(
     hot = temps.copy()
     hot[8, 3] = 90.0
     with pytest.raises(ValidationError, match=r"plausible range.*\(lot 8, reading 3\)"):
-        equivalent_time(times, hot, model, plausible_range_c=(-50, 70))
+        equivalent_time(per_lot, hot, model, plausible_range_c=(-50, 70))
     with pytest.raises(TimeSeriesError, match=r"exceeds max_gap_h=0.05 before lot 0, reading 1"):
-        equivalent_time(times, temps, model, max_gap_h=0.05)
+        equivalent_time(per_lot, temps, model, max_gap_h=0.05)
 
 
 def test_remaining_and_effective_temperature_per_lot() -> None:
     m = Q10(3, 4)
-    times = [0, 24, 48]
+    times = np.array([[0, 24, 48], [0, 24, 48], [0, 24, np.nan]])  # lot 2 padded
     temps = np.array([[4, 4, 4], [12, 12, 12], [14, 14, np.nan]])
     left = remaining_life(times, temps, m, 240)
     np.testing.assert_allclose(left, [192, 240 - 48 * 3 ** 0.8, 240 - 24 * 3])

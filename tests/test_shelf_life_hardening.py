@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jxc_rules.errors import JxcRulesError, TimeSeriesError, ValidationError
 from jxc_rules.shelf_life import (
@@ -87,7 +89,7 @@ def test_extreme_temperatures_expire_without_warnings(model: object,
         left = remaining_life([0, 1, 2], [4, hot, 4], model, 240,  # type: ignore[arg-type]
                               interpolation=interpolation)
         assert left == 0.0
-        two = np.asarray(equivalent_time([0, 1, 2], [[4, hot, 4], [4, 4, np.nan]],
+        two = np.asarray(equivalent_time([[0, 1, 2], [0, 1, np.nan]], [[4, hot, 4], [4, 4, np.nan]],
                               model, interpolation=interpolation))  # type: ignore[arg-type]
         assert two[0] == np.inf
         assert np.isfinite(two[1])
@@ -114,3 +116,33 @@ def test_bad_plausible_range_is_refused(rng: object) -> None:
 def test_rule_refuses_inverted_plausible_range() -> None:
     with pytest.raises(ValidationError, match="plausible_range_c"):
         ShelfLifeRule(M, 240.0, plausible_range_c=(50, -50))
+
+
+# ------------------------------------------------------------------ 2-D: padding is explicit
+
+def test_a_two_d_lot_whose_logger_stopped_is_not_full_life_left() -> None:
+    # the case inside a batch: 144 h at 12 °C, only the first reading logged
+    times = [0, 48, 96, 144]
+    temps = [[4, 4, 4, 4], [12, NAN, NAN, NAN]]
+    with pytest.raises(TimeSeriesError, match=r"end of the log \(lot 1, reading 1\)") as info:
+        remaining_life(times, temps, M, 240, interpolation="previous")
+    assert info.value.row == (1, 1)
+    assert info.value.field == "temps_c"
+
+
+@given(n=st.integers(2, 6), pad_before=st.integers(0, 3), pad_after=st.integers(0, 3),
+       temps=st.lists(st.floats(-5, 30), min_size=6, max_size=6))
+def test_explicit_padding_in_per_lot_times_equals_the_unpadded_lot(
+        n: int, pad_before: int, pad_after: int, temps: list[float]) -> None:
+    t = np.arange(n, dtype=float) * 6.0
+    tp = np.asarray(temps[:n])
+    pad_t = np.r_[np.full(pad_before, NAN), t, np.full(pad_after, NAN)]
+    pad_c = np.r_[np.full(pad_before, NAN), tp, np.full(pad_after, NAN)]
+    full_t = np.r_[np.full(pad_before, 0.0), t, np.full(pad_after, 0.0)]  # a second, full lot
+    grid_t = np.vstack([pad_t, np.arange(full_t.size, dtype=float)])
+    grid_c = np.vstack([pad_c, np.full(full_t.size, 4.0)])
+    got = np.asarray(equivalent_time(grid_t, grid_c, M))
+    assert got[0] == pytest.approx(equivalent_time(t, tp, M), rel=1e-12)
+    if pad_after:  # the same NaN tail on one shared clock is a missing reading, not padding
+        with pytest.raises(TimeSeriesError, match="missing reading at the end"):
+            equivalent_time(np.arange(pad_t.size, dtype=float), grid_c, M)

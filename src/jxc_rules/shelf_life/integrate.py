@@ -11,7 +11,8 @@ temperature between readings chosen explicitly:
   error ≤ 1e-10 for Arrhenius): Σ Δt_i · mean ρ on [T_i, T_{i+1}].
 
 Logs come as one lot (1-D arrays → a float), many lots at once (2-D ``lots × readings`` arrays;
-NaN temperatures before a lot's first or after its last reading are padding) or a long format
+padding is explicit: a NaN *time* in per-lot ``times_h``, or with one shared clock the slots
+before a lot's first reading — a NaN temperature at a known time is never padding) or a long format
 (``lot_ids``, times, temperatures grouped by lot, times increasing within a lot). A missing
 reading *inside* a lot's log is a data-quality gap: :func:`equivalent_time` refuses it rather than
 bridging it silently; :func:`jxc_rules.shelf_life.assess_lots` fills it conservatively and flags it.
@@ -120,6 +121,13 @@ def _block_consumption(
     else:
         cons = interval_consumption(dt, t0, t1, model, interpolation)
     return np.asarray(cons.sum(axis=-1), dtype=np.float64)
+
+
+def _block_row(mask: npt.NDArray[np.bool_], start: int) -> tuple[int, int]:
+    """(lot, reading) of the first True in a block's ``mask``, the lot counted from 0."""
+    row = first_bad_row(mask)
+    assert isinstance(row, tuple)
+    return (row[0] + start, row[1])
 
 
 def _padding_masks(finite: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.bool_],
@@ -261,9 +269,12 @@ def equivalent_time(
     Parameters
     ----------
     times_h, temps_c : array_like
-        1-D (one lot), 2-D ``lots × readings`` (``times_h`` may be 1-D, shared by all lots;
-        NaN temperatures before a lot's first or after its last reading are padding), or 1-D
-        long format with ``lot_ids``. Times increase strictly within each lot.
+        1-D (one lot), 2-D ``lots × readings`` (``times_h`` may be 1-D, shared by all lots),
+        or 1-D long format with ``lot_ids``. Times increase strictly within each lot. In 2-D,
+        padding is explicit: slots whose per-lot time is NaN (temperature NaN too), before or
+        after the lot's readings; with a shared clock, the slots before a lot's first reading
+        (it had not arrived). A NaN temperature at a known time — a logger's missing tail
+        included — is a gap and refused (``assess_lots`` fills and flags it).
     model : RateModel
     interpolation : {"linear", "previous", "next", "trapezoid"}
     lot_ids : array_like, optional
@@ -367,20 +378,37 @@ def _equivalent_time_2d(
                 out[start:stop] = _overflow_to_inf(
                     _block_consumption(tm, tp, model, interpolation))
             continue
-        inside, interior = _padding_masks(finite)
-        if interior.any():
-            row = first_bad_row(interior)
-            assert isinstance(row, tuple)
-            at = (row[0] + start, row[1])
+        tmb = np.broadcast_to(tm, tp.shape)
+        if shared:
+            # one clock for all lots: NaN before a lot's first reading means it had not
+            # arrived; every slot after it is a reading the log must have
+            inside = np.logical_or.accumulate(finite, axis=-1)
+        else:
+            # per-lot times: padding is explicit, a slot whose *time* is NaN (and then its
+            # temperature too); it may only come before or after the lot's readings
+            present = ~(np.isnan(tmb) & ~finite)
+            inside, hole = _padding_masks(present)
+            if hole.any():
+                at = _block_row(hole, start)
+                raise TimeSeriesError(
+                    f"padding (NaN time and temperature) inside the log ({_where(at, one_lot)})"
+                    "; padding may only come before or after a lot's readings",
+                    field="times_h", value=float("nan"), row=at[1] if one_lot else at)
+        missing = inside & ~finite & ~np.isnan(tmb)
+        if missing.any():
+            at = _block_row(missing, start)
+            tail = not bool(finite[at[0] - start, at[1]:].any())
+            where = "at the end of the log" if tail else "inside the log"
             raise TimeSeriesError(
-                f"temps_c has a missing reading inside the log ({_where(at, one_lot)}); fill "
-                "gaps explicitly (assess_lots fills conservatively and flags them)",
-                field="temps_c", value=float("nan"), row=at[1] if one_lot else at)
-        empty = ~inside.any(axis=-1)
+                f"temps_c has a missing reading {where} ({_where(at, one_lot)}): a NaN "
+                "temperature at a known time is a gap, never padding; fill it explicitly "
+                "(assess_lots fills conservatively and flags it), or mark padding with NaN in "
+                "per-lot times_h", field="temps_c", value=float("nan"),
+                row=at[1] if one_lot else at)
+        empty = ~(inside & finite).any(axis=-1)
         if empty.any():
             lot = int(np.argmax(empty)) + start
             raise TimeSeriesError(f"lot {lot} has no readings", field="temps_c", row=lot)
-        tmb = np.broadcast_to(tm, tp.shape)
         missing_time = inside & np.isnan(tmb)
         if missing_time.any():
             row = first_bad_row(missing_time)
