@@ -32,7 +32,7 @@ def _validate(args: argparse.Namespace) -> int:
                 packs = load_packs(path)
                 ok.extend(f"{p.origin}: {p.industry} {p.version} ({p.scope})" for p in packs)
             else:
-                pack = load_pack(path)
+                pack = load_pack(target)  # a file, or a bundled name (hotpot@2026.11)
                 ok.append(f"{path}: {pack.industry} {pack.version} ({pack.scope})")
         except RulePackError as exc:
             problems.extend(exc.errors)
@@ -120,7 +120,8 @@ def register(subparsers: Any) -> None:
         "validate", help="check rule packs; print every problem with file:line",
         description="Check rule packs (files, or directories of versions). Prints every "
                     "problem as file:line:column: message. Exit status 0 if all are valid.")
-    validate.add_argument("packs", nargs="+", metavar="PACK", help="pack file or directory")
+    validate.add_argument("packs", nargs="+", metavar="PACK",
+                          help="pack file, directory, or bundled name (hotpot, hotpot@2026.11)")
     validate.add_argument("-q", "--quiet", action="store_true", help="print problems only")
     validate.set_defaults(func=_validate)
 
@@ -128,8 +129,8 @@ def register(subparsers: Any) -> None:
         "diff", help="what a new pack version changes, field by field",
         description="Compare two rule packs field by field; changes above the threshold are "
                     "marked for review.")
-    d.add_argument("old", metavar="OLD", type=Path)
-    d.add_argument("new", metavar="NEW", type=Path)
+    d.add_argument("old", metavar="OLD", help="pack file or bundled name (hotpot@2026.10)")
+    d.add_argument("new", metavar="NEW", help="pack file or bundled name (hotpot@2026.11)")
     d.add_argument("--json", action="store_true", help="machine-readable output")
     d.add_argument("--threshold", type=_threshold, default=0.15,
                    help="relative change marked for review (0.15 or 15%%; default 15%%)")

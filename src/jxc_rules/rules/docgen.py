@@ -149,6 +149,11 @@ def render() -> str:
         "pack key at all: a config, `/etc/passwd`) is refused without echoing any of its "
         "content; a base pack with broken YAML is reported by position only — validate it on "
         "its own to see its errors (docs/security.md).",
+        "- Bundled packs (shipped in the wheel) load by name: `load_pack(\"hotpot\")` is the "
+        "newest version, `load_pack(\"hotpot\", version=\"2026.11\")` or "
+        "`load_pack(\"hotpot@2026.11\")` a given one; `jxc-rules validate hotpot`, `jxc-rules "
+        "diff hotpot@2026.10 hotpot@2026.11`, and a scenario's `rules:` take names too. A path "
+        "works as before, and a file of that name wins.",
         "- `version` is `YYYY.MM[.N]` with a real year (from 1900) and a two-digit month "
         "`01`–`12`: `2026.13`, `0000.00` and `2026.1` (January or October?) are refused.",
         "- `diff` compares two versions of one industry; two industries' packs are refused "

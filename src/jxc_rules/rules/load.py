@@ -643,9 +643,15 @@ def _load_with_marks(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES
     return pack, marks
 
 
-def load_pack(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
+def load_pack(path: str | os.PathLike[str], *, version: str | None = None,
+              max_bytes: int = MAX_BYTES,
               root: str | os.PathLike[str] | None = None) -> RulePack:
     """Load one rule pack (resolving ``extends``); raise one ``RulePackError`` listing all errors.
+
+    ``path`` is a pack file, or the name of a bundled pack (shipped in the wheel):
+    ``load_pack("hotpot")`` is the newest bundled version, ``load_pack("hotpot",
+    version="2026.11")`` or ``load_pack("hotpot@2026.11")`` a given one. ``version`` with a file
+    path checks that the file holds that version.
 
     ``extends`` may only name a relative ``.yaml`` path that resolves (symlinks followed) inside
     ``root``: by default the parent of the pack's folder (``industries/`` for
@@ -655,16 +661,30 @@ def load_pack(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES,
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import jxc_rules
-    >>> root = Path(jxc_rules.__file__).parents[2] / "industries"
-    >>> pack = load_pack(root / "hotpot" / "2026.11.yaml")
+    >>> pack = load_pack("hotpot", version="2026.11")
     >>> pack.industry, pack.version, str(pack.effective_from)
     ('hotpot', '2026.11', '2026-11-01')
     >>> pack.holidays["Spring Festival"].labels.zh
     '春节'
+    >>> load_pack("hotpot@2026.10").version
+    '2026.10'
     """
-    return _load_with_marks(path, max_bytes=max_bytes, root=root)[0]
+    from jxc_rules._internal.bundled import as_name, pack_path
+
+    named = as_name(os.fspath(path)) if isinstance(path, str) else None
+    if named is not None:
+        name, at_version = named
+        if at_version is not None and version is not None and at_version != version:
+            raise RulePackError(f"two versions asked for: {path!r} and version={version!r}",
+                                location=SourceLocation(str(path)), field="version",
+                                value=version)
+        path = pack_path(name, at_version or version)
+    pack = _load_with_marks(path, max_bytes=max_bytes, root=root)[0]
+    if version is not None and pack.version != version:
+        raise RulePackError(f"{os.fspath(path)} holds version {pack.version!r}, not "
+                            f"{version!r}", location=SourceLocation(os.fspath(path)),
+                            field="version", value=pack.version)
+    return pack
 
 
 def loads_pack(text: str, *, filename: str = "<string>") -> RulePack:

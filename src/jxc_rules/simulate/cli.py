@@ -28,9 +28,11 @@ def register(subparsers: Any) -> None:
                     "random draws), print KPI distributions, optionally sweep a parameter and "
                     "write JSON / a self-contained HTML report.",
     )
-    p.add_argument("scenario", help="scenario file (simulator/scenarios/*.yaml)")
+    p.add_argument("scenario", help="scenario file, or a bundled scenario's name "
+                                    "(hotpot-spring-festival)")
     p.add_argument("--rules", metavar="PACK",
-                   help="rule pack to run (default: the scenario's rules.baseline)")
+                   help="rule pack file or bundled name (hotpot@2026.10) to run (default: the "
+                        "scenario's rules.baseline)")
     p.add_argument("--compare", metavar="PACK",
                    help="candidate pack compared with --rules on common random numbers "
                         "(default: the scenario's rules.candidate when --rules is not given)")

@@ -421,7 +421,11 @@ def _probabilities(value: Any, field: str, calendar: Calendar, base_dir: Path) -
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read and check a scenario file.
+    """Read and check a scenario file, or a bundled scenario by name.
+
+    ``path`` is a scenario file or the name of a bundled scenario (shipped in the wheel):
+    ``load_scenario("hotpot-spring-festival")``. In a scenario's ``rules:``, a bundled pack may
+    be named instead of a path (``baseline: hotpot@2026.10``).
 
     Every problem raises :class:`~jxc_rules.errors.ScenarioError` naming ``file:line:column``
     and the field: unknown keys, a horizon with no days, negative demand, a probability outside
@@ -430,13 +434,15 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import jxc_rules.simulate as sim
-    >>> root = Path(sim.__file__).resolve().parents[3]
-    >>> sc = load_scenario(root / "simulator/scenarios/hotpot-spring-festival.yaml")
+    >>> sc = load_scenario("hotpot-spring-festival")
     >>> sc.start.isoformat(), sc.channels
     ('2026-02-02', ('dine_in', 'takeaway', 'group_meal'))
     """
+    from jxc_rules._internal.bundled import as_name, scenario_path
+
+    named = as_name(os.fspath(path)) if isinstance(path, str) else None
+    if named is not None and named[1] is None:
+        path = scenario_path(named[0])
     filename = os.fspath(path)
     data, marks = load_yaml(filename, error=ScenarioError)
     base_dir = Path(filename).resolve().parent
@@ -706,7 +712,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             spec = _mapping(raw_r, "")
             _check_keys(spec, ["baseline", "candidate"], "")
             for key, rel in spec.items():
-                rules[str(key)] = str((base_dir / str(rel)).resolve())
+                local = base_dir / str(rel)
+                # a bundled pack by name (hotpot@2026.10) unless a file of that name is here
+                named = None if local.exists() else as_name(str(rel))
+                rules[str(key)] = str(rel) if named is not None else str(local.resolve())
 
     policy: Policy | None = None
     if data.get("policy"):
