@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jxc_rules._internal.arrays import as_float_array, first_bad_row
-from jxc_rules._internal.exact import decimal_from_int, to_decimal, to_fraction
+from jxc_rules._internal.exact import decimal_from_int, to_fraction, written_decimal
 from jxc_rules.errors import bad_value
 from jxc_rules.rounding import round_to
 
@@ -67,7 +67,7 @@ def allocate(total: object, weights: Sequence[object], quantum: object = "0.01")
     >>> allocate(100, [0, 3, 1], quantum=1)
     [Decimal('0'), Decimal('75'), Decimal('25')]
     """
-    q_dec = to_decimal(quantum, "quantum")
+    q_dec = written_decimal(quantum, "quantum")
     q = Fraction(q_dec)
     if q <= 0:
         raise bad_value("quantum", quantum, "a positive number")

@@ -505,11 +505,15 @@ def ship_plan(
                      "ordered", ordered)
     pack_in_ord = pack_mag * exact_factor(pack_unit, ord_unit, field="pack")
     packs = round_quotient(ord_mag / pack_in_ord, mode=mode)
-    shipped = packs * pack_in_ord
+    shipped = fraction_to_decimal(packs * pack_in_ord)
+    # residual = ordered − shipped *as written*, so shipped + residual == ordered holds exactly
+    # even where shipped has no finite decimal (119 pcs in dozens): both terminate, so this
+    # difference is exact
+    residual = fraction_to_decimal(Fraction(fraction_to_decimal(ord_mag)) - Fraction(shipped))
     return ShipPlan(
         packs=packs,
-        shipped=Q_(fraction_to_decimal(shipped), ord_unit),
-        residual=Q_(fraction_to_decimal(ord_mag - shipped), ord_unit),
+        shipped=Q_(shipped, ord_unit),
+        residual=Q_(residual, ord_unit),
     )
 
 

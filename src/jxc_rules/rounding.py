@@ -35,7 +35,7 @@ from typing import Any, Final, Literal, TypeAlias, overload
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules._internal.exact import decimal_from_int, to_decimal, to_fraction
+from jxc_rules._internal.exact import decimal_from_int, to_fraction, written_decimal
 from jxc_rules.errors import bad_value
 
 __all__ = [
@@ -176,7 +176,7 @@ def round_to(value: object, step: object = 1, mode: str = "half_up") -> Decimal:
     """
     check_mode(mode)
     exact = to_fraction(value, "value")
-    step_dec = to_decimal(step, "step")
+    step_dec = written_decimal(step, "step")
     step_exact = Fraction(step_dec)
     if step_exact <= 0:
         raise bad_value("step", step, "a positive number")

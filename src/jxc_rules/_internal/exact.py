@@ -35,7 +35,8 @@ from jxc_rules.errors import bad_value
 Exact: TypeAlias = int | str | Decimal | Fraction | float
 """What the library accepts where it needs an exact number."""
 
-__all__ = ["Exact", "decimal_from_int", "fraction_to_decimal", "to_decimal", "to_fraction"]
+__all__ = ["Exact", "decimal_from_int", "fraction_to_decimal", "to_decimal", "to_fraction",
+           "written_decimal"]
 
 _MAX_EXPONENT = 1000
 """Decimal exponents beyond ±this are refused: ``Fraction("1e999999999")`` would never finish."""
@@ -152,3 +153,28 @@ def to_decimal(value: object, field: str = "value") -> Decimal:
     if isinstance(value, Decimal) and value.is_finite():
         return value
     return fraction_to_decimal(to_fraction(value, field))
+
+
+def written_decimal(value: object, field: str = "value") -> Decimal:
+    """``value`` as a ``Decimal`` that keeps the exponent it was *written* with.
+
+    A step or quantum says how many places a result has: ``"0.10"`` and ``Decimal("0.10")`` both
+    mean two places, whatever the type (``to_decimal`` would read ``"0.10"`` as ``0.1``).
+    Strings that are not plain decimals (``"1/8"``) and other types go through
+    :func:`to_decimal`.
+
+    >>> written_decimal("0.10"), written_decimal(Decimal("0.10")), written_decimal(" 5 ")
+    (Decimal('0.10'), Decimal('0.10'), Decimal('5'))
+    >>> written_decimal("1/8")
+    Decimal('0.125')
+    """
+    if isinstance(value, str):
+        try:
+            dec = Decimal(value.strip())
+        except ArithmeticError:
+            dec = None
+        if dec is not None and dec.is_finite() and abs(int(dec.as_tuple().exponent)) <= \
+                _MAX_EXPONENT:
+            return dec
+    return to_decimal(value, field)  # refuses what it must (NaN, 1e999999999, garbage)
+
