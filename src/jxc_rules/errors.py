@@ -21,6 +21,8 @@ __all__ = [
     "DuplicateError",
     "InsufficientStock",
     "JxcRulesError",
+    "LedgerBusy",
+    "LedgerError",
     "RulePackError",
     "ScenarioError",
     "SourceLocation",
@@ -104,6 +106,18 @@ class InsufficientStock(JxcRulesError, RuntimeError):
         parts = ", ".join(f"{sku}: short {qty}" for sku, qty in self.shortages.items())
         prefix = f"{context}: " if context else ""
         super().__init__(f"{prefix}insufficient stock ({parts})")
+
+
+class LedgerError(JxcRulesError, RuntimeError):
+    """A reservation ledger's database cannot do what was asked: a missing or foreign table or
+    column, an unreadable value, a database that cannot be opened. The message names the
+    database, table, column or SKU and what to do; the driver's exception is chained."""
+
+
+class LedgerBusy(LedgerError):
+    """The database stayed busy: a lock wait beyond the ledger's ``lock_timeout``, or
+    deadlocks / serialization failures that went on after the ledger's bounded retries.
+    Nothing was changed; the call may be retried."""
 
 
 class SourceLocation:

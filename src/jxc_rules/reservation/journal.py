@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["EVENT_KINDS", "Event", "replay"]
 
-EVENT_KINDS: Final[tuple[str, ...]] = ("receive", "reserve", "release", "consume")
+EVENT_KINDS: Final[tuple[str, ...]] = ("receive", "reserve", "release", "consume", "issue",
+                                       "adjust", "transfer")
+"""``issue``, ``adjust`` and ``transfer`` come from :class:`~jxc_rules.reservation.SqlLedger`
+(an adjustment's line is the change, ``counted − on_hand``; a transfer has a negative line at the
+source and a positive one at the destination)."""
 
 
 def _lines(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, int | Fraction], ...]:
@@ -30,6 +34,10 @@ def _lines(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, int | Fraction]
         return value
     return tuple((str(sku), q if type(q) in (int, Fraction) else to_fraction(q, "lines"))
                  for sku, q in value)
+
+
+def _locations(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
 
 
 @attrs.frozen
@@ -41,16 +49,25 @@ class Event:
     kind: str = attrs.field(validator=attrs.validators.in_(EVENT_KINDS))
     order_id: str | None
     lines: tuple[tuple[str, int | Fraction], ...] = attrs.field(converter=_lines)
+    locations: tuple[str, ...] = attrs.field(default=(), converter=_locations)
+    """The location of each line (SqlLedger; empty for the in-memory ledgers)."""
+    reason: str | None = None
+    """Why (an adjustment's or an issue's reason), where given."""
 
     def to_mapping(self) -> dict[str, Any]:
         """A JSON/YAML-safe dict; quantities as exact strings (``"7/4"``, ``"12"``)."""
-        return {"seq": self.seq, "kind": self.kind, "order_id": self.order_id,
-                "lines": [[sku, str(q)] for sku, q in self.lines]}
+        out: dict[str, Any] = {"seq": self.seq, "kind": self.kind, "order_id": self.order_id,
+                               "lines": [[sku, str(q)] for sku, q in self.lines]}
+        if self.locations:
+            out["locations"] = list(self.locations)
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> Event:
         """Inverse of :meth:`to_mapping`; unknown keys are errors."""
-        allowed = {"seq", "kind", "order_id", "lines"}
+        allowed = {"seq", "kind", "order_id", "lines", "locations", "reason"}
         for key in mapping:
             if key not in allowed:
                 raise bad_value(f"event.{key}", mapping[key], "absent: unknown key")
@@ -68,7 +85,8 @@ class Event:
         ):
             raise bad_value("event.lines", raw_lines, "a list of [sku, quantity] pairs")
         lines = [(sku, to_fraction(q, f"event.lines[{sku!r}]")) for sku, q in raw_lines]
-        return cls(seq, mapping["kind"], mapping.get("order_id"), lines)
+        return cls(seq, mapping["kind"], mapping.get("order_id"), lines,
+                   locations=tuple(mapping.get("locations", ())), reason=mapping.get("reason"))
 
 
 def replay(events: Iterable[Event]) -> Ledger:
@@ -96,7 +114,11 @@ def replay(events: Iterable[Event]) -> Ledger:
         elif event.kind == "release":
             assert event.order_id is not None
             ledger.release(event.order_id)
-        else:
+        elif event.kind == "consume":
             assert event.order_id is not None
             ledger.consume(event.order_id)
+        else:
+            raise bad_value("event.kind", event.kind, "receive, reserve, release or consume: "
+                            "the in-memory Ledger has no issue, adjust or transfer (replay a "
+                            "SqlLedger's journal with jxc_rules.testing.reservation.replay_model)")
     return ledger

@@ -1,0 +1,1125 @@
+"""``SqlLedger``: whole-order reservation inside the host's own database and transaction.
+
+One code path on SQLAlchemy 2 Core for SQLite, PostgreSQL (psycopg 3) and MariaDB/MySQL
+(PyMySQL); no ORM model is forced on the host.
+
+Where the state lives
+---------------------
+- **On hand** is the host's: ``stock=StockTable("inventory", sku="item_code", on_hand="qty",
+  location="warehouse")`` points at the host's own stock table, which stays the one source of
+  on-hand (the host may change it itself: a sale at the till, a stock count). With
+  ``stock=None`` (standalone) the ledger keeps on-hand in its own ``{prefix}stock`` table.
+- **Reservations and the journal** are ours, in tables named with ``prefix`` (default ``jxc_``):
+  ``{prefix}held`` (reserved per SKU and location), ``{prefix}orders``, ``{prefix}order_lines``,
+  ``{prefix}journal`` and ``{prefix}meta``. They are created only by :meth:`SqlLedger.create_tables`
+  (explicit, idempotent — a migration step), never implicitly on a host's connection. Our
+  quantities are stored as exact text (``"12.5"``, ``"1/3"``): nothing is rounded to a column
+  scale; the host's on-hand column keeps its own type (an integer or ``NUMERIC(p, s)`` column gets
+  only values it can hold exactly, else a ``ValidationError`` names the column).
+
+Transactions and locks
+----------------------
+``bind`` is a URL, an ``Engine`` or an open ``Connection``. With a URL or an engine each call is
+one transaction of ours, retried (bounded, with jitter) on deadlock and serialization failures.
+With a ``Connection`` every call works *inside the host's transaction* (in a SAVEPOINT, so a
+refused call leaves the host's work intact) and never commits it: the host commits or rolls back
+the order and its reservation together.
+
+Every call that changes stock or reservations first locks the rows of the SKUs it touches —
+``SELECT … FOR UPDATE`` in SKU order on PostgreSQL and MariaDB (so two orders sharing SKUs wait
+for each other instead of deadlocking), the database write lock on SQLite (taken by the call's
+first statement, a write) — then reads, checks, and writes. Reads that decide are locking reads,
+so a host transaction's older snapshot can never make us over-reserve. ``lock_timeout`` (seconds)
+bounds every lock wait (``lock_timeout`` on PostgreSQL, ``innodb_lock_wait_timeout`` on MariaDB,
+the busy timeout on SQLite); past it :class:`~jxc_rules.errors.LedgerBusy`. A driver exception
+never reaches the caller raw: it becomes a :class:`~jxc_rules.errors.LedgerError` naming the
+database and table, with the driver's exception chained.
+
+On hand below reserved
+----------------------
+A count (:meth:`SqlLedger.adjust`) or a host-side issue may leave on-hand below what open orders
+hold. The ledger keeps that state (``available`` is then negative, never clipped) and
+:meth:`SqlLedger.oversold` says which orders are uncovered and by how much: on-hand goes to open
+orders in the order they were reserved; what is left short is oversold.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
+from jxc_rules.errors import (
+    DuplicateError,
+    InsufficientStock,
+    LedgerBusy,
+    LedgerError,
+    UnknownItemError,
+    ValidationError,
+    bad_value,
+)
+from jxc_rules.reservation.base import Number, _exact, check_sku, normalize_requirements, same_lines
+from jxc_rules.reservation.journal import Event
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+__all__ = ["Oversold", "SqlLedger", "StockTable"]
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = "jxc_rules.reservation.sql/1"
+MAX_ORDER_ID = 100
+MAX_KEY = 200
+RESERVED = "reserved"
+CONSUMED = "consumed"
+_ORDER_ID = re.compile(r"^[\x21-\x7e\u00a0-\uffff][\x20-\x7e\u00a0-\uffff]*$")
+
+
+@attrs.frozen
+class StockTable:
+    """The host's stock table: its name (``"schema.table"`` allowed) and the columns that hold
+    the SKU, the on-hand quantity and, optionally, the location (warehouse)."""
+
+    table: str = attrs.field(validator=attrs.validators.instance_of(str))
+    sku: str = attrs.field(validator=attrs.validators.instance_of(str))
+    on_hand: str = attrs.field(validator=attrs.validators.instance_of(str))
+    location: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str)))
+
+
+@attrs.frozen
+class Oversold:
+    """An open order that on-hand no longer covers: ``short`` of ``sku`` at ``location``."""
+
+    order_id: str
+    sku: str
+    short: Fraction
+    location: str = ""
+
+
+def _text(q: Number | Fraction) -> str:
+    """Exact text of a quantity: a finite decimal when it has one, else ``n/d``."""
+    f = Fraction(q)
+    if f.denominator == 1:
+        return str(f.numerator)
+    d = f.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    return str(fraction_to_decimal(f)) if d == 1 else f"{f.numerator}/{f.denominator}"
+
+
+def _number(value: Any) -> Number:
+    f = value if isinstance(value, Fraction) else Fraction(value)
+    return f.numerator if f.denominator == 1 else f
+
+
+def check_order_id(order_id: object) -> str:
+    """A non-empty string of at most 100 printable characters."""
+    if not isinstance(order_id, str):
+        raise bad_value("order_id", order_id, "a string (write the host's id as text, e.g. "
+                        f"{str(order_id)!r})")
+    if not order_id or len(order_id) > MAX_ORDER_ID or not _ORDER_ID.match(order_id):
+        raise bad_value("order_id", order_id, f"1 to {MAX_ORDER_ID} printable characters, not "
+                        "starting with a space")
+    return order_id
+
+
+def _key(value: object, field: str) -> str:
+    check_sku(value, field)
+    assert isinstance(value, str)
+    if len(value) > MAX_KEY:
+        raise bad_value(field, value[:40] + "…", f"at most {MAX_KEY} characters")
+    return value
+
+
+class SqlLedger:
+    """Reservation ledger on any SQLAlchemy database (SQLite, PostgreSQL, MariaDB/MySQL).
+
+    Parameters
+    ----------
+    bind : str, Engine or Connection
+        A SQLAlchemy URL (``"postgresql+psycopg://app@db/erp"``), an ``Engine`` (each call its own
+        transaction) or the host's open ``Connection`` (each call inside the host's transaction,
+        never committed by us).
+    stock : StockTable, optional
+        The host's stock table; ``None``: the ledger keeps on-hand in ``{prefix}stock``.
+    prefix : str
+        Prefix of the ledger's own tables (letters, digits, ``_``).
+    lock_timeout : float, optional
+        Seconds any lock wait may take before :class:`~jxc_rules.errors.LedgerBusy`.
+    retries : int
+        Deadlock / serialization retries per call in transactions of ours.
+
+    Examples
+    --------
+    >>> ledger = SqlLedger("sqlite://")          # an in-memory database, standalone mode
+    >>> ledger.create_tables()
+    >>> ledger.receive("bolt", 10)
+    >>> ledger.reserve("SO-1", {"bolt": 6})
+    True
+    >>> ledger.available("bolt"), ledger.reserved("bolt"), ledger.on_hand("bolt")
+    (Fraction(4, 1), Fraction(6, 1), Fraction(10, 1))
+    >>> ledger.adjust("bolt", 5, reason="stock count")   # 5 counted, 6 held
+    >>> ledger.oversold()
+    [Oversold(order_id='SO-1', sku='bolt', short=Fraction(1, 1), location='')]
+    """
+
+    def __init__(
+        self,
+        bind: Any,
+        *,
+        stock: StockTable | None = None,
+        prefix: str = "jxc_",
+        lock_timeout: float | None = None,
+        retries: int = 8,
+    ) -> None:
+        import sqlalchemy as sa
+
+        if not isinstance(prefix, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,20}", prefix):
+            raise bad_value("prefix", prefix, "1-21 letters, digits or _, starting with a letter")
+        if lock_timeout is not None and (isinstance(lock_timeout, bool) or not isinstance(
+                lock_timeout, (int, float)) or not lock_timeout > 0 or lock_timeout > 86400):
+            raise bad_value("lock_timeout", lock_timeout, "seconds > 0 (at most a day), or None")
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 100:
+            raise bad_value("retries", retries, "an int from 0 to 100")
+        if stock is not None and not isinstance(stock, StockTable):
+            raise bad_value("stock", stock, "a StockTable(table, sku=..., on_hand=...) or None")
+        self._own_engine = False
+        self._conn: sa.Connection | None = None
+        if isinstance(bind, str):
+            try:
+                url = sa.make_url(bind)
+            except sa.exc.ArgumentError as exc:
+                raise bad_value("bind", bind, "a SQLAlchemy URL like "
+                                "'postgresql+psycopg://user@host/db'") from exc
+            kwargs: dict[str, Any] = {}
+            if url.get_backend_name() == "sqlite":
+                kwargs["connect_args"] = {"timeout": lock_timeout or 30.0}
+                if url.database in (None, "", ":memory:"):
+                    kwargs["poolclass"] = sa.pool.StaticPool
+            try:
+                self._engine: sa.Engine = sa.create_engine(url, **kwargs)
+            except (ImportError, sa.exc.ArgumentError) as exc:
+                raise LedgerError(f"cannot open {url.render_as_string(hide_password=True)}: "
+                                  f"{exc} (install the extra: pip install "
+                                  "'jxc-rules[postgresql]' or 'jxc-rules[mysql]')") from exc
+            if url.get_backend_name() == "sqlite":
+                _sqlite_transactions(self._engine)
+            self._own_engine = True
+        elif isinstance(bind, sa.Engine):
+            self._engine = bind
+        elif isinstance(bind, sa.Connection):
+            self._conn = bind
+            self._engine = bind.engine
+        else:
+            raise bad_value("bind", type(bind).__name__, "a URL, an Engine or a Connection")
+        self.dialect = self._engine.dialect.name
+        self._where = self._engine.url.render_as_string(hide_password=True)
+        self.prefix = prefix
+        self.lock_timeout = lock_timeout
+        self.retries = retries
+        self.stock = stock
+        self._local = threading.local()
+        self._tables = self._define_tables(sa)
+        self._host: sa.Table | None = None
+        self._host_cols: tuple[Any, Any, Any | None] | None = None
+        self._checked = False
+
+    # ---------------------------------------------------------------- schema
+    def _define_tables(self, sa: Any) -> dict[str, Any]:
+        md = sa.MetaData()
+        p = self.prefix
+        key = sa.String(MAX_KEY)
+        qty = sa.String(80)
+        tables = {
+            "meta": sa.Table(f"{p}meta", md, sa.Column("key", sa.String(50), primary_key=True),
+                             sa.Column("value", sa.String(200), nullable=False)),
+            "stock": sa.Table(f"{p}stock", md, sa.Column("sku", key, primary_key=True),
+                              sa.Column("location", key, primary_key=True),
+                              sa.Column("on_hand", qty, nullable=False)),
+            "held": sa.Table(f"{p}held", md, sa.Column("sku", key, primary_key=True),
+                             sa.Column("location", key, primary_key=True),
+                             sa.Column("reserved", qty, nullable=False)),
+            "orders": sa.Table(f"{p}orders", md,
+                               sa.Column("order_id", sa.String(MAX_ORDER_ID), primary_key=True),
+                               sa.Column("status", sa.String(12), nullable=False),
+                               sa.Column("location", key, nullable=False),
+                               sa.Column("at", sa.DateTime(), nullable=False)),
+            "lines": sa.Table(f"{p}order_lines", md,
+                              sa.Column("order_id", sa.String(MAX_ORDER_ID), primary_key=True),
+                              sa.Column("sku", key, primary_key=True),
+                              sa.Column("ordered", qty, nullable=False),
+                              sa.Column("held", qty, nullable=False),
+                              sa.Column("consumed", qty, nullable=False)),
+            "journal": sa.Table(f"{p}journal", md,
+                                sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(),
+                                                                             "sqlite"),
+                                          primary_key=True, autoincrement=True),
+                                sa.Column("event", sa.String(36), nullable=False),
+                                sa.Column("kind", sa.String(12), nullable=False),
+                                sa.Column("order_id", sa.String(MAX_ORDER_ID)),
+                                sa.Column("sku", key, nullable=False),
+                                sa.Column("location", key, nullable=False),
+                                sa.Column("qty", qty, nullable=False),
+                                sa.Column("reason", sa.String(200)),
+                                sa.Column("at", sa.DateTime(), nullable=False)),
+        }
+        self._metadata = md
+        return tables
+
+    def _own_names(self) -> list[str]:
+        names = [t.name for k, t in self._tables.items() if k != "stock" or self.stock is None]
+        return names
+
+    def create_tables(self) -> None:
+        """Create the ledger's own tables (idempotent); refuse a prefix taken by host tables.
+
+        A table of the ledger's name that the ledger did not create (no schema mark in
+        ``{prefix}meta``, or other columns) is a :class:`~jxc_rules.errors.LedgerError` naming it:
+        choose another ``prefix``.
+        """
+        import sqlalchemy as sa
+
+        def create(conn: sa.Connection) -> None:
+            existing = set(sa.inspect(conn).get_table_names())
+            mine = self._own_names()
+            present = [n for n in mine if n in existing]
+            if self.stock is not None and self.stock.table in mine:
+                raise LedgerError(f"the host's stock table {self.stock.table!r} has a name of "
+                                  f"the ledger's own tables (prefix {self.prefix!r}); choose "
+                                  "another prefix=")
+            if present:
+                self._check_ours(conn, present)
+            tables = [self._tables[k] for k in self._tables
+                      if (k != "stock" or self.stock is None)
+                      and self._tables[k].name not in existing]
+            self._metadata.create_all(conn, tables=tables)
+            meta = self._tables["meta"]
+            if f"{self.prefix}meta" not in existing:
+                conn.execute(meta.insert(), [{"key": "schema", "value": SCHEMA_VERSION},
+                                             {"key": "lock", "value": "0"}])
+
+        self._run(create, write=False, check=False, read_only=False)
+        self._checked = False
+
+    def _check_ours(self, conn: Any, present: list[str]) -> None:
+        import sqlalchemy as sa
+
+        insp = sa.inspect(conn)
+        for table in self._tables.values():
+            if table.name not in present:
+                continue
+            cols = {c["name"] for c in insp.get_columns(table.name)}
+            want = {c.name for c in table.columns}
+            if cols != want:
+                raise LedgerError(
+                    f"{self._where}: table {table.name!r} exists but is not a jxc_rules ledger "
+                    f"table (columns {sorted(cols)}); choose another prefix= than "
+                    f"{self.prefix!r}")
+        meta = self._tables["meta"]
+        if meta.name not in present:
+            raise LedgerError(f"{self._where}: tables {present} exist without {meta.name!r}: "
+                              f"they are not this ledger's; choose another prefix=")
+        mark = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema")).scalar()
+        if mark != SCHEMA_VERSION:
+            raise LedgerError(f"{self._where}: {meta.name!r} is not a jxc_rules ledger's "
+                              f"(schema mark {mark!r}); choose another prefix=")
+
+    def _check_schema(self, conn: Any) -> None:
+        """Once per ledger: our tables exist (and are ours); the host's stock table fits."""
+        if self._checked:
+            return
+        import sqlalchemy as sa
+
+        insp = sa.inspect(conn)
+        existing = set(insp.get_table_names())
+        missing = [n for n in self._own_names() if n not in existing]
+        if missing:
+            raise LedgerError(f"{self._where}: the ledger's tables {missing} are missing; call "
+                              "ledger.create_tables() once (a migration step) before using it")
+        self._check_ours(conn, self._own_names())
+        if self.stock is not None:
+            self._bind_host(conn, insp)
+        self._checked = True
+
+    def _bind_host(self, conn: Any, insp: Any) -> None:
+        import sqlalchemy as sa
+
+        st = self.stock
+        assert st is not None
+        schema, _, name = st.table.rpartition(".")
+        schema_arg = schema or None
+        if name not in insp.get_table_names(schema=schema_arg):
+            raise LedgerError(f"{self._where}: stock table {st.table!r} does not exist; give "
+                              "StockTable(table=...) the host's stock table")
+        cols = {c["name"]: c for c in insp.get_columns(name, schema=schema_arg)}
+        for field in ("sku", "on_hand", "location"):
+            col = getattr(st, field)
+            if col is not None and col not in cols:
+                raise LedgerError(f"{self._where}: stock table {st.table!r} has no column "
+                                  f"{col!r} (StockTable {field}=); its columns: "
+                                  f"{', '.join(cols)}")
+        kind = cols[st.on_hand]["type"]
+        if not isinstance(kind, (sa.Integer, sa.Numeric)) or isinstance(kind, sa.Float):
+            raise LedgerError(f"{self._where}: on-hand column {st.table}.{st.on_hand} is "
+                              f"{kind}, not an exact number (INTEGER or NUMERIC); reservations "
+                              "need exact on-hand")
+        md = sa.MetaData()
+        table = sa.Table(name, md, sa.Column(st.sku, cols[st.sku]["type"]),
+                         sa.Column(st.on_hand, kind),
+                         *([sa.Column(st.location, cols[st.location]["type"])]
+                           if st.location else []), schema=schema_arg)
+        self._host = table
+        self._host_scale = None if isinstance(kind, sa.Integer) else kind.scale
+        self._host_int = isinstance(kind, sa.Integer)
+        self._host_cols = (table.c[st.sku], table.c[st.on_hand],
+                           table.c[st.location] if st.location else None)
+
+    # ---------------------------------------------------------------- transactions
+    def _busy(self, exc: Exception) -> str | None:
+        """'deadlock', 'timeout' or None, from a driver error."""
+        orig = getattr(exc, "orig", None)
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+        if code in ("40P01", "40001"):
+            return "deadlock"
+        if code == "55P03":
+            return "timeout"
+        args = getattr(orig, "args", ())
+        if args and isinstance(args[0], int):
+            if args[0] in (1213, 1020):  # deadlock; record changed since last read
+                return "deadlock"
+            if args[0] == 1205:
+                return "timeout"
+        text = str(orig or exc).lower()
+        if "database is locked" in text or "database table is locked" in text:
+            return "timeout"
+        return None
+
+    def _set_timeout(self, conn: Any) -> Callable[[], None] | None:
+        if self.lock_timeout is None:
+            return None
+        import sqlalchemy as sa
+
+        if self.dialect == "postgresql":
+            ms = max(1, int(self.lock_timeout * 1000))
+            conn.execute(sa.text("SELECT set_config('lock_timeout', :v, true)"),
+                         {"v": f"{ms}ms"})
+            return None  # SET LOCAL semantics: ends with the transaction
+        if self.dialect in ("mysql", "mariadb"):
+            old = conn.execute(sa.text("SELECT @@session.innodb_lock_wait_timeout")).scalar()
+            secs = max(1, round(self.lock_timeout))
+            conn.execute(sa.text(f"SET SESSION innodb_lock_wait_timeout = {int(secs)}"))
+
+            def restore() -> None:
+                conn.execute(sa.text(f"SET SESSION innodb_lock_wait_timeout = {int(old)}"))
+            return restore
+        return None
+
+    def _lock_sqlite(self, conn: Any) -> None:
+        """Take SQLite's write lock with the call's first statement (reads after it are fresh)."""
+        if self.dialect == "sqlite":
+            meta = self._tables["meta"]
+            conn.execute(meta.update().where(meta.c.key == "lock").values(value=meta.c.value))
+
+    def _run(self, fn: Callable[[Any], T], *, write: bool = True, check: bool = True,
+             read_only: bool | None = None) -> T:
+        """Run ``fn(conn)`` in a transaction of ours, or in a savepoint of the host's."""
+        import sqlalchemy as sa
+
+        ro = (not write) if read_only is None else read_only
+        attempt = 0
+        while True:
+            try:
+                if self._conn is not None:
+                    conn = self._conn
+                    if self.dialect == "sqlite" and _legacy_sqlite(conn):
+                        # the sqlite3 module's own transaction control: a SAVEPOINT would
+                        # commit on release; our first write begins the host's transaction
+                        return self._body(conn, fn, write, check, ro)
+                    with conn.begin_nested():
+                        return self._body(conn, fn, write, check, ro)
+                with self._engine.begin() as conn:
+                    return self._body(conn, fn, write, check, ro)
+            except sa.exc.DBAPIError as exc:
+                kind = self._busy(exc)
+                host_mysql = self._conn is not None and self.dialect in ("mysql", "mariadb")
+                if kind == "deadlock" and attempt < self.retries and not host_mysql:
+                    attempt += 1
+                    time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt, 8)))
+                    continue
+                raise self._translate(exc, kind, attempt) from exc
+            except sa.exc.SQLAlchemyError as exc:
+                raise LedgerError(f"{self._where}: {type(exc).__name__}: {exc}") from exc
+
+    def _body(self, conn: Any, fn: Callable[[Any], T], write: bool, check: bool,
+              read_only: bool) -> T:
+        if read_only and self._conn is None and self.dialect == "postgresql":
+            import sqlalchemy as sa
+
+            # a read of several tables sees one snapshot (MariaDB's default already does)
+            conn.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+        if check:
+            self._check_schema(conn)
+        restore = self._set_timeout(conn)
+        try:
+            if write:
+                self._lock_sqlite(conn)
+            return fn(conn)
+        finally:
+            if restore is not None:
+                restore()
+
+    def _translate(self, exc: Exception, kind: str | None, attempts: int) -> LedgerError:
+        orig = getattr(exc, "orig", exc)
+        if kind == "timeout":
+            return LedgerBusy(f"{self._where}: a lock wait exceeded lock_timeout="
+                              f"{self.lock_timeout} s; nothing was changed, retry later "
+                              f"({type(orig).__name__})")
+        if kind == "deadlock":
+            if self._conn is not None and self.dialect in ("mysql", "mariadb"):
+                return LedgerBusy(f"{self._where}: deadlock; the server rolled back the host's "
+                                  "whole transaction (InnoDB does), so retry the transaction")
+            return LedgerBusy(f"{self._where}: still deadlocked after {attempts} retries; "
+                              "nothing was changed")
+        return LedgerError(f"{self._where}: the database refused the call: "
+                           f"{type(orig).__name__}: {str(orig).splitlines()[0][:300]}")
+
+    # ---------------------------------------------------------------- stock access
+    def _stock_rows(self, conn: Any, keys: list[tuple[str, str]], *,
+                    lock: bool) -> dict[tuple[str, str], Number]:
+        """On-hand of ``keys`` (sku, location), row-locked in key order when ``lock``."""
+        import sqlalchemy as sa
+
+        if not keys:
+            return {}
+        skus = sorted({k[0] for k in keys})
+        if self.stock is None:
+            t = self._tables["stock"]
+            q = sa.select(t.c.sku, t.c.location, t.c.on_hand).where(t.c.sku.in_(skus))
+            q = q.order_by(t.c.sku, t.c.location)
+            if lock and self.dialect != "sqlite":
+                q = q.with_for_update()
+            out: dict[tuple[str, str], Number] = {}
+            for sku, loc, text in conn.execute(q):
+                out[(sku, loc)] = self._parse(text, f"{t.name}.on_hand", sku)
+            return {k: out[k] for k in keys if k in out}
+        assert self._host_cols is not None
+        c_sku, c_qty, c_loc = self._host_cols
+        q = sa.select(c_sku, c_qty, *([c_loc] if c_loc is not None else [])).where(
+            c_sku.in_(skus)).order_by(c_sku, *([c_loc] if c_loc is not None else []))
+        if lock and self.dialect != "sqlite":
+            q = q.with_for_update()
+        out = {}
+        for row in conn.execute(q):
+            sku = str(row[0])
+            loc = "" if c_loc is None else str(row[2])
+            key = (sku, loc)
+            if key in out:
+                raise LedgerError(f"{self._where}: stock table {self.stock.table!r} "
+                                  f"has two rows for SKU {sku!r}"
+                                  + (f" at {loc!r}" if loc else "")
+                                  + "; give StockTable(location=...) or make the key unique")
+            out[key] = self._parse(row[1], f"{self.stock.table}.{self.stock.on_hand}", sku)
+        return {k: out[k] for k in keys if k in out}
+
+    def _parse(self, value: Any, column: str, sku: str) -> Number:
+        try:
+            if value is None:
+                raise ValueError("NULL")
+            if isinstance(value, float):
+                raise ValueError("a float")
+            q = to_fraction(value, column)
+        except (ValueError, ArithmeticError) as exc:
+            raise LedgerError(f"{self._where}: {column} of SKU {sku!r} holds {value!r}, not an "
+                              "exact quantity; correct that row") from exc
+        return q.numerator if q.denominator == 1 else q
+
+    def _write_on_hand(self, conn: Any, key: tuple[str, str], value: Number,
+                       *, insert: bool = False) -> None:
+        sku, loc = key
+        if value < 0:
+            raise bad_value("quantity", _text(value), f"a movement that leaves on-hand of {sku!r} "
+                            ">= 0")
+        if self.stock is None:
+            t = self._tables["stock"]
+            if insert:
+                conn.execute(t.insert().values(sku=sku, location=loc, on_hand=_text(value)))
+            else:
+                conn.execute(t.update().where(t.c.sku == sku, t.c.location == loc)
+                             .values(on_hand=_text(value)))
+            return
+        assert self._host_cols is not None
+        assert self._host is not None
+        c_sku, c_qty, c_loc = self._host_cols
+        f = Fraction(value)
+        column = f"{self.stock.table}.{self.stock.on_hand}"
+        if self._host_int:
+            if f.denominator != 1:
+                raise bad_value("quantity", _text(f), f"whole units: {column} is an integer "
+                                "column")
+            stored: Any = f.numerator
+        else:
+            dec = fraction_to_decimal(f)
+            scale = self._host_scale
+            places = -int(dec.as_tuple().exponent)
+            if Fraction(dec) != f or (scale is not None and places > scale):
+                raise bad_value("quantity", _text(f), f"a quantity {column} can hold exactly "
+                                f"({scale} decimal places)")
+            stored = dec
+        cond = [c_sku == sku] + ([c_loc == loc] if c_loc is not None else [])
+        if insert:
+            values = {c_sku.name: sku, c_qty.name: stored}
+            if c_loc is not None:
+                values[c_loc.name] = loc
+            conn.execute(self._host.insert().values(**values))
+        else:
+            conn.execute(self._host.update().where(*cond).values({c_qty.name: stored}))
+
+    def _held_rows(self, conn: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Number]:
+        import sqlalchemy as sa
+
+        if not keys:
+            return {}
+        h = self._tables["held"]
+        skus = sorted({k[0] for k in keys})
+        q = sa.select(h.c.sku, h.c.location, h.c.reserved).where(h.c.sku.in_(skus))
+        if self.dialect != "sqlite":
+            q = q.with_for_update()
+        wanted = set(keys)
+        return {(s, loc): self._parse(r, h.name, s) for s, loc, r in conn.execute(q)
+                if (s, loc) in wanted}
+
+    def _write_held(self, conn: Any, before: Mapping[tuple[str, str], Number],
+                    after: Mapping[tuple[str, str], Number]) -> None:
+        import sqlalchemy as sa
+
+        h = self._tables["held"]
+        updates = [{"k_sku": k[0], "k_loc": k[1], "v": _text(v)} for k, v in after.items()
+                   if k in before]
+        inserts = [{"sku": k[0], "location": k[1], "reserved": _text(v)}
+                   for k, v in after.items() if k not in before]
+        if updates:
+            conn.execute(h.update().where(h.c.sku == sa.bindparam("k_sku"),
+                                          h.c.location == sa.bindparam("k_loc"))
+                         .values(reserved=sa.bindparam("v")), updates)
+        if inserts:
+            conn.execute(h.insert(), inserts)
+
+    def _log(self, conn: Any, kind: str, order_id: str | None,
+             lines: list[tuple[str, str, Number]], reason: str | None = None) -> None:
+        import uuid
+
+        j = self._tables["journal"]
+        event = uuid.uuid4().hex
+        at = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
+        conn.execute(j.insert(), [{"event": event, "kind": kind, "order_id": order_id,
+                                   "sku": s, "location": loc, "qty": _text(q), "reason": reason,
+                                   "at": at} for s, loc, q in lines])
+
+    def _location(self, location: object) -> str:
+        if location is None:
+            if self.stock is not None and self.stock.location is not None:
+                raise bad_value("location", None, f"a location: the stock table "
+                                f"{self.stock.table!r} keeps stock per {self.stock.location}")
+            return ""
+        return _key(location, "location")
+
+    def _order_row(self, conn: Any, oid: str) -> tuple[str, str] | None:
+        import sqlalchemy as sa
+
+        o = self._tables["orders"]
+        q = sa.select(o.c.status, o.c.location).where(o.c.order_id == oid)
+        if self.dialect != "sqlite":
+            q = q.with_for_update()
+        row = conn.execute(q).first()
+        return None if row is None else (row[0], row[1])
+
+    def _order_lines(self, conn: Any, oid: str, *,
+                     lock: bool = True) -> dict[str, tuple[Number, Number, Number]]:
+        import sqlalchemy as sa
+
+        t = self._tables["lines"]
+        q = sa.select(t.c.sku, t.c.ordered, t.c.held, t.c.consumed).where(t.c.order_id == oid)
+        if lock and self.dialect != "sqlite":
+            q = q.with_for_update()
+        return {s: (self._parse(a, t.name, s), self._parse(b, t.name, s),
+                    self._parse(c, t.name, s)) for s, a, b, c in conn.execute(q)}
+
+    # ---------------------------------------------------------------- reservations
+    def reserve(self, order_id: str, requirements: Mapping[str, Any], *,
+                location: str | None = None) -> bool:
+        """Hold every line of ``requirements`` at ``location``, or nothing.
+
+        ``True`` when reserved now; ``False`` when ``order_id`` already holds (or consumed)
+        exactly these lines. ``InsufficientStock`` (``.shortages``), ``UnknownItemError`` for a SKU
+        without a stock row, ``DuplicateError`` for the same id with other lines.
+        """
+        oid = check_order_id(order_id)
+        loc = self._location(location)
+        req = normalize_requirements(requirements)
+        for sku in req:
+            _key(sku, "requirements key")
+        keys = sorted((s, loc) for s in req)
+
+        def body(conn: Any) -> bool:
+            stock = self._stock_rows(conn, keys, lock=True)
+            existing = self._order_row(conn, oid)
+            if existing is not None:
+                lines = self._order_lines(conn, oid)
+                ordered = {s: v[0] for s, v in lines.items()}
+                if same_lines(ordered, req) and existing[1] == loc:
+                    return False
+                raise DuplicateError(f"order {oid!r} is already {existing[0]} with other lines",
+                                     field="order_id", value=oid)
+            unknown = [s for s, lo in keys if (s, lo) not in stock]
+            if unknown:
+                raise UnknownItemError(f"order {oid!r}: unknown SKU "
+                                       f"{', '.join(map(repr, unknown))} (no stock row"
+                                       + (f" at {loc!r}" if loc else "") + ")", key=unknown[0])
+            held = self._held_rows(conn, keys)
+            short = {}
+            for key in keys:
+                avail = stock[key] - held.get(key, 0)
+                need = req[key[0]]
+                if need > avail:
+                    short[key[0]] = Fraction(need - max(avail, 0))
+            if short:
+                raise InsufficientStock(short, context=f"order {oid!r}")
+            after = {k: _number(held.get(k, 0) + req[k[0]]) for k in keys}
+            self._write_held(conn, held, after)
+            o, t = self._tables["orders"], self._tables["lines"]
+            conn.execute(o.insert().values(order_id=oid, status=RESERVED, location=loc,
+                                           at=_dt.datetime.now(_dt.UTC).replace(tzinfo=None)))
+            conn.execute(t.insert(), [{"order_id": oid, "sku": s, "ordered": _text(q),
+                                       "held": _text(q), "consumed": "0"}
+                                      for s, q in req.items()])
+            self._log(conn, "reserve", oid, [(s, loc, q) for s, q in req.items()])
+            return True
+
+        return self._run(body)
+
+    def _partial(self, oid: str, lines: Mapping[str, Any] | None,
+                 have: Mapping[str, tuple[Number, Number, Number]]) -> dict[str, Number]:
+        """What ``lines`` takes from the order's held lines (all of them when None)."""
+        if lines is None:
+            return {s: v[1] for s, v in have.items() if v[1]}
+        want = normalize_requirements(lines, "lines")
+        for sku, q in want.items():
+            if sku not in have:
+                raise UnknownItemError(f"order {oid!r} has no line for SKU {sku!r}", key=sku)
+            if q > have[sku][1]:
+                raise bad_value(f"lines[{sku!r}]", _text(q), f"at most what order {oid!r} still "
+                                f"holds ({_text(have[sku][1])})")
+        return want
+
+    def _take(self, order_id: str, lines: Mapping[str, Any] | None, consume: bool) -> bool:
+        oid = check_order_id(order_id)
+
+        def body(conn: Any) -> bool:
+            import sqlalchemy as sa
+
+            o, t = self._tables["orders"], self._tables["lines"]
+            # the SKUs first, unlocked, so that stock rows are locked before the order row, in
+            # the same order as reserve() takes them (no lock-order deadlock between the two)
+            pre = conn.execute(sa.select(o.c.location, t.c.sku).join(
+                t, t.c.order_id == o.c.order_id).where(o.c.order_id == oid)).all()
+            if not pre:
+                raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
+            keys = sorted((str(s), str(loc)) for loc, s in pre)
+            stock = self._stock_rows(conn, keys, lock=True)
+            row = self._order_row(conn, oid)
+            if row is None:
+                raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
+            status, loc = row
+            have = self._order_lines(conn, oid)
+            if status == CONSUMED:
+                if consume and lines is None:
+                    return False
+                raise ValidationError(f"order {oid!r} was consumed; nothing is held",
+                                      field="order_id", value=oid)
+            take = self._partial(oid, lines, have)
+            held = self._held_rows(conn, keys)
+            after_held = {(s, loc): _number(held.get((s, loc), 0) - q) for s, q in take.items()}
+            self._write_held(conn, held, after_held)
+            for s, q in take.items():
+                if consume:
+                    key = (s, loc)
+                    if key not in stock:
+                        raise LedgerError(f"{self._where}: SKU {s!r} of order {oid!r} has no "
+                                          "stock row any more; restore it before consuming")
+                    # on hand below what is booked out (host-side issues): refuse, keep state
+                    if q > stock[key]:
+                        raise InsufficientStock({s: Fraction(q - stock[key])},
+                                                context=f"consume {oid!r}: on hand")
+                    self._write_on_hand(conn, key, _number(stock[key] - q))
+            rows = []
+            left_total: Number = 0
+            for s, (_ordered, h, c) in have.items():
+                q = take.get(s, 0)
+                nh, nc = h - q, (c + q) if consume else c
+                left_total += nh
+                if q:
+                    rows.append({"k_oid": oid, "k_sku": s, "h": _text(nh), "c": _text(nc)})
+            if rows:
+                conn.execute(t.update().where(t.c.order_id == sa.bindparam("k_oid"),
+                                              t.c.sku == sa.bindparam("k_sku"))
+                             .values(held=sa.bindparam("h"), consumed=sa.bindparam("c")), rows)
+            if left_total == 0:
+                if consume or any(v[2] for v in have.values()):
+                    conn.execute(o.update().where(o.c.order_id == oid).values(status=CONSUMED))
+                else:  # all released, nothing shipped: forget the order (its id is free)
+                    conn.execute(t.delete().where(t.c.order_id == oid))
+                    conn.execute(o.delete().where(o.c.order_id == oid))
+            self._log(conn, "consume" if consume else "release", oid,
+                      [(s, loc, q) for s, q in take.items()])
+            return True
+
+        return self._run(body)
+
+    def release(self, order_id: str, lines: Mapping[str, Any] | None = None) -> None:
+        """Give back what an open order holds (all of it, or ``lines``); an order released in
+        full with nothing consumed is forgotten, its id free again."""
+        self._take(order_id, lines, consume=False)
+
+    def consume(self, order_id: str, lines: Mapping[str, Any] | None = None) -> bool:
+        """Book out what an open order holds (all, or ``lines`` for a partial shipment): on-hand
+        and reserved both fall. ``False`` when the order was already consumed in full."""
+        return self._take(order_id, lines, consume=True)
+
+    # ---------------------------------------------------------------- movements
+    def _move(self, sku: str, location: str, delta_fn: Callable[[Number | None, Number],
+                                                              Number],
+              kind: str, reason: str | None = None, *, create: bool = False) -> None:
+        key = (_key(sku, "sku"), location)
+
+        def body(conn: Any) -> None:
+            stock = self._stock_rows(conn, [key], lock=True)
+            before = stock.get(key)
+            if before is None and not create:
+                raise UnknownItemError(f"unknown SKU {sku!r}" + (f" at {location!r}" if location
+                                                               else "") + " (no stock row)",
+                                       key=sku)
+            held = self._held_rows(conn, [key]).get(key, 0)
+            after = delta_fn(before, held)
+            self._write_on_hand(conn, key, after, insert=before is None)
+            self._log(conn, kind, None, [(sku, location, _number(after - (before or 0)))],
+                      reason)
+
+        self._run(body)
+
+    def receive(self, sku: str, quantity: Any, *, location: str | None = None) -> None:
+        """Stock in (a new SKU gets a stock row)."""
+        q = _exact(quantity, "quantity")
+        if q < 0:
+            raise bad_value("quantity", quantity, "a quantity >= 0 (stock in)")
+        self._move(sku, self._location(location), lambda b, _h: _number((b or 0) + q),
+                   "receive", create=True)
+
+    def issue(self, sku: str, quantity: Any, *, location: str | None = None,
+              reason: str | None = None) -> None:
+        """Stock out not tied to an order (a till sale, scrap): at most what is available —
+        stock held for orders cannot be issued (``InsufficientStock``)."""
+        q = _exact(quantity, "quantity")
+        if q < 0:
+            raise bad_value("quantity", quantity, "a quantity >= 0 (stock out)")
+
+        def after(before: Number | None, held: Number) -> Number:
+            assert before is not None
+            if q > before - held:
+                raise InsufficientStock({sku: Fraction(q - max(before - held, 0))},
+                                        context=f"issue {sku!r}")
+            return _number(before - q)
+
+        self._move(sku, self._location(location), after, "issue", reason)
+
+    def adjust(self, sku: str, counted: Any, *, reason: str,
+               location: str | None = None) -> None:
+        """Set on-hand to a count (盘点). May leave on-hand below reserved: see :meth:`oversold`."""
+        c = _exact(counted, "counted")
+        if c < 0:
+            raise bad_value("counted", counted, "a count >= 0")
+        if not isinstance(reason, str) or not reason.strip():
+            raise bad_value("reason", reason, "a reason for the adjustment (e.g. 'stock count')")
+        self._move(sku, self._location(location), lambda _b, _h: c, "adjust",
+                   reason[:200], create=True)
+
+    def transfer(self, sku: str, quantity: Any, src: str, dst: str) -> None:
+        """Move available stock of ``sku`` from location ``src`` to ``dst`` in one transaction."""
+        q = _exact(quantity, "quantity")
+        if q <= 0:
+            raise bad_value("quantity", quantity, "a quantity > 0")
+        a, b = _key(src, "src"), _key(dst, "dst")
+        if a == b:
+            raise bad_value("dst", dst, "a location other than src")
+        key_a, key_b = (_key(sku, "sku"), a), (sku, b)
+
+        def body(conn: Any) -> None:
+            keys = sorted([key_a, key_b])
+            stock = self._stock_rows(conn, keys, lock=True)
+            if key_a not in stock:
+                raise UnknownItemError(f"unknown SKU {sku!r} at {a!r}", key=sku)
+            held = self._held_rows(conn, [key_a]).get(key_a, 0)
+            if q > stock[key_a] - held:
+                raise InsufficientStock({sku: Fraction(q - max(stock[key_a] - held, 0))},
+                                        context=f"transfer {sku!r} from {a!r}")
+            self._write_on_hand(conn, key_a, _number(stock[key_a] - q))
+            self._write_on_hand(conn, key_b, _number(stock.get(key_b, 0) + q),
+                                insert=key_b not in stock)
+            self._log(conn, "transfer", None, [(sku, a, _number(-q)), (sku, b, q)])
+
+        self._run(body)
+
+    # ---------------------------------------------------------------- reads
+    def _read(self, fn: Callable[[Any], T]) -> T:
+        # SQLite: take the write lock so that a read of several tables is one consistent state
+        return self._run(fn, write=self.dialect == "sqlite" and self._conn is None,
+                         read_only=True)
+
+    def _sum(self, sku: str, location: str | None, what: str) -> Fraction:
+        sku = _key(sku, "sku")
+
+        def body(conn: Any) -> Fraction:
+            import sqlalchemy as sa
+
+            if self.stock is None:
+                t = self._tables["stock"]
+                q = sa.select(t.c.location).where(t.c.sku == sku)
+                locs = [r[0] for r in conn.execute(q)]
+            else:
+                assert self._host_cols is not None
+                c_sku, _c_qty, c_loc = self._host_cols
+                q = sa.select(c_loc if c_loc is not None else sa.literal("")).where(c_sku == sku)
+                locs = [str(r[0]) for r in conn.execute(q)]
+            if location is not None:
+                locs = [x for x in locs if x == location]
+            if not locs:
+                raise UnknownItemError(f"unknown SKU {sku!r}" + (f" at {location!r}" if location
+                                                               else ""), key=sku)
+            keys = [(sku, x) for x in locs]
+            stock = self._stock_rows(conn, keys, lock=False)
+            h = self._tables["held"]
+            held_q = sa.select(h.c.location, h.c.reserved).where(h.c.sku == sku)
+            held = {loc: self._parse(r, h.name, sku) for loc, r in conn.execute(held_q)
+                    if loc in locs}
+            on = sum((Fraction(stock.get(k, 0)) for k in keys), Fraction(0))
+            res = sum((Fraction(v) for v in held.values()), Fraction(0))
+            return {"on_hand": on, "reserved": res, "available": on - res}[what]
+
+        return self._read(body)
+
+    def available(self, sku: str, *, location: str | None = None) -> Fraction:
+        """``on_hand − reserved`` (negative when oversold; summed over locations when None)."""
+        return self._sum(sku, location, "available")
+
+    def reserved(self, sku: str, *, location: str | None = None) -> Fraction:
+        """Held by open orders."""
+        return self._sum(sku, location, "reserved")
+
+    def on_hand(self, sku: str, *, location: str | None = None) -> Fraction:
+        """Physical stock (the host's stock table, or ours in standalone mode)."""
+        return self._sum(sku, location, "on_hand")
+
+    def skus(self) -> list[str]:
+        """Every SKU with a stock row, sorted."""
+        def body(conn: Any) -> list[str]:
+            import sqlalchemy as sa
+
+            if self.stock is None:
+                t = self._tables["stock"]
+                return sorted({r[0] for r in conn.execute(sa.select(t.c.sku))})
+            assert self._host_cols is not None
+            return sorted({str(r[0]) for r in conn.execute(sa.select(self._host_cols[0]))})
+
+        return self._read(body)
+
+    def order(self, order_id: str) -> dict[str, Fraction]:
+        """The lines an order was reserved with."""
+        oid = check_order_id(order_id)
+
+        def body(conn: Any) -> dict[str, Fraction]:
+            lines = self._order_lines(conn, oid, lock=False)
+            if not lines:
+                raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
+            return {s: Fraction(v[0]) for s, v in sorted(lines.items())}
+
+        return self._read(body)
+
+    def held(self, order_id: str) -> dict[str, Fraction]:
+        """What an order still holds, per SKU (after partial consumes and releases)."""
+        oid = check_order_id(order_id)
+
+        def body(conn: Any) -> dict[str, Fraction]:
+            lines = self._order_lines(conn, oid, lock=False)
+            if not lines:
+                raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
+            return {s: Fraction(v[1]) for s, v in sorted(lines.items())}
+
+        return self._read(body)
+
+    def orders(self) -> dict[str, str]:
+        """Order id → ``"reserved"`` (something still held) or ``"consumed"``."""
+        def body(conn: Any) -> dict[str, str]:
+            import sqlalchemy as sa
+
+            o = self._tables["orders"]
+            return {r[0]: r[1] for r in conn.execute(sa.select(o.c.order_id, o.c.status))}
+
+        return self._read(body)
+
+    def journal(self) -> list[Event]:
+        """Every movement, in order: one :class:`Event` per call (its lines; ``locations`` and
+        ``reason`` where given), numbered 1, 2, … in commit order of the journal rows."""
+        def body(conn: Any) -> list[Event]:
+            import sqlalchemy as sa
+
+            j = self._tables["journal"]
+            rows = conn.execute(sa.select(j.c.seq, j.c.event, j.c.kind, j.c.order_id, j.c.sku,
+                                          j.c.location, j.c.qty, j.c.reason)
+                                .order_by(j.c.seq)).all()
+            events: list[Event] = []
+            current: str | None = None
+            lines: list[tuple[str, Number]] = []
+            head: Any = None
+            locs: list[str] = []
+
+            def flush() -> None:
+                if head is not None:
+                    events.append(Event(len(events) + 1, head.kind, head.order_id,
+                                        tuple(lines),
+                                        locations=tuple(locs) if any(locs) else (),
+                                        reason=head.reason))
+
+            for row in rows:
+                if row.event != current:
+                    flush()
+                    current, head, lines, locs = row.event, row, [], []
+                lines.append((row.sku, self._parse(row.qty, j.name, row.sku)))
+                locs.append(row.location)
+            flush()
+            return events
+
+        return self._read(body)
+
+    def oversold(self) -> list[Oversold]:
+        """Open orders that on-hand no longer covers, oldest reservation first served."""
+        def body(conn: Any) -> list[Oversold]:
+            import sqlalchemy as sa
+
+            o, t, h = self._tables["orders"], self._tables["lines"], self._tables["held"]
+            over = []
+            for sku, loc, res in conn.execute(sa.select(h.c.sku, h.c.location, h.c.reserved)):
+                reserved = self._parse(res, h.name, sku)
+                if reserved:
+                    over.append((sku, loc, reserved))
+            if not over:
+                return []
+            stock = self._stock_rows(conn, [(s, loc) for s, loc, _ in over], lock=False)
+            out: list[Oversold] = []
+            for sku, loc, reserved in sorted(over):
+                on = stock.get((sku, loc), 0)
+                if on >= reserved:
+                    continue
+                q = (sa.select(o.c.order_id, t.c.held)
+                     .join(t, t.c.order_id == o.c.order_id)
+                     .where(t.c.sku == sku, o.c.location == loc, o.c.status == RESERVED)
+                     .order_by(o.c.at, o.c.order_id))
+                left = Fraction(on)
+                for oid, held_text in conn.execute(q):
+                    need = Fraction(self._parse(held_text, t.name, sku))
+                    if not need:
+                        continue
+                    covered = min(left, need) if left > 0 else Fraction(0)
+                    left -= covered
+                    if need > covered:
+                        out.append(Oversold(oid, sku, need - covered, loc))
+            return out
+
+        return self._read(body)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state, exact: ``{"on_hand", "reserved", "available", "orders"}`` per SKU
+        (summed over locations), orders as ``(status, lines held)``."""
+        def body(conn: Any) -> dict[str, Any]:
+            import sqlalchemy as sa
+
+            if self.stock is None:
+                t = self._tables["stock"]
+                rows = [(s, loc, self._parse(v, t.name, s)) for s, loc, v in
+                        conn.execute(sa.select(t.c.sku, t.c.location, t.c.on_hand))]
+            else:
+                assert self._host_cols is not None
+                c_sku, c_qty, c_loc = self._host_cols
+                cols = [c_sku, c_qty] + ([c_loc] if c_loc is not None else [])
+                rows = [(str(r[0]), "" if c_loc is None else str(r[2]),
+                         self._parse(r[1], self.stock.table, str(r[0])))
+                        for r in conn.execute(sa.select(*cols))]
+            on: dict[str, Fraction] = {}
+            for s, _loc, v in rows:
+                on[s] = on.get(s, Fraction(0)) + v
+            h = self._tables["held"]
+            res: dict[str, Fraction] = {s: Fraction(0) for s in on}
+            for s, _loc, v in conn.execute(sa.select(h.c.sku, h.c.location, h.c.reserved)):
+                res[s] = res.get(s, Fraction(0)) + self._parse(v, h.name, s)
+            o, t2 = self._tables["orders"], self._tables["lines"]
+            orders: dict[str, tuple[str, dict[str, Fraction]]] = {}
+            for oid, status in conn.execute(sa.select(o.c.order_id, o.c.status)):
+                orders[oid] = (status, {})
+            for oid, s, held_text, done in conn.execute(sa.select(
+                    t2.c.order_id, t2.c.sku, t2.c.held, t2.c.consumed)):
+                if oid in orders:  # an open order: what it holds; a consumed one: what shipped
+                    text = held_text if orders[oid][0] == RESERVED else done
+                    orders[oid][1][s] = Fraction(self._parse(text, t2.name, s))
+            return {"on_hand": dict(sorted(on.items())),
+                    "reserved": dict(sorted(res.items())),
+                    "available": {s: on.get(s, Fraction(0)) - res.get(s, Fraction(0))
+                                  for s in sorted(set(on) | set(res))},
+                    "orders": dict(sorted(orders.items()))}
+
+        return self._read(body)
+
+    def close(self) -> None:
+        """Dispose of an engine the ledger created from a URL (a host's engine is left alone)."""
+        if self._own_engine:
+            self._engine.dispose()
+
+    def __enter__(self) -> SqlLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "standalone" if self.stock is None else f"stock={self.stock.table}"
+        return f"SqlLedger({self._where!r}, {mode}, prefix={self.prefix!r})"
+
+
+def _sqlite_transactions(engine: Any) -> None:
+    """SQLAlchemy's documented pysqlite recipe on an engine of ours: the driver's own implicit
+    transactions off, ``BEGIN IMMEDIATE`` (the write lock) at the start of every transaction."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _legacy_sqlite(conn: Any) -> bool:
+    """True when a host's sqlite3 connection manages transactions itself (the default)."""
+    raw = conn.connection.dbapi_connection
+    return getattr(raw, "isolation_level", None) is not None
+
