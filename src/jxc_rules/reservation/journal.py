@@ -25,8 +25,9 @@ __all__ = ["EVENT_KINDS", "Event", "replay"]
 EVENT_KINDS: Final[tuple[str, ...]] = ("receive", "reserve", "release", "consume", "issue",
                                        "adjust", "transfer")
 """``issue``, ``adjust`` and ``transfer`` come from :class:`~jxc_rules.reservation.SqlLedger`
-(an adjustment's line is the change, ``counted − on_hand``; a transfer has a negative line at the
-source and a positive one at the destination)."""
+with signed lines, the change of on-hand: an issue's is negative, an adjustment's is
+``counted − on_hand``, a transfer has a negative line at the source and a positive one at the
+destination."""
 
 
 def _lines(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, int | Fraction], ...]:

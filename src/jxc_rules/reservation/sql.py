@@ -516,7 +516,10 @@ class SqlLedger:
             return {k: out[k] for k in keys if k in out}
         assert self._host_cols is not None
         c_sku, c_qty, c_loc = self._host_cols
-        q = sa.select(c_sku, c_qty, *([c_loc] if c_loc is not None else [])).where(
+        # the driver's own value (Decimal, int; SQLite: whatever the row holds), checked by
+        # _parse — SQLAlchemy's Numeric processor would raise a bare TypeError on a bad row
+        raw_qty = sa.type_coerce(c_qty, sa.String)
+        q = sa.select(c_sku, raw_qty, *([c_loc] if c_loc is not None else [])).where(
             c_sku.in_(skus)).order_by(c_sku, *([c_loc] if c_loc is not None else []))
         if lock and self.dialect != "sqlite":
             q = q.with_for_update()
@@ -538,7 +541,9 @@ class SqlLedger:
             if value is None:
                 raise ValueError("NULL")
             if isinstance(value, float):
-                raise ValueError("a float")
+                if self.dialect != "sqlite":
+                    raise ValueError("a float")
+                value = repr(value)  # SQLite keeps NUMERIC 5.5 as REAL: its shortest repr
             q = to_fraction(value, column)
         except (ValueError, ArithmeticError) as exc:
             raise LedgerError(f"{self._where}: {column} of SKU {sku!r} holds {value!r}, not an "
@@ -1060,7 +1065,8 @@ class SqlLedger:
             else:
                 assert self._host_cols is not None
                 c_sku, c_qty, c_loc = self._host_cols
-                cols = [c_sku, c_qty] + ([c_loc] if c_loc is not None else [])
+                cols = [c_sku, sa.type_coerce(c_qty, sa.String)] + (
+                    [c_loc] if c_loc is not None else [])
                 rows = [(str(r[0]), "" if c_loc is None else str(r[2]),
                          self._parse(r[1], self.stock.table, str(r[0])))
                         for r in conn.execute(sa.select(*cols))]
