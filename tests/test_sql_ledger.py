@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -87,7 +86,7 @@ def _machine_for(url: str) -> Any:
     return ledger_machine(make, reopen=reopen, close=lambda ledger: ledger.close())
 
 
-# ------------------------------------------------------------------ the host's stock and transaction
+# ------------------------------------------------------------- the host's stock and transaction
 
 def test_the_hosts_stock_table_is_the_one_source_of_on_hand(host: tuple[str, sa.Engine]) -> None:
     url, engine = host
@@ -223,7 +222,7 @@ def test_a_garbage_value_in_the_hosts_column_names_the_sku(database: str) -> Non
         conn.execute(sa.text("UPDATE inventory SET qty = 'lots' WHERE item_code = 'nut'"))
     ledger = SqlLedger(engine, stock=HOST)
     ledger.create_tables()
-    with pytest.raises(LedgerError, match="inventory.qty of SKU 'nut' holds 'lots'"):
+    with pytest.raises(LedgerError, match=r"inventory\.qty of SKU 'nut' holds 'lots'"):
         ledger.reserve("SO-1", {"nut": 1})
     engine.dispose()
 
@@ -233,8 +232,8 @@ def test_a_prefix_that_collides_with_host_tables_is_refused(database: str) -> No
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE erp_orders (id INTEGER PRIMARY KEY, customer "
                              "VARCHAR(20))"))
-    with pytest.raises(LedgerError, match="'erp_orders' exists but is not a jxc_rules ledger "
-                                          "table.*another prefix"):
+    with pytest.raises(LedgerError, match=r"'erp_orders' exists but is not a jxc_rules ledger "
+                                          r"table.*another prefix"):
         SqlLedger(engine, prefix="erp_").create_tables()
     with pytest.raises(LedgerError, match="has a name of the ledger's own tables"):
         SqlLedger(engine, prefix="erp_", stock=StockTable("erp_held", sku="a", on_hand="b")
@@ -282,7 +281,7 @@ def test_bad_binds_are_named() -> None:
         SqlLedger(3.5)
     with pytest.raises(ValidationError, match="SQLAlchemy URL"):
         SqlLedger("not a url")
-    with pytest.raises(LedgerError, match="cannot open|install the extra"):
+    with pytest.raises(LedgerError, match=r"cannot open|install the extra"):
         SqlLedger("nosuchdb+driver://x/y")
 
 
