@@ -76,7 +76,7 @@ __all__ = ["Oversold", "SqlLedger", "StockTable"]
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = "jxc_rules.reservation.sql/1"
+SCHEMA_VERSION = "jxc_rules.reservation.sql/2"
 MAX_ORDER_ID = 100
 MAX_KEY = 200
 RESERVED = "reserved"
@@ -266,12 +266,10 @@ class SqlLedger:
                                 sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(),
                                                                              "sqlite"),
                                           primary_key=True, autoincrement=True),
-                                sa.Column("event", sa.String(36), nullable=False),
                                 sa.Column("kind", sa.String(12), nullable=False),
                                 sa.Column("order_id", sa.String(MAX_ORDER_ID)),
-                                sa.Column("sku", key, nullable=False),
-                                sa.Column("location", key, nullable=False),
-                                sa.Column("qty", qty, nullable=False),
+                                # [[sku, location, quantity], ...] as JSON: one row per call
+                                sa.Column("lines", sa.Text(), nullable=False),
                                 sa.Column("reason", sa.String(200)),
                                 sa.Column("at", sa.DateTime(), nullable=False)),
         }
@@ -449,8 +447,11 @@ class SqlLedger:
                         return self._body(conn, fn, write, check, ro)
                     with conn.begin_nested():
                         return self._body(conn, fn, write, check, ro)
-                with self._engine.begin() as conn:
-                    return self._body(conn, fn, write, check, ro)
+                with self._engine.connect() as raw:
+                    conn = (raw.execution_options(isolation_level="READ COMMITTED")
+                            if self.dialect == "postgresql" and not ro else raw)
+                    with conn.begin():
+                        return self._body(conn, fn, write, check, ro)
             except sa.exc.DBAPIError as exc:
                 kind = self._busy(exc)
                 host_mysql = self._conn is not None and self.dialect in ("mysql", "mariadb")
@@ -599,38 +600,73 @@ class SqlLedger:
         h = self._tables["held"]
         skus = sorted({k[0] for k in keys})
         q = sa.select(h.c.sku, h.c.location, h.c.reserved).where(h.c.sku.in_(skus))
-        if self.dialect != "sqlite":
+        if self.dialect != "sqlite" and not (self._conn is None and
+                                             self.dialect == "postgresql"):
+            # a locking read is fresh whatever the snapshot (a host's transaction, MariaDB's
+            # repeatable read). PostgreSQL transactions of ours run READ COMMITTED: each
+            # statement sees what committed before it, and the stock rows, locked first by every
+            # writer, already serialise all changes of these rows.
             q = q.with_for_update()
         wanted = set(keys)
         return {(s, loc): self._parse(r, h.name, s) for s, loc, r in conn.execute(q)
                 if (s, loc) in wanted}
 
+    def _upsert_held(self) -> Any:
+        """The dialect's upsert into ``{prefix}held`` (built once), or None."""
+        cached = getattr(self, "_upsert", False)
+        if cached is not False:
+            return cached
+        h = self._tables["held"]
+        stmt: Any = None
+        if self.dialect in ("mysql", "mariadb"):
+            from sqlalchemy.dialects import mysql
+
+            my = mysql.insert(h)
+            stmt = my.on_duplicate_key_update(reserved=my.inserted.reserved)
+        elif self.dialect in ("postgresql", "sqlite"):
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            mod: Any = postgresql if self.dialect == "postgresql" else sqlite
+            ins = mod.insert(h)
+            stmt = ins.on_conflict_do_update(index_elements=[h.c.sku, h.c.location],
+                                             set_={"reserved": ins.excluded.reserved})
+        self._upsert = stmt
+        return stmt
+
     def _write_held(self, conn: Any, before: Mapping[tuple[str, str], Number],
                     after: Mapping[tuple[str, str], Number]) -> None:
-        import sqlalchemy as sa
-
+        """One upsert statement for all the changed rows (not one UPDATE per line)."""
+        if not after:
+            return
         h = self._tables["held"]
-        updates = [{"k_sku": k[0], "k_loc": k[1], "v": _text(v)} for k, v in after.items()
-                   if k in before]
-        inserts = [{"sku": k[0], "location": k[1], "reserved": _text(v)}
-                   for k, v in after.items() if k not in before]
+        rows = [{"sku": k[0], "location": k[1], "reserved": _text(v)} for k, v in after.items()]
+        upsert = self._upsert_held()
+        if upsert is not None:
+            # executemany of one cached statement: SQLAlchemy batches it into multi-row VALUES
+            conn.execute(upsert, rows)
+            return
+        import sqlalchemy as sa  # pragma: no cover - other dialects: portable statements
+
+        updates = [{"k_sku": r["sku"], "k_loc": r["location"], "v": r["reserved"]}
+                   for r, k in zip(rows, after, strict=True) if k in before]
         if updates:
             conn.execute(h.update().where(h.c.sku == sa.bindparam("k_sku"),
                                           h.c.location == sa.bindparam("k_loc"))
                          .values(reserved=sa.bindparam("v")), updates)
+        inserts = [r for r, k in zip(rows, after, strict=True) if k not in before]
         if inserts:
             conn.execute(h.insert(), inserts)
 
     def _log(self, conn: Any, kind: str, order_id: str | None,
              lines: list[tuple[str, str, Number]], reason: str | None = None) -> None:
-        import uuid
+        import json
 
         j = self._tables["journal"]
-        event = uuid.uuid4().hex
         at = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
-        conn.execute(j.insert(), [{"event": event, "kind": kind, "order_id": order_id,
-                                   "sku": s, "location": loc, "qty": _text(q), "reason": reason,
-                                   "at": at} for s, loc, q in lines])
+        text = json.dumps([[s, loc, _text(q)] for s, loc, q in lines], ensure_ascii=False,
+                          separators=(",", ":"))
+        conn.execute(j.insert().values(kind=kind, order_id=order_id, lines=text, reason=reason,
+                                       at=at))
 
     def _location(self, location: object) -> str:
         if location is None:
@@ -986,32 +1022,24 @@ class SqlLedger:
         """Every movement, in order: one :class:`Event` per call (its lines; ``locations`` and
         ``reason`` where given), numbered 1, 2, … in commit order of the journal rows."""
         def body(conn: Any) -> list[Event]:
+            import json
+
             import sqlalchemy as sa
 
             j = self._tables["journal"]
-            rows = conn.execute(sa.select(j.c.seq, j.c.event, j.c.kind, j.c.order_id, j.c.sku,
-                                          j.c.location, j.c.qty, j.c.reason)
+            rows = conn.execute(sa.select(j.c.kind, j.c.order_id, j.c.lines, j.c.reason)
                                 .order_by(j.c.seq)).all()
             events: list[Event] = []
-            current: str | None = None
-            lines: list[tuple[str, Number]] = []
-            head: Any = None
-            locs: list[str] = []
-
-            def flush() -> None:
-                if head is not None:
-                    events.append(Event(len(events) + 1, head.kind, head.order_id,
-                                        tuple(lines),
-                                        locations=tuple(locs) if any(locs) else (),
-                                        reason=head.reason))
-
-            for row in rows:
-                if row.event != current:
-                    flush()
-                    current, head, lines, locs = row.event, row, [], []
-                lines.append((row.sku, self._parse(row.qty, j.name, row.sku)))
-                locs.append(row.location)
-            flush()
+            for kind, oid, text, reason in rows:
+                try:
+                    lines = json.loads(text)
+                    pairs = tuple((str(s), self._parse(q, j.name, str(s))) for s, _l, q in lines)
+                    locs = tuple(str(loc) for _s, loc, _q in lines)
+                except (ValueError, TypeError) as exc:
+                    raise LedgerError(f"{self._where}: {j.name} row {len(events) + 1} is not "
+                                      "a journal entry; the table was edited by hand") from exc
+                events.append(Event(len(events) + 1, kind, oid, pairs,
+                                    locations=locs if any(locs) else (), reason=reason))
             return events
 
         return self._read(body)
