@@ -18,6 +18,35 @@ def first_bad_row(mask: npt.NDArray[np.bool_]) -> int | tuple[int, ...]:
     return int(idx[0]) if len(idx) == 1 else tuple(int(i) for i in idx)
 
 
+_TEXT = (str, bytes, bool, np.bool_)
+
+
+def _refuse_bools_and_text(values: Any, field: str) -> None:
+    """``True`` is not one kilogram and ``"1000"`` is not a number: numpy would take both."""
+    if isinstance(values, _TEXT):
+        raise bad_value(field, values, "numbers (not a bool or a string)")
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind in "bUS":
+            raise bad_value(field, f"an array of {values.dtype}", "numbers (not bools or "
+                            "strings)")
+        if values.dtype.kind != "O":
+            return
+        items: Any = values.ravel().tolist()
+    elif isinstance(values, (list, tuple)):
+        items = values
+    else:
+        return
+    stack = [items]
+    while stack:  # nested lists: look at every leaf (lists are small; arrays took the fast path)
+        for item in stack.pop():
+            if isinstance(item, _TEXT):
+                raise bad_value(field, item, "numbers (not a bool or a string)")
+            if isinstance(item, (list, tuple)):
+                stack.append(item)
+            elif isinstance(item, np.ndarray) and item.dtype.kind in "bUSO":
+                _refuse_bools_and_text(item, field)
+
+
 def as_float_array(
     values: Any,
     field: str,
@@ -39,6 +68,7 @@ def as_float_array(
     ...
     jxc_rules.errors.ValidationError: hours must be >= 0, got -2.0 (row 1)
     """
+    _refuse_bools_and_text(values, field)
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -68,11 +98,24 @@ def as_float_array(
     return arr
 
 
-def broadcast_arrays(**arrays: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
-    """``np.broadcast_arrays`` with an error that names the fields and their shapes."""
+def broadcast_arrays(*, strict: bool = True,
+                     **arrays: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
+    """The arrays broadcast to one shape, or an error naming the fields and their shapes.
+
+    ``strict`` (the default): only scalars (0-d) broadcast; every other array must have the
+    common shape — a length-1 list is never silently stretched over two shipments. With
+    ``strict=False`` numpy's rules apply (for kernels documented to broadcast, e.g. trials ×
+    items).
+    """
+    shapes = ", ".join(f"{k}{tuple(np.shape(v))}" for k, v in arrays.items())
+    if strict:
+        full = {np.shape(v) for v in arrays.values() if np.ndim(v) > 0}
+        if len(full) > 1:
+            raise ValidationError(
+                f"array shapes do not broadcast: {shapes} (only single values are repeated; "
+                "arrays must have one shape)", field=",".join(arrays))
     try:
         return list(np.broadcast_arrays(*arrays.values()))
     except ValueError:
-        shapes = ", ".join(f"{k}{tuple(np.shape(v))}" for k, v in arrays.items())
         raise ValidationError(f"array shapes do not broadcast: {shapes}",
                               field=",".join(arrays)) from None

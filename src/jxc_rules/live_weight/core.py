@@ -134,8 +134,9 @@ def temperature_factor(
     q = as_float_array(q10, "q10", min_value=0.0, min_inclusive=False)
     ref = as_temp(ref_temp_c, "ref_temp_c")
     temp = as_temp(temp_c, "temp_c")
-    broadcast_arrays(temp_c=temp, ref_temp_c=ref, q10=q)
-    out: FloatArray = np.power(q, (temp - ref) / 10.0)
+    broadcast_arrays(strict=False, temp_c=temp, ref_temp_c=ref, q10=q)
+    with np.errstate(over="ignore"):  # an overflowing factor is inf: scaled_rate refuses it
+        out: FloatArray = np.power(q, (temp - ref) / 10.0)
     return out
 
 
@@ -144,7 +145,7 @@ def scaled_rate(rate: FloatArray, factor: FloatArray | None,
     """``rate × factor`` checked to stay below 1 per hour (row named otherwise)."""
     if factor is None:
         return rate
-    broadcast_arrays(**{field: rate, "temperature factor": factor})
+    broadcast_arrays(strict=False, **{field: rate, "temperature factor": factor})
     out: FloatArray = rate * factor
     bad = ~(out < 1.0)
     if bad.any():
@@ -195,7 +196,7 @@ def retained_fraction(
     form = check_form(form)
     t = as_hours(hours)
     rate = scaled_rate(as_rate(rate_per_hour), temperature_factor(temp_c, ref_temp_c, q10))
-    broadcast_arrays(hours=t, rate_per_hour=rate)
+    broadcast_arrays(strict=False, hours=t, rate_per_hour=rate)
     exposure: FloatArray = hazard(rate, form) * t
     return retention_from_exposure(exposure, form)
 
@@ -257,7 +258,7 @@ def expected_weight(
     w0 = as_kg(initial_kg, "initial_kg")
     keep = retained_fraction(hours, rate_per_hour=rate_per_hour, form=form, temp_c=temp_c,
                              ref_temp_c=ref_temp_c, q10=q10)
-    broadcast_arrays(initial_kg=w0, hours=keep)
+    broadcast_arrays(strict=False, initial_kg=w0, hours=keep)
     out: FloatArray = np.asarray(w0 * keep)
     return out
 
@@ -284,7 +285,7 @@ def origin_weight(
     w = as_kg(arrival_kg, "arrival_kg")
     keep = retained_fraction(hours, rate_per_hour=rate_per_hour, form=form, temp_c=temp_c,
                              ref_temp_c=ref_temp_c, q10=q10)
-    broadcast_arrays(arrival_kg=w, hours=keep)
+    broadcast_arrays(strict=False, arrival_kg=w, hours=keep)
     return divide_retention(w, keep)
 
 
@@ -481,6 +482,10 @@ def reconcile_retention(
         frac = as_float_array(expected_dead_fraction, "expected_dead_fraction", min_value=0.0,
                               max_value=1.0)
         arrays["expected_dead_fraction"] = frac
+    for name, arr in arrays.items():
+        if np.ndim(arr) > 1:
+            raise bad_value(name, f"an array of shape {np.shape(arr)}", "1-D (one value per "
+                            "shipment) or a single value")
     shipped_b, received_b, _, dead_b, tol_b, *_ = broadcast_arrays(**arrays)
     over = dead_b > shipped_b
     if over.any():

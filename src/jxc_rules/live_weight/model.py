@@ -409,7 +409,7 @@ class TransitModel:
         t = as_hours(hours)
         factor = self._factor(temp_c)
         if factor is not None:
-            broadcast_arrays(hours=t, temp_c=factor)
+            broadcast_arrays(strict=False, hours=t, temp_c=factor)
         if legs and t.ndim == 0:
             raise bad_value("hours", t.tolist(), "an array with legs on its last axis "
                             "when legs=True")
@@ -468,7 +468,7 @@ class TransitModel:
         """
         w0 = as_kg(initial_kg, "initial_kg")
         keep = self.retained_fraction(hours, temp_c, fasted=fasted, legs=legs)
-        broadcast_arrays(initial_kg=w0, hours=keep)
+        broadcast_arrays(strict=False, initial_kg=w0, hours=keep)
         out: FloatArray = np.asarray(w0 * keep)
         return out
 
@@ -491,7 +491,7 @@ class TransitModel:
         """
         w = as_kg(arrival_kg, "arrival_kg")
         keep = self.retained_fraction(hours, temp_c, fasted=fasted, legs=legs)
-        broadcast_arrays(arrival_kg=w, hours=keep)
+        broadcast_arrays(strict=False, arrival_kg=w, hours=keep)
         return divide_retention(w, keep)
 
     def reconcile(self, shipped_kg: object, received_kg: object, hours: object,

@@ -57,7 +57,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from jxc_rules._internal.arrays import as_float_array, first_bad_row
+from jxc_rules._internal.arrays import as_float_array, broadcast_arrays, first_bad_row
 from jxc_rules._internal.exact import to_fraction
 from jxc_rules.errors import DuplicateError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.units import Q_, parse_quantity
@@ -281,6 +281,7 @@ def gross_up(
         return Q_(_out(np.asarray(gross)), units)
     net_arr = _checked(net, "net", 0.0)
     rate = _rates(loss, conv, conv)
+    broadcast_arrays(strict=False, net=net_arr, loss=rate)  # documented: numpy broadcasting
     with np.errstate(over="ignore"):
         out = net_arr / (1.0 - rate) if conv == "loss" else net_arr * (1.0 + rate)
     return _out(np.asarray(out, dtype=np.float64))
@@ -392,6 +393,9 @@ def blended_loss(
     [0.04, 0.02]
     """
     conv = check_convention(convention)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
+            not math.isfinite(tolerance) or tolerance < 0:
+        raise bad_value("tolerance", tolerance, "a finite number >= 0 (allowed |Σ shares − 1|)")
     if isinstance(shares, Mapping):
         if not isinstance(losses, Mapping):
             raise bad_value("losses", losses, "a mapping channel -> rate when shares is one")
