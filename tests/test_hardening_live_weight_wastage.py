@@ -22,9 +22,9 @@ def test_a_length_one_list_is_not_broadcast_onto_two_shipments() -> None:
 
 @pytest.mark.parametrize("bad", [True, [True, False], "1000", ["1000", "2000"], np.array(["1"])])
 def test_bools_and_strings_are_not_kilograms(bad: object) -> None:
-    with pytest.raises(ValidationError, match="shipped_kg must be (numbers|a mass quantity)"):
+    with pytest.raises(ValidationError, match=r"shipped_kg must be (numbers|a mass quantity)"):
         reconcile(bad, [975, 1950], 8, rate_per_hour=0.003)
-    with pytest.raises(ValidationError, match="initial_kg must be (numbers|a mass quantity)"):
+    with pytest.raises(ValidationError, match=r"initial_kg must be (numbers|a mass quantity)"):
         expected_weight(bad, 8, rate_per_hour=0.003)
 
 
