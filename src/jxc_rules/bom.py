@@ -59,6 +59,7 @@ import networkx as nx
 import pint
 
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
+from jxc_rules._internal.percent import parse_ratio
 from jxc_rules.errors import (
     BomCycleError,
     UnitError,
@@ -74,6 +75,9 @@ from jxc_rules.units import (
     parse_quantity,
     parse_unit,
 )
+
+MAX_SCRAP = 10
+"""Scrap markups from 0 up to (not including) 10, i.e. 1000 %: beyond is a typo, not a process."""
 
 __all__ = [
     "Alternate",
@@ -224,10 +228,14 @@ class BomLine:
                 raise _line_error(f"{f}.unit", parent, child, unit,
                                   "a unit the registry knows (pcs, dozen, kg, 斤, L, ...)", row,
                                   UnitError) from None
-        scrap = _exact(mapping.get("scrap", 0), f"{f}.scrap", row)
-        if scrap < 0:
+        try:  # the same ratio parser as the rule packs: 0.1, "0.1" or "10 %"
+            scrap = parse_ratio(mapping.get("scrap", 0), f"{f}.scrap")
+        except ValidationError:
+            scrap = Fraction(-1)
+        if not 0 <= scrap < MAX_SCRAP:
             raise _line_error(f"{f}.scrap", parent, child, mapping.get("scrap"),
-                              "a markup fraction >= 0 (0.1 for 10 %)", row)
+                              f"a markup fraction from 0 to below {MAX_SCRAP} (0.1 or '10 %'; "
+                              f"{MAX_SCRAP} would be {MAX_SCRAP * 100} % scrap)", row)
         setup = _exact(mapping.get("setup", 0), f"{f}.setup", row)
         if setup < 0:
             raise _line_error(f"{f}.setup", parent, child, mapping.get("setup"),
@@ -404,6 +412,14 @@ class Bom:
             parsed.append(line)
         self._lines: tuple[BomLine, ...] = tuple(parsed)
         active = [ln for ln in parsed if ln.qty != 0 or ln.setup != 0]  # zero lines ignored
+        made = {ln.parent for ln in active}
+        for ln in parsed:  # a parent whose every line is zero would explode to itself
+            if ln.parent not in made:
+                rows = [x.row for x in parsed if x.parent == ln.parent]
+                raise ValidationError(
+                    f"item {ln.parent!r} has lines (rows {rows}) but every quantity and setup is "
+                    "0: it would be bought as a part instead of made; remove its lines or give "
+                    "a quantity", field=f"lines[{rows[0]}].qty", value=ln.parent, row=rows[0])
 
         specs: dict[str, ItemSpec] = {}
         if items is not None:
@@ -434,8 +450,13 @@ class Bom:
                 graph.edges[ln.parent, ln.child]["rows"].append(ln.row)
             else:
                 graph.add_edge(ln.parent, ln.child, rows=[ln.row])
+        zero_edges = [(ln.parent, ln.child) for ln in parsed
+                      if (ln.qty == 0 and ln.setup == 0) and not graph.has_edge(ln.parent,
+                                                                               ln.child)]
+        graph.add_edges_from(zero_edges, rows=[])  # a cycle is structural, whatever the qty
         if not nx.is_directed_acyclic_graph(graph):
             raise BomCycleError(_a_cycle(graph))
+        graph.remove_edges_from(zero_edges)
         self._graph = graph
 
         # stock units: declared, else the first line naming one, else a plain count (None)

@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jxc_rules._internal.exact import to_decimal
+from jxc_rules._internal.percent import parse_ratio
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.rounding import check_mode
 from jxc_rules.units import dimension_of, magnitude, parse_unit
@@ -239,8 +240,8 @@ def _number(value: Any, field: str) -> float:
         raise bad_value(field, value, "a number")
     if isinstance(value, (int, float, Decimal)):
         out = float(value)
-    elif isinstance(value, str):
-        out = float(magnitude(value, "dimensionless", field=field))
+    elif isinstance(value, str):  # "0.18" or "18 %": the one ratio parser (BOM scrap too)
+        out = float(parse_ratio(value, field))
     else:
         raise bad_value(field, value, "a number")
     if not math.isfinite(out):

@@ -63,9 +63,11 @@ def bom_mappings(
             if setups and draw(st.booleans()):
                 line["setup"] = draw(st.integers(1, 5))
             lines.append(line)
-    if not any(ln["parent"] == "I0" and Decimal(ln["qty"]) > 0 for ln in lines):
-        first = next(ln for ln in lines if ln["parent"] == "I0")
-        first["qty"] = "1"
+    for parent in dict.fromkeys(ln["parent"] for ln in lines):
+        # every parent keeps one real line: a parent of zero lines only is refused by Bom
+        mine = [ln for ln in lines if ln["parent"] == parent]
+        if not any(Decimal(ln["qty"]) > 0 or ln.get("setup") for ln in mine):
+            mine[0]["qty"] = "1"
     out: dict[str, int] = {}
     if outputs:
         parents = sorted({ln["parent"] for ln in lines})
