@@ -28,8 +28,10 @@ loss too.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping
@@ -39,6 +41,7 @@ from typing import Any, Final
 from jxc_rules.errors import (
     DuplicateError,
     InsufficientStock,
+    LedgerError,
     UnknownItemError,
     ValidationError,
     bad_value,
@@ -67,8 +70,21 @@ _SCHEMA: Final = (
 _CHUNK: Final = 400  # SKUs per "IN (...)" query, well under SQLite's variable limit
 
 
-def _num(text: str) -> Number:
-    return int(text) if "/" not in text else Fraction(text)
+_EXACT_TEXT = re.compile(r"^-?[0-9]+(/[0-9]+)?$")
+
+
+class _Corrupt(Exception):
+    """A stored value that is not what the ledger wrote (the file was edited or damaged)."""
+
+
+def _num(text: object, what: str = "a stored quantity") -> Number:
+    """The exact quantity stored as ``text`` (``'12'``, ``'7/4'``); anything else is corrupt."""
+    if not isinstance(text, str) or not _EXACT_TEXT.match(text) or text.endswith("/0"):
+        raise _Corrupt(f"{what} holds {text!r}, not an exact quantity")
+    q = int(text) if "/" not in text else Fraction(text)
+    if q < 0:
+        raise _Corrupt(f"{what} holds {text!r}, a negative quantity")
+    return q
 
 
 def _text(q: Number) -> str:
@@ -80,7 +96,63 @@ def _encode(lines: Mapping[str, Number]) -> str:
 
 
 def _decode(text: str) -> dict[str, Number]:
-    return {k: _num(v) for k, v in json.loads(text)}
+    try:
+        pairs = json.loads(text)
+        return {str(k): _num(v, f"a line of SKU {k!r}") for k, v in pairs}
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, _Corrupt):
+            raise
+        raise _Corrupt(f"order lines {text[:60]!r} are not what the ledger wrote") from None
+
+
+def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Driver errors and damaged values become a LedgerError naming the file; nothing raw."""
+    @functools.wraps(method)
+    def wrapper(self: SqliteLedger, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _Corrupt as exc:
+            raise LedgerError(f"{self.path}: {exc}; the file was changed outside the ledger "
+                              "(restore it from a backup or its journal)") from None
+        except sqlite3.Error as exc:
+            raise LedgerError(_sqlite_message(self.path, exc)) from exc
+    return wrapper
+
+
+_guard_init = _guard
+
+_OURS: Final = {
+    "stock": ["sku", "on_hand", "reserved"],
+    "orders": ["order_id", "status", "lines"],
+    "journal": ["seq", "kind", "order_id", "lines"],
+}
+
+
+def _check_tables(path: str, cur: sqlite3.Cursor, tables: set[str]) -> None:
+    """A table of ours that holds other columns is a host's table: refuse to touch it."""
+    for table, columns in _OURS.items():
+        if table in tables:
+            have = [r[1] for r in cur.execute(f"PRAGMA table_info({table})")]
+            if have != columns:
+                raise LedgerError(
+                    f"{path}: table {table!r} exists with columns {have}, not a SqliteLedger's "
+                    f"({columns}); this file belongs to another program — give the ledger a "
+                    "file of its own (or use SqlLedger with prefix= inside a shared database)")
+
+
+def _sqlite_message(path: str, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return (f"{path}: the database stayed locked by another writer beyond the timeout; "
+                "nothing was changed, retry")
+    if "not a database" in text or "malformed" in text or "disk image" in text:
+        return (f"{path}: not a SQLite ledger file (damaged, truncated or another kind of "
+                "file); use another path or restore the file")
+    if "readonly" in text or "read-only" in text:
+        return f"{path}: the file is read-only; the ledger needs to write to it"
+    if "full" in text:
+        return f"{path}: the disk is full; nothing was changed"
+    return f"{path}: SQLite refused the call ({type(exc).__name__}: {text})"
 
 
 class SqliteLedger:
@@ -123,18 +195,42 @@ class SqliteLedger:
             raise bad_value("synchronous", synchronous, "'NORMAL' or 'FULL'")
         stock = normalize_stock(on_hand)
         self.path = os.fspath(path)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+                not 0 < timeout <= 86400:
+            raise bad_value("timeout", timeout, "seconds > 0 (at most a day)")
+        if self.path != ":memory:":
+            if os.path.isdir(self.path):
+                raise LedgerError(f"{self.path}: is a directory; give the path of a ledger "
+                                  "file inside it (e.g. stock.db)")
+            folder = os.path.dirname(os.path.abspath(self.path))
+            if not os.path.isdir(folder):
+                raise LedgerError(f"{self.path}: the folder {folder} does not exist; create it "
+                                  "first")
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
-                                     check_same_thread=False)
-        self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute(f"PRAGMA synchronous = {synchronous}")
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                                         check_same_thread=False)
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute(f"PRAGMA synchronous = {synchronous}")
+        except sqlite3.Error as exc:
+            raise LedgerError(_sqlite_message(self.path, exc)) from exc
+        try:
+            self._open(stock)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @_guard_init
+    def _open(self, stock: dict[str, Number]) -> None:
 
         def existing_stock(cur: sqlite3.Cursor) -> dict[str, Number] | None:
             tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master")}
+            _check_tables(self.path, cur, tables)
             if not {"stock", "orders", "journal"} <= tables:
                 return None
-            return {s: _num(q) for s, q in cur.execute("SELECT sku, on_hand FROM stock")}
+            return {s: _num(q, f"stock.on_hand of SKU {s!r}")
+                    for s, q in cur.execute("SELECT sku, on_hand FROM stock")}
 
         def init(cur: sqlite3.Cursor) -> dict[str, Number]:
             for statement in _SCHEMA:
@@ -152,7 +248,6 @@ class SqliteLedger:
             current = self._write(init)
         for sku, q in stock.items():
             if current.get(sku) != q:
-                self._conn.close()
                 raise bad_value(f"on_hand[{sku!r}]", q,
                                 f"what the existing ledger {self.path!r} holds "
                                 f"({current.get(sku)}); use receive() to add stock")
@@ -202,6 +297,7 @@ class SqliteLedger:
         self.close()
 
     # ------------------------------------------------------------ changes
+    @_guard
     def reserve(self, order_id: str, requirements: Mapping[str, Any]) -> bool:
         """Hold every line or nothing, in one ``BEGIN IMMEDIATE`` transaction (see ``Ledger``)."""
         oid = check_order_id(order_id)
@@ -226,8 +322,8 @@ class SqliteLedger:
             updates: list[tuple[str, str]] = []
             for sku, q in req.items():
                 on_hand_text, reserved_text = rows[sku]
-                reserved = _num(reserved_text)
-                available = _num(on_hand_text) - reserved
+                reserved = _num(reserved_text, f"stock.reserved of SKU {sku!r}")
+                available = _num(on_hand_text, f"stock.on_hand of SKU {sku!r}") - reserved
                 if q > available:
                     short[sku] = Fraction(q - available)
                 updates.append((_text(reserved + q), sku))
@@ -250,6 +346,7 @@ class SqliteLedger:
             raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
         return row[0], row[1]
 
+    @_guard
     def release(self, order_id: str) -> None:
         """Return an open order's stock and forget the order (see ``Ledger.release``)."""
         oid = check_order_id(order_id)
@@ -268,6 +365,7 @@ class SqliteLedger:
 
         self._write(body)
 
+    @_guard
     def consume(self, order_id: str) -> bool:
         """Book an open order's goods out (see ``Ledger.consume``)."""
         oid = check_order_id(order_id)
@@ -289,6 +387,7 @@ class SqliteLedger:
         result: bool = self._write(body)
         return result
 
+    @_guard
     def receive(self, sku: str, quantity: Any) -> None:
         """Stock in (a new SKU is created); quantity >= 0."""
         check_sku(sku)
@@ -308,13 +407,15 @@ class SqliteLedger:
         self._log(cur, "receive", None, _encode({sku: q}))
 
     # ------------------------------------------------------------ reads
+    @_guard
     def _row(self, sku: str) -> tuple[Number, Number]:
         with self._lock:
             row = self._conn.execute("SELECT on_hand, reserved FROM stock WHERE sku = ?",
                                      (sku,)).fetchone()
         if row is None:
             raise UnknownItemError(f"ledger: unknown SKU {sku!r} (not in the ledger)", key=sku)
-        return _num(row[0]), _num(row[1])
+        return (_num(row[0], f"stock.on_hand of SKU {sku!r}"),
+                _num(row[1], f"stock.reserved of SKU {sku!r}"))
 
     def available(self, sku: str) -> Fraction:
         """``on_hand − reserved`` of ``sku``."""
@@ -329,11 +430,13 @@ class SqliteLedger:
         """Physical stock of ``sku``."""
         return Fraction(self._row(sku)[0])
 
+    @_guard
     def skus(self) -> list[str]:
         """Every SKU the ledger knows."""
         with self._lock:
             return [r[0] for r in self._conn.execute("SELECT sku FROM stock ORDER BY sku")]
 
+    @_guard
     def order(self, order_id: str) -> dict[str, Fraction]:
         """The lines an order holds (or consumed)."""
         with self._lock:
@@ -344,11 +447,13 @@ class SqliteLedger:
                                    key=order_id)
         return {k: Fraction(v) for k, v in _decode(row[0]).items()}
 
+    @_guard
     def orders(self) -> dict[str, str]:
         """Order id → ``"reserved"`` or ``"consumed"``."""
         with self._lock:
             return dict(self._conn.execute("SELECT order_id, status FROM orders"))
 
+    @_guard
     def journal(self) -> list[Event]:
         """The append-only event journal, in order."""
         with self._lock:
@@ -357,6 +462,7 @@ class SqliteLedger:
         return [Event(seq, kind, oid, tuple(_decode(lines).items()))
                 for seq, kind, oid, lines in rows]
 
+    @_guard
     def snapshot(self) -> dict[str, Any]:
         """The whole state, exact, read in one transaction (same shape as ``Ledger.snapshot``)."""
         with self._lock:
@@ -367,8 +473,8 @@ class SqliteLedger:
                 orders = cur.execute("SELECT order_id, status, lines FROM orders").fetchall()
             finally:
                 cur.execute("COMMIT")
-        on_hand = {s: Fraction(_num(o)) for s, o, _r in stock}
-        reserved = {s: Fraction(_num(r)) for s, _o, r in stock}
+        on_hand = {s: Fraction(_num(o, f"stock.on_hand of SKU {s!r}")) for s, o, _r in stock}
+        reserved = {s: Fraction(_num(r, f"stock.reserved of SKU {s!r}")) for s, _o, r in stock}
         return {
             "on_hand": on_hand,
             "reserved": reserved,
