@@ -206,3 +206,11 @@ def test_diff_of_two_industries_is_refused_unless_asked_for(
     assert "'bakery'" in err
     assert main(["diff", "--cross-industry", str(HOTPOT), str(BAKERY)]) == 0
     assert "note: different industries (hotpot → bakery)" in capsys.readouterr().out
+
+
+def test_a_path_with_a_nul_byte_is_a_rule_pack_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # found by the atheris CLI target: os.stat raised a bare ValueError
+    with pytest.raises(RulePackError, match="the path contains a NUL character"):
+        load_pack("x\x00.yaml")
+    assert main(["validate", "\n\x03\x00"]) == 1
+    assert "NUL character" in capsys.readouterr().err

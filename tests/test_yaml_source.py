@@ -149,6 +149,8 @@ def test_missing_file_is_a_rule_pack_error(tmp_path: Path) -> None:
         ("a: 1\neffective_from: 2026-13-01\n",
          r"t\.yaml:2:17: effective_from: bad YAML value '2026-13-01': month must be in 1\.\.12"),
         ("2026-02-30: x\n", r"t\.yaml:1:1: bad YAML key '2026-02-30'"),
+        # control characters: PyYAML's reader refused them with a raw ReaderError (found by atheris)
+        ("a: b\x1e\n", r"t\.yaml:1:5: invalid YAML: character U\+001E is not allowed"),
     ],
 )
 def test_bad_yaml_is_refused_with_its_line(text: str, pattern: str) -> None:

@@ -47,6 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
+from jxc_rules._internal.arrays import broadcast_arrays
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import DuplicateError, UnitError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.money import allocate, from_fen, whole_fen
@@ -576,7 +577,10 @@ def _to_units(
     NaN, infinities, values with more decimals, magnitudes beyond 2**50 units and (unless allowed)
     negatives, naming the first bad row.
     """
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError, OverflowError):  # ragged lists
+        raise bad_value(field, values, "numbers of one shape") from None
     if arr.dtype.kind == "b":
         raise bad_value(field, values, "numbers, not booleans")
     if arr.dtype.kind in "iu":
@@ -589,7 +593,7 @@ def _to_units(
     else:
         try:
             flt = np.asarray(arr, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad_value(field, values, "numbers") from None
         finite = np.isfinite(flt)
         if not finite.all():
@@ -735,7 +739,7 @@ def ship_plan_batch(
         row = int(np.argmax((p <= 0).ravel()))
         raise bad_value("pack_size", float(p.ravel()[row]) / scale, "a positive pack size",
                         row=row if p.ndim else None)
-    n, p = np.broadcast_arrays(n, p)
+    n, p = broadcast_arrays(strict=False, ordered=n, pack_size=p)
     packs = round_quotient(n, p, mode).astype(np.int64)
     shipped_units = packs * p
     residual_units = n - shipped_units
@@ -805,12 +809,12 @@ def line_amounts_batch(
         q = _to_units(values, 10**decimals, "quantity", allow_negative=True)
     p_unit = str(parse_unit(price_unit, "price_unit")) if price_unit else q_unit
     factor = exact_factor(q_unit, p_unit, field="quantity") if q_unit and p_unit else Fraction(1)
-    prices = _to_units(np.asarray(unit_price), 10**price_decimals, "unit_price",
+    prices = _to_units(unit_price, 10**price_decimals, "unit_price",
                        allow_negative=False)
     shift = decimals + price_decimals - 2
     num_mult = factor.numerator * (10**-shift if shift < 0 else 1)
     den = factor.denominator * (10**shift if shift > 0 else 1)
-    q, prices = np.broadcast_arrays(q, prices)
+    q, prices = broadcast_arrays(strict=False, quantity=q, unit_price=prices)
     bound = (float(np.abs(q).max(initial=0)) * float(np.abs(prices).max(initial=0))
              * float(num_mult))
     if bound < 2.0**62 and den < 2**62:

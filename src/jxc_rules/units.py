@@ -135,8 +135,8 @@ def parse_unit(unit: str | pint.Unit, field: str = "unit") -> pint.Unit:
     text = unit.strip()
     try:
         parsed = ureg.Unit(text) if text else ureg.dimensionless
-    except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError,
-            ValueError, AssertionError) as exc:
+    except Exception as exc:  # pint's parser raises many kinds on garbage
+        # (UndefinedUnitError, DefinitionSyntaxError, tokenize.TokenError, AttributeError, ...)
         raise bad_value(field, unit, "a unit the registry knows (kg, t, 斤, pcs, h, ...)",
                         error=UnitError) from exc
     _unit_cache[unit] = parsed
@@ -369,9 +369,15 @@ def magnitude(
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, (int, float, Decimal, Fraction, np.integer, np.floating)) \
             and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise bad_value(field, "a number beyond float range", "a finite number") from None
     if isinstance(value, (list, tuple)):
-        return np.asarray(value, dtype=np.float64)
+        try:
+            return np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):  # ragged, text, beyond float range
+            raise bad_value(field, value, "numbers of one shape") from None
     raise bad_value(field, value, f"a number or a quantity in {dimension_of(target)} units")
 
 

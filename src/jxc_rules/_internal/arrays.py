@@ -71,6 +71,8 @@ def as_float_array(
     _refuse_bools_and_text(values, field)
     try:
         arr = np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        raise bad_value(field, "a number beyond float range", "a finite number") from None
     except (TypeError, ValueError) as exc:
         raise bad_value(field, values, "numbers") from exc
     finite = np.isfinite(arr)

@@ -289,7 +289,14 @@ def loads_yaml(
     An empty document gives ``None``. Errors are raised as ``error`` (default
     :class:`~jxc_rules.errors.RulePackError`) with a location in ``filename``.
     """
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: PyYAML checks in __init__
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise error(f"invalid YAML: character U+{exc.character:04X} is not allowed in YAML "
+                    "text (a control character); remove it",
+                    location=SourceLocation(filename, line, column)) from None
     loader.allow_aliases = allow_aliases
     loader.file = filename
     loader.error_class = error
@@ -341,6 +348,11 @@ def load_yaml(
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror or exc}",
                     location=SourceLocation(filename)) from None
+    except ValueError as exc:  # a NUL byte in the path (our own refusals pass through)
+        if isinstance(exc, error):
+            raise
+        raise error("cannot read file: the path contains a NUL character",
+                    location=SourceLocation(filename.replace("\x00", "\\0"))) from None
     if len(raw) > max_bytes:  # grew between stat and read
         raise error(f"file is over the limit of {max_bytes} bytes",
                     location=SourceLocation(filename))

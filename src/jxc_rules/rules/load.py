@@ -131,6 +131,13 @@ def _has_field(cls: Any, name: str) -> bool:
     return attrs.has(cls) and any(a.name == name for a in attrs.fields(cls))
 
 
+def _items_of(meta: Mapping[str, Any]) -> Mapping[str, Labels]:
+    """The pack's declared items, or none when ``items:`` itself was refused (already an
+    error): a failed field must not break the checks of the others."""
+    items = meta.get("items")
+    return items if isinstance(items, Mapping) else {}
+
+
 def _kernel_entry(section: str, key: str, value: Any, items: Mapping[str, Labels]) -> Any:
     cls = kernel_class(section)
     field = f"{section}.{key}"
@@ -283,7 +290,7 @@ def _build(data: Any, marks: Marks | None) -> tuple[RulePack | None, list[Valida
             keep = _has_field(kernel_class(section), "source")
             value = _entry_source(value, field, sources, errors, keep=keep)
             built = _collect(errors, _kernel_entry, section, str(key), value,
-                             meta.get("items") or {})
+                             _items_of(meta))
             if built is not None:
                 entries[str(key)] = built
         sections[section] = entries
@@ -396,7 +403,7 @@ def _recipe_items(recipes: Any) -> list[tuple[str, str]]:
 def _cross_checks(meta: Mapping[str, Any], sections: Mapping[str, Any],
                   sources: Mapping[str, str]) -> list[ValidationError]:
     errors: list[ValidationError] = []
-    items: Mapping[str, Labels] = meta.get("items") or {}
+    items: Mapping[str, Labels] = _items_of(meta)
     refs: list[tuple[str, str]] = []
     for section in (*_ENTRY_SECTIONS, "prices"):
         refs.extend((f"{section}.{k}", k) for k in sections.get(section, {}))
@@ -429,7 +436,7 @@ def _cross_checks(meta: Mapping[str, Any], sections: Mapping[str, Any],
                 f"prices.{sku} is per {price.per!r} ({dimension_of(price.per)}), but "
                 f"packaging.{sku} is priced per {price_unit!r} ({dimension_of(price_unit)})",
                 field=f"prices.{sku}", value=price.to_mapping()))
-    if not meta.get("illustrative") and meta.get("source") is None:
+    if meta.get("illustrative") is not True and meta.get("source") is None:
         needed: list[str] = [f for f, _ in refs if f.split(".")[0] in (*_ENTRY_SECTIONS,
                                                                        "prices")]
         if sections.get("recipes") is not None:

@@ -141,8 +141,8 @@ def _checked(
     (which names the first bad row)."""
     try:
         arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        arr = None
+    except (TypeError, ValueError, OverflowError):
+        arr = None  # the slow path names what is wrong
     if arr is not None and arr.size:
         lo, hi = float(arr.min()), float(arr.max())
         if math.isfinite(lo) and math.isfinite(hi) and lo >= min_value and (
@@ -394,7 +394,8 @@ def blended_loss(
     """
     conv = check_convention(convention)
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
-            not math.isfinite(tolerance) or tolerance < 0:
+            not math.isfinite(tolerance if isinstance(tolerance, float) else 0.0) or \
+            tolerance < 0:
         raise bad_value("tolerance", tolerance, "a finite number >= 0 (allowed |Σ shares − 1|)")
     if isinstance(shares, Mapping):
         if not isinstance(losses, Mapping):
