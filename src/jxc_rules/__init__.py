@@ -1,130 +1,245 @@
 """jxc_rules — vertical-industry inventory rules for purchase–sales–inventory (进销存) systems.
 
-The public names of the contract (``shared/API.md``) are re-exported here; each also lives in the
-module that owns it. Kernels take numbers in the unit their parameter names give, or pint
+The public names (docs/api.md) are importable from here and from the module that owns each.
+They load lazily (PEP 562): ``import jxc_rules`` costs little more than numpy, and
+``jxc_rules.convert`` imports :mod:`jxc_rules.units` on first use, the simulator only when a
+simulator name is touched. Kernels take numbers in the unit their parameter names give, or pint
 Quantities of :data:`jxc_rules.units.ureg`; money is ``Decimal``.
 """
 
-from jxc_rules import errors
-from jxc_rules.errors import (
-    BomCycleError,
-    InsufficientStock,
-    JxcRulesError,
-    RulePackError,
-    UnitError,
-    ValidationError,
-)
-from jxc_rules.money import allocate
-from jxc_rules.rounding import round_to
-from jxc_rules.units import Q_, convert, ureg
+from __future__ import annotations
 
-# --- packaging (issue 4) ---
-# isort: split
-from jxc_rules.closing import (
-    Journal,
-    MonthEndClose,
-    Opening,
-    ProductClose,
-    Receipt,
-    Shipment,
-    StockBook,
-    StockCount,
-    VarianceRow,
-    close_month,
-)
-from jxc_rules.packaging import (
-    CatchWeightLine,
-    Invoice,
-    InvoiceLine,
-    Packaging,
-    ProductProfile,
-    ShipPlan,
-    ShipPlanBatch,
-    breakdown,
-    catch_weight_line,
-    invoice,
-    line_amount,
-    line_amounts_batch,
-    ship_plan,
-    ship_plan_batch,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-# --- live_weight (issue 5) ---
-# isort: split
-from jxc_rules.live_weight import (
-    LossValue,
-    MortalityCurve,
-    RateFit,
-    Reconciliation,
-    TransitModel,
-    expected_weight,
-    fit_rate,
-    origin_weight,
-    reconcile,
-)
+from jxc_rules._version import __version__
 
-# --- shelf_life (issue 6) ---
-# isort: split
-from jxc_rules.shelf_life import (
-    Q10,
-    Arrhenius,
-    Bigelow,
-    HardLimit,
-    RateTable,
-    ShelfLifeRule,
-    SquareRoot,
-    assess_lots,
-    equivalent_time,
-    fefo_order,
-    fit_shelf_life,
-    remaining_life,
-    shelf_life_at,
-)
+if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
+    from jxc_rules import errors, simulate
+    from jxc_rules.bom import (
+        Bom,
+        explode,
+        max_buildable,
+    )
+    from jxc_rules.closing import (
+        Journal,
+        MonthEndClose,
+        Opening,
+        ProductClose,
+        Receipt,
+        Shipment,
+        StockBook,
+        StockCount,
+        VarianceRow,
+        close_month,
+    )
+    from jxc_rules.errors import (
+        BomCycleError,
+        DuplicateError,
+        InsufficientStock,
+        JxcRulesError,
+        LedgerBusy,
+        LedgerError,
+        RulePackError,
+        ScenarioError,
+        TimeSeriesError,
+        UnitError,
+        UnknownItemError,
+        ValidationError,
+    )
+    from jxc_rules.live_weight import (
+        LossValue,
+        MortalityCurve,
+        RateFit,
+        Reconciliation,
+        TransitModel,
+        expected_weight,
+        fit_rate,
+        origin_weight,
+        reconcile,
+    )
+    from jxc_rules.money import (
+        allocate,
+    )
+    from jxc_rules.packaging import (
+        CatchWeightLine,
+        Invoice,
+        InvoiceLine,
+        Packaging,
+        ProductProfile,
+        ShipPlan,
+        ShipPlanBatch,
+        breakdown,
+        catch_weight_line,
+        invoice,
+        line_amount,
+        line_amounts_batch,
+        ship_plan,
+        ship_plan_batch,
+    )
+    from jxc_rules.reservation import (
+        Ledger,
+        Oversold,
+        SqliteLedger,
+        SqlLedger,
+        StockTable,
+        reserve_order,
+    )
+    from jxc_rules.rounding import (
+        round_to,
+    )
+    from jxc_rules.rules import (
+        Change,
+        HolidayRule,
+        ReplenishmentPolicy,
+        RulePack,
+        WeatherRule,
+        diff,
+        dump_pack,
+        load_pack,
+        load_packs,
+        select,
+    )
+    from jxc_rules.serialize import (
+        jsonable,
+    )
+    from jxc_rules.shelf_life import (
+        Q10,
+        Arrhenius,
+        Bigelow,
+        HardLimit,
+        RateTable,
+        ShelfLifeRule,
+        SquareRoot,
+        assess_lots,
+        equivalent_time,
+        fefo_order,
+        fit_shelf_life,
+        remaining_life,
+        shelf_life_at,
+    )
+    from jxc_rules.simulate import (
+        CompareResult,
+        Scenario,
+        SimulationResult,
+        compare,
+        load_scenario,
+        run,
+    )
+    from jxc_rules.units import (
+        Q_,
+        convert,
+        ureg,
+    )
+    from jxc_rules.wastage import (
+        ChannelLoss,
+        ChannelLossModel,
+        blended_loss,
+        gross_up,
+        loss_to_markup,
+        markup_to_loss,
+    )
 
-# --- wastage (issue 7) ---
-# isort: split
-from jxc_rules.wastage import (
-    ChannelLoss,
-    ChannelLossModel,
-    blended_loss,
-    gross_up,
-    loss_to_markup,
-    markup_to_loss,
-)
-
-# --- bom + reservation (issue 8) ---
-# isort: split
-from jxc_rules.bom import Bom, explode, max_buildable
-from jxc_rules.reservation import Ledger, SqliteLedger, reserve_order
-
-# --- rules (issue 9) ---
-# isort: split
-from jxc_rules.rules import (
-    Change,
-    HolidayRule,
-    ReplenishmentPolicy,
-    RulePack,
-    WeatherRule,
-    diff,
-    dump_pack,
-    load_pack,
-    load_packs,
-    select,
-)
-
-# --- simulate (issue 10) ---
-# isort: split
-from jxc_rules import simulate
-from jxc_rules.simulate import (
-    CompareResult,
-    Scenario,
-    SimulationResult,
-    compare,
-    load_scenario,
-    run,
-)
-
-__version__ = "0.1.0"
+_LAZY: dict[str, str] = {
+    "Q_": "jxc_rules.units",
+    "BomCycleError": "jxc_rules.errors",
+    "InsufficientStock": "jxc_rules.errors",
+    "JxcRulesError": "jxc_rules.errors",
+    "RulePackError": "jxc_rules.errors",
+    "UnitError": "jxc_rules.errors",
+    "ValidationError": "jxc_rules.errors",
+    "allocate": "jxc_rules.money",
+    "convert": "jxc_rules.units",
+    "errors": "jxc_rules.errors",
+    "round_to": "jxc_rules.rounding",
+    "ureg": "jxc_rules.units",
+    "CatchWeightLine": "jxc_rules.packaging",
+    "Invoice": "jxc_rules.packaging",
+    "InvoiceLine": "jxc_rules.packaging",
+    "Packaging": "jxc_rules.packaging",
+    "ProductProfile": "jxc_rules.packaging",
+    "ShipPlan": "jxc_rules.packaging",
+    "ShipPlanBatch": "jxc_rules.packaging",
+    "breakdown": "jxc_rules.packaging",
+    "catch_weight_line": "jxc_rules.packaging",
+    "invoice": "jxc_rules.packaging",
+    "line_amount": "jxc_rules.packaging",
+    "line_amounts_batch": "jxc_rules.packaging",
+    "ship_plan": "jxc_rules.packaging",
+    "ship_plan_batch": "jxc_rules.packaging",
+    "Journal": "jxc_rules.closing",
+    "MonthEndClose": "jxc_rules.closing",
+    "Opening": "jxc_rules.closing",
+    "ProductClose": "jxc_rules.closing",
+    "Receipt": "jxc_rules.closing",
+    "Shipment": "jxc_rules.closing",
+    "StockBook": "jxc_rules.closing",
+    "StockCount": "jxc_rules.closing",
+    "VarianceRow": "jxc_rules.closing",
+    "close_month": "jxc_rules.closing",
+    "LossValue": "jxc_rules.live_weight",
+    "MortalityCurve": "jxc_rules.live_weight",
+    "RateFit": "jxc_rules.live_weight",
+    "Reconciliation": "jxc_rules.live_weight",
+    "TransitModel": "jxc_rules.live_weight",
+    "expected_weight": "jxc_rules.live_weight",
+    "fit_rate": "jxc_rules.live_weight",
+    "origin_weight": "jxc_rules.live_weight",
+    "reconcile": "jxc_rules.live_weight",
+    "Q10": "jxc_rules.shelf_life",
+    "Arrhenius": "jxc_rules.shelf_life",
+    "Bigelow": "jxc_rules.shelf_life",
+    "HardLimit": "jxc_rules.shelf_life",
+    "RateTable": "jxc_rules.shelf_life",
+    "ShelfLifeRule": "jxc_rules.shelf_life",
+    "SquareRoot": "jxc_rules.shelf_life",
+    "assess_lots": "jxc_rules.shelf_life",
+    "equivalent_time": "jxc_rules.shelf_life",
+    "fefo_order": "jxc_rules.shelf_life",
+    "fit_shelf_life": "jxc_rules.shelf_life",
+    "remaining_life": "jxc_rules.shelf_life",
+    "shelf_life_at": "jxc_rules.shelf_life",
+    "ChannelLoss": "jxc_rules.wastage",
+    "ChannelLossModel": "jxc_rules.wastage",
+    "blended_loss": "jxc_rules.wastage",
+    "gross_up": "jxc_rules.wastage",
+    "loss_to_markup": "jxc_rules.wastage",
+    "markup_to_loss": "jxc_rules.wastage",
+    "Bom": "jxc_rules.bom",
+    "Ledger": "jxc_rules.reservation",
+    "SqliteLedger": "jxc_rules.reservation",
+    "explode": "jxc_rules.bom",
+    "max_buildable": "jxc_rules.bom",
+    "reserve_order": "jxc_rules.reservation",
+    "Change": "jxc_rules.rules",
+    "HolidayRule": "jxc_rules.rules",
+    "ReplenishmentPolicy": "jxc_rules.rules",
+    "RulePack": "jxc_rules.rules",
+    "WeatherRule": "jxc_rules.rules",
+    "diff": "jxc_rules.rules",
+    "dump_pack": "jxc_rules.rules",
+    "load_pack": "jxc_rules.rules",
+    "load_packs": "jxc_rules.rules",
+    "select": "jxc_rules.rules",
+    "CompareResult": "jxc_rules.simulate",
+    "Scenario": "jxc_rules.simulate",
+    "SimulationResult": "jxc_rules.simulate",
+    "compare": "jxc_rules.simulate",
+    "load_scenario": "jxc_rules.simulate",
+    "run": "jxc_rules.simulate",
+    "simulate": "jxc_rules.simulate",
+    "jsonable": "jxc_rules.serialize",
+    "DuplicateError": "jxc_rules.errors",
+    "LedgerBusy": "jxc_rules.errors",
+    "LedgerError": "jxc_rules.errors",
+    "ScenarioError": "jxc_rules.errors",
+    "TimeSeriesError": "jxc_rules.errors",
+    "UnknownItemError": "jxc_rules.errors",
+    "SqlLedger": "jxc_rules.reservation",
+    "StockTable": "jxc_rules.reservation",
+    "Oversold": "jxc_rules.reservation",
+}
+"""Public name → the module that owns it (a submodule name maps to itself)."""
 
 __all__ = [
     "Q_",
@@ -140,7 +255,6 @@ __all__ = [
     "errors",
     "round_to",
     "ureg",
-    # --- __all__ packaging ---
     "CatchWeightLine",
     "Invoice",
     "InvoiceLine",
@@ -165,7 +279,6 @@ __all__ = [
     "StockCount",
     "VarianceRow",
     "close_month",
-    # --- __all__ live_weight ---
     "LossValue",
     "MortalityCurve",
     "RateFit",
@@ -175,7 +288,6 @@ __all__ = [
     "fit_rate",
     "origin_weight",
     "reconcile",
-    # --- __all__ shelf_life ---
     "Q10",
     "Arrhenius",
     "Bigelow",
@@ -189,21 +301,18 @@ __all__ = [
     "fit_shelf_life",
     "remaining_life",
     "shelf_life_at",
-    # --- __all__ wastage ---
     "ChannelLoss",
     "ChannelLossModel",
     "blended_loss",
     "gross_up",
     "loss_to_markup",
     "markup_to_loss",
-    # --- __all__ bom + reservation ---
     "Bom",
     "Ledger",
     "SqliteLedger",
     "explode",
     "max_buildable",
     "reserve_order",
-    # --- __all__ rules ---
     "Change",
     "HolidayRule",
     "ReplenishmentPolicy",
@@ -214,7 +323,6 @@ __all__ = [
     "load_pack",
     "load_packs",
     "select",
-    # --- __all__ simulate ---
     "CompareResult",
     "Scenario",
     "SimulationResult",
@@ -222,4 +330,29 @@ __all__ = [
     "load_scenario",
     "run",
     "simulate",
+    "jsonable",
+    "DuplicateError",
+    "LedgerBusy",
+    "LedgerError",
+    "ScenarioError",
+    "TimeSeriesError",
+    "UnknownItemError",
+    "SqlLedger",
+    "StockTable",
+    "Oversold",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module owning ``name`` on first access (PEP 562) and cache the value."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jxc_rules' has no attribute {name!r}")
+    owner = importlib.import_module(module)
+    value = owner if module == f"jxc_rules.{name}" else getattr(owner, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -52,10 +52,16 @@ import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-import networkx as nx
+
+from jxc_rules._internal.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # networkx loads when a Bom is built, not when jxc_rules.bom is imported
+    nx = lazy_module("networkx")
 import pint
 
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction

@@ -29,11 +29,17 @@ The lower end of a rate interval is cut at 0 (a rate cannot be negative).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
-from scipy import optimize, stats
+
+from jxc_rules._internal.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from scipy import optimize, stats
+else:  # scipy loads when a fit runs, not when live_weight is imported
+    optimize, stats = lazy_module("scipy.optimize"), lazy_module("scipy.stats")
 
 from jxc_rules._internal.arrays import as_float_array, broadcast_arrays, first_bad_row
 from jxc_rules.errors import ValidationError, bad_value

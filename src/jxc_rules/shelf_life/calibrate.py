@@ -15,12 +15,18 @@ returns a *new* model plus diagnostics; nothing is mutated.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, stats
+
+from jxc_rules._internal.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from scipy import optimize, stats
+else:  # scipy loads when a fit runs, not when shelf_life is imported
+    optimize, stats = lazy_module("scipy.optimize"), lazy_module("scipy.stats")
 
 from jxc_rules._internal.arrays import as_float_array
 from jxc_rules.errors import ValidationError, bad_value

@@ -34,12 +34,18 @@ Tibshirani, R. (1993) *An Introduction to the Bootstrap*, ch. 13 (percentile int
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, stats
+
+from jxc_rules._internal.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from scipy import optimize, stats
+else:  # scipy loads when a fit runs, not when wastage is imported
+    optimize, stats = lazy_module("scipy.optimize"), lazy_module("scipy.stats")
 
 from jxc_rules._internal.arrays import as_float_array
 from jxc_rules.errors import ValidationError, bad_value
