@@ -137,12 +137,21 @@ def test_array_path_equals_scalar_path() -> None:
                                [0.0, 1000.0, 12360.0, 1e9])
 
 
-def test_quantities_pickle_against_the_application_registry() -> None:
-    q = Q_(Decimal("3"), "斤")
-    back = pickle.loads(pickle.dumps(q))
-    assert back == q
-    assert back._REGISTRY is ureg
-    assert pickle.loads(pickle.dumps(parse_unit("dozen"))) == parse_unit("dozen")
+def test_quantities_pickle_against_the_application_registry_when_opted_in() -> None:
+    import pint
+
+    from jxc_rules.units import use_as_application_registry
+
+    before = pint.get_application_registry()
+    use_as_application_registry()
+    try:
+        q = Q_(Decimal("3"), "斤")
+        back = pickle.loads(pickle.dumps(q))
+        assert back == q
+        assert back._REGISTRY is ureg
+        assert pickle.loads(pickle.dumps(parse_unit("dozen"))) == parse_unit("dozen")
+    finally:
+        pint.set_application_registry(before)  # type: ignore[no-untyped-call]
 
 
 def test_registry_is_safe_across_threads() -> None:

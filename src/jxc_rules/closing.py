@@ -79,7 +79,7 @@ from jxc_rules.errors import (
 from jxc_rules.money import from_fen, whole_fen
 from jxc_rules.packaging import ProductProfile, _to_units
 from jxc_rules.rounding import round_quotient
-from jxc_rules.units import check_dimension, exact_factor, parse_quantity, parse_unit
+from jxc_rules.units import check_dimension, exact_factor, parse_quantity, parse_unit, unit_of
 
 __all__ = [
     "CAUSES",
@@ -115,7 +115,7 @@ def _grams(value: object, field: str, *, default_unit: str = "kg") -> int:
             unit = parse_unit(default_unit)
         grams = mag * exact_factor(unit, "g", field=field)
     elif isinstance(value, pint.Quantity):
-        grams = to_fraction(value.magnitude, field) * exact_factor(str(value.units), "g",
+        grams = to_fraction(value.magnitude, field) * exact_factor(unit_of(value, field), "g",
                                                                      field=field)
     else:
         grams = to_fraction(value, field) * exact_factor(default_unit, "g", field=field)

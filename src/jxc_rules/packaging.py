@@ -52,7 +52,7 @@ from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import DuplicateError, UnitError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.money import allocate, from_fen, whole_fen
 from jxc_rules.rounding import check_mode, round_quotient
-from jxc_rules.units import Q_, exact_factor, parse_quantity, parse_unit
+from jxc_rules.units import Q_, exact_factor, parse_quantity, parse_unit, unit_of
 
 __all__ = [
     "CatchWeightLine",
@@ -213,7 +213,7 @@ class Packaging:
             return mag * exact_factor(unit, self.base_unit, field=field)
         if isinstance(quantity, pint.Quantity):
             mag_f = to_fraction(quantity.magnitude, field)
-            return mag_f * exact_factor(str(quantity.units), self.base_unit, field=field)
+            return mag_f * exact_factor(unit_of(quantity, field), self.base_unit, field=field)
         return to_fraction(quantity, field)
 
     @classmethod
@@ -433,7 +433,7 @@ def _quantity_parts(value: object, field: str, default_unit: str | None) -> tupl
     if isinstance(value, pint.Quantity):
         if isinstance(value.magnitude, np.ndarray):
             raise bad_value(field, value, "a scalar quantity")
-        return to_fraction(value.magnitude, field), str(parse_unit(str(value.units), field))
+        return to_fraction(value.magnitude, field), str(parse_unit(unit_of(value, field), field))
     if default_unit is None:
         raise bad_value(field, value, "a quantity with a unit, like '12.35 t'", error=UnitError)
     return to_fraction(value, field), default_unit
@@ -622,7 +622,7 @@ def _to_units(
 
 def _array_and_unit(value: Any, unit: str | None, field: str) -> tuple[Any, str | None]:
     if isinstance(value, pint.Quantity):
-        return value.magnitude, str(parse_unit(str(value.units), field))
+        return value.magnitude, str(parse_unit(unit_of(value, field), field))
     if isinstance(value, str):
         mag, u = parse_quantity(value, field)
         return mag, str(u)

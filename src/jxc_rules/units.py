@@ -56,7 +56,9 @@ __all__ = [
     "magnitude",
     "parse_quantity",
     "parse_unit",
+    "unit_of",
     "ureg",
+    "use_as_application_registry",
 ]
 
 _EXTRA_DEFINITIONS: Final[tuple[str, ...]] = (
@@ -92,8 +94,61 @@ for _definition in _REDEFINITIONS:
     ureg.define(_definition)
 _registry._on_redefinition = "raise"
 _registry._build_cache()  # pint caches dimensionalities at load; rebuild after redefining
-pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]  # Quantities pickle and unpickle against this registry
 Q_ = ureg.Quantity
+
+
+def use_as_application_registry() -> None:
+    """Opt in: make :data:`ureg` pint's application registry (``pint.get_application_registry``).
+
+    Importing jxc_rules never does this — a host's own registry stays the application registry.
+    Call it in a program that is only ours (the CLI, a worker) when Quantities must unpickle
+    against our registry.
+    """
+    pint.set_application_registry(ureg)  # type: ignore[no-untyped-call]
+
+
+def unit_of(quantity: Any, field: str = "quantity") -> str:
+    """The unit of a Quantity as our registry spells it — from *any* pint registry.
+
+    A Quantity of another registry (a host's) is read by its own definition: its unit must mean
+    the same in ours (same dimension, same size), else a ``UnitError`` names both meanings — a
+    host's ``bag`` (pint's default: a 94 lb cement bag, a mass) is never silently our counted
+    ``bag``.
+
+    >>> import pint
+    >>> host = pint.UnitRegistry()
+    >>> unit_of(host.Quantity(2, "kilogram"))
+    'kilogram'
+    >>> unit_of(host.Quantity(2, "bag"), "ordered")
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.UnitError: ordered: unit 'bag' of another pint registry is 42.63768278 \
+kilogram ([mass]); in jxc_rules 'bag' is 1 piece ([item]) — convert the quantity to a unit \
+both registries agree on first (e.g. .to('kg'))
+    """
+    units = quantity.units
+    text = str(units)
+    registry = getattr(quantity, "_REGISTRY", ureg)
+    if registry is ureg:
+        return text
+    ours = parse_unit(text, field)
+    try:
+        theirs = registry.Quantity(1, units).to_base_units()
+        mine = ureg.Quantity(1, ours).to_base_units()
+    except Exception as exc:  # a foreign registry may fail in its own ways
+        raise bad_value(field, text, "a unit this registry can read", error=UnitError) from exc
+    same = (str(theirs.dimensionality) == str(mine.dimensionality)
+            and str(theirs.units) == str(mine.units)
+            and abs(float(theirs.magnitude) - float(mine.magnitude))
+            <= 1e-12 * abs(float(mine.magnitude)))
+    if not same:
+        raise UnitError(
+            f"{field}: unit {text!r} of another pint registry is {float(theirs.magnitude):.10g} "
+            f"{theirs.units} ({theirs.dimensionality}); in jxc_rules {text!r} is "
+            f"{float(mine.magnitude):.10g} {mine.units} ({mine.dimensionality}) — convert the "
+            "quantity to a unit both registries agree on first (e.g. .to('kg'))",
+            field=field, value=text)
+    return text
 
 DIMENSIONS: Final[dict[str, str]] = {
     "mass": "[mass]",
@@ -124,8 +179,8 @@ def parse_unit(unit: str | pint.Unit, field: str = "unit") -> pint.Unit:
     'piece'
     """
     if isinstance(unit, pint.Unit):
-        if unit._REGISTRY is not ureg:
-            return parse_unit(str(unit), field)
+        if unit._REGISTRY is not ureg:  # a host's unit: by its own definition, not its name
+            return parse_unit(unit_of(unit._REGISTRY.Quantity(1, unit), field), field)
         return unit
     if not isinstance(unit, str):
         raise bad_value(field, unit, "a unit string such as 'kg' or '斤'", error=UnitError)
@@ -267,7 +322,7 @@ def exact_magnitude(value: object, unit: str | pint.Unit, *, field: str = "quant
         mag = value.magnitude
         if isinstance(mag, np.ndarray):
             raise bad_value(field, value, "a scalar quantity", error=UnitError)
-        return to_fraction(mag, field) * exact_factor(str(value.units), unit, field=field)
+        return to_fraction(mag, field) * exact_factor(unit_of(value, field), unit, field=field)
     return to_fraction(value, field)
 
 
@@ -358,7 +413,7 @@ def magnitude(
         return float(_convert_float(float(mag), src, target, field))
     if isinstance(value, pint.Quantity):
         mag_arr = value.magnitude
-        src = parse_unit(str(value.units), field)
+        src = parse_unit(unit_of(value, field), field)
         if isinstance(mag_arr, (list, tuple)):
             mag_arr = np.asarray(mag_arr, dtype=np.float64)
         if isinstance(mag_arr, np.ndarray):

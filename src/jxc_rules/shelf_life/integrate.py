@@ -34,7 +34,7 @@ from jxc_rules.shelf_life.models import (
     RateModel,
     _Exponential,
 )
-from jxc_rules.units import check_dimension, magnitude, parse_quantity, ureg
+from jxc_rules.units import check_dimension, magnitude, parse_quantity, unit_of, ureg
 
 __all__ = [
     "INTERPOLATIONS",
@@ -545,7 +545,7 @@ def _duration(value: Any, field: str) -> tuple[float | FloatArray, pint.Unit | N
         mag, unit = parse_quantity(value, field)
         return float(mag), check_dimension(unit, "time", field=field, value=value)
     if isinstance(value, pint.Quantity):
-        q_unit: Any = check_dimension(str(value.units), "time", field=field, value=str(value))
+        q_unit: Any = check_dimension(unit_of(value, field), "time", field=field, value=str(value))
         mag_q: float | FloatArray = np.asarray(value.magnitude, dtype=np.float64) \
             if np.ndim(value.magnitude) else float(value.magnitude)
         return mag_q, q_unit

@@ -55,7 +55,14 @@ from jxc_rules._internal.exact import to_fraction
 from jxc_rules.bom import Bom, explode
 from jxc_rules.errors import UnitError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.rounding import check_mode, round_array
-from jxc_rules.units import dimension_of, exact_factor, magnitude, parse_quantity, parse_unit
+from jxc_rules.units import (
+    dimension_of,
+    exact_factor,
+    magnitude,
+    parse_quantity,
+    parse_unit,
+    unit_of,
+)
 from jxc_rules.wastage.models import (
     CAUSES,
     ChannelLossModel,
@@ -254,7 +261,7 @@ def recipe_matrix(
             if isinstance(qty, str) and not _is_number(qty):
                 mag, src = parse_quantity(qty, field)
             elif isinstance(qty, pint.Quantity):
-                mag, src = to_fraction(qty.magnitude, field), parse_unit(str(qty.units), field)
+                mag, src = to_fraction(qty.magnitude, field), parse_unit(unit_of(qty, field), field)
             else:
                 mag, src = to_fraction(qty, field), default_unit
             if mag < 0:
