@@ -118,8 +118,25 @@ def _churn(url: str, seed: int) -> None:
             ledger.release(oid)
 
 
+def _settled(ledger: SqlLedger) -> None:
+    """Wait until the killed client's last transaction is over on the server.
+
+    A client killed right after sending COMMIT may still have that COMMIT land a moment later;
+    ``snapshot()`` and ``journal()`` are two reads, so they are compared once nothing moves.
+    """
+    previous = None
+    for _ in range(50):
+        current = (ledger.snapshot(), len(ledger.journal()))
+        if current == previous:
+            return
+        previous = current
+        time.sleep(0.1)
+    raise AssertionError("the ledger kept changing after its only writer was killed")
+
+
 def _complete(ledger: SqlLedger) -> None:
     """Every order row has all its lines and the held table equals the open lines."""
+    _settled(ledger)
     snap = check_invariants(ledger)
     events = {e.order_id: e for e in ledger.journal() if e.kind == "reserve"}
     for oid, (_status, lines) in snap["orders"].items():
