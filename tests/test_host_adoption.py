@@ -142,3 +142,13 @@ def test_nan_is_refused_naming_the_path_unless_allowed() -> None:
     assert jsonable({"rates": np.array([0.1, np.nan])}, allow_nan=True) == {"rates": [0.1, None]}
     with pytest.raises(ValidationError, match="a object has no JSON form"):
         jsonable([object()])
+
+
+def test_the_command_lines_help_loads_neither_numpy_nor_pint() -> None:
+    new = _new_modules("from jxc_rules.cli import build_parser; build_parser()")
+    assert "jxc_rules.simulate" not in new
+    code = ("import sys; from jxc_rules.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('numpy', 'pint', 'yaml', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

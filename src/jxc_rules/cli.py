@@ -1,7 +1,8 @@
 """``jxc-rules`` command line: thin — parse, call the library, print.
 
 Each command family registers its own subparsers: ``demo`` here, ``validate`` / ``diff`` in
-:mod:`jxc_rules.rules.cli`, ``simulate`` in :mod:`jxc_rules.simulate.cli`.
+:mod:`jxc_rules.rules.cli`, ``simulate`` in :mod:`jxc_rules.simulate_cli` (outside the simulate
+package, so that ``--help`` loads none of it: no numpy, no pint).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_rules(sub)
     # --- register: simulate ---
-    from jxc_rules.simulate.cli import register as register_simulate
+    from jxc_rules.simulate_cli import register as register_simulate
 
     register_simulate(sub)
     return parser

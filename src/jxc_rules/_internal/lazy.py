@@ -33,3 +33,24 @@ class _LazyModule:
 def lazy_module(name: str) -> Any:
     """A stand-in for module ``name`` that imports it when first used."""
     return _LazyModule(name)
+
+
+def lazy_exports(package: str, names: dict[str, str]) -> tuple[Any, Any]:
+    """``(__getattr__, __dir__)`` for a package whose public names load on first use (PEP 562).
+
+    ``names`` maps each public name to the module that defines it.
+    """
+    import sys
+
+    def __getattr__(name: str) -> Any:
+        module = names.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(vars(sys.modules[package])) | set(names))
+
+    return __getattr__, __dir__

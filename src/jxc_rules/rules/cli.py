@@ -13,16 +13,19 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jxc_rules.errors import RulePackError
-from jxc_rules.rules.diff import Change, diff
-from jxc_rules.rules.load import load_pack, load_packs
+
+if TYPE_CHECKING:
+    from jxc_rules.rules.diff import Change
 
 __all__ = ["format_changes", "register"]
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from jxc_rules.rules.load import load_pack, load_packs  # loaded by the command, not --help
+
     problems: list[RulePackError] = []
     ok: list[str] = []
     for target in args.packs:
@@ -73,6 +76,9 @@ def format_changes(changes: list[Change], threshold: float = 0.15) -> str:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from jxc_rules.rules.diff import diff
+    from jxc_rules.rules.load import load_pack
+
     old = load_pack(args.old)
     new = load_pack(args.new)
     cross = old.industry != new.industry
