@@ -22,6 +22,7 @@ MIN_EXAMPLES = {
     "docs/live_weight.md": 30,
     "docs/money.md": 1,
     "docs/reservation.md": 12,
+    "docs/serialization.md": 10,
     "docs/units.md": 3,
     "docs/wastage.md": 10,
 }
