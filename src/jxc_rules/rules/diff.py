@@ -131,11 +131,8 @@ def diff(
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import jxc_rules
     >>> from jxc_rules.rules import load_pack
-    >>> root = Path(jxc_rules.__file__).parents[2] / "industries" / "hotpot"
-    >>> a, b = load_pack(root / "2026.10.yaml"), load_pack(root / "2026.11.yaml")
+    >>> a, b = load_pack("hotpot@2026.10"), load_pack("hotpot@2026.11")
     >>> [c.path for c in diff(a, b) if c.review]  # doctest: +NORMALIZE_WHITESPACE
     ['holidays.Spring Festival.dine_in.during[3]', 'replenishment.safety_days']
     >>> c = next(c for c in diff(a, b) if c.path.endswith("safety_days"))

@@ -169,10 +169,7 @@ def compare(
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import jxc_rules.simulate as sim
-    >>> root = Path(sim.__file__).resolve().parents[3]
-    >>> sc = root / "simulator/scenarios/base-stock-poisson.yaml"
+    >>> sc = "base-stock-poisson"  # a bundled scenario by name (or a path)
     >>> res = compare(sc, None, None, trials=100)
     >>> {d.mean for d in res.differences.values()}
     {0.0}

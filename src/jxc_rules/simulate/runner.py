@@ -134,10 +134,7 @@ def run(
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import jxc_rules.simulate as sim
-    >>> root = Path(sim.__file__).resolve().parents[3]
-    >>> res = run(root / "simulator/scenarios/base-stock-poisson.yaml", trials=200, seed=1)
+    >>> res = run("base-stock-poisson", trials=200, seed=1)  # a bundled scenario, or a path
     >>> 0.0 <= res.kpis["stockout_rate"].mean <= 1.0
     True
     """

@@ -207,10 +207,7 @@ def sweep(
 
     Examples
     --------
-    >>> from pathlib import Path
-    >>> import jxc_rules.simulate as sim
-    >>> root = Path(sim.__file__).resolve().parents[3]
-    >>> res = sweep(root / "simulator/scenarios/base-stock-poisson.yaml", "demand.scale",
+    >>> res = sweep("base-stock-poisson", "demand.scale",
     ...             [0.8, 1.2], rules=[None], trials=100, thresholds={"stockout_rate": 0.3})
     >>> [b.kpi for b in res.break_points], res.break_points[0].value is not None
     (['stockout_rate'], True)
