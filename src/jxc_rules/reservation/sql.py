@@ -984,29 +984,25 @@ class SqlLedger:
 
         return self._read(body)
 
-    def order(self, order_id: str) -> dict[str, Fraction]:
-        """The lines an order was reserved with."""
+    def _line_column(self, order_id: str, column: int) -> dict[str, Fraction]:
+        """One column of an order's lines: 0 ordered, 1 held, 2 consumed."""
         oid = check_order_id(order_id)
 
         def body(conn: Any) -> dict[str, Fraction]:
             lines = self._order_lines(conn, oid, lock=False)
             if not lines:
                 raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
-            return {s: Fraction(v[0]) for s, v in sorted(lines.items())}
+            return {s: Fraction(v[column]) for s, v in sorted(lines.items())}
 
         return self._read(body)
+
+    def order(self, order_id: str) -> dict[str, Fraction]:
+        """The lines an order was reserved with."""
+        return self._line_column(order_id, 0)
 
     def held(self, order_id: str) -> dict[str, Fraction]:
         """What an order still holds, per SKU (after partial consumes and releases)."""
-        oid = check_order_id(order_id)
-
-        def body(conn: Any) -> dict[str, Fraction]:
-            lines = self._order_lines(conn, oid, lock=False)
-            if not lines:
-                raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
-            return {s: Fraction(v[1]) for s, v in sorted(lines.items())}
-
-        return self._read(body)
+        return self._line_column(order_id, 1)
 
     def orders(self) -> dict[str, str]:
         """Order id → ``"reserved"`` (something still held) or ``"consumed"``."""
