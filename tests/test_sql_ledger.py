@@ -324,3 +324,12 @@ def test_a_lock_held_by_another_transaction_times_out_as_ledger_busy(
         conn.rollback()
     assert ledger.reserve("SO-1", {"bolt": 1})
     assert isinstance(LedgerBusy("x"), JxcRulesError)
+
+
+def test_without_sqlalchemy_the_error_says_which_extra_to_install(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as if the extra were not installed
+    with pytest.raises(LedgerError, match=r"pip install 'jxc-rules\[sql\]'"):
+        SqlLedger("sqlite://")

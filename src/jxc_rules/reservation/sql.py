@@ -184,7 +184,12 @@ class SqlLedger:
         lock_timeout: float | None = None,
         retries: int = 8,
     ) -> None:
-        import sqlalchemy as sa
+        try:
+            import sqlalchemy as sa
+        except ImportError:
+            raise LedgerError("SqlLedger needs SQLAlchemy 2: pip install 'jxc-rules[sql]' "
+                              "(or 'jxc-rules[postgresql]' / 'jxc-rules[mysql]' with a driver)"
+                              ) from None
 
         if not isinstance(prefix, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,20}", prefix):
             raise bad_value("prefix", prefix, "1-21 letters, digits or _, starting with a letter")
