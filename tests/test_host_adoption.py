@@ -152,3 +152,16 @@ def test_the_command_lines_help_loads_neither_numpy_nor_pint() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(("package", "name"), [("jxc_rules.rules", "diff"),
+                                               ("jxc_rules.simulate", "sweep")])
+def test_a_function_named_like_its_module_stays_the_function(package: str, name: str) -> None:
+    # whatever was imported first (the submodule, then the package), the name is the function
+    code = (f"import importlib, inspect; importlib.import_module('{package}.{name}'); "
+            f"import {package} as p; import jxc_rules; "
+            f"print(inspect.isfunction(getattr(p, '{name}')), "
+            f"inspect.isfunction(getattr(jxc_rules, '{name}', getattr(p, '{name}'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["True", "True"]

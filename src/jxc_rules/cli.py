@@ -1,8 +1,8 @@
 """``jxc-rules`` command line: thin — parse, call the library, print.
 
 Each command family registers its own subparsers: ``demo`` here, ``validate`` / ``diff`` in
-:mod:`jxc_rules.rules.cli`, ``simulate`` in :mod:`jxc_rules.simulate_cli` (outside the simulate
-package, so that ``--help`` loads none of it: no numpy, no pint).
+:mod:`jxc_rules.rules_cli`, ``simulate`` in :mod:`jxc_rules.simulate_cli` — outside their
+packages, so that ``--help`` loads neither (no numpy, no pint).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="print worked examples of the kernels")
     demo.set_defaults(func=_demo)
     # --- register: rules (validate, diff) ---
-    from jxc_rules.rules.cli import register as register_rules
+    from jxc_rules.rules_cli import register as register_rules
 
     register_rules(sub)
     # --- register: simulate ---
