@@ -119,8 +119,6 @@ def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-_guard_init = _guard
-
 _OURS: Final = {
     "stock": ["sku", "on_hand", "reserved"],
     "orders": ["order_id", "status", "lines"],
@@ -221,7 +219,7 @@ class SqliteLedger:
             self._conn.close()
             raise
 
-    @_guard_init
+    @_guard
     def _open(self, stock: dict[str, Number]) -> None:
 
         def existing_stock(cur: sqlite3.Cursor) -> dict[str, Number] | None:
