@@ -9,7 +9,7 @@ import numpy.typing as npt
 
 from jxc_rules.errors import ValidationError, bad_value
 
-__all__ = ["as_float_array", "broadcast_arrays", "first_bad_row"]
+__all__ = ["as_float_array", "broadcast_arrays", "first_bad_row", "require_numbers"]
 
 
 def first_bad_row(mask: npt.NDArray[np.bool_]) -> int | tuple[int, ...]:
@@ -18,18 +18,53 @@ def first_bad_row(mask: npt.NDArray[np.bool_]) -> int | tuple[int, ...]:
     return int(idx[0]) if len(idx) == 1 else tuple(int(i) for i in idx)
 
 
-_TEXT = (str, bytes, bool, np.bool_)
+# what numpy would turn into floats without complaint, but is not a number of anything:
+# True is not one kilogram, "1000" is text, 3+4j loses its imaginary part (a ComplexWarning),
+# a datetime64 becomes days since 1970 and a timedelta64 a count in its own unit
+_NOT_NUMBERS: tuple[tuple[tuple[type, ...], str], ...] = (
+    ((bool, np.bool_), "a bool"),
+    ((str, bytes, bytearray), "a string"),
+    ((complex, np.complexfloating), "a complex number"),
+    ((np.datetime64, np.timedelta64), "a datetime or timedelta: give plain numbers in the "
+                                      "field's unit"),
+)
+_ALL_NOT_NUMBERS = tuple(t for types, _ in _NOT_NUMBERS for t in types)
+_KIND_NAMES = {"b": "bools", "U": "strings", "S": "strings", "c": "complex numbers",
+               "M": "datetimes: give plain numbers in the field's unit",
+               "m": "timedeltas: give plain numbers in the field's unit",
+               "V": "structured records"}
 
 
-def _refuse_bools_and_text(values: Any, field: str) -> None:
-    """``True`` is not one kilogram and ``"1000"`` is not a number: numpy would take both."""
-    if isinstance(values, _TEXT):
-        raise bad_value(field, values, "numbers (not a bool or a string)")
+def _not_a_number(item: object, field: str) -> ValidationError:
+    for types, what in _NOT_NUMBERS:
+        if isinstance(item, types):
+            return bad_value(field, item, f"numbers (not {what})")
+    raise AssertionError(item)  # pragma: no cover - only called for _ALL_NOT_NUMBERS
+
+
+def require_numbers(values: Any, field: str) -> None:
+    """Refuse what numpy would silently read as numbers: bools, strings and bytes, complex
+    numbers, datetimes and timedeltas — as scalars, array dtypes, or leaves of (nested) lists.
+
+    Ints, floats, numpy numbers and exact scalars (``Decimal``, ``Fraction``) pass. The error
+    names the field and says "numbers".
+
+    >>> require_numbers([1, 2.5], "hours")
+    >>> require_numbers([1, True], "initial_kg")
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: initial_kg must be numbers (not a bool), got True
+    """
+    if isinstance(values, _ALL_NOT_NUMBERS):
+        raise _not_a_number(values, field)
+    if isinstance(values, memoryview) and isinstance(values.obj, (bytes, bytearray)):
+        raise bad_value(field, values, "numbers (not a string)")
     if isinstance(values, np.ndarray):
-        if values.dtype.kind in "bUS":
-            raise bad_value(field, f"an array of {values.dtype}", "numbers (not bools or "
-                            "strings)")
-        if values.dtype.kind != "O":
+        kind = values.dtype.kind
+        if kind in _KIND_NAMES:
+            raise bad_value(field, f"an array of {values.dtype}",
+                            f"numbers (not {_KIND_NAMES[kind]})")
+        if kind != "O":
             return
         items: Any = values.ravel().tolist()
     elif isinstance(values, (list, tuple)):
@@ -39,12 +74,12 @@ def _refuse_bools_and_text(values: Any, field: str) -> None:
     stack = [items]
     while stack:  # nested lists: look at every leaf (lists are small; arrays took the fast path)
         for item in stack.pop():
-            if isinstance(item, _TEXT):
-                raise bad_value(field, item, "numbers (not a bool or a string)")
+            if isinstance(item, _ALL_NOT_NUMBERS):
+                raise _not_a_number(item, field)
             if isinstance(item, (list, tuple)):
                 stack.append(item)
-            elif isinstance(item, np.ndarray) and item.dtype.kind in "bUSO":
-                _refuse_bools_and_text(item, field)
+            elif isinstance(item, np.ndarray) and item.dtype.kind in "OUSbcMmV":
+                require_numbers(item, field)
 
 
 def as_float_array(
@@ -57,7 +92,8 @@ def as_float_array(
     min_inclusive: bool = True,
     max_inclusive: bool = True,
 ) -> npt.NDArray[np.float64]:
-    """``values`` as a float64 array, checked: finite (unless ``allow_nan``) and within bounds.
+    """``values`` as a float64 array, checked: numbers (:func:`require_numbers`: no bools,
+    strings, complex numbers or datetimes), finite (unless ``allow_nan``) and within bounds.
 
     The error names the field, the first offending row and its value.
 
@@ -68,7 +104,7 @@ def as_float_array(
     ...
     jxc_rules.errors.ValidationError: hours must be >= 0, got -2.0 (row 1)
     """
-    _refuse_bools_and_text(values, field)
+    require_numbers(values, field)
     try:
         arr = np.asarray(values, dtype=np.float64)
     except OverflowError:
@@ -104,20 +140,31 @@ def broadcast_arrays(*, strict: bool = True,
                      **arrays: npt.NDArray[Any]) -> list[npt.NDArray[Any]]:
     """The arrays broadcast to one shape, or an error naming the fields and their shapes.
 
-    ``strict`` (the default): only scalars (0-d) broadcast; every other array must have the
-    common shape — a length-1 list is never silently stretched over two shipments. With
-    ``strict=False`` numpy's rules apply (for kernels documented to broadcast, e.g. trials ×
-    items).
+    ``strict`` (the default): only single values (0-d) repeat; every other array must have the
+    one common shape — a length-1 list is never silently stretched over two shipments, and the
+    error names just the fields whose shapes disagree. With ``strict=False`` numpy's rules apply
+    (for kernels documented to broadcast, e.g. trials × items).
+
+    >>> [a.tolist() for a in broadcast_arrays(shipped_kg=np.array([1.0, 2.0]),
+    ...                                       hours=np.array(8.0))]
+    [[1.0, 2.0], [8.0, 8.0]]
+    >>> broadcast_arrays(kg=np.ones(2), hours=np.array(8.0), tol=np.ones(1))
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: array shapes do not broadcast: kg(2,), tol(1,) ...
+    >>> broadcast_arrays(strict=False, net=np.ones((2, 3)), loss=np.ones(3))[1].shape
+    (2, 3)
     """
-    shapes = ", ".join(f"{k}{tuple(np.shape(v))}" for k, v in arrays.items())
     if strict:
-        full = {np.shape(v) for v in arrays.values() if np.ndim(v) > 0}
-        if len(full) > 1:
+        full = {k: np.shape(v) for k, v in arrays.items() if np.ndim(v) > 0}
+        if len(set(full.values())) > 1:
+            shapes = ", ".join(f"{k}{tuple(s)}" for k, s in full.items())
             raise ValidationError(
                 f"array shapes do not broadcast: {shapes} (only single values are repeated; "
-                "arrays must have one shape)", field=",".join(arrays))
+                "arrays must all have one shape)", field=",".join(full))
     try:
         return list(np.broadcast_arrays(*arrays.values()))
     except ValueError:
+        shapes = ", ".join(f"{k}{tuple(np.shape(v))}" for k, v in arrays.items())
         raise ValidationError(f"array shapes do not broadcast: {shapes}",
                               field=",".join(arrays)) from None

@@ -25,6 +25,7 @@ a published one; see ``docs/live_weight.md`` for sources and for calibrating it 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -135,18 +136,28 @@ def temperature_factor(
     ref = as_temp(ref_temp_c, "ref_temp_c")
     temp = as_temp(temp_c, "temp_c")
     broadcast_arrays(strict=False, temp_c=temp, ref_temp_c=ref, q10=q)
-    with np.errstate(over="ignore"):  # an overflowing factor is inf: scaled_rate refuses it
-        out: FloatArray = np.power(q, (temp - ref) / 10.0)
+    return q10_factor(q, temp, ref)
+
+
+def q10_factor(q10: npt.ArrayLike, temp_c: npt.ArrayLike,
+               ref_temp_c: npt.ArrayLike) -> FloatArray:
+    """``q10^((temp_c − ref_temp_c)/10)`` without numpy warnings: a factor beyond float range is
+    ``inf`` (which :func:`scaled_rate` refuses: the rate would pass 1 per hour), one below it is
+    ``0`` (the rate vanishes in the cold: a defined result)."""
+    with np.errstate(over="ignore", under="ignore"):
+        out: FloatArray = np.asarray(np.power(q10, (np.asarray(temp_c) - ref_temp_c) / 10.0))
     return out
 
 
 def scaled_rate(rate: FloatArray, factor: FloatArray | None,
                 field: str = "rate_per_hour") -> FloatArray:
-    """``rate × factor`` checked to stay below 1 per hour (row named otherwise)."""
+    """``rate × factor`` checked to stay below 1 per hour (row named otherwise). A zero rate stays
+    zero at any temperature (not ``0 × inf = NaN``)."""
     if factor is None:
         return rate
     broadcast_arrays(strict=False, **{field: rate, "temperature factor": factor})
-    out: FloatArray = rate * factor
+    with np.errstate(invalid="ignore"):
+        out: FloatArray = np.asarray(np.where(rate == 0.0, 0.0, rate * factor))
     bad = ~(out < 1.0)
     if bad.any():
         row = _row(bad)
@@ -197,7 +208,8 @@ def retained_fraction(
     t = as_hours(hours)
     rate = scaled_rate(as_rate(rate_per_hour), temperature_factor(temp_c, ref_temp_c, q10))
     broadcast_arrays(strict=False, hours=t, rate_per_hour=rate)
-    exposure: FloatArray = hazard(rate, form) * t
+    with np.errstate(over="ignore"):  # an exposure beyond float range is inf: nothing is left
+        exposure: FloatArray = hazard(rate, form) * t
     return retention_from_exposure(exposure, form)
 
 
@@ -290,14 +302,21 @@ def origin_weight(
 
 
 def divide_retention(arrival: FloatArray, keep: FloatArray) -> FloatArray:
-    """``arrival / keep``; a total loss (``keep == 0``) with weight on arrival is an error."""
+    """``arrival / keep``; a total loss (``keep == 0``) with weight on arrival is an error, and so
+    is an origin weight beyond float range (a trip that leaves almost nothing)."""
+    shape = np.broadcast_shapes(arrival.shape, keep.shape)
     zero = (keep <= 0.0) & (arrival > 0.0)
     if zero.any():
-        row = _row(np.broadcast_to(zero, np.broadcast_shapes(arrival.shape, keep.shape)))
+        row = _row(np.broadcast_to(zero, shape))
         raise bad_value("hours", "total loss", "a trip that leaves some weight (the linear form "
                         "reaches 0 at r·t = 1), so an arrival weight can be traced back", row=row)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out: FloatArray = np.where(keep > 0.0, arrival / np.where(keep > 0.0, keep, 1.0), 0.0)
+    huge = ~np.isfinite(out)
+    if huge.any():
+        row = _row(np.broadcast_to(huge, shape))
+        raise bad_value("hours", "an origin weight beyond float range", "a trip that leaves "
+                        "enough weight for the arrival weight to be traced back", row=row)
     return out
 
 
@@ -416,9 +435,15 @@ class Reconciliation:
         if per_unit < 0:
             raise bad_value("price", price, "a price >= 0")
         per_kg = per_unit / exact_factor(unit, "kg", field="unit")
-        price_f = float(per_kg)
-        shrink = to_fen(self.expected_shrink_kg * price_f)
-        unexplained = to_fen(self.unexplained_kg * price_f)
+        try:
+            price_f = float(per_kg)
+        except OverflowError:
+            raise bad_value("price", price, "a price within float range") from None
+        with np.errstate(over="ignore"):  # an amount beyond float range is inf: to_fen refuses
+            shrink_yuan = self.expected_shrink_kg * price_f
+            unexplained_yuan = self.unexplained_kg * price_f
+        shrink = to_fen(shrink_yuan, "expected_shrink_kg × price")
+        unexplained = to_fen(unexplained_yuan, "unexplained_kg × price")
         return LossValue(
             price_per_kg=fraction_to_decimal(per_kg),
             expected_shrink_fen=shrink,
@@ -426,6 +451,16 @@ class Reconciliation:
             expected_shrink_yuan=from_fen(int(np.sum(shrink, dtype=np.int64))),
             unexplained_yuan=from_fen(int(np.sum(unexplained, dtype=np.int64))),
         )
+
+
+def per_shipment(arrays: Mapping[str, Any]) -> None:
+    """One value per shipment: each array 1-D or a single value, all 1-D ones of one length —
+    a length-1 list is not repeated over two shipments (the error names both fields)."""
+    for name, arr in arrays.items():
+        if np.ndim(arr) > 1:
+            raise bad_value(name, f"an array of shape {np.shape(arr)}", "1-D (one value per "
+                            "shipment) or a single value")
+    broadcast_arrays(**arrays)
 
 
 def counted_dead(dead_kg: object, dead_count: object, fish_kg: object) -> tuple[FloatArray, str]:
@@ -468,25 +503,31 @@ def reconcile_retention(
     expected_dead_fraction: object = None,
     dead_count: object = None,
     fish_kg: object = None,
+    inputs: Mapping[str, FloatArray] | None = None,
 ) -> Reconciliation:
     """:func:`reconcile` given the retention fraction ``keep`` already computed (used by
-    :class:`~jxc_rules.live_weight.model.TransitModel`)."""
+    :class:`~jxc_rules.live_weight.model.TransitModel`).
+
+    ``inputs``: the per-shipment arrays ``keep`` was computed from (hours, rate, temperature),
+    checked under their own names with the weights — 1-D or single values, one length — so a
+    length-1 ``temp_c`` list is named as such, not as ``hours``. Without it ``keep`` is checked
+    as ``hours``."""
     shipped = as_kg(shipped_kg, "shipped_kg")
     received = as_kg(received_kg, "received_kg")
     dead, dead_field = counted_dead(dead_kg, dead_count, fish_kg)
     tol = as_kg(tolerance_kg, "tolerance_kg")
-    arrays: dict[str, Any] = {"shipped_kg": shipped, "received_kg": received, "hours": keep,
-                              "dead_kg": dead, "tolerance_kg": tol}
+    arrays: dict[str, Any] = {"shipped_kg": shipped, "received_kg": received}
+    arrays.update(inputs if inputs is not None else {"hours": keep})
+    arrays.update({dead_field: dead, "tolerance_kg": tol})
     frac = None
     if expected_dead_fraction is not None:
         frac = as_float_array(expected_dead_fraction, "expected_dead_fraction", min_value=0.0,
                               max_value=1.0)
         arrays["expected_dead_fraction"] = frac
-    for name, arr in arrays.items():
-        if np.ndim(arr) > 1:
-            raise bad_value(name, f"an array of shape {np.shape(arr)}", "1-D (one value per "
-                            "shipment) or a single value")
-    shipped_b, received_b, _, dead_b, tol_b, *_ = broadcast_arrays(**arrays)
+    per_shipment(arrays)
+    shipped_b, received_b, keep_b, dead_b, tol_b = broadcast_arrays(
+        strict=False, shipped_kg=shipped, received_kg=received, hours=keep, dead_kg=dead,
+        tolerance_kg=tol)
     over = dead_b > shipped_b
     if over.any():
         row = _row(over)
@@ -499,7 +540,7 @@ def reconcile_retention(
         explained = np.minimum(dead, frac * shipped)
         excess = dead - explained
     live = shipped - explained
-    expected = live * keep
+    expected = live * keep_b
     shrink = live - expected
     unexplained = expected - received
     shape = shipped_b.shape
@@ -582,9 +623,14 @@ def reconcile(
     50.0 27.4380
     """
     h = as_hours(hours)
-    keep = retained_fraction(h, rate_per_hour=rate_per_hour, form=form, temp_c=temp_c,
+    rate = as_rate(rate_per_hour)
+    keep = retained_fraction(h, rate_per_hour=rate, form=form, temp_c=temp_c,
                              ref_temp_c=ref_temp_c, q10=q10)
+    inputs = {"hours": h, "rate_per_hour": rate}
+    if temp_c is not None:  # retained_fraction checked them: only their shapes matter here
+        inputs.update(temp_c=as_temp(temp_c), ref_temp_c=as_temp(ref_temp_c, "ref_temp_c"),
+                      q10=as_float_array(q10, "q10"))
     return reconcile_retention(shipped_kg, received_kg, keep, h, dead_kg=dead_kg,
                                tolerance_kg=tolerance_kg,
                                expected_dead_fraction=expected_dead_fraction,
-                               dead_count=dead_count, fish_kg=fish_kg)
+                               dead_count=dead_count, fish_kg=fish_kg, inputs=inputs)

@@ -24,7 +24,7 @@ import attrs
 import numpy as np
 import pint
 
-from jxc_rules._internal.arrays import as_float_array, broadcast_arrays
+from jxc_rules._internal.arrays import as_float_array, broadcast_arrays, require_numbers
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.live_weight.core import (
     FloatArray,
@@ -35,6 +35,7 @@ from jxc_rules.live_weight.core import (
     check_form,
     divide_retention,
     hazard,
+    q10_factor,
     rate_magnitude,
     reconcile_retention,
     retention_from_exposure,
@@ -55,12 +56,13 @@ def parse_rate(value: object, field: str = "rate_per_hour") -> float:
     >>> parse_rate("0.3 %/h")
     0.003
     """
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         raise bad_value(field, value, "a rate such as 0.003 or '0.3 %/h'")
     value = rate_magnitude(value, field)
     try:
+        require_numbers(value, field)
         rate = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # a ValidationError is a ValueError
         raise bad_value(field, value, "a rate such as 0.003 or '0.3 %/h'") from None
     as_float_array(rate, field, min_value=0.0, max_value=1.0, max_inclusive=False)
     return rate
@@ -79,13 +81,12 @@ def format_rate(rate: float) -> str:
 
 def _scalar(value: object, field: str, *, unit: str | None = None, min_value: float | None = None,
             positive: bool = False) -> float:
-    if isinstance(value, bool):
-        raise bad_value(field, value, "a number")
     if unit is not None and isinstance(value, (str, pint.Quantity)):
         value = magnitude(value, unit, field=field)
-    try:
+    try:  # "3" is text, True is not a number, and neither is 3+4j
+        require_numbers(value, field)
         out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # a ValidationError is a ValueError
         raise bad_value(field, value, "a number" + (f" in {unit}" if unit else "")) from None
     as_float_array(out, field, min_value=0.0 if positive else min_value,
                    min_inclusive=not positive)
@@ -112,8 +113,9 @@ def _floats(values: object, field: str) -> tuple[float, ...]:
     if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
         raise bad_value(field, values, "a list of numbers")
     try:
+        require_numbers(values, field)  # [0, True] is not hours, ["0", "6"] is text
         arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # a ValidationError is a ValueError
         raise bad_value(field, values, "a list of numbers") from None
     if arr.ndim != 1:
         raise bad_value(field, values, "a flat list of numbers")
@@ -395,9 +397,7 @@ class TransitModel:
             raise ValidationError(
                 "temp_c given but the model has no q10/ref_temp_c to scale the rate",
                 field="temp_c")
-        temp = as_temp(temp_c)
-        out: FloatArray = np.power(self.q10, (temp - self.ref_temp_c) / 10.0)
-        return out
+        return q10_factor(self.q10, as_temp(temp_c), self.ref_temp_c)
 
     def exposure(self, hours: object, temp_c: object = None, *, fasted: bool = False,
                  legs: bool = False) -> FloatArray:
@@ -425,15 +425,17 @@ class TransitModel:
             rest_rate = rest_rate[..., np.newaxis]
             init_rate = None if init_rate is None else init_rate[..., np.newaxis]
         exposure_rest = hazard(rest_rate, self.form)
-        if init_rate is not None:
-            end = np.cumsum(np.broadcast_to(t, np.broadcast_shapes(t.shape, rest_rate.shape)),
-                            axis=-1)
-            start = end - t
-            first = np.minimum(end, phase) - np.minimum(start, phase)
-            per_leg = hazard(init_rate, self.form) * first + exposure_rest * (t - first)
-        else:
-            per_leg = exposure_rest * t
-        out: FloatArray = np.asarray(np.sum(per_leg, axis=-1))
+        # hours beyond float range give an infinite exposure (nothing left), never a warning
+        with np.errstate(over="ignore"):
+            if init_rate is not None:
+                end = np.cumsum(np.broadcast_to(t, np.broadcast_shapes(t.shape,
+                                                                       rest_rate.shape)), axis=-1)
+                start = end - t
+                first = np.minimum(end, phase) - np.minimum(start, phase)
+                per_leg = hazard(init_rate, self.form) * first + exposure_rest * (t - first)
+            else:
+                per_leg = exposure_rest * t
+            out: FloatArray = np.asarray(np.sum(per_leg, axis=-1))
         return out
 
     def retained_fraction(self, hours: object, temp_c: object = None, *, fasted: bool = False,
@@ -515,8 +517,19 @@ class TransitModel:
         """
         h = as_hours(hours)
         keep = self.retained_fraction(h, temp_c, fasted=fasted, legs=legs)
-        total_h = np.sum(h, axis=-1) if legs else h
+        with np.errstate(over="ignore"):
+            total_h = np.sum(h, axis=-1) if legs else h
+        inputs: dict[str, FloatArray] = {"hours": total_h}
+        if temp_c is not None:
+            temp = as_temp(temp_c)
+            if legs:  # one temperature per leg of each trip, or a single value for all
+                if temp.ndim and temp.shape != h.shape:
+                    raise ValidationError(
+                        f"temp_c{temp.shape} must have the shape of hours{h.shape} (trips × "
+                        "legs) or be a single value", field="temp_c", value=temp.shape)
+            else:
+                inputs["temp_c"] = temp
         frac = None if self.mortality is None else self.mortality(total_h)
         return reconcile_retention(shipped_kg, received_kg, keep, total_h, dead_kg=dead_kg,
                                    tolerance_kg=tolerance_kg, expected_dead_fraction=frac,
-                                   dead_count=dead_count, fish_kg=fish_kg)
+                                   dead_count=dead_count, fish_kg=fish_kg, inputs=inputs)

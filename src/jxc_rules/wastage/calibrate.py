@@ -102,6 +102,18 @@ def _fit(design: FloatArray, target: FloatArray) -> FloatArray:
     return np.asarray(w, dtype=np.float64)
 
 
+def _level(value: object) -> float:
+    """An interval coverage: one number in (0, 1) (not ``"0.9"``, not ``True``, not NaN)."""
+    try:
+        arr = as_float_array(value, "level", min_value=0.0, max_value=1.0, min_inclusive=False,
+                             max_inclusive=False)
+    except ValidationError:
+        arr = None
+    if arr is None or arr.ndim:
+        raise bad_value("level", value, "a coverage in (0, 1)")
+    return float(arr)
+
+
 def calibrate_channel_losses(
     net_by_channel: npt.ArrayLike,
     actual: npt.ArrayLike,
@@ -164,8 +176,7 @@ def calibrate_channel_losses(
         raise bad_value("actual", a.shape, f"one value per period ({n.shape[0]})")
     if interval not in ("bootstrap", "asymptotic"):
         raise bad_value("interval", interval, "'bootstrap' or 'asymptotic'")
-    if not 0.0 < level < 1.0:
-        raise bad_value("level", level, "a coverage in (0, 1)")
+    level = _level(level)
     periods, n_ch = n.shape
     need = n_ch + (1 if interval == "asymptotic" else 0)
     if periods < need:
@@ -182,8 +193,10 @@ def calibrate_channel_losses(
     rmse = float(np.sqrt(np.mean(residuals**2)))
     alpha = 1.0 - level
     if interval == "bootstrap":
-        if not isinstance(n_resamples, int) or n_resamples < 10:
+        if isinstance(n_resamples, (bool, np.bool_)) or \
+                not isinstance(n_resamples, (int, np.integer)) or n_resamples < 10:
             raise bad_value("n_resamples", n_resamples, "an int >= 10")
+        n_resamples = int(n_resamples)
         rng = np.random.default_rng(seed)
         idx = rng.integers(0, periods, size=(n_resamples, periods))
         draws = np.empty((n_resamples, n_ch), dtype=np.float64)

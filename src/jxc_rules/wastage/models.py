@@ -57,7 +57,12 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from jxc_rules._internal.arrays import as_float_array, broadcast_arrays, first_bad_row
+from jxc_rules._internal.arrays import (
+    as_float_array,
+    broadcast_arrays,
+    first_bad_row,
+    require_numbers,
+)
 from jxc_rules._internal.exact import to_fraction
 from jxc_rules.errors import DuplicateError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.units import Q_, parse_quantity
@@ -138,7 +143,9 @@ def _checked(
 ) -> FloatArray:
     """``as_float_array`` with a fast path for large valid arrays: min/max propagate NaN, so two
     reductions prove the whole array finite and in range; only a bad array takes the slow path
-    (which names the first bad row)."""
+    (which names the first bad row). Bools, strings and complex numbers are refused first: the
+    fast path would read ``True`` as 1 and ``"10"`` as ten."""
+    require_numbers(values, field)
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
@@ -277,7 +284,7 @@ def gross_up(
         net = Q_(float(mag), unit)
     if isinstance(net, pint.Quantity):
         units = net.units
-        gross = gross_up(np.asarray(net.magnitude, dtype=np.float64), loss, convention=conv)
+        gross = gross_up(np.asarray(net.magnitude), loss, convention=conv)
         return Q_(_out(np.asarray(gross)), units)
     net_arr = _checked(net, "net", 0.0)
     rate = _rates(loss, conv, conv)
@@ -306,6 +313,7 @@ def net_from_gross(
     conv = check_convention(convention)
     gross_arr = as_float_array(gross, "gross", min_value=0.0)
     rate = _rates(loss, conv, conv)
+    broadcast_arrays(strict=False, gross=gross_arr, loss=rate)  # as gross_up: numpy broadcasting
     out = gross_arr * (1.0 - rate) if conv == "loss" else gross_arr / (1.0 + rate)
     return _out(np.asarray(out, dtype=np.float64))
 
@@ -393,10 +401,7 @@ def blended_loss(
     [0.04, 0.02]
     """
     conv = check_convention(convention)
-    if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or \
-            not math.isfinite(tolerance if isinstance(tolerance, float) else 0.0) or \
-            tolerance < 0:
-        raise bad_value("tolerance", tolerance, "a finite number >= 0 (allowed |Σ shares − 1|)")
+    tolerance = _tolerance(tolerance)
     if isinstance(shares, Mapping):
         if not isinstance(losses, Mapping):
             raise bad_value("losses", losses, "a mapping channel -> rate when shares is one")
@@ -407,15 +412,16 @@ def blended_loss(
         share_vals: list[float] = []
         rate_vals: list[float] = []
         for key, name in zip(shares, names, strict=True):
-            share = float(as_float_array(shares[key], f"shares[{name}]", min_value=0.0,
-                                         max_value=1.0))
+            share = _one(as_float_array(shares[key], f"shares[{name}]", min_value=0.0,
+                                        max_value=1.0), shares[key], f"shares[{name}]")
             if name not in rates_by:
                 raise UnknownItemError(f"losses has no rate for channel {name!r}", key=name)
             rate: Any = rates_by[name]
             if isinstance(rate, ChannelLoss):
                 rate = rate.rate(conv)
             share_vals.append(share)
-            rate_vals.append(float(_rates(rate, conv, f"losses[{name}]")))
+            rate_vals.append(_one(_rates(rate, conv, f"losses[{name}]"), rate,
+                                  f"losses[{name}]"))
         total = math.fsum(share_vals)
         if abs(total - 1.0) > tolerance:
             raise ValidationError(
@@ -444,12 +450,33 @@ def blended_loss(
     return _out(np.asarray(out, dtype=np.float64))
 
 
+def _tolerance(value: object) -> float:
+    """``blended_loss``'s tolerance: one finite number >= 0. NaN would switch the shares check
+    off (``|Σ − 1| > nan`` is never true) and a negative one makes every mix fail."""
+    expected = "a finite number >= 0 (allowed |Σ shares − 1|)"
+    try:
+        arr = as_float_array(value, "tolerance", min_value=0.0)
+    except ValidationError:
+        raise bad_value("tolerance", value, expected) from None
+    if arr.ndim:
+        raise bad_value("tolerance", value, expected)
+    return float(arr)
+
+
+def _one(arr: FloatArray, value: object, field: str) -> float:
+    """The one number of a mapping entry (a list under one channel is refused, not summed)."""
+    if arr.ndim:
+        raise bad_value(field, value, "one number per channel (for many rows, pass arrays with "
+                        "the channel axis last instead of a mapping)")
+    return float(arr)
+
+
 # ---------------------------------------------------------------- parameter classes
 
 
 def _rate_value(value: object, field: str = "rate") -> float:
     """A rate from a number or a string like ``"4 %"`` / ``"0.04"``."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_, complex, np.complexfloating)):
         raise bad_value(field, value, "a number or a percentage string such as '4 %'")
     out: float
     if isinstance(value, str):

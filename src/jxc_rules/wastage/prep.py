@@ -50,7 +50,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from jxc_rules._internal.arrays import as_float_array, broadcast_arrays
+from jxc_rules._internal.arrays import as_float_array, broadcast_arrays, require_numbers
 from jxc_rules._internal.exact import to_fraction
 from jxc_rules.bom import Bom, explode
 from jxc_rules.errors import UnitError, UnknownItemError, ValidationError, bad_value
@@ -170,7 +170,8 @@ def covers(
     t = as_float_array(tables, "tables", min_value=0.0)
     uses = _uses_per_table(turnover, definition)
     g = as_float_array(guests_per_table, "guests_per_table", min_value=0.0)
-    t, uses, g = broadcast_arrays(tables=t, turnover=uses, guests_per_table=g)
+    # documented: numpy broadcasting (tables per store against turnover per day and store)
+    t, uses, g = broadcast_arrays(strict=False, tables=t, turnover=uses, guests_per_table=g)
     return _out(np.asarray(t * uses * g, dtype=np.float64))
 
 
@@ -566,15 +567,26 @@ def prep_chain(
     size = as_float_array(portion, "portion", min_value=0.0)
     y = as_float_array(yield_fraction, "yield_fraction", min_value=0.0, min_inclusive=False,
                        max_value=1.0)
+    loss_arr = _rates(loss, conv, "loss")
+    broadcast_arrays(strict=False, covers=cov, take_rate=rate, portion=size,  # "(broadcasts)"
+                     yield_fraction=y, loss=loss_arr)
     portions = cov * rate
     edible = portions * size
     ap = edible / y
-    prep = np.asarray(gross_up(ap, loss, convention=conv), dtype=np.float64)
+    prep = np.asarray(gross_up(ap, loss_arr, convention=conv), dtype=np.float64)
     return PrepChain(_out(cov), _out(np.asarray(portions)), _out(np.asarray(edible)),
                      _out(np.asarray(ap)), _out(prep))
 
 
 # ---------------------------------------------------------------- par and orders
+
+
+def _numbers(value: Any, field: str) -> Any:
+    """``value`` unchanged, once plain numbers are known to be numbers: ``magnitude`` reads a
+    list as float64 and would take ``[True, 2]`` as ``[1, 2]`` and ``["10"]`` as ten."""
+    if not isinstance(value, (str, pint.Quantity)):
+        require_numbers(value, field)
+    return value
 
 
 def par_level(
@@ -590,11 +602,11 @@ def par_level(
     >>> par_level("10 斤", 2, "1 kg", unit="kg")
     11.0
     """
+    usage, safe = usage_per_day, safety
     if unit is not None:
-        usage = np.asarray(magnitude(usage_per_day, unit, field="usage_per_day"))
-        safe = np.asarray(magnitude(safety, unit, field="safety"))
-    else:
-        usage, safe = np.asarray(usage_per_day), np.asarray(safety)
+        usage = np.asarray(magnitude(_numbers(usage, "usage_per_day"), unit,
+                                     field="usage_per_day"))
+        safe = np.asarray(magnitude(_numbers(safe, "safety"), unit, field="safety"))
     u = as_float_array(usage, "usage_per_day", min_value=0.0)
     d = as_float_array(days_of_cover, "days_of_cover", min_value=0.0)
     s = as_float_array(safe, "safety", min_value=0.0)
@@ -651,13 +663,13 @@ def order_quantities(
 
     check_mode(mode)
     if unit is not None:
-        par_v = np.asarray(magnitude(par, unit, field="par"))
-        hand_v = np.asarray(magnitude(on_hand, unit, field="on_hand"))
+        par_v = np.asarray(magnitude(_numbers(par, "par"), unit, field="par"))
+        hand_v = np.asarray(magnitude(_numbers(on_hand, "on_hand"), unit, field="on_hand"))
     else:
         for name, value in (("par", par), ("on_hand", on_hand)):
             if isinstance(value, (str, pint.Quantity)):
                 raise bad_value("unit", None, f"given when {name} carries a unit", error=UnitError)
-        par_v, hand_v = np.asarray(par), np.asarray(on_hand)
+        par_v, hand_v = par, on_hand
     p = as_float_array(par_v, "par", min_value=0.0)
     h = as_float_array(hand_v, "on_hand", min_value=0.0)
     p, h = broadcast_arrays(par=p, on_hand=h)

@@ -142,9 +142,10 @@ def _purchase_factors(
             exact = _factor(p_unit, s_unit, "purchase_unit")
             factors[k] = float(exact)
             if pack is not None and not shared:
-                stated = float(as_float_array(
+                stated = _one(as_float_array(
                     magnitude(pack, s_unit, field=f"purchase_pack_size[{k}]"),
-                    f"purchase_pack_size[{k}]", min_value=0.0, min_inclusive=False))
+                    f"purchase_pack_size[{k}]", min_value=0.0, min_inclusive=False), pack,
+                    f"purchase_pack_size[{k}]")
                 if abs(stated - float(exact)) > 1e-12 * max(1.0, float(exact)):
                     raise bad_value(
                         f"purchase_pack_size[{k}]", pack,
@@ -160,7 +161,7 @@ def _purchase_factors(
         size = magnitude(pack, s_unit, field=f"purchase_pack_size[{k}]")
         size_arr = as_float_array(size, f"purchase_pack_size[{k}]", min_value=0.0,
                                   min_inclusive=False)
-        factors[k] = float(size_arr)
+        factors[k] = _one(size_arr, pack, f"purchase_pack_size[{k}]")
     return factors
 
 
@@ -372,7 +373,7 @@ def _caps(
     if caps is None:
         return np.full(n, np.inf)
     if not isinstance(caps, Mapping):
-        value = float(as_float_array(caps, "caps", min_value=0.0))
+        value = _one(as_float_array(caps, "caps", min_value=0.0), caps, "caps")
         return np.full(n, value)
     if categories is None:
         raise bad_value("categories", None, "one category per item when caps is a mapping")
@@ -382,5 +383,13 @@ def _caps(
     out = np.full(n, np.inf)
     for k, cat in enumerate(cats):
         if cat in caps:
-            out[k] = float(as_float_array(caps[cat], f"caps.{cat}", min_value=0.0))
+            out[k] = _one(as_float_array(caps[cat], f"caps.{cat}", min_value=0.0), caps[cat],
+                          f"caps.{cat}")
     return out
+
+
+def _one(arr: FloatArray, value: object, field: str) -> float:
+    """The single number ``arr`` holds (a list where one value belongs is refused, not read)."""
+    if arr.ndim:
+        raise bad_value(field, value, "a single number (one value, not a list)")
+    return float(arr)
