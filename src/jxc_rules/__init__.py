@@ -10,6 +10,11 @@ Quantities of :data:`jxc_rules.units.ureg`; money is ``Decimal``.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from jxc_rules._version import __version__
@@ -139,6 +144,63 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
         loss_to_markup,
         markup_to_loss,
     )
+
+
+class _PintWithoutEagerScipy(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """pint imports scipy at import time only to keep a handle on it (≈ 80 ms, ≈ 400 modules);
+    it needs scipy in one place, ``Quantity.to_preferred``. The first ``import pint`` after
+    ``import jxc_rules`` — whichever module of ours or the host's does it — runs with scipy
+    hidden, then hands pint a stand-in that imports scipy when first used, so pint behaves as
+    ever and scipy loads only when something needs it. One-shot: it leaves ``sys.meta_path``
+    at the first pint import, and is never installed if pint or scipy is already loaded.
+    """
+
+    def __init__(self) -> None:
+        self._loader: importlib.abc.Loader | None = None
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name != "pint":
+            return None
+        self._uninstall()
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or "scipy" in sys.modules:
+            return spec
+        self._loader, spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        assert self._loader is not None
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        loader, self._loader = self._loader, None
+        assert loader is not None
+        module.__loader__ = loader  # pint sees its own loader (resources, reload)
+        if module.__spec__ is not None:
+            module.__spec__.loader = loader
+        sys.modules["scipy"] = None  # type: ignore[assignment]  # `import scipy` fails here
+        try:
+            loader.exec_module(module)
+        finally:
+            if sys.modules.get("scipy", 0) is None:
+                del sys.modules["scipy"]
+        compat = sys.modules.get("pint.compat")
+        if compat is not None and importlib.util.find_spec("scipy") is not None:
+            from jxc_rules._internal.lazy import lazy_module
+
+            stand_in = lazy_module("scipy")
+            compat.HAS_SCIPY, compat.scipy = True, stand_in  # type: ignore[attr-defined]
+            for user in ("pint.facets.plain.qto",):  # modules that copied pint.compat.scipy
+                if user in sys.modules and hasattr(sys.modules[user], "scipy"):
+                    sys.modules[user].scipy = stand_in  # type: ignore[attr-defined]
+
+    def _uninstall(self) -> None:
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+
+
+if "pint" not in sys.modules and "scipy" not in sys.modules:
+    sys.meta_path.insert(0, _PintWithoutEagerScipy())
 
 _LAZY: dict[str, str] = {
     "Q_": "jxc_rules.units",
