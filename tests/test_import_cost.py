@@ -90,3 +90,22 @@ def test_every_public_name_resolves_and_dir_lists_them() -> None:
 def test_all_has_no_duplicates_and_every_lazy_name_is_public() -> None:
     assert len(jxc_rules.__all__) == len(set(jxc_rules.__all__))
     assert set(jxc_rules._LAZY) | {"__version__"} == set(jxc_rules.__all__)
+
+
+def test_the_pytest_plugin_loads_no_strategy_kernel_or_pint_into_a_hosts_pytest_run() -> None:
+    # the plugin lives in jxc_rules.testing: an eager package would load all of it everywhere
+    assert _run(
+        "import json, sys, jxc_rules.testing.plugin; "
+        "print(json.dumps(sorted(m for m in ('hypothesis', 'numpy', 'pint', 'scipy') "
+        "if m in sys.modules)))"
+    ) == []
+
+
+def test_every_testing_strategy_resolves_lazily_and_dir_lists_it() -> None:
+    import jxc_rules.testing as testing
+
+    for name in testing.__all__:
+        assert callable(getattr(testing, name)), name
+    assert set(testing.__all__) <= set(dir(testing))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        testing.nope  # noqa: B018

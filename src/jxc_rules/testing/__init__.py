@@ -12,76 +12,138 @@ Installing ``jxc-rules`` also registers a pytest plugin (entry point ``pytest11`
 fixtures such as ``jxc_ureg`` and ``jxc_strategies``.
 """
 
-from jxc_rules.testing.strategies import (
-    count_units,
-    exact_decimals,
-    exact_numbers,
-    mass_units,
-    money_amounts,
-    quantities,
-    rounding_modes,
-    steps,
-    weight_vectors,
-)
+# Loaded on first use (PEP 562): the pytest plugin (jxc_rules.testing.plugin) lives in this
+# package, so an eager __init__ would import hypothesis and every kernel into each pytest run
+# of every host that installs jxc-rules.
+from __future__ import annotations
 
-# --- strategies packaging ---
-# isort: split
-from jxc_rules.testing.packaging import (
-    MonthEndCase,
-    month_end_cases,
-    packagings,
-    product_profiles,
-)
+from typing import TYPE_CHECKING
 
-# --- strategies live_weight ---
-# isort: split
-from jxc_rules.testing.live_weight import (
-    decay_forms,
-    mortality_curves,
-    shipments,
-    temperature_legs,
-    transit_models,
-    transit_rates,
-)
+from jxc_rules._internal.lazy import lazy_exports
 
-# --- strategies shelf_life ---
-# isort: split
-from jxc_rules.testing.shelf_life import (
-    lot_logs,
-    rate_models,
-    shelf_life_rules,
-    temperature_logs,
-)
+if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
+    from jxc_rules.testing.strategies import (
+        count_units,
+        exact_decimals,
+        exact_numbers,
+        mass_units,
+        money_amounts,
+        quantities,
+        rounding_modes,
+        steps,
+        weight_vectors,
+    )
 
-# --- strategies wastage ---
-# isort: split
-from jxc_rules.testing.wastage import (
-    channel_histories,
-    channel_loss_models,
-    channel_losses,
-    channel_shares,
-    loss_conventions,
-    loss_rates,
-)
+    # --- strategies packaging ---
+    # isort: split
+    from jxc_rules.testing.packaging import (
+        MonthEndCase,
+        month_end_cases,
+        packagings,
+        product_profiles,
+    )
 
-# --- strategies bom + reservation ---
-# isort: split
-from jxc_rules.testing.bom import bom_mappings, bom_orders, boms, stock_levels
+    # --- strategies live_weight ---
+    # isort: split
+    from jxc_rules.testing.live_weight import (
+        decay_forms,
+        mortality_curves,
+        shipments,
+        temperature_legs,
+        transit_models,
+        transit_rates,
+    )
 
-# --- strategies rules ---
-# isort: split
-from jxc_rules.testing.rules import (
-    holiday_rule_mappings,
-    invalid_pack_mappings,
-    numeric_mutations,
-    rule_pack_mappings,
-    rule_packs,
-    weather_rule_mappings,
-)
+    # --- strategies shelf_life ---
+    # isort: split
+    from jxc_rules.testing.shelf_life import (
+        lot_logs,
+        rate_models,
+        shelf_life_rules,
+        temperature_logs,
+    )
 
-# --- strategies simulate ---
-# isort: split
-from jxc_rules.testing.simulate import scenario_mappings, sweep_specs
+    # --- strategies wastage ---
+    # isort: split
+    from jxc_rules.testing.wastage import (
+        channel_histories,
+        channel_loss_models,
+        channel_losses,
+        channel_shares,
+        loss_conventions,
+        loss_rates,
+    )
+
+    # --- strategies bom + reservation ---
+    # isort: split
+    from jxc_rules.testing.bom import bom_mappings, bom_orders, boms, stock_levels
+
+    # --- strategies rules ---
+    # isort: split
+    from jxc_rules.testing.rules import (
+        holiday_rule_mappings,
+        invalid_pack_mappings,
+        numeric_mutations,
+        rule_pack_mappings,
+        rule_packs,
+        weather_rule_mappings,
+    )
+
+    # --- strategies simulate ---
+    # isort: split
+    from jxc_rules.testing.simulate import scenario_mappings, sweep_specs
+
+_LAZY: dict[str, str] = {
+    "count_units": "jxc_rules.testing.strategies",
+    "exact_decimals": "jxc_rules.testing.strategies",
+    "exact_numbers": "jxc_rules.testing.strategies",
+    "mass_units": "jxc_rules.testing.strategies",
+    "money_amounts": "jxc_rules.testing.strategies",
+    "quantities": "jxc_rules.testing.strategies",
+    "rounding_modes": "jxc_rules.testing.strategies",
+    "steps": "jxc_rules.testing.strategies",
+    "weight_vectors": "jxc_rules.testing.strategies",
+    # --- lazy packaging ---
+    "MonthEndCase": "jxc_rules.testing.packaging",
+    "month_end_cases": "jxc_rules.testing.packaging",
+    "packagings": "jxc_rules.testing.packaging",
+    "product_profiles": "jxc_rules.testing.packaging",
+    # --- lazy live_weight ---
+    "decay_forms": "jxc_rules.testing.live_weight",
+    "mortality_curves": "jxc_rules.testing.live_weight",
+    "shipments": "jxc_rules.testing.live_weight",
+    "temperature_legs": "jxc_rules.testing.live_weight",
+    "transit_models": "jxc_rules.testing.live_weight",
+    "transit_rates": "jxc_rules.testing.live_weight",
+    # --- lazy shelf_life ---
+    "lot_logs": "jxc_rules.testing.shelf_life",
+    "rate_models": "jxc_rules.testing.shelf_life",
+    "shelf_life_rules": "jxc_rules.testing.shelf_life",
+    "temperature_logs": "jxc_rules.testing.shelf_life",
+    # --- lazy wastage ---
+    "channel_histories": "jxc_rules.testing.wastage",
+    "channel_loss_models": "jxc_rules.testing.wastage",
+    "channel_losses": "jxc_rules.testing.wastage",
+    "channel_shares": "jxc_rules.testing.wastage",
+    "loss_conventions": "jxc_rules.testing.wastage",
+    "loss_rates": "jxc_rules.testing.wastage",
+    # --- lazy bom ---
+    "bom_mappings": "jxc_rules.testing.bom",
+    "bom_orders": "jxc_rules.testing.bom",
+    "boms": "jxc_rules.testing.bom",
+    "stock_levels": "jxc_rules.testing.bom",
+    # --- lazy rules ---
+    "holiday_rule_mappings": "jxc_rules.testing.rules",
+    "invalid_pack_mappings": "jxc_rules.testing.rules",
+    "numeric_mutations": "jxc_rules.testing.rules",
+    "rule_pack_mappings": "jxc_rules.testing.rules",
+    "rule_packs": "jxc_rules.testing.rules",
+    "weather_rule_mappings": "jxc_rules.testing.rules",
+    # --- lazy simulate ---
+    "scenario_mappings": "jxc_rules.testing.simulate",
+    "sweep_specs": "jxc_rules.testing.simulate",
+}
+"""Public name → the module that defines it."""
 
 __all__ = [
     "count_units",
@@ -134,3 +196,5 @@ __all__ = [
     "scenario_mappings",
     "sweep_specs",
 ]
+
+__getattr__, __dir__ = lazy_exports("jxc_rules.testing", _LAZY)

@@ -7,10 +7,12 @@ import. Strategies themselves are imported from :mod:`jxc_rules.testing`.
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pint
 import pytest
+
+if TYPE_CHECKING:  # pint loads with the fixture, not with every pytest run of a host
+    import pint
 
 
 @pytest.fixture(scope="session")
