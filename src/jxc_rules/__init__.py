@@ -1,10 +1,14 @@
 """jxc_rules — vertical-industry inventory rules for purchase–sales–inventory (进销存) systems.
 
 The public names (docs/api.md) are importable from here and from the module that owns each.
-They load lazily (PEP 562): ``import jxc_rules`` costs little more than numpy, and
+They load lazily (PEP 562): ``import jxc_rules`` loads neither numpy nor pint, and
 ``jxc_rules.convert`` imports :mod:`jxc_rules.units` on first use, the simulator only when a
 simulator name is touched. Kernels take numbers in the unit their parameter names give, or pint
 Quantities of :data:`jxc_rules.units.ureg`; money is ``Decimal``.
+
+Besides the names, one thing happens here because every submodule import passes through it: a
+one-shot import hook keeps pint's eager ``import scipy`` out of the first pint import
+(:class:`_PintWithoutEagerScipy`).
 """
 
 from __future__ import annotations
