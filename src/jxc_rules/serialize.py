@@ -155,6 +155,9 @@ class _Converter:
             return bool(obj)
         if isinstance(obj, str):
             return str.__str__(obj)
+        if isinstance(obj, np.timedelta64):  # a numpy integer, but not a number of anything
+            raise self.refuse(path, obj, "a timedelta64 has no JSON form here; convert it to a "
+                              "number in a named unit first")
         if isinstance(obj, (int, np.integer)):
             return int(obj)
         if isinstance(obj, (float, np.floating)):
