@@ -137,7 +137,7 @@ def test_numpy_arrays_become_python_numbers(ints: list[int], floats: list[float]
 
 
 def test_nan_is_refused_naming_the_path_unless_allowed() -> None:
-    with pytest.raises(ValidationError, match=r"value\['rates'\]\[1\] must be a finite"):
+    with pytest.raises(ValidationError, match=r"^rates\[1\] must be a finite"):
         jsonable({"rates": np.array([0.1, np.nan])})
     assert jsonable({"rates": np.array([0.1, np.nan])}, allow_nan=True) == {"rates": [0.1, None]}
     with pytest.raises(ValidationError, match="a object has no JSON form"):
