@@ -41,6 +41,7 @@ from typing import Any, Final
 from jxc_rules.errors import (
     DuplicateError,
     InsufficientStock,
+    LedgerBusy,
     LedgerError,
     UnknownItemError,
     ValidationError,
@@ -55,7 +56,7 @@ from jxc_rules.reservation.base import (
     normalize_stock,
     same_lines,
 )
-from jxc_rules.reservation.journal import Event
+from jxc_rules.reservation.journal import EVENT_KINDS, Event
 
 __all__ = ["SqliteLedger"]
 
@@ -70,7 +71,9 @@ _SCHEMA: Final = (
 _CHUNK: Final = 400  # SKUs per "IN (...)" query, well under SQLite's variable limit
 
 
-_EXACT_TEXT = re.compile(r"^-?[0-9]+(/[0-9]+)?$")
+# what the ledger writes: an integer or p/q (a denominator with a non-zero digit); fullmatch only
+_EXACT_TEXT: Final = re.compile(r"-?[0-9]+(?:/0*[1-9][0-9]*)?")
+_STATUSES: Final = ("reserved", "consumed")
 
 
 class _Corrupt(Exception):
@@ -79,7 +82,7 @@ class _Corrupt(Exception):
 
 def _num(text: object, what: str = "a stored quantity") -> Number:
     """The exact quantity stored as ``text`` (``'12'``, ``'7/4'``); anything else is corrupt."""
-    if not isinstance(text, str) or not _EXACT_TEXT.match(text) or text.endswith("/0"):
+    if not isinstance(text, str) or not _EXACT_TEXT.fullmatch(text):
         raise _Corrupt(f"{what} holds {text!r}, not an exact quantity")
     q = int(text) if "/" not in text else Fraction(text)
     if q < 0:
@@ -95,14 +98,30 @@ def _encode(lines: Mapping[str, Number]) -> str:
     return json.dumps([[k, str(v)] for k, v in lines.items()], ensure_ascii=False)
 
 
-def _decode(text: str) -> dict[str, Number]:
+def _decode(text: str, where: str = "order lines") -> dict[str, Number]:
+    """The lines stored as JSON ``[[sku, "q"], ...]``; ``where`` names the row in errors."""
     try:
         pairs = json.loads(text)
-        return {str(k): _num(v, f"a line of SKU {k!r}") for k, v in pairs}
+        return {str(k): _num(v, f"{where}, SKU {k!r},") for k, v in pairs}
     except (ValueError, TypeError) as exc:
         if isinstance(exc, _Corrupt):
             raise
-        raise _Corrupt(f"order lines {text[:60]!r} are not what the ledger wrote") from None
+        raise _Corrupt(f"{where} hold {str(text)[:60]!r}, not the ledger's JSON "
+                       "[[sku, quantity], ...]") from None
+
+
+def _kind(seq: int, kind: object) -> str:
+    if kind not in EVENT_KINDS:
+        raise _Corrupt(f"journal.kind at seq {seq} holds {kind!r}, not one of "
+                       + ", ".join(EVENT_KINDS))
+    return kind
+
+
+def _status(oid: str, status: object) -> str:
+    if status not in _STATUSES:
+        raise _Corrupt(f"orders.status of order {oid!r} holds {status!r}, not 'reserved' or "
+                       "'consumed'")
+    return status
 
 
 def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,7 +134,7 @@ def _guard(method: Callable[..., Any]) -> Callable[..., Any]:
             raise LedgerError(f"{self.path}: {exc}; the file was changed outside the ledger "
                               "(restore it from a backup or its journal)") from None
         except sqlite3.Error as exc:
-            raise LedgerError(_sqlite_message(self.path, exc)) from exc
+            raise _sqlite_error(self.path, exc, self._timeout) from exc
     return wrapper
 
 
@@ -138,19 +157,31 @@ def _check_tables(path: str, cur: sqlite3.Cursor, tables: set[str]) -> None:
                     "file of its own (or use SqlLedger with prefix= inside a shared database)")
 
 
-def _sqlite_message(path: str, exc: sqlite3.Error) -> str:
+def _sqlite_error(path: str, exc: sqlite3.Error, timeout: float) -> LedgerError:
+    """The LedgerError (LedgerBusy for a lock) that says what ``exc`` means for this file."""
+    code = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc)
-    if "locked" in text or "busy" in text:
-        return (f"{path}: the database stayed locked by another writer beyond the timeout; "
-                "nothing was changed, retry")
-    if "not a database" in text or "malformed" in text or "disk image" in text:
-        return (f"{path}: not a SQLite ledger file (damaged, truncated or another kind of "
-                "file); use another path or restore the file")
-    if "readonly" in text or "read-only" in text:
-        return f"{path}: the file is read-only; the ledger needs to write to it"
-    if "full" in text:
-        return f"{path}: the disk is full; nothing was changed"
-    return f"{path}: SQLite refused the call ({type(exc).__name__}: {text})"
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
+        return LedgerBusy(f"{path}: the database stayed locked by another writer for longer "
+                          f"than timeout={timeout:g} s; nothing was changed, retry (or pass a "
+                          "longer timeout)")
+    if code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in text \
+            or "malformed" in text:
+        return LedgerError(f"{path}: not a SQLite ledger file (damaged, truncated or another "
+                           f"kind of file: {text}); use another path or restore the file")
+    if code.startswith("SQLITE_READONLY") or "readonly" in text:
+        return LedgerError(f"{path}: the file is read-only ({text}); the ledger writes to it "
+                           "and to its -wal and -shm files beside it: check the permissions of "
+                           "the file and its folder")
+    if code.startswith("SQLITE_FULL") or "full" in text:
+        return LedgerError(f"{path}: the disk is full ({text}); nothing was changed")
+    if code.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        folder = os.path.dirname(os.path.abspath(path))
+        return LedgerError(f"{path}: cannot open or create the file ({text}); check that the "
+                           f"folder {folder} is writable")
+    if isinstance(exc, sqlite3.ProgrammingError) and "closed" in text:
+        return LedgerError(f"{path}: the ledger is closed ({text}); open a new SqliteLedger")
+    return LedgerError(f"{path}: SQLite refused the call ({type(exc).__name__}: {text})")
 
 
 class SqliteLedger:
@@ -192,7 +223,12 @@ class SqliteLedger:
         if synchronous not in ("NORMAL", "FULL"):
             raise bad_value("synchronous", synchronous, "'NORMAL' or 'FULL'")
         stock = normalize_stock(on_hand)
-        self.path = os.fspath(path)
+        try:
+            self.path = os.fsdecode(os.fspath(path))
+        except TypeError:
+            raise bad_value("path", path, "a file path (str or os.PathLike)") from None
+        if "\x00" in self.path:
+            raise bad_value("path", path, "a file path without NUL characters")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
                 not 0 < timeout <= 86400:
             raise bad_value("timeout", timeout, "seconds > 0 (at most a day)")
@@ -205,22 +241,21 @@ class SqliteLedger:
                 raise LedgerError(f"{self.path}: the folder {folder} does not exist; create it "
                                   "first")
         self._lock = threading.RLock()
+        self._timeout = float(timeout)
         try:
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                          check_same_thread=False)
-            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute(f"PRAGMA synchronous = {synchronous}")
         except sqlite3.Error as exc:
-            raise LedgerError(_sqlite_message(self.path, exc)) from exc
+            raise _sqlite_error(self.path, exc, self._timeout) from exc
         try:
-            self._open(stock)
+            self._open(stock, synchronous)
         except BaseException:
             self._conn.close()
             raise
 
     @_guard
-    def _open(self, stock: dict[str, Number]) -> None:
+    def _open(self, stock: dict[str, Number], synchronous: str) -> None:
+        self._conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
 
         def existing_stock(cur: sqlite3.Cursor) -> dict[str, Number] | None:
             tables = {r[0] for r in cur.execute("SELECT name FROM sqlite_master")}
@@ -240,8 +275,11 @@ class SqliteLedger:
                 return stock
             return existing
 
-        # an initialised file is only read (no write lock), so opening never waits for a writer
+        # an initialised file is only read (no write lock), so opening never waits for a writer;
+        # the tables are checked before anything is written: a host's file keeps its journal mode
         current = existing_stock(self._conn.cursor())
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute(f"PRAGMA synchronous = {synchronous}")
         if current is None or (not current and stock):
             current = self._write(init)
         for sku, q in stock.items():
@@ -279,6 +317,24 @@ class SqliteLedger:
                 out[sku] = (on_hand, reserved)
         return out
 
+    def _held(self, cur: sqlite3.Cursor, oid: str,
+              lines: Mapping[str, Number]) -> dict[str, tuple[Number, Number]]:
+        """(on_hand, reserved) of an open order's SKUs; its hold lies inside both (else the file
+        was edited outside the ledger)."""
+        rows = self._rows(cur, list(lines))
+        out: dict[str, tuple[Number, Number]] = {}
+        for sku, q in lines.items():
+            if sku not in rows:
+                raise _Corrupt(f"orders.lines of order {oid!r} hold SKU {sku!r}, which the stock "
+                               "table does not have")
+            on_hand = _num(rows[sku][0], f"stock.on_hand of SKU {sku!r}")
+            reserved = _num(rows[sku][1], f"stock.reserved of SKU {sku!r}")
+            if q > reserved or q > on_hand:
+                raise _Corrupt(f"order {oid!r} holds {q} of SKU {sku!r}, more than the stock "
+                               f"table's on_hand {on_hand} / reserved {reserved}")
+            out[sku] = (on_hand, reserved)
+        return out
+
     def _log(self, cur: sqlite3.Cursor, kind: str, order_id: str | None, lines: str) -> None:
         cur.execute("INSERT INTO journal (kind, order_id, lines) VALUES (?, ?, ?)",
                     (kind, order_id, lines))
@@ -305,7 +361,7 @@ class SqliteLedger:
             row = cur.execute("SELECT status, lines FROM orders WHERE order_id = ?",
                               (oid,)).fetchone()
             if row is not None:
-                held = _decode(row[1])
+                held = _decode(row[1], f"orders.lines of order {oid!r}")
                 if same_lines(held, req):
                     return False
                 raise DuplicateError(f"order {oid!r} is already {row[0]} with other lines",
@@ -342,7 +398,7 @@ class SqliteLedger:
                           (oid,)).fetchone()
         if row is None:
             raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
-        return row[0], row[1]
+        return _status(oid, row[0]), row[1]
 
     @_guard
     def release(self, order_id: str) -> None:
@@ -354,10 +410,10 @@ class SqliteLedger:
             if status != "reserved":
                 raise ValidationError(f"order {oid!r} was consumed; it cannot be released",
                                       field="order_id", value=oid)
-            lines = _decode(lines_text)
-            rows = self._rows(cur, list(lines))
+            lines = _decode(lines_text, f"orders.lines of order {oid!r}")
+            held = self._held(cur, oid, lines)
             cur.executemany("UPDATE stock SET reserved = ? WHERE sku = ?",
-                            [(_text(_num(rows[s][1]) - q), s) for s, q in lines.items()])
+                            [(_text(held[s][1] - q), s) for s, q in lines.items()])
             cur.execute("DELETE FROM orders WHERE order_id = ?", (oid,))
             self._log(cur, "release", oid, lines_text)
 
@@ -372,12 +428,11 @@ class SqliteLedger:
             status, lines_text = self._open_order(cur, oid)
             if status == "consumed":
                 return False
-            lines = _decode(lines_text)
-            rows = self._rows(cur, list(lines))
+            lines = _decode(lines_text, f"orders.lines of order {oid!r}")
+            held = self._held(cur, oid, lines)
             cur.executemany(
                 "UPDATE stock SET on_hand = ?, reserved = ? WHERE sku = ?",
-                [(_text(_num(rows[s][0]) - q), _text(_num(rows[s][1]) - q), s)
-                 for s, q in lines.items()])
+                [(_text(held[s][0] - q), _text(held[s][1] - q), s) for s, q in lines.items()])
             cur.execute("UPDATE orders SET status = 'consumed' WHERE order_id = ?", (oid,))
             self._log(cur, "consume", oid, lines_text)
             return True
@@ -401,7 +456,7 @@ class SqliteLedger:
                         (sku, _text(q)))
         else:
             cur.execute("UPDATE stock SET on_hand = ? WHERE sku = ?",
-                        (_text(_num(row[0]) + q), sku))
+                        (_text(_num(row[0], f"stock.on_hand of SKU {sku!r}") + q), sku))
         self._log(cur, "receive", None, _encode({sku: q}))
 
     # ------------------------------------------------------------ reads
@@ -443,13 +498,15 @@ class SqliteLedger:
         if row is None:
             raise UnknownItemError(f"unknown order {order_id!r}: no open reservation",
                                    key=order_id)
-        return {k: Fraction(v) for k, v in _decode(row[0]).items()}
+        lines = _decode(row[0], f"orders.lines of order {order_id!r}")
+        return {k: Fraction(v) for k, v in lines.items()}
 
     @_guard
     def orders(self) -> dict[str, str]:
         """Order id → ``"reserved"`` or ``"consumed"``."""
         with self._lock:
-            return dict(self._conn.execute("SELECT order_id, status FROM orders"))
+            rows = self._conn.execute("SELECT order_id, status FROM orders").fetchall()
+        return {oid: _status(oid, status) for oid, status in rows}
 
     @_guard
     def journal(self) -> list[Event]:
@@ -457,7 +514,8 @@ class SqliteLedger:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT seq, kind, order_id, lines FROM journal ORDER BY seq").fetchall()
-        return [Event(seq, kind, oid, tuple(_decode(lines).items()))
+        return [Event(seq, _kind(seq, kind), oid,
+                      tuple(_decode(lines, f"journal.lines at seq {seq}").items()))
                 for seq, kind, oid, lines in rows]
 
     @_guard
@@ -477,7 +535,9 @@ class SqliteLedger:
             "on_hand": on_hand,
             "reserved": reserved,
             "available": {s: on_hand[s] - reserved[s] for s in on_hand},
-            "orders": {oid: (status, {k: Fraction(v) for k, v in _decode(lines).items()})
+            "orders": {oid: (_status(oid, status),
+                             {k: Fraction(v) for k, v in
+                              _decode(lines, f"orders.lines of order {oid!r}").items()})
                        for oid, status, lines in orders},
         }
 
