@@ -26,7 +26,15 @@ import numpy.typing as npt
 from jxc_rules._internal.exact import to_decimal
 from jxc_rules._internal.yaml_source import Marks, load_yaml, locate, parse_path, relocate
 from jxc_rules.errors import ScenarioError, SourceLocation, ValidationError, bad_value
-from jxc_rules.simulate.calendar import Calendar, HolidayProfile, build_calendar
+from jxc_rules.simulate.calendar import (
+    HOLIDAY_NAMES,
+    Break,
+    Calendar,
+    HolidayProfile,
+    Schedule,
+    build_calendar,
+    holiday_windows,
+)
 from jxc_rules.simulate.kpis import KPI_INFO
 
 __all__ = [
@@ -54,11 +62,17 @@ def _key_bad(field: str, value: object, expected: str) -> ValidationError:
     return exc
 
 
+def _did_you_mean(key: object, allowed: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
 def _check_keys(mapping: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
     for key in mapping:
         if key not in allowed:
             raise _key_bad(f"{where}.{key}" if where else str(key), key,
-                           f"one of the known keys {sorted(allowed)}")
+                           f"{_did_you_mean(key, allowed)}one of the known keys "
+                           f"{sorted(allowed)}")
 
 
 def _check_kpi_name(name: str) -> None:
@@ -83,11 +97,23 @@ def _mapping(value: Any, field: str) -> Mapping[str, Any]:
 
 def _number(value: Any, field: str, *, min_value: float | None = 0.0,
             max_value: float | None = None) -> float:
+    """A finite number; strings are read as in rule packs (``"0.05"``, ``"5 %"``, ``"5 ‰"``,
+    through the one ratio parser :func:`jxc_rules._internal.percent.parse_ratio`)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise _bad(field, value, "a number")
     try:
-        out = float(value)
-    except (TypeError, ValueError):
+        if isinstance(value, str):
+            from jxc_rules._internal.percent import parse_ratio
+
+            try:
+                out = float(parse_ratio(value, field or "value"))
+            except ValidationError:
+                raise _bad(field, value, "a number (0.05 or '5 %')") from None
+        else:
+            out = float(value)
+    except (TypeError, ValueError, OverflowError, ArithmeticError) as exc:
+        if isinstance(exc, ValidationError):
+            raise
         raise _bad(field, value, "a number") from None
     if not np.isfinite(out):
         raise _bad(field, value, "a finite number")
@@ -118,7 +144,27 @@ def _read_csv(path: Path, field: str) -> list[dict[str, str]]:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             return list(csv.DictReader(fh))
     except OSError as exc:
-        raise _bad(field, str(path), f"a readable CSV file ({exc.strerror})") from None
+        raise _bad(field, str(path), f"a readable CSV file ({exc.strerror}; csv: paths are "
+                   f"relative to the scenario file's folder {path.parent}): fix the path") \
+            from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise _bad(field, str(path), f"a UTF-8 CSV file ({exc})") from None
+
+
+WEATHER_MAX = 3.0
+"""Largest plausible weather multiplier of a channel (×3 demand on a rainy day); above it the
+value is refused as a typo (``8.2`` meant as ``0.82``)."""
+HOLIDAY_MAX = 5.0
+"""Largest plausible holiday multiplier of one day (×5 a normal day's demand)."""
+
+
+def _plausible(value: float, field: str, limit: float, what: str) -> float:
+    if value > limit:
+        guess = value / 10 if value / 10 <= limit else value / 100
+        raise _bad(field, value, f"at most {limit:g} — {value:g} multiplies {what} by "
+                   f"{value:g} ({value - 1:+.0%}), beyond any plausible effect; did you mean "
+                   f"{guess:g} ({guess - 1:+.0%})?")
+    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,10 +384,21 @@ class Scenario:
     description: str = ""
     path: str = "<memory>"
     marks: Marks | None = attrs.field(default=None, eq=False, repr=False)
+    schedule: Schedule | None = None
 
     @property
     def calendar(self) -> Calendar:
-        return build_calendar(self.start, self.end)
+        """The horizon's holiday calendar, the ``calendar:`` section's schedule laid over the
+        library's (see :mod:`jxc_rules.simulate.calendar`)."""
+        return build_calendar(self.start, self.end, schedule=self.schedule)
+
+    @property
+    def calendar_notes(self) -> tuple[str, ...]:
+        """What the calendar does not know for this horizon (make-up workdays not published
+        for a year), one line each — for the CLI and the report to print."""
+        from jxc_rules.simulate.calendar import calendar_notes
+
+        return calendar_notes(self.start, self.end, self.schedule)
 
     @property
     def days(self) -> int:
@@ -372,9 +429,44 @@ class Scenario:
 # loading
 
 
-_TOP_KEYS = ["name", "description", "horizon", "rules", "channels", "locations", "items",
-             "dishes", "distribution", "holidays", "weather", "temperature", "policy",
+_TOP_KEYS = ["name", "description", "horizon", "calendar", "rules", "channels", "locations",
+             "items", "dishes", "distribution", "holidays", "weather", "temperature", "policy",
              "thresholds", "materiality", "track_stock_age"]
+
+
+def _threshold(value: Any, field: str) -> float:
+    """A committee threshold in the KPI's unit; a rate or share is a fraction, so ``5`` (meant
+    as 5 %) is refused with the fix instead of being read as 500 % and never crossed."""
+    out = _number(value, field, min_value=None)
+    info = KPI_INFO[field]
+    if info.unit == "share" and not 0.0 <= out <= 1.0:
+        hint = (f"; {out:g} reads as {out:.0%} — write {out / 100:g} or '{out:g} %'"
+                if 1.0 < out <= 100.0 else "")
+        raise _bad(field, value, f"a share between 0 and 1 ({info.en} is a rate){hint}")
+    if info.unit == "days" and out < 0:
+        raise _bad(field, value, ">= 0 days")
+    return out
+
+
+def _never_inside(calendar: Calendar, name: str, start: dt.date, end: dt.date) -> str:
+    """The reason a holiday rule never acts inside the horizon, and the fix."""
+    from jxc_rules.simulate.calendar import holiday_blocks
+
+    wide = holiday_blocks(dt.date(max(start.year - 1, 2001), 1, 1),
+                          dt.date(min(end.year + 1, 2099), 12, 31),
+                          schedule=calendar.schedule)
+    near = sorted(wide.get(name, []), key=lambda b: min(abs((b[0] - start).days),
+                                                         abs((b[1] - end).days)))
+    where = (f"; its nearest break is {near[0][0]}..{near[0][1]}" if near else
+             " (in these years it falls inside another holiday's break)")
+    return (f"a holiday whose break or before/after days fall inside the horizon "
+            f"{start}..{end}{where}: move the horizon or remove the rule")
+
+
+def _missing_pack(rel: str, local: Path, base_dir: Path) -> str:
+    return (f"an existing pack file or a bundled pack name (hotpot@2026.10): rules: paths are "
+            f"relative to the scenario file's folder {base_dir}, so {rel!r} is {local.resolve()}"
+            f", which does not exist; fix the path, or name a bundled pack")
 
 
 def _profile(value: Any, field: str) -> HolidayProfile:
@@ -382,9 +474,61 @@ def _profile(value: Any, field: str) -> HolidayProfile:
     :class:`jxc_rules.rules.schema.HolidayProfile` (same keys, same checks, same meaning)."""
     from jxc_rules.rules.schema import HolidayProfile as PackProfile
 
-    prof = PackProfile.from_mapping(_mapping(value, field))
-    return (tuple(float(v) for v in prof.before), tuple(float(v) for v in prof.during),
-            tuple(float(v) for v in prof.after))
+    spec = _mapping(value, field)
+    prof = PackProfile.from_mapping(spec)
+    out = (tuple(float(v) for v in prof.before), tuple(float(v) for v in prof.during),
+           tuple(float(v) for v in prof.after))
+    for part, values in zip(("before", "during", "after"), out, strict=True):
+        for k, v in enumerate(values):
+            _plausible(v, f"{field}.{part}[{k}]" if field else f"{part}[{k}]", HOLIDAY_MAX,
+                       "the day's demand")
+    return out
+
+
+def _schedule(value: Any) -> Schedule:
+    """A ``calendar:`` section: the State Council's announced schedule, newer than the library.
+
+    ``{source: "国务院办公厅关于2027年部分节假日安排的通知", breaks: [{holiday: Spring Festival,
+    from: 2027-02-05, to: 2027-02-12, workdays: [2027-01-31, 2027-02-20]}, ...]}``.
+    """
+    spec = _mapping(value, "")
+    _check_keys(spec, ["source", "breaks"], "")
+    raw = spec.get("breaks")
+    if not isinstance(raw, list) or not raw:
+        raise _bad("breaks", raw, "a list of announced breaks ({holiday: Spring Festival, "
+                   "from: YYYY-MM-DD, to: YYYY-MM-DD, workdays: [YYYY-MM-DD, ...]})")
+    breaks: list[Break] = []
+    for k, entry in enumerate(raw):
+        where = f"breaks[{k}]"
+        b = _mapping(entry, where)
+        _check_keys(b, ["holiday", "from", "to", "workdays"], where)
+        for key in ("holiday", "from", "to"):
+            if key not in b:
+                raise bad_value(f"{where}.{key}", None, "present (required)")
+        work = b.get("workdays", []) or []
+        if not isinstance(work, list):
+            raise bad_value(f"{where}.workdays", work, "a list of dates YYYY-MM-DD")
+        try:
+            breaks.append(Break(str(b["holiday"]), _date(b["from"], f"{where}.from"),
+                                _date(b["to"], f"{where}.to"),
+                                tuple(_date(w, f"{where}.workdays[{j}]")
+                                      for j, w in enumerate(work))))
+        except ValidationError as exc:
+            if exc.field and not exc.field.startswith("breaks["):
+                text = str(exc)
+                text = f"{where}.{text}" if text.startswith(exc.field) else text
+                raise ValidationError(text, field=f"{where}.{exc.field}",
+                                      value=exc.value) from None
+            raise
+    days: dict[dt.date, int] = {}
+    for k, brk in enumerate(breaks):
+        for day in [*brk.days(), *brk.workdays]:
+            if day in days:
+                raise bad_value(f"breaks[{k}].from", str(brk.first),
+                                f"a break that does not overlap breaks[{days[day]}] "
+                                f"(both hold {day})")
+            days[day] = k
+    return Schedule(tuple(breaks), str(spec.get("source", "")))
 
 
 def _probabilities(value: Any, field: str, calendar: Calendar, base_dir: Path) -> tuple[float, ...]:
@@ -420,6 +564,19 @@ def _probabilities(value: Any, field: str, calendar: Calendar, base_dir: Path) -
     raise _bad(field, dict(spec), "a probability, {monthly: [12]} or {csv: file}")
 
 
+def _tab_in_indent(filename: str) -> tuple[int, int] | None:
+    """``(line, column)`` of the first tab in a line's leading whitespace (YAML forbids it)."""
+    try:
+        with open(filename, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, start=1):
+                indent = line[: len(line) - len(line.lstrip(" \t"))]
+                if "\t" in indent:
+                    return number, indent.index("\t") + 1
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and check a scenario file, or a bundled scenario by name.
 
@@ -444,7 +601,15 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if named is not None and named[1] is None:
         path = scenario_path(named[0])
     filename = os.fspath(path)
-    data, marks = load_yaml(filename, error=ScenarioError)
+    try:
+        data, marks = load_yaml(filename, error=ScenarioError)
+    except ScenarioError as exc:
+        tab = _tab_in_indent(filename)
+        if tab is not None:
+            raise ScenarioError(
+                "a tab in the indentation: YAML is indented with spaces; replace the tab with "
+                "spaces (2 per level)", location=SourceLocation(filename, *tab)) from None
+        raise exc from None
     base_dir = Path(filename).resolve().parent
     if not isinstance(data, Mapping):
         raise ScenarioError("a scenario file must be a mapping", location=locate(marks, ()))
@@ -481,6 +646,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         for key in ("horizon", "items"):
             if key not in data:
                 raise bad_value(key, None, "present (required)")
+    schedule: Schedule | None = None
+    if data.get("calendar") is not None:
+        with at("calendar"):
+            schedule = _schedule(data["calendar"])
     with at("horizon"):
         horizon = _mapping(data["horizon"], "")
         _check_keys(horizon, ["start", "end"], "")
@@ -489,7 +658,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         if end < start:
             raise bad_value("end", str(end), f"on or after start {start} (the horizon has no days)")
         try:
-            calendar = build_calendar(start, end)
+            calendar = build_calendar(start, end, schedule=schedule)
         except ValidationError as exc:
             raise ValidationError(str(exc), field="start", value=str(start)) from None
 
@@ -502,7 +671,11 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             channels = tuple(str(c) for c in raw)
 
     def calendar_of(a: dt.date, b: dt.date) -> Calendar:
-        return build_calendar(a, b)
+        try:
+            return build_calendar(a, b, schedule=schedule)
+        except ValidationError as exc:
+            raise bad_value("csv", f"{a}..{b}", f"dates the holiday calendar covers ({exc})"
+                            ) from None
 
     def demand_block(value: Any, path: tuple[str | int, ...]) -> dict[str, DemandSpec]:
         with at(*path):
@@ -584,15 +757,12 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if data.get("holidays"):
         with at("holidays"):
             raw_h = _mapping(data["holidays"], "")
-        import chinese_calendar
-
-        known = {h.value for h in chinese_calendar.Holiday}
         for name, raw in raw_h.items():
             p = ("holidays", str(name))
             with at("holidays"):
-                if name not in known:
-                    raise _key_bad(str(name), name, f"a chinese_calendar holiday name "
-                                    f"({sorted(known)})")
+                if name not in HOLIDAY_NAMES:
+                    raise _key_bad(str(name), name, f"{_did_you_mean(name, HOLIDAY_NAMES)}a "
+                                   f"holiday name of the calendar ({', '.join(HOLIDAY_NAMES)})")
             with at(*p):
                 spec = _mapping(raw, "")
                 for key in spec:
@@ -611,7 +781,16 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                     if str(item_id) not in items and str(item_id) not in dishes:
                         raise _key_bad(str(item_id), item_id,
                                        "an item or dish declared in this scenario")
-                    item_mult[str(item_id)] = _number(factor, str(item_id))
+                    item_mult[str(item_id)] = _plausible(_number(factor, str(item_id)),
+                                                         str(item_id), HOLIDAY_MAX,
+                                                         "the item's demand")
+            reach: HolidayProfile = (
+                (1.0,) * max((len(v[0]) for v in chans.values()), default=0), (1.0,),
+                (1.0,) * max((len(v[2]) for v in chans.values()), default=0))
+            if not holiday_windows(calendar, str(name), reach):
+                with at("holidays"):
+                    raise _key_bad(str(name), name, _never_inside(calendar, str(name), start,
+                                                                  end))
             holidays[str(name)] = HolidayEffect(chans, item_mult)
 
     weather: list[WeatherState] = []
@@ -635,10 +814,13 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                     if key == "shift_to_takeaway":
                         shift = _probability(v, "shift_to_takeaway")
                     elif key in channels:
-                        mult[str(key)] = _number(v, str(key))
+                        mult[str(key)] = _plausible(_number(v, str(key)), str(key),
+                                                    WEATHER_MAX, f"{key} demand on a "
+                                                    f"{state} day")
                     else:
-                        raise bad_value(str(key), key,
-                                        f"a channel {list(channels)} or shift_to_takeaway")
+                        raise _key_bad(str(key), key,
+                                       f"{_did_you_mean(key, [*channels, 'shift_to_takeaway'])}"
+                                       f"a channel {list(channels)} or shift_to_takeaway")
                 if shift and "takeaway" not in channels:
                     raise bad_value("shift_to_takeaway", shift, "0 without a takeaway channel")
             weather.append(WeatherState(str(state), probs, mult, shift))
@@ -715,6 +897,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                 local = base_dir / str(rel)
                 # a bundled pack by name (hotpot@2026.10) unless a file of that name is here
                 named = None if local.exists() else as_name(str(rel))
+                if named is None and not local.is_file():
+                    raise _bad(str(key), str(rel), _missing_pack(str(rel), local, base_dir))
                 rules[str(key)] = str(rel) if named is not None else str(local.resolve())
 
     policy: Policy | None = None
@@ -748,7 +932,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         with at("thresholds"):
             for key, v in _mapping(data["thresholds"], "").items():
                 _check_kpi_name(str(key))
-                thresholds[str(key)] = _number(v, str(key), min_value=None)
+                thresholds[str(key)] = _threshold(v, str(key))
     materiality: dict[str, float] = {}
     if data.get("materiality") is not None:
         with at("materiality"):
@@ -782,4 +966,5 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         description=str(data.get("description", "")),
         path=filename,
         marks=marks,
+        schedule=schedule,
     )
