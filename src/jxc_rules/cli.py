@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     from jxc_rules.simulate_cli import register as register_simulate
 
     register_simulate(sub)
+    # --- register: service (serve, token) ---
+    from jxc_rules.service_cli import register as register_service
+
+    register_service(sub)
     return parser
 
 

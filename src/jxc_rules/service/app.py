@@ -1,0 +1,268 @@
+"""``create_app(settings)``: the FastAPI application behind ``jxc-rules serve``.
+
+The app is assembled from one router per area (kernels, reservation, jobs, admin); an outer
+ASGI guard enforces the request size and time limits and writes one audit row per request;
+every error leaves as ``application/problem+json`` (:mod:`jxc_rules.service.problems`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jxc_rules.errors import JxcRulesError
+from jxc_rules.service.problems import (
+    PROBLEM_JSON,
+    Problem,
+    from_library,
+    problem_body,
+    validation_problem,
+)
+from jxc_rules.service.settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("jxc_rules.service")
+
+
+class _BodyTooLarge(StarletteHTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than {limit} bytes; send smaller batches")
+
+
+class _SlowBody(StarletteHTTPException):
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"no request body data for {seconds} s; the request was cut off")
+
+
+def _problem_response(p: Problem, request: Request) -> JSONResponse:
+    request.scope.setdefault("state", {})["jxc_outcome"] = p.kind
+    return JSONResponse(p.body(instance=request.url.path), status_code=p.status,
+                        media_type=PROBLEM_JSON, headers=p.headers)
+
+
+class Guard:
+    """Outer ASGI layer: body size and body-read timeout, a whole-request time limit, and the
+    audit row of every HTTP request (token name, method, path, subject, status, outcome)."""
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        st: Settings = self.state.settings
+        scope.setdefault("state", {})
+        started = False
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started, status
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+            await send(message)
+
+        async def reply(p: Problem) -> None:
+            scope["state"]["jxc_outcome"] = p.kind
+            body = p.encode(instance=scope.get("path"))
+            headers = [(b"content-type", PROBLEM_JSON.encode()),
+                       (b"content-length", str(len(body)).encode()),
+                       (b"connection", b"close")]
+            headers += [(k.lower().encode(), v.encode()) for k, v in p.headers.items()]
+            await send_wrapper({"type": "http.response.start", "status": p.status,
+                                "headers": headers})
+            await send_wrapper({"type": "http.response.body", "body": body})
+
+        length = dict(scope.get("headers", ())).get(b"content-length")
+        try:
+            too_big = length is not None and int(length) > st.max_body_bytes
+        except ValueError:
+            too_big = True
+        try:
+            if too_big:
+                await reply(Problem(413, "too-large", f"request body larger than "
+                                    f"{st.max_body_bytes} bytes; send smaller batches",
+                                    field="body"))
+                return
+            seen = 0
+
+            async def guarded_receive() -> Message:
+                nonlocal seen
+                try:
+                    message = await asyncio.wait_for(receive(), st.body_timeout_s)
+                except TimeoutError:
+                    raise _SlowBody(st.body_timeout_s) from None
+                if message["type"] == "http.request":
+                    seen += len(message.get("body", b""))
+                    if seen > st.max_body_bytes:
+                        raise _BodyTooLarge(st.max_body_bytes)
+                return message
+
+            try:
+                await asyncio.wait_for(self.app(scope, guarded_receive, send_wrapper),
+                                       st.request_timeout_s)
+            except TimeoutError:
+                if not started:
+                    await reply(Problem(504, "timeout", f"the request took longer than "
+                                        f"{st.request_timeout_s} s; a reservation call may be "
+                                        "retried with the same Idempotency-Key to learn its "
+                                        "outcome", headers={"Retry-After": "1"}))
+        finally:
+            state = scope["state"]
+            outcome = state.get("jxc_outcome") or ("ok" if status < 400 else "error")
+            self.state.store.audit_later(state.get("jxc_token"), scope.get("method", "?"),
+                                         scope.get("path", "?"), state.get("jxc_subject"),
+                                         status, outcome)
+
+
+class _AppState:
+    """What the routes share: settings, the store, the ledger, the rate limiter, the jobs."""
+
+    def __init__(self, settings: Settings) -> None:
+        from jxc_rules.service.auth import RateLimiter
+        from jxc_rules.service.store import Store, make_engine
+
+        self.settings = settings
+        self.engine = make_engine(settings.db_url, lock_timeout_s=settings.lock_timeout_s)
+        self.store = Store(self.engine, token_cache_s=settings.token_cache_s)
+        self.limiter = RateLimiter(settings.rate_per_s, settings.burst)
+        self._ledger: Any = None
+        self._ledger_lock = threading.Lock()
+        self.jobs: Any = None
+        self._stop = threading.Event()
+        self._flusher: threading.Thread | None = None
+
+    def ledger(self) -> Any:
+        """The service's SqlLedger (standalone mode), its tables created on first use."""
+        if self._ledger is None:
+            with self._ledger_lock:
+                if self._ledger is None:
+                    from jxc_rules.reservation.sql import SqlLedger
+
+                    led = SqlLedger(self.engine, prefix=self.settings.ledger_prefix,
+                                    lock_timeout=self.settings.lock_timeout_s)
+                    led.create_tables()
+                    led.skus()  # checks the schema once; bound copies reuse the check
+                    self._ledger = led
+        return self._ledger
+
+    def start(self) -> None:
+        self.store.create_tables()
+        if self._flusher is None:
+            self._stop.clear()
+            self._flusher = threading.Thread(target=self._flush_loop, name="jxc-audit",
+                                             daemon=True)
+            self._flusher.start()
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(self.settings.audit_flush_s):
+            try:
+                self.store.flush_audit()
+            except Exception:  # keep the rows, log, try again at the next tick
+                log.exception("audit flush failed; retrying")
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._flusher is not None:
+            self._flusher.join(timeout=5)
+            self._flusher = None
+        with contextlib.suppress(Exception):
+            self.store.flush_audit()
+        if self.jobs is not None:
+            self.jobs.shutdown()
+            self.jobs = None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service as an ASGI app (``uvicorn.run(create_app(Settings(db_url=...)))``).
+
+    The service's tables are created at startup (idempotent); the ledger's on first use.
+    """
+    from jxc_rules._version import __version__
+    from jxc_rules.service.routes.admin import router as admin_router
+    from jxc_rules.service.routes.jobs import router as jobs_router
+    from jxc_rules.service.routes.kernels import router as kernels_router
+    from jxc_rules.service.routes.reservation import router as reservation_router
+
+    settings = settings or Settings()
+    state = _AppState(settings)
+    state.store.create_tables()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.start()
+        try:
+            yield
+        finally:
+            state.stop()
+
+    app = FastAPI(
+        title="jxc-rules service",
+        version=__version__,
+        summary="The jxc_rules kernels, reservation ledger and simulator over HTTP.",
+        description=("Exact values travel as decimal strings, never JSON floats; errors are "
+                     "RFC 9457 application/problem+json carrying the library's field, row and "
+                     "file:line. Authenticate with `Authorization: Bearer <token>` "
+                     "(`jxc-rules token add NAME --scope SCOPE`)."),
+        lifespan=lifespan,
+        responses={422: {"description": "A field is invalid (problem+json naming it)",
+                         "content": {PROBLEM_JSON: {}}}},
+    )
+    app.state.jxc = state
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return _problem_response(exc, request)
+
+    @app.exception_handler(JxcRulesError)
+    async def _library(request: Request, exc: JxcRulesError) -> JSONResponse:
+        return _problem_response(from_library(exc, unknown_status=404), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _problem_response(validation_problem(exc.errors()), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method", 408: "slow-body", 413: "too-large"}.get(
+            exc.status_code, "http")
+        field = "body" if exc.status_code in (400, 408, 413) else None
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            detail = f"the request body is not valid JSON ({type(exc.__cause__).__name__})"
+        headers = dict(exc.headers or {})
+        if exc.status_code in (408, 413):
+            headers["Connection"] = "close"
+        return _problem_response(Problem(exc.status_code, kind, detail, field=field,
+                                         headers=headers), request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(problem_body(500, "internal", "an unexpected error; the server log "
+                                         "has the details", instance=request.url.path),
+                            status_code=500, media_type=PROBLEM_JSON)
+
+    @app.get("/health", tags=["service"], summary="Liveness (no token needed)")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(kernels_router)
+    app.include_router(reservation_router)
+    app.include_router(jobs_router)
+    app.include_router(admin_router)
+    app.add_middleware(Guard, state=state)
+    return app

@@ -1,0 +1,176 @@
+"""Simulation jobs over HTTP: submit, poll (or stream progress), fetch JSON / HTML, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from jxc_rules.errors import JxcRulesError
+from jxc_rules.service.auth import JobsRead, JobsWrite, set_subject
+from jxc_rules.service.problems import Problem, from_library
+from jxc_rules.service.routes.kernels import PackRef
+from jxc_rules.service.store import TokenInfo
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["jobs"])
+
+JobId = Annotated[str, Path(min_length=32, max_length=32, pattern=r"^[0-9a-f]{32}$")]
+
+
+class ScenarioRef(BaseModel):
+    """A bundled scenario by name (``hotpot-spring-festival``) or a scenario's YAML text."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(max_length=100, examples=["hotpot-spring-festival"])] | None = None
+    yaml: Annotated[str, Field(max_length=512_000)] | None = None
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioRef
+    packs: list[PackRef] = Field(default_factory=list, max_length=2, description=(
+        "One pack (a run) or two (baseline, candidate: a comparison); none: the scenario's"))
+    trials: int = Field(default=200, ge=1, le=1_000_000)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+
+
+class Progress(BaseModel):
+    chunks_done: int
+    chunks: int
+
+
+class JobView(BaseModel):
+    id: str
+    status: str = Field(description="running, done, failed or cancelled")
+    owner: str
+    progress: Progress
+    trials: int
+    seed: int
+    problem: dict[str, Any] | None = None
+
+
+def _manager(request: Request) -> Any:
+    state = request.app.state.jxc
+    if state.jobs is None:
+        from jxc_rules.service.jobs import JobManager
+
+        state.jobs = JobManager(state.settings.max_jobs, state.settings.retention_jobs)
+    return state.jobs
+
+
+def _check_ref(ref: Any, field: str) -> None:
+    from jxc_rules._internal.bundled import as_name
+
+    if (ref.name is None) == (ref.yaml is None):
+        raise Problem(422, "validation", f"{field}: give exactly one of name and yaml",
+                      field=field)
+    if ref.name is not None and as_name(ref.name) is None:
+        raise Problem(422, "validation", f"{field}.name: {ref.name!r} is not a bundled name "
+                      "(the service never reads files named by a client)", field=f"{field}.name")
+
+
+def _job(request: Request, job_id: str, info: TokenInfo) -> Any:
+    job = _manager(request).jobs.get(job_id)
+    if job is None or (job.owner != info.name and not info.allows("admin")):
+        raise Problem(404, "unknown-item", f"unknown job {job_id!r}", field="job_id")
+    set_subject(request, f"job {job_id}")
+    return job
+
+
+@router.post("/jobs", status_code=202, response_model=JobView,
+             summary="Start a simulation job in a worker process (bounded trials x days)")
+def submit(info: JobsWrite, body: JobRequest, request: Request) -> dict[str, Any]:
+    from jxc_rules.service.jobs import _load_ref
+    from jxc_rules.simulate.executors import DEFAULT_CHUNK_TRIALS, chunk_sizes
+
+    _check_ref(body.scenario, "scenario")
+    for i, p in enumerate(body.packs):
+        _check_ref(p, f"packs[{i}]")
+    settings = request.app.state.jxc.settings
+    try:
+        scenario = _load_ref(body.scenario.model_dump(), "scenario")
+    except JxcRulesError as exc:
+        raise from_library(exc, fallback_field="scenario") from exc
+    set_subject(request, f"scenario {scenario.name}")
+    work = body.trials * scenario.days
+    if work > settings.max_trials_days:
+        raise Problem(422, "job-too-large", f"trials × days = {body.trials} × {scenario.days} = "
+                      f"{work} is above this service's bound {settings.max_trials_days}; use "
+                      "fewer trials", field="trials")
+    spec = {"scenario": body.scenario.model_dump(), "packs": [p.model_dump() for p in body.packs],
+            "trials": body.trials, "seed": body.seed}
+    job = _manager(request).submit(info.name, spec, len(chunk_sizes(body.trials,
+                                                                    DEFAULT_CHUNK_TRIALS)))
+    if job is None:
+        raise Problem(429, "too-many-jobs", f"{settings.max_jobs} jobs are running (the "
+                      "service's bound); retry when one has finished", field="scenario",
+                      headers={"Retry-After": "5"})
+    set_subject(request, f"job {job.id} scenario {scenario.name}")
+    view: dict[str, Any] = job.view()
+    return view
+
+
+@router.get("/jobs/{job_id}", response_model=JobView, summary="A job's status and progress")
+def poll(info: JobsRead, job_id: JobId, request: Request) -> dict[str, Any]:
+    view: dict[str, Any] = _job(request, job_id, info).view()
+    return view
+
+
+@router.get("/jobs/{job_id}/events", summary="Progress as server-sent events until the job ends",
+            response_class=StreamingResponse)
+async def events(info: JobsRead, job_id: JobId, request: Request) -> StreamingResponse:
+    job = _job(request, job_id, info)
+
+    async def stream() -> AsyncIterator[bytes]:
+        last = None
+        while True:
+            view = job.view()
+            now = (view["status"], view["progress"]["chunks_done"])
+            if now != last:
+                yield f"data: {json.dumps(view)}\n\n".encode()
+                last = now
+            if view["status"] != "running" or await request.is_disconnected():
+                return
+            await asyncio.sleep(0.1)
+
+    return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+def _finished(job: Any) -> None:
+    if job.status == "running":
+        raise Problem(409, "job-running", f"job {job.id} is still running; poll "
+                      f"/v1/jobs/{job.id} until its status is done", field="job_id",
+                      headers={"Retry-After": "1"})
+    if job.status != "done":
+        raise Problem(409, "job-" + job.status, f"job {job.id} is {job.status}; it has no "
+                      "result", field="job_id", job_problem=job.problem)
+
+
+@router.get("/jobs/{job_id}/result", summary="The job's result JSON (as `simulate --json`)")
+def result(info: JobsRead, job_id: JobId, request: Request) -> Response:
+    job = _job(request, job_id, info)
+    _finished(job)
+    return Response(job.result, media_type="application/json")
+
+
+@router.get("/jobs/{job_id}/report.html", response_class=HTMLResponse,
+            summary="The job's self-contained HTML report")
+def report(info: JobsRead, job_id: JobId, request: Request) -> HTMLResponse:
+    job = _job(request, job_id, info)
+    _finished(job)
+    return HTMLResponse(job.report)
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobView, summary="Cancel a running job")
+def cancel(info: JobsWrite, job_id: JobId, request: Request) -> dict[str, Any]:
+    job = _job(request, job_id, info)
+    _manager(request).cancel(job)
+    view: dict[str, Any] = job.view()
+    return view

@@ -1,0 +1,361 @@
+"""Stateless kernel endpoints, batch-first: one request carries many lines.
+
+Exact inputs (quantities, prices, money) are JSON strings or integers — never JSON floats, which
+would arrive already rounded to binary; exact outputs are strings (``"12.36"``, ``"1/3"``), units
+strings, all through :func:`jxc_rules.jsonable`. A line the kernel refuses refuses the whole
+batch with one 422 problem whose ``field`` names the line and its field (``lines[3].pack``).
+Float kernels (live weight) take JSON numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from jxc_rules.errors import JxcRulesError
+from jxc_rules.service.auth import require, set_subject
+from jxc_rules.service.problems import Problem, from_library
+
+__all__ = ["router"]
+
+T = TypeVar("T")
+
+#: an exact value: a decimal / fraction string (``"12.35"``, ``"1/3"``) or an integer
+Exact = Annotated[StrictStr | StrictInt, Field(
+    description="Exact value: a decimal or fraction string ('12.35', '1/3') or an integer; "
+                "never a JSON float", examples=["12.35"])]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Mode = Literal["up", "down", "ceiling", "floor", "half_up", "half_even", "half_down"]
+MAX_LINES = 10_000
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def lines_field(item: Any) -> Any:
+    return Field(min_length=1, max_length=MAX_LINES,
+                 description="The batch: one entry per line (at most 10,000).")
+
+
+def run_lines(lines: Sequence[T], fn: Callable[[T], Any]) -> list[Any]:
+    """``fn`` over every line; a library error becomes a problem naming ``lines[i].field``."""
+    from jxc_rules.serialize import jsonable
+
+    out = []
+    for i, line in enumerate(lines):
+        try:
+            out.append(jsonable(fn(line)))
+        except JxcRulesError as exc:
+            raise from_library(exc, prefix=f"lines[{i}]") from exc
+    return out
+
+
+def run_one(fn: Callable[[], Any], *, fallback_field: str | None = None) -> Any:
+    from jxc_rules.serialize import jsonable
+
+    try:
+        return jsonable(fn())
+    except JxcRulesError as exc:
+        raise from_library(exc, fallback_field=fallback_field) from exc
+
+
+router = APIRouter(prefix="/v1", tags=["kernels"], dependencies=[require("kernels")])
+
+
+# ------------------------------------------------------------------ units
+class ConvertLine(Strict):
+    value: Exact
+    from_unit: Text = Field(examples=["斤"])
+    to_unit: Text = Field(examples=["kg"])
+    step: Exact | None = None
+    mode: Mode = "half_up"
+
+
+class ConvertRequest(Strict):
+    lines: list[ConvertLine] = lines_field(ConvertLine)
+
+
+class StringResults(BaseModel):
+    results: list[str]
+
+
+@router.post("/units/convert", response_model=StringResults,
+             summary="Exact unit conversion of many values (jxc_rules.convert)")
+def convert_batch(body: ConvertRequest) -> dict[str, Any]:
+    from jxc_rules.units import convert
+
+    return {"results": run_lines(body.lines, lambda ln: convert(
+        ln.value, ln.from_unit, ln.to_unit, step=ln.step, mode=ln.mode))}
+
+
+# ------------------------------------------------------------------ packaging
+class ShipPlanLine(Strict):
+    ordered: Text = Field(examples=["12.35 t"])
+    pack: Text = Field(examples=["40 kg"])
+    mode: Mode = "half_up"
+
+
+class ShipPlanRequest(Strict):
+    lines: list[ShipPlanLine] = lines_field(ShipPlanLine)
+
+
+class QuantityOut(BaseModel):
+    value: str
+    unit: str
+
+
+class ShipPlanOut(BaseModel):
+    packs: int
+    shipped: QuantityOut
+    residual: QuantityOut
+
+
+class ShipPlanResults(BaseModel):
+    results: list[ShipPlanOut]
+
+
+@router.post("/packaging/ship-plans", response_model=ShipPlanResults,
+             summary="Whole packs for each ordered quantity (jxc_rules.ship_plan)")
+def ship_plans(body: ShipPlanRequest) -> dict[str, Any]:
+    from jxc_rules.packaging import ship_plan
+
+    return {"results": run_lines(body.lines, lambda ln: ship_plan(ln.ordered, ln.pack,
+                                                                  mode=ln.mode))}
+
+
+class AmountLine(Strict):
+    quantity: Exact = Field(examples=["12.36 t"])
+    unit_price: Exact = Field(examples=["2850"])
+    price_unit: Text = Field(examples=["t"])
+    mode: Mode = "half_up"
+
+
+class AmountRequest(Strict):
+    lines: list[AmountLine] = lines_field(AmountLine)
+
+
+@router.post("/packaging/line-amounts", response_model=StringResults,
+             summary="quantity × price per price unit, to the fen (jxc_rules.line_amount)")
+def line_amounts(body: AmountRequest) -> dict[str, Any]:
+    from jxc_rules.packaging import line_amount
+
+    return {"results": run_lines(body.lines, lambda ln: line_amount(
+        ln.quantity, ln.unit_price, ln.price_unit, mode=ln.mode))}
+
+
+class InvoiceRequest(Strict):
+    amounts: list[Exact] = Field(min_length=1, max_length=MAX_LINES,
+                                 description="Line amounts in yuan.")
+    freight: Exact = 0
+    discount: Exact = 0
+    tax_rate: Exact = 0
+
+
+class InvoiceLineOut(BaseModel):
+    amount: str
+    freight: str
+    discount: str
+    tax: str
+    total: str
+
+
+class InvoiceOut(BaseModel):
+    lines: list[InvoiceLineOut]
+    subtotal: str
+    freight: str
+    discount: str
+    tax: str
+    total: str
+
+
+@router.post("/packaging/invoice", response_model=InvoiceOut,
+             summary="An invoice from line amounts: freight, discount, tax allocated to the fen")
+def make_invoice(body: InvoiceRequest) -> Any:
+    from jxc_rules.packaging import invoice
+
+    return run_one(lambda: invoice(body.amounts, freight=body.freight, discount=body.discount,
+                                   tax_rate=body.tax_rate))
+
+
+# ------------------------------------------------------------------ live weight
+Number = Annotated[float | StrictStr, Field(description="A number, or a string with a unit")]
+
+
+class ReconcileLine(Strict):
+    shipped_kg: float = Field(ge=0, allow_inf_nan=False)
+    received_kg: float = Field(ge=0, allow_inf_nan=False)
+    hours: float = Field(ge=0, allow_inf_nan=False)
+    dead_kg: float = Field(default=0, ge=0, allow_inf_nan=False)
+
+
+class ReconcileRequest(Strict):
+    rate_per_hour: Annotated[StrictStr | float, Field(examples=["0.3 %/h"])]
+    form: Literal["linear", "compound", "continuous"] = "compound"
+    tolerance_kg: float = Field(default=0, ge=0, allow_inf_nan=False)
+    lines: list[ReconcileLine] = lines_field(ReconcileLine)
+
+
+@router.post("/live-weight/reconcile",
+             summary="Expected transit shrink vs unexplained loss per shipment "
+                     "(jxc_rules.reconcile)")
+def reconcile_batch(body: ReconcileRequest) -> dict[str, Any]:
+    import numpy as np
+
+    from jxc_rules.live_weight import reconcile
+
+    cols = {k: np.array([getattr(ln, k) for ln in body.lines], dtype=float)
+            for k in ("shipped_kg", "received_kg", "hours", "dead_kg")}
+    try:
+        res = run_one(lambda: reconcile(cols["shipped_kg"], cols["received_kg"],
+                                        cols["hours"], rate_per_hour=body.rate_per_hour,
+                                        form=body.form, dead_kg=cols["dead_kg"],
+                                        tolerance_kg=body.tolerance_kg))
+    except Problem as p:
+        row = p.extra.get("row")
+        if isinstance(row, int) and p.extra.get("field") in cols:
+            p.extra["field"] = f"lines[{row}].{p.extra['field']}"
+        raise
+    n = len(body.lines)
+    return {"results": [{k: (v[i] if isinstance(v, list) and len(v) == n else v)
+                         for k, v in res.items()} for i in range(n)]}
+
+
+# ------------------------------------------------------------------ wastage
+class GrossUpLine(Strict):
+    net: Exact
+    loss: Exact
+
+
+class GrossUpRequest(Strict):
+    convention: Literal["loss", "markup"] = "loss"
+    lines: list[GrossUpLine] = lines_field(GrossUpLine)
+
+
+@router.post("/wastage/gross-up", response_model=StringResults,
+             summary="Gross quantity from net and a loss rate, exact (gross_up_exact)")
+def gross_up_batch(body: GrossUpRequest) -> dict[str, Any]:
+    from jxc_rules.wastage.models import gross_up_exact
+
+    return {"results": run_lines(body.lines, lambda ln: gross_up_exact(
+        ln.net, ln.loss, convention=body.convention))}
+
+
+# ------------------------------------------------------------------ BOM
+class BomLineIn(Strict):
+    parent: Text
+    child: Text
+    qty: Exact
+    unit: Text | None = None
+    scrap: Exact | None = None
+    phantom: bool = False
+
+
+class BomRequest(Strict):
+    lines: list[BomLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    outputs: dict[str, Exact] | None = None
+    item: Text
+    quantity: Exact = 1
+    on: Annotated[str, Field(max_length=10, examples=["2026-12-01"])] | None = None
+
+
+class MaxBuildableRequest(BomRequest):
+    stock: dict[str, Exact]
+
+
+def _bom(body: BomRequest) -> Any:
+    from jxc_rules.bom import Bom
+
+    lines = [{k: v for k, v in ln.model_dump().items() if v is not None and
+              not (k == "phantom" and v is False)} for ln in body.lines]
+    return Bom(lines, outputs=body.outputs)
+
+
+@router.post("/bom/explode", summary="Leaf requirements of an item (jxc_rules.explode)")
+def bom_explode(body: BomRequest, request: Request) -> dict[str, Any]:
+    from jxc_rules.bom import explode
+
+    set_subject(request, f"item {body.item}")
+    return {"requirements": run_one(lambda: explode(_bom(body), body.item, body.quantity,
+                                                    on=body.on))}
+
+
+@router.post("/bom/max-buildable", summary="Complete sets stock covers (jxc_rules.max_buildable)")
+def bom_max_buildable(body: MaxBuildableRequest, request: Request) -> dict[str, Any]:
+    from jxc_rules.bom import max_buildable
+
+    set_subject(request, f"item {body.item}")
+    return {"buildable": run_one(lambda: max_buildable(_bom(body), body.item, body.stock,
+                                                       on=body.on))}
+
+
+# ------------------------------------------------------------------ rule packs
+class PackRef(Strict):
+    """A bundled pack by name (``hotpot@2026.11``) or a pack's YAML text; never a server path."""
+
+    name: Annotated[str, Field(max_length=100, examples=["hotpot@2026.11"])] | None = None
+    yaml: Annotated[str, Field(max_length=512_000)] | None = None
+
+
+def load_ref(ref: PackRef, field: str) -> Any:
+    from jxc_rules._internal.bundled import as_name
+    from jxc_rules.rules.load import load_pack, loads_pack
+
+    if (ref.name is None) == (ref.yaml is None):
+        raise Problem(422, "validation", f"{field}: give exactly one of name and yaml",
+                      field=field)
+    try:
+        if ref.name is not None:
+            if as_name(ref.name) is None:
+                raise Problem(422, "validation", f"{field}.name: {ref.name!r} is not a bundled "
+                              "pack name such as 'hotpot' or 'hotpot@2026.11' (the service never "
+                              "reads files named by a client)", field=f"{field}.name")
+            return load_pack(ref.name)
+        assert ref.yaml is not None
+        return loads_pack(ref.yaml, filename=f"<{field}>")
+    except JxcRulesError as exc:
+        raise from_library(exc, prefix="", fallback_field=field) from exc
+
+
+class ValidateRequest(Strict):
+    pack: PackRef
+
+
+class ValidateOut(BaseModel):
+    valid: bool
+    industry: str
+    version: str
+    scope: str | None = None
+    effective_from: str
+
+
+@router.post("/rules/validate", response_model=ValidateOut,
+             summary="Validate a rule pack (422 lists every problem with file:line)")
+def rules_validate(body: ValidateRequest, request: Request) -> dict[str, Any]:
+    pack = load_ref(body.pack, "pack")
+    set_subject(request, f"pack {pack.industry}@{pack.version}")
+    return {"valid": True, "industry": pack.industry, "version": pack.version,
+            "scope": getattr(pack, "scope", None), "effective_from": str(pack.effective_from)}
+
+
+class DiffRequest(Strict):
+    old: PackRef
+    new: PackRef
+    threshold: float = Field(default=0.15, ge=0, allow_inf_nan=False)
+    include_metadata: bool = False
+    cross_industry: bool = False
+
+
+@router.post("/rules/diff", summary="What a new pack version changes (jxc_rules.rules.diff)")
+def rules_diff(body: DiffRequest, request: Request) -> dict[str, Any]:
+    from jxc_rules.rules.diff import diff
+
+    old, new = load_ref(body.old, "old"), load_ref(body.new, "new")
+    set_subject(request, f"pack {old.industry}@{old.version} -> {new.version}")
+    return {"changes": run_one(lambda: diff(old, new, threshold=body.threshold,
+                                            include_metadata=body.include_metadata,
+                                            cross_industry=body.cross_industry),
+                               fallback_field="new")}

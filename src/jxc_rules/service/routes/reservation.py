@@ -1,0 +1,315 @@
+"""Reservation as a service, on :class:`jxc_rules.reservation.SqlLedger`.
+
+Idempotency
+-----------
+Every write takes an optional ``Idempotency-Key`` header (1-200 printable characters). The
+first answer to a ``(token, key)`` is stored in ``jxc_svc_idempotency`` **in the same database
+transaction** as the ledger change it answers, so:
+
+- a retry gets the first answer (status and body) back, byte for byte, and changes nothing;
+- two concurrent requests with one key are applied once: the second blocks on the key's primary
+  key until the first commits (PostgreSQL, MariaDB; SQLite's write lock serialises anyway), then
+  reads the stored answer;
+- a request that dies midway (client gone, server killed) leaves neither the change nor the
+  key: the transaction rolls back as one.
+
+The same key with a different request body is a 409 problem (``field: Idempotency-Key``).
+Refusals that depend on the state (409 insufficient stock) are stored like successes — a retry
+sees the same refusal; transient ones (503 busy) are not stored, so a retry may succeed.
+
+Without a key, ``reserve`` is still idempotent per ``order_id`` (the ledger's own rule).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from jxc_rules.errors import JxcRulesError, LedgerBusy, LedgerError
+from jxc_rules.service.auth import (
+    ReservationRead,
+    ReservationWrite,
+    check_location,
+    check_skus,
+    set_subject,
+)
+from jxc_rules.service.problems import PROBLEM_JSON, Problem, from_library
+from jxc_rules.service.routes.kernels import Exact
+from jxc_rules.service.store import TokenInfo, now
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["reservation"])
+
+Sku = Annotated[str, Field(min_length=1, max_length=200)]
+OrderId = Annotated[str, Path(min_length=1, max_length=100, description="The host's order id")]
+Location = Annotated[str, Field(max_length=200, description="'' is the default location")]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
+                                       pattern=r"^[\x21-\x7e]+$",
+                                       description="Retries with the same key get the first "
+                                                   "answer and are never applied twice.")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReserveRequest(Strict):
+    order_id: Annotated[str, Field(min_length=1, max_length=100, examples=["SO-1001"])]
+    lines: dict[Sku, Exact] = Field(min_length=1, max_length=10_000,
+                                    description="SKU -> quantity (exact strings or ints)",
+                                    examples=[{"FISH-01": "12.5", "BOLT-7": 40}])
+    location: Location = ""
+
+
+class LinesRequest(Strict):
+    lines: dict[Sku, Exact] | None = Field(
+        default=None, max_length=10_000,
+        description="SKU -> quantity; omitted: the whole order")
+
+
+class ReceiveRequest(Strict):
+    sku: Sku
+    quantity: Exact
+    location: Location = ""
+
+
+class AdjustRequest(Strict):
+    sku: Sku
+    counted: Exact
+    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    location: Location = ""
+
+
+def _hash(parts: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False,
+                                     default=str).encode()).hexdigest()
+
+
+def _json(status: int, body: Any, *, replayed: bool = False) -> JSONResponse:
+    headers = {"Idempotency-Replayed": "true"} if replayed else None
+    media = PROBLEM_JSON if status >= 400 else "application/json"
+    return JSONResponse(body, status_code=status, media_type=media, headers=headers)
+
+
+def _bound(state: Any, conn: sa.Connection) -> Any:
+    """The service's ledger working inside ``conn``'s transaction (a copy sharing the checked
+    schema; SqlLedger runs each call in a SAVEPOINT of the connection it is bound to)."""
+    base = state.ledger()
+    led = copy.copy(base)
+    led._conn = conn
+    led._own_engine = False
+    return led
+
+
+def _apply(request: Request, info: TokenInfo, key: str | None, op: str, body: Mapping[str, Any],
+           fn: Callable[[Any], tuple[int, Any]]) -> JSONResponse:
+    """Run ``fn(ledger)`` in one transaction with the idempotency record of ``key``."""
+    state = request.app.state.jxc
+    store = state.store
+    state.ledger()
+    idem = store.idempotency
+    digest = _hash({"op": op, **body})
+    for _attempt in range(3):
+        try:
+            with state.engine.connect() as conn:
+                stored = None
+                with conn.begin():
+                    if key is not None:
+                        row = conn.execute(sa.select(idem.c.request_hash, idem.c.status,
+                                                     idem.c.body).where(
+                            idem.c.token == info.name, idem.c.key == key)).first()
+                        if row is not None:
+                            stored = row
+                        else:
+                            conn.execute(idem.insert().values(
+                                token=info.name, key=key, request_hash=digest, status=0,
+                                body="", at=now()))
+                    if stored is None:
+                        try:
+                            status, answer = fn(_bound(state, conn))
+                        except (LedgerBusy, LedgerError):
+                            raise
+                        except Problem as p:
+                            if p.status >= 500:
+                                raise
+                            status, answer = p.status, p.body(instance=request.url.path)
+                        except JxcRulesError as exc:
+                            lib = from_library(exc, unknown_status=404)
+                            if lib.status >= 500:
+                                raise lib from exc
+                            status, answer = lib.status, lib.body(instance=request.url.path)
+                        if key is not None:
+                            conn.execute(idem.update().where(
+                                idem.c.token == info.name, idem.c.key == key).values(
+                                status=status, body=json.dumps(answer, ensure_ascii=False)))
+                        if status >= 400:
+                            request.scope["state"]["jxc_outcome"] = str(
+                                answer.get("type", "")).rsplit("/", 1)[-1]
+                        return _json(status, answer)
+            assert stored is not None
+            if stored[0] != digest:
+                raise Problem(409, "idempotency-mismatch", f"Idempotency-Key {key!r} was used "
+                              "for a different request; use a new key for a new request",
+                              field="Idempotency-Key")
+            request.scope["state"]["jxc_outcome"] = "replayed"
+            return _json(int(stored[1]), json.loads(stored[2]), replayed=True)
+        except sa.exc.IntegrityError:
+            continue  # a concurrent request with this key committed first: read its answer
+        except sa.exc.DBAPIError as exc:
+            busy = state.ledger()._busy(exc)
+            if busy == "deadlock":
+                continue
+            raise Problem(503, "ledger-busy" if busy else "ledger",
+                          f"the database refused the call ({type(exc.orig).__name__}); "
+                          "nothing was changed, retry", headers={"Retry-After": "1"}) from exc
+        except (LedgerBusy, LedgerError) as exc:
+            raise from_library(exc) from exc
+    raise Problem(503, "ledger-busy", "the request kept conflicting with concurrent ones; "
+                  "nothing was changed, retry", headers={"Retry-After": "1"})
+
+
+def _text(q: Any) -> Any:
+    from jxc_rules.serialize import jsonable
+
+    return jsonable(q)
+
+
+@router.post("/reservations", status_code=201,
+             summary="Reserve every line of an order, or nothing (409 lists shortages)",
+             responses={200: {"description": "Already reserved with these lines (no change)"},
+                        409: {"description": "Insufficient stock; `shortages` SKU -> missing",
+                              "content": {PROBLEM_JSON: {}}}})
+def reserve(info: ReservationWrite, body: ReserveRequest, request: Request,
+            idempotency_key: IdemKey = None) -> JSONResponse:
+    set_subject(request, f"order {body.order_id}")
+    check_location(info, body.location)
+    check_skus(info, body.lines, lambda s: f"lines.{s}")
+
+    def fn(led: Any) -> tuple[int, Any]:
+        new = led.reserve(body.order_id, body.lines, location=body.location or None)
+        return (201 if new else 200), {"order_id": body.order_id, "reserved": bool(new),
+                                       "location": body.location,
+                                       "lines": _text(led.order(body.order_id))}
+
+    return _apply(request, info, idempotency_key, "reserve", body.model_dump(), fn)
+
+
+def _order_scope(led: Any, info: TokenInfo, order_id: str) -> None:
+    """403 unless the token may act on every SKU of the order (and at its location)."""
+    if not (info.sku_prefixes or info.locations):
+        return
+    held = led.order(order_id)
+    check_skus(info, held, lambda s: "order_id")
+    if info.locations:
+        import sqlalchemy as sa
+
+        o = led._tables["orders"]
+        loc = led._conn.execute(sa.select(o.c.location).where(o.c.order_id == order_id)).scalar()
+        check_location(info, loc or "", field="order_id")
+
+
+def _take(kind: str) -> Any:
+    def endpoint(info: ReservationWrite, request: Request, order_id: OrderId,
+                 body: LinesRequest | None = None,
+                 idempotency_key: IdemKey = None) -> JSONResponse:
+        set_subject(request, f"order {order_id}")
+        lines = None if body is None else body.lines
+        if lines is not None:
+            check_skus(info, lines, lambda s: f"lines.{s}")
+
+        def fn(led: Any) -> tuple[int, Any]:
+            _order_scope(led, info, order_id)
+            if kind == "release":
+                led.release(order_id, lines)
+                done = True
+            else:
+                done = bool(led.consume(order_id, lines))
+            return 200, {"order_id": order_id, kind + "d": done,
+                         "held": _text(led.held(order_id)) if led.orders().get(order_id)
+                         else {}}
+
+        return _apply(request, info, idempotency_key, kind,
+                      {"order_id": order_id, "lines": lines}, fn)
+
+    endpoint.__name__ = kind
+    return endpoint
+
+
+router.post("/reservations/{order_id}/release",
+            summary="Give back what an order holds (all, or `lines`)")(_take("release"))
+router.post("/reservations/{order_id}/consume",
+            summary="Book out what an order holds (all, or `lines` for a partial shipment)")(
+    _take("consume"))
+
+
+@router.get("/reservations/{order_id}", summary="An order's status and lines")
+def get_order(info: ReservationRead, order_id: OrderId, request: Request) -> dict[str, Any]:
+    set_subject(request, f"order {order_id}")
+    led = request.app.state.jxc.ledger()
+    try:
+        status = led.orders().get(order_id)
+        if status is None:
+            raise Problem(404, "unknown-item", f"unknown order {order_id!r}", field="order_id")
+        lines = led.order(order_id)
+        check_skus(info, lines, lambda s: "order_id")
+        return {"order_id": order_id, "status": status, "lines": _text(lines),
+                "held": _text(led.held(order_id))}
+    except JxcRulesError as exc:
+        raise from_library(exc, unknown_status=404, fallback_field="order_id") from exc
+
+
+@router.get("/stock/{sku}", summary="On hand, reserved and available of one SKU")
+def get_stock(info: ReservationRead, request: Request,
+              sku: Annotated[str, Path(min_length=1, max_length=200)],
+              location: Annotated[str, Query(max_length=200)] = "") -> dict[str, Any]:
+    check_location(info, location)
+    check_skus(info, [sku], lambda s: "sku")
+    led = request.app.state.jxc.ledger()
+    loc = location or None
+    try:
+        return {"sku": sku, "location": location,
+                "on_hand": _text(led.on_hand(sku, location=loc)),
+                "reserved": _text(led.reserved(sku, location=loc)),
+                "available": _text(led.available(sku, location=loc))}
+    except JxcRulesError as exc:
+        raise from_library(exc, unknown_status=404, fallback_field="sku") from exc
+
+
+@router.post("/stock/receive", summary="Stock in (a new SKU gets a stock row)")
+def receive(info: ReservationWrite, body: ReceiveRequest, request: Request,
+            idempotency_key: IdemKey = None) -> JSONResponse:
+    set_subject(request, f"sku {body.sku}")
+    check_location(info, body.location)
+    check_skus(info, [body.sku], lambda s: "sku")
+
+    def fn(led: Any) -> tuple[int, Any]:
+        loc = body.location or None
+        led.receive(body.sku, body.quantity, location=loc)
+        return 200, {"sku": body.sku, "on_hand": _text(led.on_hand(body.sku, location=loc))}
+
+    return _apply(request, info, idempotency_key, "receive", body.model_dump(), fn)
+
+
+@router.post("/stock/adjust", summary="Set on hand to a counted quantity (reason required)")
+def adjust(info: ReservationWrite, body: AdjustRequest, request: Request,
+           idempotency_key: IdemKey = None) -> JSONResponse:
+    set_subject(request, f"sku {body.sku}")
+    check_location(info, body.location)
+    check_skus(info, [body.sku], lambda s: "sku")
+
+    def fn(led: Any) -> tuple[int, Any]:
+        loc = body.location or None
+        led.adjust(body.sku, body.counted, reason=body.reason, location=loc)
+        return 200, {"sku": body.sku, "on_hand": _text(led.on_hand(body.sku, location=loc)),
+                     "oversold": _text([o for o in led.oversold() if o.sku == body.sku])}
+
+    return _apply(request, info, idempotency_key, "adjust", body.model_dump(), fn)
