@@ -185,7 +185,8 @@ class Break:
             if day.weekday() < 5:
                 raise ValidationError(
                     f"a make-up workday (调休) is a weekend day worked; {day} is a "
-                    f"{day.strftime('%A')}", field=f"workdays[{k}]", value=str(day))
+                    f"{day.strftime('%A')}: list only the Saturdays and Sundays the notice "
+                    "says are worked (上班)", field=f"workdays[{k}]", value=str(day))
             if self.first <= day <= self.last:
                 raise ValidationError(
                     f"make-up workday {day} is inside the break {self.first}..{self.last}",

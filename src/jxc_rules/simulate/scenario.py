@@ -62,17 +62,21 @@ def _key_bad(field: str, value: object, expected: str) -> ValidationError:
     return exc
 
 
-def _did_you_mean(key: object, allowed: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}? " if close else ""
+def _unknown(field: str, key: object, allowed: Sequence[str], what: str = "key"
+             ) -> ValidationError:
+    """An unknown key or name, located at the key: ``did you mean`` the closest known one."""
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
+    fix = f"did you mean {close[0]!r}?" if close else "use one of the known ones"
+    exc = ValidationError(f"{field} is not a known {what}: {fix} (known: "
+                          f"{', '.join(map(str, allowed))})", field=field, value=key)
+    exc.at_key = True  # type: ignore[attr-defined]
+    return exc
 
 
 def _check_keys(mapping: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
     for key in mapping:
         if key not in allowed:
-            raise _key_bad(f"{where}.{key}" if where else str(key), key,
-                           f"{_did_you_mean(key, allowed)}one of the known keys "
-                           f"{sorted(allowed)}")
+            raise _unknown(f"{where}.{key}" if where else str(key), key, allowed)
 
 
 def _check_kpi_name(name: str) -> None:
@@ -161,9 +165,10 @@ HOLIDAY_MAX = 5.0
 def _plausible(value: float, field: str, limit: float, what: str) -> float:
     if value > limit:
         guess = value / 10 if value / 10 <= limit else value / 100
-        raise _bad(field, value, f"at most {limit:g} — {value:g} multiplies {what} by "
-                   f"{value:g} ({value - 1:+.0%}), beyond any plausible effect; did you mean "
-                   f"{guess:g} ({guess - 1:+.0%})?")
+        raise ValidationError(
+            f"{field} = {value:g} multiplies {what} by {value:g} ({value - 1:+.0%}), beyond the "
+            f"plausible at most {limit:g}; did you mean {guess:g} ({guess - 1:+.0%})?",
+            field=field, value=value)
     return value
 
 
@@ -459,8 +464,9 @@ def _never_inside(calendar: Calendar, name: str, start: dt.date, end: dt.date) -
                                                          abs((b[1] - end).days)))
     where = (f"; its nearest break is {near[0][0]}..{near[0][1]}" if near else
              " (in these years it falls inside another holiday's break)")
-    return (f"a holiday whose break or before/after days fall inside the horizon "
-            f"{start}..{end}{where}: move the horizon or remove the rule")
+    return (f"{name} never falls inside the horizon {start}..{end}, its before/after days "
+            f"included{where}: a rule that never acts is a mistake; move the horizon or "
+            "remove the rule")
 
 
 def _missing_pack(rel: str, local: Path, base_dir: Path) -> str:
@@ -682,7 +688,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             spec = _mapping(value, "")
             for ch in spec:
                 if ch not in channels:
-                    raise _key_bad(str(ch), ch, f"one of the channels {list(channels)}")
+                    raise _unknown(str(ch), ch, channels, "channel")
         out: dict[str, DemandSpec] = {}
         for ch, v in spec.items():
             with at(*path, ch):
@@ -761,14 +767,12 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             p = ("holidays", str(name))
             with at("holidays"):
                 if name not in HOLIDAY_NAMES:
-                    raise _key_bad(str(name), name, f"{_did_you_mean(name, HOLIDAY_NAMES)}a "
-                                   f"holiday name of the calendar ({', '.join(HOLIDAY_NAMES)})")
+                    raise _unknown(str(name), name, HOLIDAY_NAMES, "holiday name")
             with at(*p):
                 spec = _mapping(raw, "")
                 for key in spec:
                     if key != "items" and key not in channels:
-                        raise _key_bad(str(key), key,
-                                        f"a channel {list(channels)} or 'items'")
+                        raise _unknown(str(key), key, [*channels, "items"], "channel")
             chans: dict[str, HolidayProfile] = {}
             for ch, prof in spec.items():
                 if ch == "items":
@@ -779,8 +783,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             with at(*p, "items"):
                 for item_id, factor in _mapping(spec.get("items", {}), "").items():
                     if str(item_id) not in items and str(item_id) not in dishes:
-                        raise _key_bad(str(item_id), item_id,
-                                       "an item or dish declared in this scenario")
+                        raise _unknown(str(item_id), item_id, [*items, *dishes],
+                                       "item or dish of this scenario")
                     item_mult[str(item_id)] = _plausible(_number(factor, str(item_id)),
                                                          str(item_id), HOLIDAY_MAX,
                                                          "the item's demand")
@@ -789,8 +793,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                 (1.0,) * max((len(v[2]) for v in chans.values()), default=0))
             if not holiday_windows(calendar, str(name), reach):
                 with at("holidays"):
-                    raise _key_bad(str(name), name, _never_inside(calendar, str(name), start,
-                                                                  end))
+                    never = ValidationError(_never_inside(calendar, str(name), start, end),
+                                            field=str(name), value=name)
+                    never.at_key = True  # type: ignore[attr-defined]
+                    raise never
             holidays[str(name)] = HolidayEffect(chans, item_mult)
 
     weather: list[WeatherState] = []
@@ -818,9 +824,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                                                     WEATHER_MAX, f"{key} demand on a "
                                                     f"{state} day")
                     else:
-                        raise _key_bad(str(key), key,
-                                       f"{_did_you_mean(key, [*channels, 'shift_to_takeaway'])}"
-                                       f"a channel {list(channels)} or shift_to_takeaway")
+                        raise _unknown(str(key), key, [*channels, "shift_to_takeaway"],
+                                       "channel")
                 if shift and "takeaway" not in channels:
                     raise bad_value("shift_to_takeaway", shift, "0 without a takeaway channel")
             weather.append(WeatherState(str(state), probs, mult, shift))
