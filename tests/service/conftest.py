@@ -37,8 +37,8 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cfg = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                             lifespan="on", **config)
+        config.setdefault("log_level", "warning")
+        cfg = uvicorn.Config(app, host="127.0.0.1", port=self.port, lifespan="on", **config)
         self.server = uvicorn.Server(cfg)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
