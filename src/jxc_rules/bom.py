@@ -73,7 +73,7 @@ from jxc_rules.errors import (
     ValidationError,
     bad_value,
 )
-from jxc_rules.rounding import check_mode, round_fraction
+from jxc_rules.rounding import MODES, check_mode, round_fraction
 from jxc_rules.units import (
     dimension_of,
     exact_factor,
@@ -84,6 +84,15 @@ from jxc_rules.units import (
 
 MAX_SCRAP = 10
 """Scrap markups from 0 up to (not including) 10, i.e. 1000 %: beyond is a typo, not a process."""
+MAX_QUANTITY: Final = 10**15
+"""Largest quantity a BOM takes where a person writes one — line ``qty``, ``setup``, an
+alternate's ``qty``, ``outputs``, an item's ``step``, the order ``quantity``, ``stock`` and
+``on_hand`` — in its own unit. 10**15 kg is a trillion tonnes, and 10**15 is below 2**53, so every
+whole quantity also survives a host's float or NUMERIC column: beyond is a typo or a unit slip."""
+MIN_QUANTITY: Final = Fraction(1, 10**12)
+"""Smallest non-zero line ``qty``, ``setup``, alternate ``qty``, output or ``step`` (1 µg written
+in tonnes is 10**-12 t): below is a typo, and it would make :func:`max_buildable` count sets in
+the trillions of trillions."""
 
 __all__ = [
     "Alternate",
@@ -113,14 +122,27 @@ _FAST_PATH_MAX_BITS: Final = 256  # common denominator size up to which explode 
 def _name(value: object, field: str, row: int | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise bad_value(field, value, "a non-empty item name", row=row)
+    if value != value.strip() or not value.isprintable():  # 'bolt-M8 ' would be a new part
+        raise bad_value(field, value, "an item name without leading or trailing spaces, tabs, "
+                        "line breaks or other invisible characters", row=row)
+    return value
+
+
+def _unit_text(value: object, field: str, row: int | None = None) -> str:
+    if not isinstance(value, str) or not value.strip():  # '' would parse as dimensionless
+        raise bad_value(field, value, "a unit string such as 'pcs' or 'kg'", row=row,
+                        error=UnitError)
     return value
 
 
 def _exact(value: object, field: str, row: int | None = None) -> Fraction:
+    """``to_fraction`` with its precise reason (a bool, NaN, not a number, ...) and the row."""
     try:
         return to_fraction(value, field)
-    except ValidationError:
-        raise bad_value(field, value, "an exact number (int, decimal string, Decimal, Fraction)",
+    except ValidationError as exc:
+        if row is None:
+            raise
+        raise type(exc)(f"{exc} (row {row})", field=exc.field, value=exc.value,
                         row=row) from None
 
 
@@ -153,6 +175,46 @@ def _line_error(field: str, parent: str, child: str, value: object, expected: st
     ``.field`` stays a clean key path for the rule-pack loader."""
     return error(f"{field} ({parent} -> {child}) must be {expected}, got {value!r} (row {row})",
                  field=field, value=value, row=row)
+
+
+def _on_line(exc: ValidationError, field: str, parent: str, child: str,
+             row: int) -> ValidationError:
+    """``exc`` (raised for ``field``) again, its message also naming the line and the row, its
+    class (``UnitError`` stays ``UnitError``), ``.field`` and ``.value`` kept."""
+    msg = str(exc)
+    rest = msg[len(field):] if msg.startswith(field) else f": {msg}"
+    if not rest.endswith(f"(row {row})"):
+        rest += f" (row {row})"
+    return type(exc)(f"{field} ({parent} -> {child}){rest}", field=exc.field or field,
+                     value=exc.value, row=row)
+
+
+def _within(value: Fraction, raw: object, field: str, parent: str, child: str, row: int,
+            *, zero: bool = True) -> Fraction:
+    """``value`` if it is 0 (when ``zero``) or within [MIN_QUANTITY, MAX_QUANTITY]."""
+    if value < 0 or (value == 0 and not zero):
+        raise _line_error(field, parent, child, raw, "a quantity >= 0" if zero else
+                          "a quantity > 0", row)
+    if value > MAX_QUANTITY:
+        raise _line_error(field, parent, child, raw, "a quantity of at most 1e15 in its unit "
+                          "(MAX_QUANTITY; beyond is a typo or a unit slip)", row)
+    if 0 < value < MIN_QUANTITY:
+        raise _line_error(field, parent, child, raw, "0 or a quantity of at least 1e-12 in its "
+                          "unit (MIN_QUANTITY; below is a typo or a unit slip)", row)
+    return value
+
+
+def _bounded(value: Fraction, raw: object, field: str, *, minimum: bool = False) -> Fraction:
+    """An order, stock, output or step quantity: >= 0 and at most MAX_QUANTITY (and, with
+    ``minimum``, 0 or at least MIN_QUANTITY)."""
+    if value < 0:
+        raise bad_value(field, raw, "a quantity >= 0")
+    if value > MAX_QUANTITY:
+        raise bad_value(field, raw, "a quantity of at most 1e15 (MAX_QUANTITY; beyond is a typo "
+                        "or a unit slip)")
+    if minimum and 0 < value < MIN_QUANTITY:
+        raise bad_value(field, raw, "0 or a quantity of at least 1e-12 (MIN_QUANTITY)")
+    return value
 
 
 def _check_keys(mapping: Mapping[str, Any], allowed: frozenset[str], field: str) -> None:
@@ -213,39 +275,44 @@ class BomLine:
         parent = _name(mapping["parent"], f"{f}.parent", row)
         child = _name(mapping["child"], f"{f}.child", row)
         unit = mapping.get("unit")
-        raw_qty = mapping["qty"]
-        if isinstance(raw_qty, str) and any(c.isalpha() for c in raw_qty.replace("e", "")):
-            qty, parsed = parse_quantity(raw_qty, f"{f}.qty")
-            if unit is not None and parse_unit(unit, f"{f}.unit") != parsed:
-                raise bad_value(f"{f}.qty", raw_qty, f"in the line's unit {unit!r}",
-                                row=row, error=UnitError)
-            unit = str(parsed) if unit is None else unit
-        else:
-            qty = _exact(raw_qty, f"{f}.qty", row)
-        if qty < 0:
-            raise _line_error(f"{f}.qty", parent, child, raw_qty, "a quantity >= 0", row)
         if unit is not None:
-            if not isinstance(unit, str):
-                raise bad_value(f"{f}.unit", unit, "a unit string such as 'pcs' or 'kg'",
-                                row=row, error=UnitError)
+            _unit_text(unit, f"{f}.unit", row)
             try:
                 parse_unit(unit, f"{f}.unit")
             except UnitError:
                 raise _line_error(f"{f}.unit", parent, child, unit,
                                   "a unit the registry knows (pcs, dozen, kg, 斤, L, ...)", row,
                                   UnitError) from None
-        try:  # the same ratio parser as the rule packs: 0.1, "0.1" or "10 %"
-            scrap = parse_ratio(mapping.get("scrap", 0), f"{f}.scrap")
-        except ValidationError:
-            scrap = Fraction(-1)
+        raw_qty = mapping["qty"]
+        try:
+            if isinstance(raw_qty, str) and any(c.isalpha() for c in raw_qty.replace("e", "")):
+                if raw_qty.strip().lower().lstrip("+-") in ("nan", "inf", "infinity", "snan"):
+                    raise bad_value(f"{f}.qty", raw_qty, "a finite number")
+                qty, parsed = parse_quantity(raw_qty, f"{f}.qty")
+                if unit is not None and parse_unit(unit, f"{f}.unit") != parsed:
+                    raise bad_value(f"{f}.qty", raw_qty, f"in the line's unit {unit!r}",
+                                    error=UnitError)
+                unit = str(parsed) if unit is None else unit
+            else:
+                qty = to_fraction(raw_qty, f"{f}.qty")
+        except ValidationError as exc:
+            raise _on_line(exc, f"{f}.qty", parent, child, row) from None
+        _within(qty, raw_qty, f"{f}.qty", parent, child, row)
+        raw_scrap = mapping.get("scrap", 0)
+        try:  # the same ratio parser as the rule packs: 0.1, "0.1", "10 %" or "5 ‰"
+            scrap = parse_ratio(raw_scrap, f"{f}.scrap")
+        except ValidationError as exc:
+            raise _on_line(exc, f"{f}.scrap", parent, child, row) from None
         if not 0 <= scrap < MAX_SCRAP:
-            raise _line_error(f"{f}.scrap", parent, child, mapping.get("scrap"),
+            raise _line_error(f"{f}.scrap", parent, child, raw_scrap,
                               f"a markup fraction from 0 to below {MAX_SCRAP} (0.1 or '10 %'; "
                               f"{MAX_SCRAP} would be {MAX_SCRAP * 100} % scrap)", row)
-        setup = _exact(mapping.get("setup", 0), f"{f}.setup", row)
-        if setup < 0:
-            raise _line_error(f"{f}.setup", parent, child, mapping.get("setup"),
-                              "a quantity >= 0", row)
+        raw_setup = mapping.get("setup", 0)
+        try:
+            setup = to_fraction(raw_setup, f"{f}.setup")
+        except ValidationError as exc:
+            raise _on_line(exc, f"{f}.setup", parent, child, row) from None
+        _within(setup, raw_setup, f"{f}.setup", parent, child, row)
         phantom = mapping.get("phantom", False)
         if not isinstance(phantom, bool):
             raise bad_value(f"{f}.phantom", phantom, "true or false", row=row)
@@ -255,23 +322,38 @@ class BomLine:
             raise bad_value(f"{f}.valid_to", str(valid_to), f"on or after valid_from {valid_from}",
                             row=row)
         alternates: list[Alternate] = []
-        raw_alts = mapping.get("alternates") or ()
-        if not isinstance(raw_alts, Sequence) or isinstance(raw_alts, str):
+        raw_alts = mapping.get("alternates")
+        if raw_alts is None:
+            raw_alts = ()
+        if not isinstance(raw_alts, Sequence) or isinstance(raw_alts, (str, bytes)):
             raise bad_value(f"{f}.alternates", raw_alts, "a list of {child, qty, unit} mappings",
                             row=row)
         for j, alt in enumerate(raw_alts):
             af = f"{f}.alternates[{j}]"
             _check_keys(alt, _ALT_KEYS, af)
             alt_child = _name(alt.get("child"), f"{af}.child", row)
-            alt_qty = None if alt.get("qty") is None else _exact(alt["qty"], f"{af}.qty", row)
-            if alt_qty is not None and alt_qty <= 0:
-                raise bad_value(f"{af}.qty", alt.get("qty"), "a quantity > 0", row=row)
+            alt_qty = None
+            if alt.get("qty") is not None:
+                try:
+                    alt_qty = to_fraction(alt["qty"], f"{af}.qty")
+                except ValidationError as exc:
+                    raise _on_line(exc, f"{af}.qty", parent, child, row) from None
+                _within(alt_qty, alt["qty"], f"{af}.qty", parent, child, row, zero=False)
             alt_unit = alt.get("unit")
             if alt_unit is not None:
-                parse_unit(alt_unit, f"{af}.unit")
+                parse_unit(_unit_text(alt_unit, f"{af}.unit", row), f"{af}.unit")
             alternates.append(Alternate(alt_child, alt_qty, alt_unit))
         return cls(parent, child, qty, unit, scrap, phantom, setup, valid_from, valid_to,
                    tuple(alternates), row)
+
+    def _as_input(self) -> dict[str, Any]:
+        """The fields as a line mapping, values untouched (``from_mapping`` checks them)."""
+        out: dict[str, Any] = {k: getattr(self, k) for k in _LINE_KEYS if k != "alternates"}
+        out["alternates"] = [
+            {k: getattr(a, k) for k in _ALT_KEYS} if isinstance(a, Alternate) else a
+            for a in (self.alternates if isinstance(self.alternates, Sequence) else
+                      [self.alternates])]
+        return out
 
     def to_mapping(self) -> dict[str, Any]:
         """A plain YAML-safe dict (only non-default keys)."""
@@ -316,11 +398,17 @@ class ItemSpec:
         _check_keys(mapping, _ITEM_KEYS, field)
         unit = mapping.get("unit")
         if unit is not None:
-            parse_unit(unit, f"{field}.unit")
+            parse_unit(_unit_text(unit, f"{field}.unit"), f"{field}.unit")
         step = None if mapping.get("step") is None else _exact(mapping["step"], f"{field}.step")
         if step is not None and step < 0:
             raise bad_value(f"{field}.step", mapping["step"], "a step >= 0 (0: never round)")
-        mode = check_mode(mapping.get("mode", "up"), f"{field}.mode")
+        if step is not None:
+            _bounded(step, mapping["step"], f"{field}.step", minimum=True)
+        raw_mode = mapping.get("mode", "up")
+        if not isinstance(raw_mode, str):  # check_mode's `in` is ambiguous for arrays
+            raise bad_value(f"{field}.mode", raw_mode,
+                            "a rounding mode name: " + ", ".join(repr(m) for m in MODES))
+        mode = check_mode(raw_mode, f"{field}.mode")
         phantom = mapping.get("phantom", False)
         if not isinstance(phantom, bool):
             raise bad_value(f"{field}.phantom", phantom, "true or false")
@@ -363,10 +451,12 @@ class Bom:
     Parameters
     ----------
     lines : iterable of mappings
-        Each with ``parent``, ``child``, ``qty`` (exact, >= 0; zero lines are ignored) and
-        optional ``unit`` (of ``qty``), ``scrap`` (markup fraction >= 0, compounding down each
-        path), ``setup`` (fixed quantity per production order of the parent, same unit),
-        ``phantom`` (the child is a kit / phantom assembly), ``valid_from`` / ``valid_to``
+        Each with ``parent``, ``child``, ``qty`` (exact, 0 or within [:data:`MIN_QUANTITY`,
+        :data:`MAX_QUANTITY`]; zero lines are ignored, but not every line of a parent) and
+        optional ``unit`` (of ``qty``), ``scrap`` (markup fraction in [0, :data:`MAX_SCRAP`):
+        ``0.1`` or ``"10 %"``, compounding down each path), ``setup`` (fixed quantity per
+        production order of the parent, same unit, bounded like ``qty``), ``phantom`` (the
+        child is a kit / phantom assembly), ``valid_from`` / ``valid_to``
         (ISO dates, inclusive) and ``alternates`` (list of ``{child, qty, unit}``).
     outputs : mapping, optional
         Parent → quantity its lines produce (a number in the parent's stock unit or a quantity
@@ -378,11 +468,12 @@ class Bom:
     Raises
     ------
     BomCycleError
-        The lines contain a cycle (``.cycle`` lists it).
+        The lines contain a cycle (``.cycle`` lists it), zero-quantity lines included.
     UnitError
         A line's unit cannot convert to its child's stock unit (message names the line).
     ValidationError
-        Negative quantity, scrap or setup; bad key; bad date.
+        A quantity, scrap or setup that is negative, NaN, infinite, a bool or out of bounds; a
+        parent whose every line is zero; an empty or blank-padded item name; bad key; bad date.
     UnknownItemError
         A line names an item that ``items`` does not declare.
 
@@ -409,30 +500,26 @@ class Bom:
         items: Mapping[str, Mapping[str, Any] | ItemSpec] | None = None,
     ) -> None:
         parsed: list[BomLine] = []
-        if isinstance(lines, (str, bytes, Mapping)):
-            raise bad_value("lines", lines, "a list of line mappings")
-        for row, raw in enumerate(lines):
-            line = raw if isinstance(raw, BomLine) else BomLine.from_mapping(raw, row)
-            if line.row != row:
-                line = attrs.evolve(line, row=row)
+        try:
+            if isinstance(lines, (str, bytes, Mapping)):
+                raise TypeError
+            rows = iter(lines)
+        except TypeError:  # None, a number, a 0-d array, a single mapping or string
+            raise bad_value("lines", lines, "a list of line mappings") from None
+        for row, raw in enumerate(rows):
+            # a BomLine built by hand is checked like a mapping (attrs runs no validators)
+            line = BomLine.from_mapping(raw._as_input() if isinstance(raw, BomLine) else raw,
+                                        row)
             parsed.append(line)
         self._lines: tuple[BomLine, ...] = tuple(parsed)
         active = [ln for ln in parsed if ln.qty != 0 or ln.setup != 0]  # zero lines ignored
-        made = {ln.parent for ln in active}
-        for ln in parsed:  # a parent whose every line is zero would explode to itself
-            if ln.parent not in made:
-                rows = [x.row for x in parsed if x.parent == ln.parent]
-                raise ValidationError(
-                    f"item {ln.parent!r} has lines (rows {rows}) but every quantity and setup is "
-                    "0: it would be bought as a part instead of made; remove its lines or give "
-                    "a quantity", field=f"lines[{rows[0]}].qty", value=ln.parent, row=rows[0])
 
         specs: dict[str, ItemSpec] = {}
         if items is not None:
             if not isinstance(items, Mapping):
                 raise bad_value("items", items, "a mapping of item -> {unit, step, mode, phantom}")
             for name, spec in items.items():
-                _name(name, "items")
+                _name(name, f"items[{name!r}]")
                 specs[name] = spec if isinstance(spec, ItemSpec) else ItemSpec.from_mapping(
                     spec, f"items.{name}")
             for ln in parsed:
@@ -464,6 +551,7 @@ class Bom:
             raise BomCycleError(_a_cycle(graph))
         graph.remove_edges_from(zero_edges)
         self._graph = graph
+        _check_made(parsed, {ln.parent for ln in active})
 
         # stock units: declared, else the first line naming one, else a plain count (None)
         units: dict[str, str | None] = {n: s.unit for n, s in specs.items() if s.unit}
@@ -493,6 +581,7 @@ class Bom:
             amount = _amount(value, units[parent], f"outputs.{parent}")
             if amount <= 0:
                 raise bad_value(f"outputs.{parent}", value, "a quantity > 0")
+            _bounded(amount, value, f"outputs.{parent}", minimum=True)
             out_map[parent] = amount
         self._outputs = out_map
 
@@ -620,11 +709,11 @@ class Bom:
         return cls(mapping["lines"], outputs=mapping.get("outputs"), items=mapping.get("items"))
 
     def _check_item(self, item: str) -> None:
-        if item not in self._pos:
+        if not isinstance(item, str) or item not in self._pos:
             raise UnknownItemError(f"unknown item {item!r}: not in the BOM", key=item)
 
     def __contains__(self, item: object) -> bool:
-        return item in self._pos
+        return isinstance(item, str) and item in self._pos
 
     def __len__(self) -> int:
         return len(self._order)
@@ -648,6 +737,20 @@ def _a_cycle(graph: nx.DiGraph) -> list[str]:
             cycle = nx.find_cycle(graph.subgraph(component), source=node)
             return [str(u) for u, _v in cycle]
     raise AssertionError("no cycle")  # pragma: no cover
+
+
+def _check_made(lines: Sequence[BomLine], made: set[str]) -> None:
+    """A parent whose every line is zero would explode to itself, as a purchased part: refused,
+    naming the parent and its lines."""
+    for ln in lines:
+        if ln.parent not in made:
+            mine = [x for x in lines if x.parent == ln.parent]
+            shown = ", ".join(f"lines[{x.row}] {x.parent} -> {x.child}" for x in mine)
+            raise ValidationError(
+                f"item {ln.parent!r} has lines ({shown}) but all "
+                "quantities and setups are 0: it would be bought as a part instead of made; "
+                "remove the lines or give a quantity",
+                field=f"lines[{mine[0].row}].qty", value=ln.parent, row=mine[0].row)
 
 
 def _amount(value: object, unit: str | None, field: str) -> Fraction:
@@ -809,10 +912,9 @@ def _stock_map(stock: Mapping[str, Any] | None, field: str) -> dict[str, Fractio
         raise bad_value(field, stock, "a mapping of item -> quantity")
     out = {}
     for k, v in stock.items():
-        q = _exact(v, f"{field}[{k!r}]")
-        if q < 0:
-            raise bad_value(f"{field}[{k!r}]", v, "a quantity >= 0")
-        out[k] = q
+        if not isinstance(k, str):  # it could never match an item: say so, not ignore it
+            raise bad_value(f"{field} key", k, "an item name (a string)")
+        out[k] = _bounded(_exact(v, f"{field}[{k!r}]"), v, f"{field}[{k!r}]")
     return out
 
 
@@ -861,9 +963,7 @@ def explode(
     """
     day = _check_on(bom, on)
     bom._check_item(item)
-    qty = _amount(quantity, bom._units[item], "quantity")
-    if qty < 0:
-        raise bad_value("quantity", quantity, "a quantity >= 0")
+    qty = _bounded(_amount(quantity, bom._units[item], "quantity"), quantity, "quantity")
     stock = _stock_map(on_hand, "on_hand")
     if stock is None and bom._fast is not None:
         return _explode_fast(bom, bom._fast, item, qty, day, True)
@@ -883,10 +983,17 @@ def round_requirements(bom: Bom, requirements: Mapping[str, Any]) -> dict[str, F
     >>> round_requirements(bom, explode(bom, "A", 7))
     {'bolt': Fraction(3, 1), 'oil': Fraction(21, 10)}
     """
+    if not isinstance(requirements, Mapping):
+        raise bad_value("requirements", requirements, "a mapping of item -> quantity")
     out: dict[str, Fraction] = {}
     for sku, value in requirements.items():
+        if sku not in bom:  # its rounding rule is unknown: never pass it through unrounded
+            raise UnknownItemError(f"requirements: unknown item {sku!r}: not in the BOM",
+                                   key=sku)
         q = _exact(value, f"requirements[{sku!r}]")
-        rule = bom.rounding(sku) if sku in bom else None
+        if q < 0:
+            raise bad_value(f"requirements[{sku!r}]", value, "a quantity >= 0")
+        rule = bom.rounding(sku)
         out[sku] = q if rule is None else round_fraction(q, rule[0], rule[1])
     return out
 

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jxc_rules._internal.exact import to_decimal
-from jxc_rules._internal.percent import parse_ratio
+from jxc_rules._internal.percent import ratio_float as _number  # one ratio parser (BOM scrap too)
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.rounding import check_mode
 from jxc_rules.units import dimension_of, magnitude, parse_unit
@@ -232,21 +232,6 @@ def _bool(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
         raise bad_value(field, value, "true or false")
     return value
-
-
-def _number(value: Any, field: str) -> float:
-    """A finite dimensionless number; strings with units (``"18 %"``) are converted."""
-    if isinstance(value, bool):
-        raise bad_value(field, value, "a number")
-    if isinstance(value, (int, float, Decimal)):
-        out = float(value)
-    elif isinstance(value, str):  # "0.18" or "18 %": the one ratio parser (BOM scrap too)
-        out = float(parse_ratio(value, field))
-    else:
-        raise bad_value(field, value, "a number")
-    if not math.isfinite(out):
-        raise bad_value(field, value, "a finite number")
-    return out
 
 
 def _fraction(value: Any, field: str) -> float:
