@@ -165,3 +165,22 @@ def test_a_function_named_like_its_module_stays_the_function(package: str, name:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["True", "True"]
+
+
+@given(
+    ordered=st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False),
+    extra=st.floats(min_value=0, max_value=1e6, allow_nan=False),
+)
+def test_result_quantities_combine_with_ordinary_pint_arithmetic(ordered: Decimal,
+                                                                  extra: float) -> None:
+    """#16: ShipPlan's exact Decimal magnitudes used to raise TypeError against float Quantities."""
+    plan = jxc_rules.ship_plan(f"{ordered} kg", "40 kg")
+    total = plan.shipped + jxc_rules.Q_(extra, "kg")
+    assert total.units == jxc_rules.ureg.kilogram
+    assert total.magnitude == pytest.approx(float(plan.shipped.magnitude) + extra)
+    assert (plan.shipped * 2.5).magnitude == pytest.approx(float(plan.shipped.magnitude) * 2.5)
+    # exact stays exact: with ints and Decimals, and the magnitude is a Decimal (the contract)
+    assert isinstance(plan.shipped.magnitude, Decimal)
+    assert plan.shipped + plan.residual == jxc_rules.Q_(ordered, "kg")
+    assert Decimal(plan.shipped.to("g").magnitude) == Decimal(plan.packs * 40_000)
+    assert jsonable(plan)["shipped"] == {"value": str(plan.shipped.magnitude), "unit": "kg"}

@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 import numpy as np
@@ -48,11 +48,14 @@ import numpy.typing as npt
 import pint
 
 from jxc_rules._internal.arrays import broadcast_arrays
-from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
+from jxc_rules._internal.exact import PintDecimal, fraction_to_decimal, to_fraction
 from jxc_rules.errors import DuplicateError, UnitError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.money import allocate, from_fen, whole_fen
 from jxc_rules.rounding import check_mode, round_quotient
 from jxc_rules.units import Q_, exact_factor, parse_quantity, parse_unit, unit_of
+
+if TYPE_CHECKING:
+    from jxc_rules._internal.types import ExactNumber, QuantityLike, QuantityText
 
 __all__ = [
     "CatchWeightLine",
@@ -198,7 +201,7 @@ class Packaging:
         >>> Packaging({"bag": "40 kg"}).quantity("bag")
         <Quantity(40, 'kilogram')>
         """
-        return Q_(fraction_to_decimal(self.size(level)), self.base_unit)
+        return Q_(PintDecimal(fraction_to_decimal(self.size(level))), self.base_unit)
 
     def in_base(self, quantity: object, field: str = "quantity") -> Fraction:
         """``quantity`` as an exact number of base units: a plain number (already base units), a
@@ -383,9 +386,17 @@ def breakdown(
     if _dim(packaging.base_unit) == "count":
         _whole_count(value * exact_factor(packaging.base_unit, _COUNT_UNIT, field="quantity"),
                      "quantity", quantity)
-    skip = set(exclude)
-    for name in skip:
+    if isinstance(exclude, str):  # "pallet" would otherwise be the letters p, a, l, ...
+        exclude = (exclude,)
+    try:
+        names = tuple(exclude)
+    except TypeError:
+        raise bad_value("exclude", exclude, "a list of level names such as ['pallet']") from None
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise bad_value(f"exclude[{i}]", name, f"a level name, one of {list(packaging.names)}")
         packaging.size(name)  # unknown names raise
+    skip = set(names)
     out: dict[str, Decimal] = {}
     rest = value
     for name in reversed(packaging.names):
@@ -412,8 +423,8 @@ class ShipPlan:
     """
 
     packs: int
-    shipped: pint.Quantity[Any]
-    residual: pint.Quantity[Any]
+    shipped: pint.Quantity[Decimal]
+    residual: pint.Quantity[Decimal]
 
     def __iter__(self) -> Iterator[Any]:
         """``packs, shipped, residual = plan``."""
@@ -440,8 +451,8 @@ def _quantity_parts(value: object, field: str, default_unit: str | None) -> tupl
 
 
 def ship_plan(
-    ordered: object,
-    pack: object,
+    ordered: QuantityLike,
+    pack: QuantityText,
     *,
     mode: str = "half_up",
     packaging: Packaging | None = None,
@@ -513,13 +524,13 @@ def ship_plan(
     residual = fraction_to_decimal(Fraction(fraction_to_decimal(ord_mag)) - Fraction(shipped))
     return ShipPlan(
         packs=packs,
-        shipped=Q_(shipped, ord_unit),
-        residual=Q_(residual, ord_unit),
+        shipped=Q_(PintDecimal(shipped), ord_unit),  # exact, and combines with float Quantities
+        residual=Q_(PintDecimal(residual), ord_unit),
     )
 
 
 def line_amount(
-    quantity: object, unit_price: object, price_unit: str, *, mode: str = "half_up"
+    quantity: QuantityLike, unit_price: ExactNumber, price_unit: str, *, mode: str = "half_up"
 ) -> Decimal:
     """``quantity × unit_price`` per ``price_unit``, exact, rounded to the fen (half-up).
 
@@ -959,7 +970,7 @@ class ProductProfile:
         """A one-level :class:`Packaging` (``{pack_name: pack_content}``)."""
         return Packaging({self.pack_name: self.pack_content})
 
-    def ship_plan(self, ordered: object, *, mode: str | None = None) -> ShipPlan:
+    def ship_plan(self, ordered: QuantityLike, *, mode: str | None = None) -> ShipPlan:
         """:func:`ship_plan` with this profile's pack and rounding mode."""
         return ship_plan(ordered, self.pack_content, mode=mode or self.rounding)
 

@@ -116,7 +116,8 @@ def round_quotient(num: Any, den: Any = 1, mode: str = "half_up") -> Any:
     [2, -2, 4, 3]
     """
     if not isinstance(num, np.ndarray) and not isinstance(den, np.ndarray):
-        return _round_quotient(Fraction(num) / Fraction(den), mode)
+        # int(): a Fraction of numpy integers keeps int64 parts, and int is what is documented
+        return int(_round_quotient(Fraction(num) / Fraction(den), mode))
     q: npt.NDArray[Any] = num // den  # floor division: int64 and Python-int (object) arrays
     r = num - q * den
     has_rest = r != 0

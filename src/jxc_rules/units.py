@@ -34,7 +34,7 @@ import re
 import threading
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
-from typing import Any, Final, overload
+from typing import TYPE_CHECKING, Any, Final, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,9 @@ from jxc_rules._internal.arrays import as_float_array
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import UnitError, bad_value
 from jxc_rules.rounding import check_mode, round_array, round_to
+
+if TYPE_CHECKING:
+    from jxc_rules._internal.types import ExactNumber
 
 __all__ = [
     "DIMENSIONS",
@@ -354,21 +357,21 @@ def exact_magnitude(value: object, unit: str | pint.Unit, *, field: str = "quant
 
 
 @overload
-def convert(  # type: ignore[overload-overlap]
+def convert(
     value: npt.NDArray[Any], from_unit: str | pint.Unit, to_unit: str | pint.Unit, *,
-    step: object = None, mode: str = "half_up",
+    step: ExactNumber | None = None, mode: str = "half_up",
 ) -> npt.NDArray[np.float64]: ...
 @overload
 def convert(
-    value: object, from_unit: str | pint.Unit, to_unit: str | pint.Unit, *,
-    step: object = None, mode: str = "half_up",
+    value: ExactNumber, from_unit: str | pint.Unit, to_unit: str | pint.Unit, *,
+    step: ExactNumber | None = None, mode: str = "half_up",
 ) -> Decimal: ...
 def convert(
-    value: object,
+    value: ExactNumber | npt.NDArray[Any],
     from_unit: str | pint.Unit,
     to_unit: str | pint.Unit,
     *,
-    step: object = None,
+    step: ExactNumber | None = None,
     mode: str = "half_up",
 ) -> Decimal | npt.NDArray[np.float64]:
     """Convert ``value`` from ``from_unit`` to ``to_unit`` exactly, optionally rounded to ``step``.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from decimal import (
     MAX_EMAX,
     MAX_PREC,
@@ -26,7 +27,7 @@ from decimal import (
     Overflow,
 )
 from fractions import Fraction
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -35,8 +36,8 @@ from jxc_rules.errors import bad_value
 Exact: TypeAlias = int | str | Decimal | Fraction | float
 """What the library accepts where it needs an exact number."""
 
-__all__ = ["Exact", "decimal_from_int", "fraction_to_decimal", "to_decimal", "to_fraction",
-           "written_decimal"]
+__all__ = ["Exact", "PintDecimal", "decimal_from_int", "fraction_to_decimal", "to_decimal",
+           "to_fraction", "written_decimal"]
 
 _MAX_EXPONENT = 1000
 """Decimal exponents beyond ±this are refused: ``Fraction("1e999999999")`` would never finish."""
@@ -178,3 +179,56 @@ def written_decimal(value: object, field: str = "value") -> Decimal:
             return dec
     return to_decimal(value, field)  # refuses what it must (NaN, 1e999999999, garbage)
 
+
+
+
+def _float_fallback(name: str, flipped: bool) -> Any:
+    """A ``PintDecimal`` operator: float arithmetic with a float operand, else exact Decimal
+    arithmetic whose result stays a ``PintDecimal`` (so chained pint arithmetic keeps working)."""
+    exact_op = getattr(Decimal, name)
+
+    def op(self: PintDecimal, other: object) -> Any:
+        if isinstance(other, (float, np.floating)):
+            a, b = (float(other), float(self)) if flipped else (float(self), float(other))
+            return getattr(operator, name.strip("_").removeprefix("r") if flipped
+                           else name.strip("_"))(a, b)
+        out = exact_op(self, other)
+        return PintDecimal(out) if type(out) is Decimal else out
+
+    op.__name__ = name
+    return op
+
+
+class PintDecimal(Decimal):
+    """A ``Decimal`` magnitude that also combines with floats, for result Quantities.
+
+    Results such as ``ShipPlan.shipped`` keep exact decimal magnitudes (the contract), yet a host
+    adds ``Q_(1, "kg")`` to them or converts them with ``.to("kg")``: pint then mixes the
+    magnitude with float factors, which a plain ``Decimal`` refuses (``TypeError: unsupported
+    operand type(s) for +: 'decimal.Decimal' and 'float'``). Here arithmetic with a ``float`` (or
+    numpy float) falls back to float arithmetic — what a Quantity of floats would give — while
+    arithmetic with ints, Decimals and other ``PintDecimal`` stays exact ``Decimal`` arithmetic.
+    The exact value is the magnitude itself (``Decimal(q.magnitude)``).
+
+    >>> PintDecimal("12.36") + 0.5, PintDecimal("12.36") - Decimal("0.01"), 2.0 * PintDecimal("1.5")
+    (12.86, PintDecimal('12.35'), 3.0)
+    """
+
+    __slots__ = ()
+
+    __add__ = _float_fallback("__add__", False)
+    __radd__ = _float_fallback("__radd__", True)
+    __sub__ = _float_fallback("__sub__", False)
+    __rsub__ = _float_fallback("__rsub__", True)
+    __mul__ = _float_fallback("__mul__", False)
+    __rmul__ = _float_fallback("__rmul__", True)
+    __truediv__ = _float_fallback("__truediv__", False)
+    __rtruediv__ = _float_fallback("__rtruediv__", True)
+    __pow__ = _float_fallback("__pow__", False)
+    __rpow__ = _float_fallback("__rpow__", True)
+
+    def __neg__(self) -> PintDecimal:
+        return PintDecimal(Decimal.__neg__(self))
+
+    def __reduce__(self) -> tuple[type[PintDecimal], tuple[str]]:
+        return (type(self), (str(self),))

@@ -21,7 +21,8 @@ bridging it silently; :func:`jxc_rules.shelf_life.assess_lots` fills it conserva
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, TypeAlias
+from collections.abc import Sequence
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -590,6 +591,42 @@ def shelf_life_at(temp_c: Any, shelf_life_ref: Any, model: RateModel) -> Any:
     return value
 
 
+_ScalarHours: TypeAlias = "float | int | str | pint.Quantity[float]"
+
+
+@overload
+def remaining_life(
+    times_h: Sequence[float],
+    temps_c: Sequence[float],
+    model: RateModel,
+    shelf_life_ref_h: _ScalarHours,
+    *,
+    forecast_temp_c: float | None = None,
+    interpolation: str = "linear",
+    lot_ids: None = None,
+) -> float: ...
+@overload
+def remaining_life(
+    times_h: npt.ArrayLike,
+    temps_c: npt.ArrayLike,
+    model: RateModel,
+    shelf_life_ref_h: npt.ArrayLike | _ScalarHours,
+    *,
+    forecast_temp_c: npt.ArrayLike | None = None,
+    interpolation: str = "linear",
+    lot_ids: npt.ArrayLike,
+) -> FloatArray: ...
+@overload
+def remaining_life(
+    times_h: npt.ArrayLike,
+    temps_c: npt.ArrayLike,
+    model: RateModel,
+    shelf_life_ref_h: npt.ArrayLike | _ScalarHours,
+    *,
+    forecast_temp_c: npt.ArrayLike | None = None,
+    interpolation: str = "linear",
+    lot_ids: npt.ArrayLike | None = None,
+) -> float | FloatArray: ...
 def remaining_life(
     times_h: Any,
     temps_c: Any,
@@ -601,6 +638,10 @@ def remaining_life(
     lot_ids: Any = None,
 ) -> float | FloatArray:
     """Hours of shelf life left at ``forecast_temp_c`` (default: the model's reference).
+
+    Returns a ``float`` for one log (1-D times and temperatures, scalar shelf life, no
+    ``lot_ids``) and a float64 array of one value per lot for ``lot_ids`` or 2-D logs (one row
+    per lot); the overloads say so to a type checker.
 
     remaining = max(SL_ref − E, 0) / ρ(T_forecast), E = :func:`equivalent_time` of the log.
     Never negative: an expired lot has 0 left (``assess_lots`` reports the level).
