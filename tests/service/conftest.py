@@ -15,9 +15,9 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from jxc_rules.service import Settings, create_app  # noqa: E402
+from jxc_rules.service import Settings, create_app
 
 ALL = ["kernels", "reservation:write", "jobs:write", "admin"]
 

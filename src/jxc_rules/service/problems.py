@@ -113,13 +113,27 @@ def _errors(exc: RulePackError) -> list[dict[str, Any]]:
     return out
 
 
-def _exact_text(value: Any) -> Any:
+def exact_text(q: Any) -> Any:
+    """Quantities as exact strings: a finite decimal where one exists (``"10.5"``), else
+    ``"n/d"``; mappings and lists of them alike (as the ledger stores them)."""
+    from fractions import Fraction
+
+    from jxc_rules._internal.exact import fraction_to_decimal
     from jxc_rules.serialize import jsonable
 
-    try:
-        return jsonable(value)
-    except JxcRulesError:
-        return str(value)
+    if isinstance(q, Mapping):
+        return {str(k): exact_text(v) for k, v in q.items()}
+    if isinstance(q, (list, tuple)):
+        return [exact_text(v) for v in q]
+    if isinstance(q, Fraction):
+        d = q.denominator
+        while d % 2 == 0:
+            d //= 2
+        while d % 5 == 0:
+            d //= 5
+        if d == 1:
+            return jsonable(fraction_to_decimal(q))
+    return jsonable(q)
 
 
 def from_library(exc: JxcRulesError, *, prefix: str = "", unknown_status: int = 422,
@@ -130,7 +144,7 @@ def from_library(exc: JxcRulesError, *, prefix: str = "", unknown_status: int = 
         detail = f"{prefix}: {detail}"
     if isinstance(exc, InsufficientStock):
         return Problem(409, "insufficient-stock", detail,
-                       shortages={str(k): _exact_text(v) for k, v in exc.shortages.items()},
+                       shortages={str(k): exact_text(v) for k, v in exc.shortages.items()},
                        field=_join(prefix, fallback_field or "lines"))
     if isinstance(exc, DuplicateError):
         return Problem(409, "duplicate", detail, field=_join(prefix, exc.field or fallback_field))

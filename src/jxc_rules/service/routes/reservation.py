@@ -41,7 +41,7 @@ from jxc_rules.service.auth import (
     check_skus,
     set_subject,
 )
-from jxc_rules.service.problems import PROBLEM_JSON, Problem, from_library
+from jxc_rules.service.problems import PROBLEM_JSON, Problem, exact_text, from_library
 from jxc_rules.service.routes.kernels import Exact
 from jxc_rules.service.store import TokenInfo, now
 
@@ -177,10 +177,6 @@ def _apply(request: Request, info: TokenInfo, key: str | None, op: str, body: Ma
                   "nothing was changed, retry", headers={"Retry-After": "1"})
 
 
-def _text(q: Any) -> Any:
-    from jxc_rules.serialize import jsonable
-
-    return jsonable(q)
 
 
 @router.post("/reservations", status_code=201,
@@ -198,7 +194,7 @@ def reserve(info: ReservationWrite, body: ReserveRequest, request: Request,
         new = led.reserve(body.order_id, body.lines, location=body.location or None)
         return (201 if new else 200), {"order_id": body.order_id, "reserved": bool(new),
                                        "location": body.location,
-                                       "lines": _text(led.order(body.order_id))}
+                                       "lines": exact_text(led.order(body.order_id))}
 
     return _apply(request, info, idempotency_key, "reserve", body.model_dump(), fn)
 
@@ -234,7 +230,7 @@ def _take(kind: str) -> Any:
             else:
                 done = bool(led.consume(order_id, lines))
             return 200, {"order_id": order_id, kind + "d": done,
-                         "held": _text(led.held(order_id)) if led.orders().get(order_id)
+                         "held": exact_text(led.held(order_id)) if led.orders().get(order_id)
                          else {}}
 
         return _apply(request, info, idempotency_key, kind,
@@ -261,8 +257,8 @@ def get_order(info: ReservationRead, order_id: OrderId, request: Request) -> dic
             raise Problem(404, "unknown-item", f"unknown order {order_id!r}", field="order_id")
         lines = led.order(order_id)
         check_skus(info, lines, lambda s: "order_id")
-        return {"order_id": order_id, "status": status, "lines": _text(lines),
-                "held": _text(led.held(order_id))}
+        return {"order_id": order_id, "status": status, "lines": exact_text(lines),
+                "held": exact_text(led.held(order_id))}
     except JxcRulesError as exc:
         raise from_library(exc, unknown_status=404, fallback_field="order_id") from exc
 
@@ -277,9 +273,9 @@ def get_stock(info: ReservationRead, request: Request,
     loc = location or None
     try:
         return {"sku": sku, "location": location,
-                "on_hand": _text(led.on_hand(sku, location=loc)),
-                "reserved": _text(led.reserved(sku, location=loc)),
-                "available": _text(led.available(sku, location=loc))}
+                "on_hand": exact_text(led.on_hand(sku, location=loc)),
+                "reserved": exact_text(led.reserved(sku, location=loc)),
+                "available": exact_text(led.available(sku, location=loc))}
     except JxcRulesError as exc:
         raise from_library(exc, unknown_status=404, fallback_field="sku") from exc
 
@@ -294,7 +290,7 @@ def receive(info: ReservationWrite, body: ReceiveRequest, request: Request,
     def fn(led: Any) -> tuple[int, Any]:
         loc = body.location or None
         led.receive(body.sku, body.quantity, location=loc)
-        return 200, {"sku": body.sku, "on_hand": _text(led.on_hand(body.sku, location=loc))}
+        return 200, {"sku": body.sku, "on_hand": exact_text(led.on_hand(body.sku, location=loc))}
 
     return _apply(request, info, idempotency_key, "receive", body.model_dump(), fn)
 
@@ -309,7 +305,9 @@ def adjust(info: ReservationWrite, body: AdjustRequest, request: Request,
     def fn(led: Any) -> tuple[int, Any]:
         loc = body.location or None
         led.adjust(body.sku, body.counted, reason=body.reason, location=loc)
-        return 200, {"sku": body.sku, "on_hand": _text(led.on_hand(body.sku, location=loc)),
-                     "oversold": _text([o for o in led.oversold() if o.sku == body.sku])}
+        return 200, {"sku": body.sku, "on_hand": exact_text(led.on_hand(body.sku, location=loc)),
+                     "oversold": [{"order_id": o.order_id, "sku": o.sku,
+                                   "short": exact_text(o.short), "location": o.location}
+                                  for o in led.oversold() if o.sku == body.sku]}
 
     return _apply(request, info, idempotency_key, "adjust", body.model_dump(), fn)
