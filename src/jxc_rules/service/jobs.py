@@ -32,7 +32,7 @@ def _load_ref(ref: Mapping[str, Any], kind: str) -> Any:
 
         if ref.get("name") is not None:
             return load_scenario(ref["name"])
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(prefix="jxc-scenario-") as tmp:
             path = os.path.join(tmp, "scenario.yaml")
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(ref["yaml"])
@@ -201,7 +201,17 @@ class JobManager:
             job.status = "cancelled"
             job.changed.notify_all()
         job.process.terminate()
+        threading.Thread(target=self._reap, args=(job,), daemon=True).start()
         return True
+
+    @staticmethod
+    def _reap(job: Job) -> None:
+        """SIGKILL a cancelled worker that did not end on SIGTERM within 3 s."""
+        deadline = time.monotonic() + 3
+        while job.process.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if job.process.is_alive():
+            job.process.kill()
 
     def shutdown(self) -> None:
         for job in list(self.jobs.values()):

@@ -76,6 +76,18 @@ def _check_ref(ref: Any, field: str) -> None:
                       "(the service never reads files named by a client)", field=f"{field}.name")
 
 
+def _untemp(p: Problem) -> Problem:
+    """The problem with the temporary file of a YAML scenario named ``<scenario>``."""
+    import re
+
+    text = re.sub(r"[^\s'\"]*jxc-scenario-[^\s'\"/]*/scenario\.yaml", "<scenario>",
+                  json.dumps({"detail": p.detail, **p.extra}, ensure_ascii=False))
+    data = json.loads(text)
+    p.detail = data.pop("detail")
+    p.extra = data
+    return p
+
+
 def _job(request: Request, job_id: str, info: TokenInfo) -> Any:
     job = _manager(request).jobs.get(job_id)
     if job is None or (job.owner != info.name and not info.allows("admin")):
@@ -97,7 +109,7 @@ def submit(info: JobsWrite, body: JobRequest, request: Request) -> dict[str, Any
     try:
         scenario = _load_ref(body.scenario.model_dump(), "scenario")
     except JxcRulesError as exc:
-        raise from_library(exc, fallback_field="scenario") from exc
+        raise _untemp(from_library(exc, prefix="scenario")) from exc
     set_subject(request, f"scenario {scenario.name}")
     work = body.trials * scenario.days
     if work > settings.max_trials_days:

@@ -317,7 +317,7 @@ def load_ref(ref: PackRef, field: str) -> Any:
         assert ref.yaml is not None
         return loads_pack(ref.yaml, filename=f"<{field}>")
     except JxcRulesError as exc:
-        raise from_library(exc, prefix="", fallback_field=field) from exc
+        raise from_library(exc, prefix=field) from exc
 
 
 class ValidateRequest(Strict):

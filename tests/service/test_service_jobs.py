@@ -1,0 +1,107 @@
+"""Simulation jobs: run in a worker process, poll, stream, fetch JSON and HTML, cancel, bounds."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from jxc_rules.simulate import load_scenario, run
+from tests.service.conftest import bearer
+
+SCENARIO = "hotpot-spring-festival"
+
+
+def wait(c: TestClient, token: str, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view: dict[str, Any] = c.get(f"/v1/jobs/{job_id}", headers=bearer(token)).json()
+        if view["status"] != "running":
+            return view
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} still running after {timeout} s")
+
+
+def test_a_job_runs_in_a_worker_and_equals_the_library_run(make_app: Any) -> None:
+    app, tok = make_app()
+    with TestClient(app) as c:
+        a = bearer(tok["all"])
+        r = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO},
+                                     "packs": [{"name": "hotpot@2026.11"}],
+                                     "trials": 20, "seed": 7}, headers=a)
+        assert r.status_code == 202, r.text
+        job = r.json()
+        assert job["status"] == "running"
+        # an unfinished job has no result yet: 409 naming the job
+        early = c.get(f"/v1/jobs/{job['id']}/result", headers=a)
+        assert early.status_code in (200, 409)
+        view = wait(c, tok["all"], job["id"])
+        assert view["status"] == "done", view
+        assert view["progress"]["chunks_done"] == view["progress"]["chunks"]
+        result = c.get(f"/v1/jobs/{job['id']}/result", headers=a).json()
+        want = run(load_scenario(SCENARIO), rules="hotpot@2026.11", trials=20, seed=7)
+        got = result["results"][0]["kpis"]
+        for name, summary in want.kpis.items():
+            assert got[name]["mean"] == summary.mean, name
+        html = c.get(f"/v1/jobs/{job['id']}/report.html", headers=a)
+        assert html.headers["content-type"].startswith("text/html")
+        assert html.text.startswith("<!DOCTYPE html>")
+        events = c.get(f"/v1/jobs/{job['id']}/events", headers=a)
+        last = [ln for ln in events.text.splitlines() if ln.startswith("data: ")][-1]
+        assert json.loads(last.removeprefix("data: "))["status"] == "done"
+        # another token does not see the job
+        assert c.get(f"/v1/jobs/{job['id']}",
+                     headers=bearer(tok["kernels"])).status_code == 403
+
+
+def test_jobs_are_bounded_and_cancellable(make_app: Any) -> None:
+    app, tok = make_app(max_jobs=1, max_trials_days=100_000)
+    days = load_scenario(SCENARIO).days
+    with TestClient(app) as c:
+        a = bearer(tok["all"])
+        big = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO},
+                                       "trials": 100_000 // days + 1}, headers=a)
+        assert big.status_code == 422
+        assert big.json()["field"] == "trials"
+        assert str(days) in big.json()["detail"]
+        first = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO},
+                                         "trials": 100_000 // days}, headers=a)
+        assert first.status_code == 202
+        second = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 5},
+                        headers=a)
+        assert second.status_code == 429
+        assert second.headers["retry-after"]
+        jid = first.json()["id"]
+        cancelled = c.post(f"/v1/jobs/{jid}/cancel", headers=a).json()
+        assert cancelled["status"] == "cancelled"
+        proc = app.state.jxc.jobs.jobs[jid].process
+        deadline = time.monotonic() + 10
+        while proc.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not proc.is_alive()
+        res = c.get(f"/v1/jobs/{jid}/result", headers=a)
+        assert res.status_code == 409
+        assert res.json()["type"].endswith("job-cancelled")
+        # the slot is free again
+        again = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 5},
+                       headers=a)
+        assert again.status_code == 202
+        assert wait(c, tok["all"], again.json()["id"])["status"] == "done"
+
+
+def test_job_inputs_are_checked_before_a_process_starts(client: Any) -> None:
+    c, tok = client
+    a = bearer(tok["all"])
+    for body, field in [
+        ({"scenario": {"name": "/etc/passwd"}}, "scenario.name"),
+        ({"scenario": {"name": SCENARIO}, "packs": [{"name": "../x"}]}, "packs[0].name"),
+        ({"scenario": {}}, "scenario"),
+        ({"scenario": {"yaml": "name: x\n"}}, "scenario.horizon"),
+        ({"scenario": {"name": SCENARIO}, "trials": 0}, "trials"),
+    ]:
+        r = c.post("/v1/jobs", json=body, headers=a)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["field"] == field, (body, r.json())
+        assert "/tmp" not in r.text
