@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,7 +31,10 @@ from jxc_rules.service.problems import (
 )
 from jxc_rules.service.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["API_VERSION", "create_app"]
+
+#: the version of the HTTP contract (docs/openapi.json); the package's is in GET /health
+API_VERSION = "1.0.0"
 
 log = logging.getLogger("jxc_rules.service")
 
@@ -128,6 +132,33 @@ class Guard:
                                          status, outcome)
 
 
+class ProblemDoc(BaseModel):
+    """RFC 9457 problem details (``application/problem+json``) with the library's location."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    field: str | None = Field(default=None, description="JSON path of the field at fault, "
+                              "e.g. lines[3].pack, or the header (Authorization)")
+    row: int | list[int] | None = None
+    location: str | None = Field(default=None, description="file:line:column in a pack")
+    errors: list[dict[str, Any]] | None = None
+    shortages: dict[str, str] | None = Field(default=None,
+                                             description="SKU -> missing quantity")
+
+
+_PROBLEM_RESPONSES = {
+    401: "No token, or an unknown / revoked one",
+    403: "The token lacks the scope, the location or the SKU prefix",
+    413: "The request body is too large",
+    422: "A field is invalid; `field` names it",
+    429: "Rate limit or job bound; see Retry-After",
+}
+
+
 class _AppState:
     """What the routes share: settings, the store, the ledger, the rate limiter, the jobs."""
 
@@ -211,15 +242,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="jxc-rules service",
-        version=__version__,
+        version=API_VERSION,
         summary="The jxc_rules kernels, reservation ledger and simulator over HTTP.",
         description=("Exact values travel as decimal strings, never JSON floats; errors are "
                      "RFC 9457 application/problem+json carrying the library's field, row and "
                      "file:line. Authenticate with `Authorization: Bearer <token>` "
                      "(`jxc-rules token add NAME --scope SCOPE`)."),
         lifespan=lifespan,
-        responses={422: {"description": "A field is invalid (problem+json naming it)",
-                         "content": {PROBLEM_JSON: {}}}},
+        responses={status: {"model": ProblemDoc, "description": text}
+                   for status, text in _PROBLEM_RESPONSES.items()},
     )
     app.state.jxc = state
 
@@ -239,7 +270,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not-found", 405: "method", 408: "slow-body", 413: "too-large"}.get(
             exc.status_code, "http")
-        field = "body" if exc.status_code in (400, 408, 413) else None
+        field = ("body" if exc.status_code in (400, 408, 413)
+                 else "path" if exc.status_code in (404, 405) else None)
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 400 and exc.__cause__ is not None:
             detail = f"the request body is not valid JSON ({type(exc.__cause__).__name__})"
@@ -265,4 +297,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs_router)
     app.include_router(admin_router)
     app.add_middleware(Guard, state=state)
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, with every error answer as application/problem+json."""
+        doc = plain_openapi()
+        ref = {"$ref": "#/components/schemas/ProblemDoc"}
+        for ops in doc.get("paths", {}).values():
+            for op in ops.values():
+                for code, resp in op.get("responses", {}).items():
+                    if int(code) >= 400:
+                        resp["content"] = {PROBLEM_JSON: {"schema": ref}}
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

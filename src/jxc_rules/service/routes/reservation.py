@@ -111,7 +111,7 @@ def _bound(state: Any, conn: sa.Connection) -> Any:
 
 
 def _apply(request: Request, info: TokenInfo, key: str | None, op: str, body: Mapping[str, Any],
-           fn: Callable[[Any], tuple[int, Any]]) -> JSONResponse:
+           fn: Callable[[Any], tuple[int, Any]], *, field: str = "lines") -> JSONResponse:
     """Run ``fn(ledger)`` in one transaction with the idempotency record of ``key``."""
     state = request.app.state.jxc
     store = state.store
@@ -143,7 +143,7 @@ def _apply(request: Request, info: TokenInfo, key: str | None, op: str, body: Ma
                                 raise
                             status, answer = p.status, p.body(instance=request.url.path)
                         except JxcRulesError as exc:
-                            lib = from_library(exc, unknown_status=404)
+                            lib = from_library(exc, unknown_status=404, fallback_field=field)
                             if lib.status >= 500:
                                 raise lib from exc
                             status, answer = lib.status, lib.body(instance=request.url.path)
@@ -234,20 +234,21 @@ def _take(kind: str) -> Any:
                          else {}}
 
         return _apply(request, info, idempotency_key, kind,
-                      {"order_id": order_id, "lines": lines}, fn)
+                      {"order_id": order_id, "lines": lines}, fn,
+                      field="order_id" if lines is None else "lines")
 
     endpoint.__name__ = kind
     return endpoint
 
 
-router.post("/reservations/{order_id}/release",
+router.post("/reservations/{order_id:path}/release",
             summary="Give back what an order holds (all, or `lines`)")(_take("release"))
-router.post("/reservations/{order_id}/consume",
+router.post("/reservations/{order_id:path}/consume",
             summary="Book out what an order holds (all, or `lines` for a partial shipment)")(
     _take("consume"))
 
 
-@router.get("/reservations/{order_id}", summary="An order's status and lines")
+@router.get("/reservations/{order_id:path}", summary="An order's status and lines")
 def get_order(info: ReservationRead, order_id: OrderId, request: Request) -> dict[str, Any]:
     set_subject(request, f"order {order_id}")
     led = request.app.state.jxc.ledger()
@@ -263,7 +264,7 @@ def get_order(info: ReservationRead, order_id: OrderId, request: Request) -> dic
         raise from_library(exc, unknown_status=404, fallback_field="order_id") from exc
 
 
-@router.get("/stock/{sku}", summary="On hand, reserved and available of one SKU")
+@router.get("/stock/{sku:path}", summary="On hand, reserved and available of one SKU")
 def get_stock(info: ReservationRead, request: Request,
               sku: Annotated[str, Path(min_length=1, max_length=200)],
               location: Annotated[str, Query(max_length=200)] = "") -> dict[str, Any]:
@@ -292,7 +293,8 @@ def receive(info: ReservationWrite, body: ReceiveRequest, request: Request,
         led.receive(body.sku, body.quantity, location=loc)
         return 200, {"sku": body.sku, "on_hand": exact_text(led.on_hand(body.sku, location=loc))}
 
-    return _apply(request, info, idempotency_key, "receive", body.model_dump(), fn)
+    return _apply(request, info, idempotency_key, "receive", body.model_dump(), fn,
+                  field="quantity")
 
 
 @router.post("/stock/adjust", summary="Set on hand to a counted quantity (reason required)")
@@ -310,4 +312,5 @@ def adjust(info: ReservationWrite, body: AdjustRequest, request: Request,
                                    "short": exact_text(o.short), "location": o.location}
                                   for o in led.oversold() if o.sku == body.sku]}
 
-    return _apply(request, info, idempotency_key, "adjust", body.model_dump(), fn)
+    return _apply(request, info, idempotency_key, "adjust", body.model_dump(), fn,
+                  field="counted")
