@@ -249,6 +249,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                      "file:line. Authenticate with `Authorization: Bearer <token>` "
                      "(`jxc-rules token add NAME --scope SCOPE`)."),
         lifespan=lifespan,
+        # operationId = the route function's name (reserve, release, convert_batch, ...): the
+        # names a generated client's methods get
+        generate_unique_id_function=lambda route: route.name,
         responses={status: {"model": ProblemDoc, "description": text}
                    for status, text in _PROBLEM_RESPONSES.items()},
     )

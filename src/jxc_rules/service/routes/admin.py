@@ -32,7 +32,7 @@ class AuditPage(BaseModel):
 
 @router.get("/audit", response_model=AuditPage,
             summary="Audit entries after `since_seq`, oldest first (who, what, subject, outcome)")
-def audit(_info: AdminToken, request: Request,
+def query_audit(_info: AdminToken, request: Request,
           token: Annotated[str | None, Query(max_length=100,
                                              description="Only this token name")] = None,
           status: Annotated[int | None, Query(ge=100, le=599)] = None,

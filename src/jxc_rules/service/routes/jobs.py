@@ -98,7 +98,7 @@ def _job(request: Request, job_id: str, info: TokenInfo) -> Any:
 
 @router.post("/jobs", status_code=202, response_model=JobView,
              summary="Start a simulation job in a worker process (bounded trials x days)")
-def submit(info: JobsWrite, body: JobRequest, request: Request) -> dict[str, Any]:
+def submit_job(info: JobsWrite, body: JobRequest, request: Request) -> dict[str, Any]:
     from jxc_rules.service.jobs import _load_ref
     from jxc_rules.simulate.executors import DEFAULT_CHUNK_TRIALS, chunk_sizes
 
@@ -130,14 +130,14 @@ def submit(info: JobsWrite, body: JobRequest, request: Request) -> dict[str, Any
 
 
 @router.get("/jobs/{job_id}", response_model=JobView, summary="A job's status and progress")
-def poll(info: JobsRead, job_id: JobId, request: Request) -> dict[str, Any]:
+def poll_job(info: JobsRead, job_id: JobId, request: Request) -> dict[str, Any]:
     view: dict[str, Any] = _job(request, job_id, info).view()
     return view
 
 
 @router.get("/jobs/{job_id}/events", summary="Progress as server-sent events until the job ends",
             response_class=StreamingResponse)
-async def events(info: JobsRead, job_id: JobId, request: Request) -> StreamingResponse:
+async def job_events(info: JobsRead, job_id: JobId, request: Request) -> StreamingResponse:
     job = _job(request, job_id, info)
 
     async def stream() -> AsyncIterator[bytes]:
@@ -166,7 +166,7 @@ def _finished(job: Any) -> None:
 
 
 @router.get("/jobs/{job_id}/result", summary="The job's result JSON (as `simulate --json`)")
-def result(info: JobsRead, job_id: JobId, request: Request) -> Response:
+def job_result(info: JobsRead, job_id: JobId, request: Request) -> Response:
     job = _job(request, job_id, info)
     _finished(job)
     return Response(job.result, media_type="application/json")
@@ -174,14 +174,14 @@ def result(info: JobsRead, job_id: JobId, request: Request) -> Response:
 
 @router.get("/jobs/{job_id}/report.html", response_class=HTMLResponse,
             summary="The job's self-contained HTML report")
-def report(info: JobsRead, job_id: JobId, request: Request) -> HTMLResponse:
+def job_report(info: JobsRead, job_id: JobId, request: Request) -> HTMLResponse:
     job = _job(request, job_id, info)
     _finished(job)
     return HTMLResponse(job.report)
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobView, summary="Cancel a running job")
-def cancel(info: JobsWrite, job_id: JobId, request: Request) -> dict[str, Any]:
+def cancel_job(info: JobsWrite, job_id: JobId, request: Request) -> dict[str, Any]:
     job = _job(request, job_id, info)
     _manager(request).cancel(job)
     view: dict[str, Any] = job.view()
