@@ -102,9 +102,10 @@ def test_the_two_hotpot_versions_differ_by_a_debatable_rule_change() -> None:
     assert changes["replenishment.safety_days"].review
     uplift = changes["holidays.Spring Festival.dine_in.during[3]"]
     assert (uplift.old, uplift.new) == (1.3, 1.5)
-    assert uplift.relative == pytest.approx(0.2 / 1.3)
-    assert uplift.review  # +15.4 % > 15 %
-    assert not changes["holidays.Spring Festival.dine_in.during[4]"].review  # +14.8 %
+    assert uplift.relative == pytest.approx(0.2 / 0.3)  # the effect m − 1: 0.3 → 0.5
+    assert uplift.basis == "effect"
+    assert uplift.review  # +66.7 % > 15 %
+    assert changes["holidays.Spring Festival.dine_in.during[4]"].review  # effect +57.1 %
     assert not changes["holidays.Spring Festival.source"].review  # a source text edit
     assert all(c.path.startswith(("holidays.Spring Festival.", "replenishment."))
                for c in changes.values())
@@ -371,9 +372,9 @@ def test_diff_of_a_pack_with_itself_is_empty() -> None:
 
 def test_diff_threshold_is_configurable() -> None:
     old, new = load_pack(HOTPOT_10), load_pack(HOTPOT_11)
-    flagged = [c.path for c in diff(old, new, threshold=0.10) if c.review]
-    assert "holidays.Spring Festival.dine_in.during[4]" in flagged  # +14.8 % > 10 %
-    assert "holidays.Spring Festival.dine_in.during[7]" not in flagged  # +8.7 %
+    flagged = [c.path for c in diff(old, new, threshold=0.60) if c.review]
+    assert "holidays.Spring Festival.dine_in.during[3]" in flagged  # effect +66.7 % > 60 %
+    assert "holidays.Spring Festival.dine_in.during[6]" not in flagged  # effect +50 %
     with pytest.raises(ValueError, match="threshold"):
         diff(old, new, threshold=-1)
 
@@ -431,14 +432,15 @@ def test_cli_diff_prints_a_table_and_json(capsys: pytest.CaptureFixture[str]) ->
     table = capsys.readouterr().out
     assert "replenishment.safety_days" in table
     assert "-50.0%" in table
-    assert "2 marked for review" in table
+    assert "7 marked for review" in table  # six uplifts judged by their effect m − 1
     assert main(["diff", "--json", str(HOTPOT_10), str(HOTPOT_11)]) == 0
     payload = json.loads(capsys.readouterr().out)
     paths = [c["path"] for c in payload["changes"] if c["review"]]
-    assert paths == ["holidays.Spring Festival.dine_in.during[3]", "replenishment.safety_days"]
+    assert paths == [f"holidays.Spring Festival.dine_in.during[{k}]" for k in range(3, 9)] + [
+        "replenishment.safety_days"]
     assert main(["diff", "--fail-on-review", str(HOTPOT_10), str(HOTPOT_11)]) == 1
     capsys.readouterr()
-    assert main(["diff", "--threshold", "60%", "--fail-on-review", str(HOTPOT_10),
+    assert main(["diff", "--threshold", "70%", "--fail-on-review", str(HOTPOT_10),
                  str(HOTPOT_11)]) == 0
 
 

@@ -159,6 +159,21 @@ def render() -> str:
         "- `diff` compares two versions of one industry; two industries' packs are refused "
         "unless `cross_industry=True` (`jxc-rules diff --cross-industry`), and the output "
         "then says so.",
+        "- `diff` judges a *multiplier* (a holiday's before/during/after day, a weather "
+        "state's channel factor) by the change of its *effect* m − 1: an uplift 1.50 → 1.70 is "
+        "a 40 % larger uplift ((0.70 − 0.50) / 0.50) and is marked for review, where the "
+        "multipliers themselves differ by only 13.3 %; `Change.basis` is `\"effect\"` for "
+        "those (`\"value\"` otherwise) and the table says `(effect)`. Days are counted from 1 "
+        "as people count them: `during[3]` is shown as `during day 4` (day 4 of the break), "
+        "`before` counts back from the break (`1 day before` is the eve), `after[0]` is `day 1 "
+        "after`; `Change.label` holds that reading, `Change.path` (and `--json`'s `path`) "
+        "stays the machine path. `jxc-rules diff --lang zh` prints the table in Chinese "
+        "(`假期第4天`, `节前第1天`, `节后第1天`).",
+        "- `jxc-rules validate` also refuses implausible multipliers (a weather factor above "
+        "3, a holiday day above 5: `8.2` written for `0.82`), naming file:line and the value "
+        "probably meant (`check_pack`); the loader itself accepts them. Given a scenario file "
+        "(top-level `horizon:`) or a bundled scenario name it validates the scenario, with the "
+        "packs its `rules:` name, instead of reading it as a pack.",
         "- Every entry may carry a `source` (paper, calibration run, committee decision). A "
         "pack that is not `illustrative: true` and has no pack-level `source` must give one "
         "for every entry.",

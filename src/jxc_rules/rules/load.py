@@ -74,8 +74,11 @@ from jxc_rules.rules.schema import (
 from jxc_rules.units import dimension_of
 
 __all__ = [
+    "HOLIDAY_MULTIPLIER_MAX",
     "METADATA_KEYS",
     "SECTION_KEYS",
+    "WEATHER_MULTIPLIER_MAX",
+    "check_pack",
     "dump_pack",
     "load_pack",
     "load_packs",
@@ -95,6 +98,51 @@ SECTION_KEYS: tuple[str, ...] = (
 _NOT_INHERITED = ("version", "effective_from", "effective_until", "approved_by", "changelog",
                   "extends", "scope")
 _ENTRY_SECTIONS = ("packaging", "live_weight", "shelf_life")
+
+WEATHER_MULTIPLIER_MAX = 3.0
+"""Largest plausible weather multiplier of a channel (×3 demand on a rainy day); ``jxc-rules
+validate`` refuses a larger one as a typo (``8.2`` written for ``0.82``, see :func:`check_pack`).
+Scenarios refuse it on loading."""
+HOLIDAY_MULTIPLIER_MAX = 5.0
+"""Largest plausible holiday multiplier of one day (×5 a normal day); ``15.5`` for ``1.55`` is
+refused by ``jxc-rules validate`` and by scenarios."""
+
+
+def implausible(value: float, field: str, limit: float, what: str) -> ValidationError | None:
+    """The error for a multiplier above ``limit`` (with the value probably meant), or None.
+
+    >>> err = implausible(8.2, "weather.rain.dine_in", 3.0, "dine_in demand on a rain day")
+    >>> print(str(err).split("; ")[1])
+    did you mean 0.82 (-18%)?
+    """
+    if value <= limit:
+        return None
+    guess = value / 10 if value / 10 <= limit else value / 100
+    return ValidationError(
+        f"{field} = {value:g} multiplies {what} by {value:g} ({value - 1:+.0%}), beyond the "
+        f"plausible at most {limit:g}; did you mean {guess:g} ({guess - 1:+.0%})?",
+        field=field, value=value)
+
+
+def _plausibility(sections: Mapping[str, Any]) -> list[ValidationError]:
+    errors: list[ValidationError] = []
+    for key, rule in sections.get("weather", {}).items():
+        for channel in ("dine_in", "takeaway", "group_meal"):
+            value = getattr(rule, channel, None)
+            if isinstance(value, (int, float)):
+                err = implausible(float(value), f"weather.{key}.{channel}",
+                                  WEATHER_MULTIPLIER_MAX, f"{channel} demand on a {key} day")
+                if err is not None:
+                    errors.append(err)
+    for key, rule in sections.get("holidays", {}).items():
+        for channel, profile in rule.channels.items():
+            for part in ("before", "during", "after"):
+                for k, value in enumerate(getattr(profile, part)):
+                    err = implausible(float(value), f"holidays.{key}.{channel}.{part}[{k}]",
+                                      HOLIDAY_MULTIPLIER_MAX, "the day's demand")
+                    if err is not None:
+                        errors.append(err)
+    return errors
 
 
 # --------------------------------------------------------------------------------------------
@@ -692,6 +740,34 @@ def load_pack(path: str | os.PathLike[str], *, version: str | None = None,
                             f"{version!r}", location=SourceLocation(os.fspath(path)),
                             field="version", value=pack.version)
     return pack
+
+
+def check_pack(path: str | os.PathLike[str], *, version: str | None = None
+               ) -> tuple[RulePack, list[RulePackError]]:
+    """Load a pack as :func:`load_pack` does and also return its *implausible* values — a
+    weather multiplier above :data:`WEATHER_MULTIPLIER_MAX`, a holiday day above
+    :data:`HOLIDAY_MULTIPLIER_MAX` — each located at ``file:line:column`` with the value
+    probably meant. ``jxc-rules validate`` refuses them; the loader itself still accepts them
+    (a pack is a valid model at any multiplier, so hosts' generated packs keep loading).
+
+    Examples
+    --------
+    >>> pack, problems = check_pack("hotpot@2026.11")
+    >>> pack.version, problems
+    ('2026.11', [])
+    """
+    from jxc_rules._internal.bundled import as_name, pack_path
+
+    named = as_name(os.fspath(path)) if isinstance(path, str) else None
+    if named is not None:
+        path = pack_path(named[0], named[1] or version)
+    pack, marks = _load_with_marks(path)
+    if version is not None and pack.version != version:
+        raise RulePackError(f"{os.fspath(path)} holds version {pack.version!r}, not "
+                            f"{version!r}", location=SourceLocation(os.fspath(path)),
+                            field="version", value=pack.version)
+    found = _plausibility({"weather": pack.weather, "holidays": pack.holidays})
+    return pack, [relocate(err, marks, (), error=RulePackError) for err in found]
 
 
 def loads_pack(text: str, *, filename: str = "<string>") -> RulePack:
