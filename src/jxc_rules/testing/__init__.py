@@ -8,8 +8,13 @@ Host systems import these to generate valid inputs for their own tests::
     @given(total=money_amounts(), weights=weight_vectors())
     def test_split_never_loses_a_fen(total, weights): ...
 
+Importing this package registers a strategy for every public value type of jxc_rules with
+``st.register_type_strategy`` (:func:`register_type_strategies`), so ``st.from_type(Bom)`` and
+``st.builds`` on functions annotated with our types work.
+
 Installing ``jxc-rules`` also registers a pytest plugin (entry point ``pytest11``) that provides
-fixtures such as ``jxc_ureg`` and ``jxc_strategies``.
+fixtures such as ``jxc_ureg`` and ``jxc_strategies``; it imports nothing heavy at pytest start
+(see :mod:`jxc_rules.testing.plugin` and docs/testing.md).
 """
 
 # Loaded on first use (PEP 562): the pytest plugin (jxc_rules.testing.plugin) lives in this
@@ -17,7 +22,9 @@ fixtures such as ``jxc_ureg`` and ``jxc_strategies``.
 # of every host that installs jxc-rules.
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib.util
+import sys
+from typing import TYPE_CHECKING, Any
 
 from jxc_rules._internal.lazy import lazy_exports
 
@@ -93,6 +100,23 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
     # isort: split
     from jxc_rules.testing.simulate import scenario_mappings, sweep_specs
 
+    # --- composite cases, boundaries, registration, profiles ---
+    # isort: split
+    from jxc_rules.testing.cases import (
+        BomCase,
+        Lot,
+        LotCase,
+        ReservationWorkload,
+        bom_cases,
+        cyclic_bom_mappings,
+        lot_cases,
+        reservation_workloads,
+    )
+    from jxc_rules.testing.profiles import load_profile, register_profiles
+    from jxc_rules.testing.shelf_life import reading_arrays
+    from jxc_rules.testing.strategies import PricedLine, pack_quantities, priced_lines
+    from jxc_rules.testing.types import register_type_strategies
+
 _LAZY: dict[str, str] = {
     "count_units": "jxc_rules.testing.strategies",
     "exact_decimals": "jxc_rules.testing.strategies",
@@ -142,6 +166,22 @@ _LAZY: dict[str, str] = {
     # --- lazy simulate ---
     "scenario_mappings": "jxc_rules.testing.simulate",
     "sweep_specs": "jxc_rules.testing.simulate",
+    # --- lazy cases, boundaries, registration, profiles ---
+    "BomCase": "jxc_rules.testing.cases",
+    "Lot": "jxc_rules.testing.cases",
+    "cyclic_bom_mappings": "jxc_rules.testing.cases",
+    "LotCase": "jxc_rules.testing.cases",
+    "ReservationWorkload": "jxc_rules.testing.cases",
+    "bom_cases": "jxc_rules.testing.cases",
+    "lot_cases": "jxc_rules.testing.cases",
+    "reservation_workloads": "jxc_rules.testing.cases",
+    "PricedLine": "jxc_rules.testing.strategies",
+    "pack_quantities": "jxc_rules.testing.strategies",
+    "priced_lines": "jxc_rules.testing.strategies",
+    "reading_arrays": "jxc_rules.testing.shelf_life",
+    "load_profile": "jxc_rules.testing.profiles",
+    "register_profiles": "jxc_rules.testing.profiles",
+    "register_type_strategies": "jxc_rules.testing.types",
 }
 """Public name → the module that defines it."""
 
@@ -195,6 +235,55 @@ __all__ = [
     # --- __all__ simulate ---
     "scenario_mappings",
     "sweep_specs",
+    # --- __all__ cases, boundaries, registration, profiles ---
+    "BomCase",
+    "Lot",
+    "LotCase",
+    "ReservationWorkload",
+    "bom_cases",
+    "cyclic_bom_mappings",
+    "lot_cases",
+    "reservation_workloads",
+    "PricedLine",
+    "pack_quantities",
+    "priced_lines",
+    "reading_arrays",
+    "load_profile",
+    "register_profiles",
+    "register_type_strategies",
 ]
 
-__getattr__, __dir__ = lazy_exports("jxc_rules.testing", _LAZY)
+_lazy_getattr, __dir__ = lazy_exports("jxc_rules.testing", _LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, loaded on first use; the first use also registers the type strategies
+    (which an import by pytest's plugin loader deferred)."""
+    value = _lazy_getattr(name)
+    if name != "register_type_strategies":
+        from jxc_rules.testing.types import register_type_strategies
+
+        register_type_strategies()
+    return value
+
+
+def _loaded_for_the_plugin() -> bool:
+    """True while this package is imported on the way to ``jxc_rules.testing.plugin`` (pytest's
+    ``pytest11`` entry point, ``-p``, or a plain import of the plugin module): then nothing
+    heavy may load. Read from the import machinery's frames on the stack; False when unsure."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name in ("load_setuptools_entrypoints", "import_plugin"):
+            return True
+        if code.co_name == "_find_and_load" and frame.f_locals.get(
+                "name") == "jxc_rules.testing.plugin":
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+if not _loaded_for_the_plugin() and importlib.util.find_spec("hypothesis") is not None:
+    from jxc_rules.testing.types import register_type_strategies as _register
+
+    _register()
