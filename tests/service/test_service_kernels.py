@@ -157,3 +157,36 @@ def setup_module() -> None:
 def teardown_module() -> None:
     c, _ = _SHARED.pop("client")
     c.__exit__(None, None, None)
+
+
+def test_shelf_life_lots_match_assess_lots_and_fefo(client: Any) -> None:
+    import numpy as np
+
+    from jxc_rules.shelf_life.lots import ShelfLifeRule, assess_lots, fefo_order
+
+    c, tok = client
+    rule = {"model": {"q10": 3, "ref_temp_c": 4}, "shelf_life_ref_h": "10 d",
+            "alert_offset_h": "2 d"}
+    lots = [{"lot_id": "L1", "times_h": [0, 24, 48], "temps_c": [4, 8, 12]},
+            {"lot_id": "L2", "times_h": [0, 48], "temps_c": [4, None]},
+            {"lot_id": "L3", "times_h": [0, 40], "temps_c": [20, 25]}]
+    r = post(c, tok["kernels"], "/v1/shelf-life/lots", {"rule": rule, "now_h": 48,
+                                                         "lots": lots})
+    assert r.status_code == 200, r.text
+    want = assess_lots(np.array([0, 24, 48, 0, 48, 0, 40], float),
+                       np.array([4, 8, 12, 4, np.nan, 20, 25]),
+                       ShelfLifeRule.from_mapping(rule), 48,
+                       lot_ids=np.array([0, 0, 0, 1, 1, 2, 2]))
+    got = r.json()["results"]
+    assert [g["remaining_h"] for g in got] == want.remaining_h.tolist()
+    assert [g["level"] for g in got] == want.level.tolist()
+    assert got[1]["data_quality_flag"] is True
+    assert r.json()["fefo"] == [lots[int(i)]["lot_id"] for i in fefo_order(want)]
+    bad = post(c, tok["kernels"], "/v1/shelf-life/lots", {
+        "rule": {**rule, "model": {"q10": 0, "ref_temp_c": 4}}, "now_h": 48, "lots": lots})
+    assert bad.json()["field"] == "rule.model.q10"
+    unsorted = post(c, tok["kernels"], "/v1/shelf-life/lots", {"rule": rule, "now_h": 48,
+                    "lots": [lots[0], {"lot_id": "L9", "times_h": [0, 30, 20],
+                                       "temps_c": [4, 4, 4]}]})
+    assert unsorted.status_code == 422
+    assert unsorted.json()["field"] == "lots[1].times_h[2]"

@@ -359,3 +359,76 @@ def rules_diff(body: DiffRequest, request: Request) -> dict[str, Any]:
                                             include_metadata=body.include_metadata,
                                             cross_industry=body.cross_industry),
                                fallback_field="new")}
+
+
+# ------------------------------------------------------------------ shelf life
+Reading = Annotated[float | None, Field(allow_inf_nan=False,
+                                        description="null: a missing reading (a gap)")]
+
+
+class LotLog(Strict):
+    lot_id: Text
+    times_h: list[Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1,
+                                                                         max_length=100_000)
+    temps_c: list[Reading] = Field(min_length=1, max_length=100_000)
+
+
+class LotsRequest(Strict):
+    rule: dict[str, Any] = Field(description="A shelf-life rule as a pack writes it: model "
+                                 "({q10, ref_temp_c} | {ea_kj_per_mol, ref_temp_c} | ...), "
+                                 "shelf_life_ref_h, alert_offset_h, removal_offset_h, "
+                                 "hard_limits, ...", examples=[{
+                                     "model": {"q10": 3, "ref_temp_c": 4},
+                                     "shelf_life_ref_h": "10 d", "alert_offset_h": "2 d"}])
+    now_h: float = Field(allow_inf_nan=False)
+    forecast_temp_c: float | None = Field(default=None, allow_inf_nan=False)
+    interpolation: Literal["linear", "previous", "next", "trapezoid"] = "linear"
+    lots: list[LotLog] = Field(min_length=1, max_length=MAX_LINES)
+
+
+@router.post("/shelf-life/lots",
+             summary="Remaining life, expiry and level of many lots, and their FEFO order "
+                     "(assess_lots, fefo_order)")
+def shelf_life_lots(body: LotsRequest) -> dict[str, Any]:
+    import numpy as np
+
+    from jxc_rules.serialize import jsonable
+    from jxc_rules.shelf_life.lots import ShelfLifeRule, assess_lots, fefo_order
+
+    for i, lot in enumerate(body.lots):
+        if len(lot.times_h) != len(lot.temps_c):
+            raise Problem(422, "validation", f"lots[{i}]: {len(lot.times_h)} times_h but "
+                          f"{len(lot.temps_c)} temps_c; give one temperature per time",
+                          field=f"lots[{i}].temps_c")
+    if len({lot.lot_id for lot in body.lots}) != len(body.lots):
+        raise Problem(422, "validation", "lots: two lots with one lot_id", field="lots")
+    try:
+        rule = ShelfLifeRule.from_mapping(body.rule)
+    except JxcRulesError as exc:
+        raise from_library(exc, prefix="rule") from exc
+    ids = np.concatenate([np.full(len(lot.times_h), i) for i, lot in enumerate(body.lots)])
+    times = np.concatenate([np.asarray(lot.times_h, dtype=float) for lot in body.lots])
+    temps = np.concatenate([np.asarray([np.nan if t is None else t for t in lot.temps_c],
+                                       dtype=float) for lot in body.lots])
+    try:
+        res = assess_lots(times, temps, rule, body.now_h, lot_ids=ids,
+                          interpolation=body.interpolation, forecast_temp_c=body.forecast_temp_c)
+        order = fefo_order(res)
+        cols = jsonable(res, allow_nan=True)
+        levels = [str(x) for x in res.level]
+    except JxcRulesError as exc:
+        p = from_library(exc, fallback_field="lots")
+        row, field = getattr(exc, "row", None), p.extra.get("field")
+        if isinstance(row, int) and 0 <= row < len(ids) and field in ("times_h", "temps_c"):
+            pos = int(ids[row])
+            first = int(np.argmax(ids == pos))
+            p.extra["field"] = f"lots[{pos}].{field}[{row - first}]"
+        raise p from exc
+    names = [lot.lot_id for lot in body.lots]
+    n = len(names)
+    out = []
+    for i in range(n):
+        row = {k: v[i] for k, v in cols.items()
+               if isinstance(v, list) and len(v) == n and k != "lot_ids"}
+        out.append({"lot_id": names[i], "level": levels[i], **row})
+    return {"results": out, "fefo": [names[int(i)] for i in order]}
