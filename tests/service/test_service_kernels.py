@@ -190,3 +190,36 @@ def test_shelf_life_lots_match_assess_lots_and_fefo(client: Any) -> None:
                                        "temps_c": [4, 4, 4]}]})
     assert unsorted.status_code == 422
     assert unsorted.json()["field"] == "lots[1].times_h[2]"
+
+
+def test_month_end_close_matches_close_month(client: Any) -> None:
+    from jxc_rules.closing import Receipt, Shipment, StockCount, close_month
+    from jxc_rules.packaging import ProductProfile
+
+    c, tok = client
+    body = {"profiles": [{"sku": "urea", "name": "尿素", "price_unit": "t",
+                          "pack_content": "40 kg"}],
+            "movements": [{"kind": "receipt", "doc_id": "PO1", "sku": "urea", "bags": 400,
+                           "price": 2300},
+                          {"kind": "shipment", "doc_id": "SO1", "sku": "urea", "bags": 309,
+                           "price": 2850, "ordered": "12.35 t"}],
+            "opening": {"urea": {"bags": 100, "value": "9000.00"}},
+            "counts": {"urea": {"bags": 190, "broken_bags": 1, "loose": "30 kg"}}}
+    r = post(c, tok["kernels"], "/v1/closing/month", body)
+    assert r.status_code == 200, r.text
+    urea = ProductProfile(sku="urea", name="尿素", price_unit="t", pack_content="40 kg")
+    want = close_month(urea, [Receipt("PO1", "urea", 400, 2300),
+                              Shipment("SO1", "urea", 309, 2850, ordered="12.35 t")],
+                       opening={"urea": (100, "9000.00")},
+                       counts={"urea": StockCount(190, 1, "30 kg")})
+    assert r.json() == jsonable(want)
+    assert r.json()["products"]["urea"]["gross_margin"] == "6921.60"
+    body["movements"][1]["bags"] = 900
+    short = post(c, tok["kernels"], "/v1/closing/month", body)
+    assert short.status_code == 409
+    assert short.json()["shortages"] == {"urea": 400}
+    body["movements"][1]["bags"] = -3
+    bad = post(c, tok["kernels"], "/v1/closing/month", body)
+    assert bad.json()["field"] == "movements[1].bags"
+    body["profiles"][0]["colour"] = "red"
+    assert post(c, tok["kernels"], "/v1/closing/month", body).json()["field"] == "profiles[0]"

@@ -432,3 +432,50 @@ def shelf_life_lots(body: LotsRequest) -> dict[str, Any]:
                if isinstance(v, list) and len(v) == n and k != "lot_ids"}
         out.append({"lot_id": names[i], "level": levels[i], **row})
     return {"results": out, "fefo": [names[int(i)] for i in order]}
+
+
+# ------------------------------------------------------------------ month-end close
+class CloseRequest(Strict):
+    profiles: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_LINES, description=(
+        "ProductProfile fields: sku, name, price_unit, pack_content, pack_name, stock_unit, "
+        "rounding, invoice_basis, catch_weight_tolerance, labels"), examples=[[{
+            "sku": "urea", "name": "尿素", "price_unit": "t", "pack_content": "40 kg"}]])
+    movements: list[dict[str, Any]] = Field(max_length=100_000, description=(
+        "In posting order; kind 'receipt' (doc_id, sku, bags, price) or 'shipment' "
+        "(doc_id, sku, bags, price, ordered, actual)"))
+    opening: dict[str, dict[str, Any]] | None = Field(
+        default=None, description="sku -> {bags, value}")
+    counts: dict[str, dict[str, Any]] | None = Field(
+        default=None, description="sku -> {bags, broken_bags, loose}")
+
+
+@router.post("/closing/month", summary="Month-end close of many products (close_month): "
+             "closing stock, COGS, revenue, margin and variances by cause")
+def month_end_close(body: CloseRequest, request: Request) -> Any:
+    from jxc_rules.closing import close_month
+    from jxc_rules.packaging import ProductProfile
+
+    profiles = []
+    for i, data in enumerate(body.profiles):
+        try:
+            profiles.append(ProductProfile(**data))
+        except TypeError as exc:
+            raise Problem(422, "validation", f"profiles[{i}]: {exc}",
+                          field=f"profiles[{i}]") from None
+        except JxcRulesError as exc:
+            raise from_library(exc, prefix=f"profiles[{i}]") from exc
+    set_subject(request, "close " + ",".join(p.sku for p in profiles)[:200])
+    try:
+        result = close_month(profiles, body.movements, opening=body.opening,
+                             counts=body.counts)
+    except JxcRulesError as exc:
+        p = from_library(exc, fallback_field="movements")
+        row = getattr(exc, "row", None)
+        if isinstance(row, int) and p.extra.get("field") not in (None, "movements"):
+            p.extra["field"] = f"movements[{row}].{p.extra['field']}"
+        elif isinstance(row, int):
+            p.extra["field"] = f"movements[{row}]"
+        raise p from exc
+    except TypeError as exc:  # an opening / count mapping with unknown keys
+        raise Problem(422, "validation", f"opening/counts: {exc}", field="counts") from None
+    return run_one(lambda: result)
