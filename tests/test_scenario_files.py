@@ -228,3 +228,18 @@ def test_a_calendar_override_changes_the_simulated_days(tmp_path: Path) -> None:
     ra = run(plain, trials=20, seed=1).kpis["fill_rate"].mean
     rb = run(announced, trials=20, seed=1).kpis["fill_rate"].mean
     assert ra != rb
+
+
+def test_swapping_the_packs_swaps_the_rows_and_changes_no_number() -> None:
+    """The world (true loss, shrink, recipes, the 2027 calendar) is the scenario's whichever
+    pack is the baseline: compare(A, B) and compare(B, A) give the same KPI values per pack."""
+    from jxc_rules.simulate import compare
+
+    sc = load_scenario("hotpot-spring-festival-2027")
+    a, b = sc.rules["baseline"], sc.rules["candidate"]
+    ab = compare(sc, a, b, trials=40, seed=3)
+    ba = compare(sc, b, a, trials=40, seed=3)
+    for name, summary in ab.baseline.kpis.items():
+        assert summary.mean == ba.candidate.kpis[name].mean, name
+        assert ab.candidate.kpis[name].mean == ba.baseline.kpis[name].mean, name
+        assert ab.differences[name].mean == -ba.differences[name].mean, name
