@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -152,17 +153,62 @@ def test_different_seeds_differ_and_equal_seeds_agree() -> None:
     assert not np.array_equal(a.samples["fill_rate"], c.samples["fill_rate"])
 
 
-def test_results_depend_on_chunking_only_through_documented_seeding() -> None:
+def test_a_chunk_reads_the_documented_addressed_draws() -> None:
+    """One chunk of all trials == the engine's run: key from SeedSequence(seed), first trial 0."""
     path = SCENARIOS / "base-stock-poisson.yaml"
     one = run(path, trials=100, seed=5, chunk_trials=100)
-    manual = np.random.SeedSequence(5).spawn(1)[0]
     from jxc_rules.simulate.engine import ChunkTask, simulate_chunk
+    from jxc_rules.simulate.executors import seed_key
     from jxc_rules.simulate.plan import compile_plan, compile_world
 
     sc = load_scenario(path)
     world = compile_world(sc)
-    out = simulate_chunk(ChunkTask(world, (compile_plan(sc, world),), manual, 100))[0]
+    out = simulate_chunk(ChunkTask(world, (compile_plan(sc, world),), seed_key(5), 0, 100))[0]
     np.testing.assert_array_equal(one.samples["fill_rate"], out["fill_rate"])
+
+
+@settings(max_examples=8, deadline=None)
+@given(cuts=st.lists(st.integers(1, 59), max_size=4, unique=True), seed=st.integers(0, 2**32))
+def test_results_do_not_depend_on_the_chunking(cuts: list[int], seed: int) -> None:
+    """#22: the engine picks the chunk size, so no KPI may depend on it — every per-trial KPI
+    vector of a hotpot compare (forecasts, weather, FEFO expiry) is the same for chunks of any
+    sizes, cut at arbitrary trials: the same random numbers per trial, and values equal up to
+    the summation order BLAS picks by matrix size (1e-12 relative here; it is ~1e-16)."""
+    from jxc_rules.simulate.engine import ChunkTask, run_tasks
+    from jxc_rules.simulate.executors import seed_key
+    from jxc_rules.simulate.plan import compile_plan, compile_world
+    from jxc_rules.simulate.runner import load_rules
+
+    sc = load_scenario(HOTPOT)
+    packs = [load_rules(PACK_10), load_rules(PACK_11)]
+    world = compile_world(sc, packs[0])
+    plans = tuple(compile_plan(sc, world, p) for p in packs)
+    bounds = [0, *sorted(cuts), 60]
+    tasks = [ChunkTask(world, plans, seed_key(seed), a, b - a, k)
+             for k, (a, b) in enumerate(itertools.pairwise(bounds))]
+    whole = run_tasks([ChunkTask(world, plans, seed_key(seed), 0, 60)])[0]
+    pieces = run_tasks(tasks)
+    for p in range(len(plans)):
+        for name, values in whole[p].items():
+            joined = np.concatenate([chunk[p][name] for chunk in pieces])
+            np.testing.assert_allclose(joined, values, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_the_default_chunking_is_chosen_by_the_engine_and_changes_no_number() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    a = run(HOTPOT, rules=PACK_10, trials=30, seed=2)
+    b = run(HOTPOT, rules=PACK_10, trials=30, seed=2, chunk_trials=7)
+    c = run(HOTPOT, rules=PACK_10, trials=30, seed=2, memory_mb=0.05)
+    with ThreadPoolExecutor(2) as pool:  # the default chunking does not follow the executor
+        d = run(HOTPOT, rules=PACK_10, trials=30, seed=2, executor=pool)
+    assert a.chunk_trials == d.chunk_trials == 30
+    assert b.chunk_trials == 7
+    assert c.chunk_trials < 30
+    for name in a.kpis:
+        np.testing.assert_array_equal(a.samples[name], d.samples[name])
+        np.testing.assert_allclose(a.samples[name], b.samples[name], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(a.samples[name], c.samples[name], rtol=1e-12, atol=1e-12)
 
 
 def test_compare_of_a_policy_with_itself_is_exactly_zero() -> None:

@@ -39,7 +39,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--trials", type=int, default=1000, metavar="N", help="trials (1000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (0)")
     p.add_argument("--chunk-trials", type=int, default=None, metavar="N",
-                   help="trials per chunk (250); results depend on seed and chunking only")
+                   help="trials per chunk (default: chosen within --memory-mb); speed and "
+                        "memory only, results depend on the seed alone")
+    p.add_argument("--memory-mb", type=float, default=None, metavar="MB",
+                   help="working-set budget per chunk when the engine chooses the chunking "
+                        "(256, or JXC_RULES_SIM_MEMORY_MB)")
     p.add_argument("--json", metavar="FILE", help="write all results as JSON ('-': stdout)")
     p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     p.add_argument("--sweep", metavar="PARAM=start:stop:step",
@@ -141,10 +145,24 @@ def _write_atomically(target: Path, text: str, option: str) -> None:
                               field=option.lstrip("-"), value=str(target)) from exc
 
 
+class _Tick:
+    """One chunk done; ``set_total`` is called by the engine once it has chosen the chunks."""
+
+    def __init__(self, bar: Any, task: Any, runs: int) -> None:
+        self.bar, self.task, self.runs = bar, task, runs
+
+    def set_total(self, chunks: int) -> None:
+        self.bar.update(self.task, total=chunks * self.runs)
+
+    def __call__(self) -> None:
+        self.bar.advance(self.task)
+
+
 @contextlib.contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[], None] | None]:
-    """A rich progress bar on a terminal for runs of several chunks; nothing otherwise."""
-    if total < 2 or not sys.stderr.isatty():
+def _progress(runs: int, label: str) -> Iterator[Callable[[], None] | None]:
+    """A rich progress bar of finished chunks on a terminal (``runs`` runs of the same
+    chunking); nothing otherwise."""
+    if not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
@@ -153,13 +171,13 @@ def _progress(total: int, label: str) -> Iterator[Callable[[], None] | None]:
     with Progress("[progress.description]{task.description}", BarColumn(),
                   "{task.completed}/{task.total}", TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
+        task = bar.add_task(label, total=None)
+        yield _Tick(bar, task, runs)
 
 
 def _main(args: argparse.Namespace) -> int:
     from jxc_rules.simulate.compare import compare
-    from jxc_rules.simulate.executors import DEFAULT_CHUNK_TRIALS, chunk_sizes, make_executor
+    from jxc_rules.simulate.executors import chunk_sizes, make_executor
     from jxc_rules.simulate.report import html_report, print_tables
     from jxc_rules.simulate.runner import SimulationResult, load_rules, run_many
     from jxc_rules.simulate.scenario import load_scenario
@@ -174,32 +192,35 @@ def _main(args: argparse.Namespace) -> int:
     if candidate is None and args.rules is None:
         candidate = scenario.rules.get("candidate")
     packs = [load_rules(baseline)] + ([load_rules(candidate)] if candidate else [])
-    chunk = DEFAULT_CHUNK_TRIALS if args.chunk_trials is None else args.chunk_trials
+    chunk = args.chunk_trials  # None: the engine chooses (within its memory budget)
     kind = args.executor or ("processes" if (args.workers or 1) > 1 else "serial")
     sweep_spec = parse_sweep(args.sweep) if args.sweep else None
     cells_per_trial = max(1, len(scenario.items) * max(1, len(scenario.locations))
                           * scenario.days)
     runs = len(packs) * (1 + (len(sweep_spec[1]) if sweep_spec is not None else 0))
-    chunk_sizes(1, chunk)  # the chunk size's own check, before any size arithmetic
-    _check_size(args.trials, chunk, cells_per_trial, runs, args.max_work)
-    n_chunks = len(chunk_sizes(args.trials, chunk))
+    if chunk is not None:
+        chunk_sizes(1, chunk)  # the chunk size's own check, before any size arithmetic
+    _check_size(args.trials, chunk if chunk is not None else 1, cells_per_trial, runs,
+                args.max_work)
 
     results: list[SimulationResult]
     comparison = None
     swept = None
     with make_executor(kind, args.workers) as executor:
-        with _progress(n_chunks, scenario.name) as tick:
+        with _progress(1, scenario.name) as tick:
             if len(packs) == 2:
                 comparison = compare(scenario, packs[0], packs[1], trials=args.trials,
                                      seed=args.seed, executor=executor, chunk_trials=chunk,
-                                     progress=tick, materiality=materiality)
+                                     progress=tick, materiality=materiality,
+                                     memory_mb=args.memory_mb)
                 results = [comparison.baseline, comparison.candidate]
             else:
                 results = run_many(scenario, packs, trials=args.trials, seed=args.seed,
-                                   executor=executor, chunk_trials=chunk, progress=tick)
+                                   executor=executor, chunk_trials=chunk, progress=tick,
+                                   memory_mb=args.memory_mb)
         if sweep_spec is not None:
             param, values = sweep_spec
-            with _progress(n_chunks * len(values), f"sweep {param}") as tick:
+            with _progress(len(values), f"sweep {param}") as tick:
                 swept = sweep(scenario, param, values, rules=packs, trials=args.trials,
                               seed=args.seed, executor=executor, chunk_trials=chunk,
                               progress=tick)

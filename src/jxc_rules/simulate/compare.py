@@ -34,7 +34,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules.simulate.executors import DEFAULT_CHUNK_TRIALS
 from jxc_rules.simulate.kpis import KPI_INFO, check_materiality, materiality_overrides
 from jxc_rules.simulate.runner import SimulationResult, run_many
 from jxc_rules.simulate.scenario import Scenario, load_scenario
@@ -153,9 +152,10 @@ def compare(
     trials: int = 1000,
     seed: int = 0,
     executor: Any = None,
-    chunk_trials: int = DEFAULT_CHUNK_TRIALS,
+    chunk_trials: int | None = None,
     progress: Any = None,
     materiality: Mapping[str, float] | None = None,
+    memory_mb: float | None = None,
 ) -> CompareResult:
     """Run ``baseline`` and ``candidate`` packs on identical random draws and compare them.
 
@@ -179,7 +179,8 @@ def compare(
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     limits = {**sc.materiality, **materiality_overrides(materiality)}
     base, cand = run_many(sc, [baseline, candidate], trials=trials, seed=seed,
-                          executor=executor, chunk_trials=chunk_trials, progress=progress)
+                          executor=executor, chunk_trials=chunk_trials, progress=progress,
+                          memory_mb=memory_mb)
     diffs = {k: paired_difference(k, base.samples[k], cand.samples[k],
                                   materiality=limits.get(k)) for k in base.kpis}
     return CompareResult(base, cand, diffs)

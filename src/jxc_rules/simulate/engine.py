@@ -16,6 +16,21 @@ Order of events on day *d* (for every trial and stock item at once):
    runs out today are written off (waste, "expiry").
 5. **Ageing**: every age bucket moves up one day (the last bucket accumulates).
 
+**Stock age at the cost of a counter.** Three ways to hold stock, chosen per world:
+
+- no age tracking and nothing perishable: one on-hand array ``[T, I]``;
+- age tracking without perishables (:data:`AGE_WINDOW`): stock is still one array, and its age
+  mix follows from the FIFO identity — issues take the oldest units, so what remains at the end of
+  day *d* is the youngest: stock younger than *k* days = min(on hand, arrivals of the last *k*
+  days). Rolling sums of arrivals over 1, 3 and 7 days (the KPI's bin edges), kept in a ring of
+  seven ``[T, I]`` slices, give the four age bins exactly, at a handful of array operations a day;
+- perishables (expiry needs each lot's age): age buckets ``[A, T, I]``, age-major so that ageing is
+  one contiguous shift, FEFO is one cumulative sum over the age axis, and expiry touches only the
+  buckets that expire today.
+
+**Random numbers by address** (:mod:`jxc_rules.simulate.executors`): a chunk of trials reads its
+slice of each day's counter-based Philox stream, so results do not depend on the chunking.
+
 Workers return per-trial KPI vectors (:mod:`jxc_rules.simulate.kpis`), never daily paths.
 """
 
@@ -32,20 +47,93 @@ from jxc_rules.simulate.executors import single_threaded_blas
 from jxc_rules.simulate.kpis import Accumulator
 from jxc_rules.simulate.plan import Plan, World
 
-__all__ = ["ChunkTask", "simulate_chunk"]
+__all__ = ["AGE_WINDOW", "ChunkTask", "bytes_per_trial", "simulate_chunk", "uniforms"]
 
 FloatArray = npt.NDArray[np.float64]
+
+AGE_WINDOW = (1, 3, 7)
+"""Rolling arrival windows (days) of the FIFO age mix: the age KPIs' bin edges."""
+
+_STREAM_WEATHER, _STREAM_DEMAND = 0, 1
 
 
 @attrs.frozen(eq=False)
 class ChunkTask:
-    """Everything one worker needs: picklable, no callbacks."""
+    """Everything one worker needs: picklable, no callbacks.
+
+    ``key`` is the Philox key of the run's seed (:func:`~jxc_rules.simulate.executors.seed_key`),
+    ``first_trial`` the index of the chunk's first trial in the run.
+    """
 
     world: World
     plans: tuple[Plan, ...]
-    seed: np.random.SeedSequence
+    key: tuple[int, int]
+    first_trial: int
     trials: int
     index: int = 0
+
+
+def uniforms(key: tuple[int, int], day: int, stream: int, first_trial: int, trials: int,
+             per_trial: int) -> FloatArray:
+    """Uniforms ``[trials, per_trial]`` of trials ``first_trial ...`` on ``day`` for ``stream``.
+
+    Trial *t*'s numbers sit at positions ``t·per_trial ...`` of the Philox stream with counter
+    ``(position // 4, day, stream, 0)`` (each counter value gives four 64-bit words, one double
+    each), so any chunk reads exactly the numbers a single chunk of all trials would.
+
+    >>> whole = uniforms((1, 2), 3, 1, 0, 10, 3)
+    >>> bool((uniforms((1, 2), 3, 1, 4, 5, 3) == whole[4:9]).all())
+    True
+    """
+    start = first_trial * per_trial
+    steps, skip = divmod(start, 4)
+    bits = np.random.Philox(counter=[steps, day, stream, 0],
+                            key=np.array(key, dtype=np.uint64))
+    raw = np.random.Generator(bits).random(skip + trials * per_trial)
+    return raw[skip:].reshape(trials, per_trial)
+
+
+class _Streams:
+    """:func:`uniforms` for one chunk, reusing one Philox generator: its counter is set per
+    (day, stream) through ``state`` (≈ 3 µs, against ≈ 20 µs for a new generator)."""
+
+    def __init__(self, key: tuple[int, int], first_trial: int, trials: int) -> None:
+        self.bits = np.random.Philox(counter=[0, 0, 0, 0], key=np.array(key, dtype=np.uint64))
+        self.gen = np.random.Generator(self.bits)
+        self.state = self.bits.state
+        self.first_trial, self.trials = first_trial, trials
+
+    def uniforms(self, day: int, stream: int, per_trial: int) -> FloatArray:
+        steps, skip = divmod(self.first_trial * per_trial, 4)
+        self.state["state"]["counter"][:] = (steps, day, stream, 0)
+        self.state["buffer_pos"] = 4          # the 4-word buffer is empty: start at the counter
+        self.state["has_uint32"] = 0
+        self.bits.state = self.state
+        raw = self.gen.random(skip + self.trials * per_trial)
+        return raw[skip:].reshape(self.trials, per_trial)
+
+
+def _age_mode(world: World) -> str:
+    """``"none"``, ``"window"`` (FIFO age mix of non-perishables) or ``"buckets"``."""
+    if world.age_buckets <= 1:
+        return "none"
+    return "buckets" if bool(world.expire.any()) else "window"
+
+
+def bytes_per_trial(world: World, plans: tuple[Plan, ...] | list[Plan]) -> int:
+    """An upper estimate of one trial's working set in a chunk (state, temporaries, KPIs)."""
+    n_items = len(world.item_ids)
+    cells = world.mu.shape[1] * world.mu.shape[2]
+    mode = _age_mode(world)
+    ages = {"none": 1, "window": 1 + len(AGE_WINDOW) + max(AGE_WINDOW)}[mode] \
+        if mode != "buckets" else 4 * world.age_buckets
+    per_plan = 0
+    for plan in plans:
+        lead = int(plan.lead.max(initial=0)) + 1
+        hist = plan.forecast.window * cells if plan.forecast is not None else 0
+        per_plan += n_items * (ages + lead + 12) + hist + 40
+    temporaries = 8 * cells + 6 * n_items * world.mu.shape[2] + 16
+    return int(8 * (per_plan + temporaries))
 
 
 def _round_orders(order: FloatArray, plan: Plan) -> FloatArray:
@@ -62,20 +150,33 @@ def _round_orders(order: FloatArray, plan: Plan) -> FloatArray:
 
 
 class _State:
-    __slots__ = ("acc", "hist", "inv", "pipe", "safety")
+    __slots__ = ("acc", "arrivals", "hist", "inv", "pipe", "safety", "younger")
 
-    def __init__(self, trials: int, world: World, plan: Plan) -> None:
+    def __init__(self, trials: int, world: World, plan: Plan, mode: str) -> None:
         items = len(world.item_ids)
-        self.inv = np.zeros((trials, items, world.age_buckets))
-        self.inv[:, :, 0] = world.initial[None, :]
+        if mode == "buckets":   # age-major [A, T, I]: age a = inv[a]
+            self.inv = np.zeros((world.age_buckets, trials, items))
+            self.inv[0] = world.initial[None, :]
+        else:                   # on hand [T, I]
+            self.inv = np.repeat(world.initial[None, :], trials, axis=0)
+        # window mode: today's and the last days' arrivals (ring by day), and the rolling sums
+        # of arrivals over AGE_WINDOW days (the youngest stock of each age bin)
+        self.arrivals: FloatArray | None = None
+        self.younger: list[FloatArray] = []
+        if mode == "window":
+            self.arrivals = np.zeros((max(AGE_WINDOW), trials, items))
+            self.younger = [np.zeros((trials, items)) for _ in AGE_WINDOW]
         self.pipe = np.zeros((trials, items, int(plan.lead.max(initial=0)) + 1))
-        self.acc = Accumulator(trials, world)
+        columns = {"none": 1, "window": len(AGE_WINDOW) + 1, "buckets": world.age_buckets}[mode]
+        self.acc = Accumulator(trials, world, age_columns=columns,
+                               window=AGE_WINDOW if mode == "window" else None)
         self.safety: FloatArray = plan.safety[0][None, :]
         self.hist: FloatArray | None = None
         if plan.forecast is not None:
             h = plan.forecast.history
-            self.hist = np.ascontiguousarray(np.broadcast_to(h[:, None], (h.shape[0], trials,
-                                                                          *h.shape[1:])))
+            # a writable copy (a view of the broadcast is read-only even when trials == 1)
+            self.hist = np.array(np.broadcast_to(h[:, None], (h.shape[0], trials,
+                                                              *h.shape[1:])), copy=True)
 
 
 def _forecast_target(plan: Plan, st: _State, d: int) -> tuple[FloatArray, FloatArray]:
@@ -118,12 +219,11 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
     """Simulate ``task.trials`` trials of every plan on common random draws; return, per plan,
     the per-trial KPI vectors.
 
-    Random numbers per day, in this order: one uniform per trial and weather state, then one
-    uniform per trial, demand entity and channel, turned into counts by exact inversion of the
-    demand distribution (:class:`~jxc_rules.simulate.demand.TableSampler`).
+    Random numbers per day (:func:`uniforms`): one uniform per trial and weather state (stream
+    0), one per trial, demand entity and channel (stream 1), turned into counts by exact inversion
+    of the demand distribution (:class:`~jxc_rules.simulate.demand.TableSampler`).
     """
     world, plans, trials = task.world, task.plans, task.trials
-    rng = np.random.default_rng(task.seed)
     n_items = len(world.item_ids)
     n_entities, n_channels = world.mu.shape[1], world.mu.shape[2]
     identity = (world.explode.shape[0] == n_items
@@ -133,21 +233,22 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
     has_shrink = bool((world.retention < 1).any())
     n_weather = world.weather_p.shape[1]
     bits = (1 << np.arange(n_weather)).astype(np.intp)
-    states = [_State(trials, world, plan) for plan in plans]
+    mode = _age_mode(world)
+    states = [_State(trials, world, plan, mode) for plan in plans]
     item_idx = np.arange(n_items)
     ages = world.age_buckets
-    # FEFO and ageing as small matrix products over the age axis (BLAS, no Python loop):
-    # older[a', a] = 1 when bucket a' is older than a; shift moves every bucket up one day,
-    # the last bucket keeping what it had
-    older = np.triu(np.ones((ages, ages)), 1).T.copy()
-    shift = np.eye(ages, k=1)
-    shift[ages - 1, ages - 1] = 1.0
-    ones = np.ones(ages)                         # inv @ ones: total over ages (BLAS, fast)
+    cost = world.cost
+    ring = max(AGE_WINDOW)
+    expiring = [np.flatnonzero(world.expire[d].any(axis=0)) for d in range(world.days)] \
+        if mode == "buckets" else []
+    streams = _Streams(task.key, task.first_trial, trials)
     for d in range(world.days):
         combo = None
         if n_weather:
-            combo = ((rng.random((trials, n_weather)) < world.weather_p[d]) @ bits)
-        u = rng.random((trials, n_entities, n_channels))
+            wu = streams.uniforms(d, _STREAM_WEATHER, n_weather)
+            combo = (wu < world.weather_p[d]) @ bits
+        u = streams.uniforms(d, _STREAM_DEMAND, n_entities * n_channels
+                             ).reshape(trials, n_entities, n_channels)
         counts = world.sampler.draw(d, combo, u)                 # [T, N, C]
         if identity:
             q = counts
@@ -160,8 +261,6 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
         else:
             demand = q.sum(axis=2)                               # [T, I] net
             need = (q * gross_factor[None]).sum(axis=2) if has_loss else demand
-        expire_today = world.expire[d]                           # [I, A]
-        any_expiry = bool(expire_today.any())
         for plan, st in zip(plans, states, strict=True):
             inv, pipe, acc = st.inv, st.pipe, st.acc
             if plan.forecast is None:
@@ -169,7 +268,7 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 st.safety = plan.safety[d][None, :]
             elif plan.review[d]:
                 target, st.safety = _forecast_target(plan, st, d)
-            stock = inv @ ones if ages > 1 else inv[:, :, 0]
+            stock = inv.sum(axis=0) if mode == "buckets" else inv    # [T, I] on hand
             if plan.review[d]:
                 in_transit = pipe[:, :, 0] if pipe.shape[2] == 1 else pipe.sum(axis=2)
                 position = stock + in_transit * plan.assumed_retention[None, :]
@@ -179,16 +278,26 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                     pipe[:, :, 0] += shipped
                 else:
                     pipe[:, item_idx, plan.lead] += shipped
-                acc.purchased += shipped @ world.cost
+                acc.purchased += shipped @ cost
             arriving = pipe[:, :, 0]
             if has_shrink:
                 arrived = arriving * world.retention[None, :]
-                acc.shrink += (arriving - arrived) @ world.cost
+                acc.shrink += (arriving - arrived) @ cost
             else:
-                arrived = arriving
-            inv[:, :, 0] += arrived
-            # stock on hand after the morning delivery (a copy: inv changes below)
-            stock = stock + arrived if ages > 1 else inv[:, :, 0].copy()
+                arrived = arriving.copy()                # pipe shifts below
+            if mode == "buckets":
+                inv[0] += arrived
+                stock = stock + arrived
+            else:
+                inv += arrived
+                stock = inv.copy()                       # after the delivery (inv changes below)
+            if st.arrivals is not None:                  # window: roll the arrival sums
+                today = arrived + world.initial[None, :] if d == 0 else arrived
+                for younger, w in zip(st.younger, AGE_WINDOW, strict=True):
+                    if d >= w:
+                        younger -= st.arrivals[(d - w) % ring]
+                    younger += today
+                st.arrivals[d % ring] = today
             if pipe.shape[2] > 1:
                 pipe[:, :, :-1] = pipe[:, :, 1:]
             pipe[:, :, -1] = 0.0
@@ -200,30 +309,46 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 served = demand * frac
             else:
                 issued, served = need, demand
-            # FEFO: oldest bucket first
-            if ages > 1:
-                before = inv @ older                     # stock in older buckets
-                take = issued[:, :, None] - before
-                np.maximum(take, 0.0, out=take)
-                np.minimum(take, inv, out=take)
-                inv -= take                              # take <= inv: stays >= 0 exactly
+            if mode == "buckets":
+                # FEFO: what remains is the youngest (stock − issued); bucket a keeps
+                # clip(remaining − stock younger than a, 0, inv[a])
+                remaining = np.maximum(stock - issued, 0.0)
+                cum = np.cumsum(inv, axis=0)
+                cum -= inv
+                np.subtract(remaining[None], cum, out=cum)
+                np.maximum(cum, 0.0, out=cum)
+                np.minimum(cum, inv, out=inv)            # <= inv: stays >= 0 exactly
+                for a in expiring[d]:
+                    mask = world.expire[d, :, a]
+                    expired = inv[a] * mask[None, :]
+                    inv[a] -= expired
+                    acc.expired += expired @ cost
+                on_hand = inv.sum(axis=0)
+                aged = (inv @ cost).T                    # [T, A] yuan by age
             else:
-                np.maximum(inv[:, :, 0] - issued, 0.0, out=inv[:, :, 0])
-            if any_expiry:
-                expired = inv * expire_today[None]
-                inv -= expired
-                acc.expired += (expired @ ones) @ world.cost
-            acc.record_day(demand, served, issued, short, stock, inv, st.safety,
-                           inv @ ones if ages > 1 else inv[:, :, 0])
+                np.maximum(inv - issued, 0.0, out=inv)
+                on_hand = inv
+                if st.arrivals is not None:              # youngest-first cumulative columns
+                    aged = np.empty((trials, len(AGE_WINDOW) + 1))
+                    for k, younger in enumerate(st.younger):
+                        aged[:, k] = np.minimum(inv, younger) @ cost
+                    aged[:, -1] = inv @ cost
+                else:
+                    aged = (inv @ cost)[:, None]
+            acc.record_day(demand, served, issued, short, stock, aged, st.safety, on_hand)
             if st.hist is not None and plan.forecast is not None:
                 coef = plan.forecast.coef[d]
                 st.hist[d % plan.forecast.window] = np.divide(
                     counts, coef[None], out=np.array(counts, dtype=np.float64, copy=True),
                     where=coef[None] > 0)
-            if ages > 1:
-                st.inv = inv @ shift
+            if mode == "buckets":                        # ageing: one shift, the last keeps
+                inv[ages - 1] += inv[ages - 2]
+                if ages > 2:
+                    inv[1:ages - 1] = inv[0:ages - 2]
+                inv[0] = 0.0
     for st in states:
-        st.acc.closing = st.inv.sum(axis=2) @ world.cost + st.pipe.sum(axis=2) @ world.cost
+        on_hand = st.inv.sum(axis=0) if mode == "buckets" else st.inv
+        st.acc.closing = on_hand @ cost + st.pipe.sum(axis=2) @ cost
     return [st.acc.finish() for st in states]
 
 
@@ -232,6 +357,9 @@ def run_tasks(tasks: Sequence[ChunkTask], executor: Any = None,
     """Run chunks serially (``executor=None``) or through anything with ``.map``; results in
     chunk order. ``progress`` (optional) is called once per finished chunk."""
     mapper = map if executor is None else executor.map
+    set_total = getattr(progress, "set_total", None)
+    if set_total is not None:
+        set_total(len(tasks))
     out: list[list[dict[str, FloatArray]]] = []
     for result in mapper(simulate_chunk, tasks):
         out.append(result)

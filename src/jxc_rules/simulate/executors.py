@@ -1,16 +1,32 @@
 """Chunking, seeding and executors.
 
-Trials are cut into chunks of ``chunk_trials`` (the last may be shorter); chunk *i* always gets
-``np.random.SeedSequence(seed).spawn(n_chunks)[i]``. Results therefore depend on ``(seed,
-chunk_trials)`` only — never on the executor or the number of workers. ``executor`` is anything
-with ``.map(fn, iterable)`` returning results in order: ``None`` (serial), a
-``ThreadPoolExecutor``, a ``ProcessPoolExecutor`` or a Dask ``Client(...).get_executor()``.
+**Random numbers depend on the seed only.** Every random number is addressed, not drawn in sequence:
+the uniforms of trial *t* on day *d* for stream *s* (weather, demand) sit at a fixed position of
+a counter-based Philox stream whose key comes from ``SeedSequence(seed)`` and whose counter is
+``(position, d, s, 0)`` (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3").
+A chunk of trials ``[first, first + n)`` reads its own slice of each day's stream, so the result
+is bit-identical whatever the chunking, the executor or the number of workers.
+
+**The engine chooses the chunking.** :func:`auto_chunk_trials` takes the largest chunk whose
+working set (bytes per trial, estimated from the compiled world) fits a memory budget
+(``memory_mb``, default :data:`DEFAULT_MEMORY_MB` or the ``JXC_RULES_SIM_MEMORY_MB``
+environment variable) — large chunks amortise the day loop's per-day Python overhead — cut into
+at least eight chunks for large runs so that workers have work, the same way whatever the
+executor. ``chunk_trials`` may still be given. Every trial sees the same random numbers under any
+chunking; the KPIs then agree to the last bits a matrix product's summation order can move
+(≈ 1e-15 relative: BLAS picks kernels by matrix size), and are bit-identical for the same
+chunking — so, by default, whatever the executor.
+
+``executor`` is anything with ``.map(fn, iterable)`` returning results in order: ``None``
+(serial), a ``ThreadPoolExecutor``, a ``ProcessPoolExecutor`` or a Dask
+``Client(...).get_executor()``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -21,14 +37,94 @@ from jxc_rules.errors import ValidationError
 
 __all__ = [
     "DEFAULT_CHUNK_TRIALS",
+    "DEFAULT_MEMORY_MB",
+    "auto_chunk_trials",
     "chunk_seeds",
     "chunk_sizes",
     "make_executor",
+    "seed_key",
     "single_threaded_blas",
 ]
 
 DEFAULT_CHUNK_TRIALS = 250
-"""Trials per chunk unless told otherwise (part of what a result depends on)."""
+"""The fixed chunk size of releases before 0.2 (results then depended on it); kept for callers
+that name it. The engine now chooses the chunk size (:func:`auto_chunk_trials`)."""
+
+DEFAULT_MEMORY_MB = 256
+"""Working-set budget of one chunk, in MB (a laptop runs two such chunks side by side)."""
+
+_MAX_AUTO_CHUNK = 1 << 20
+
+
+MIN_CHUNK_FOR_SPLIT = 2048
+"""Chunks are never cut below this many trials to make more of them: below it the day loop's
+per-day Python overhead is no longer amortised."""
+
+PARALLEL_CHUNKS = 8
+"""Runs large enough are cut into at least this many chunks, so that 2, 4 or 8 workers have work
+— whatever the executor, so that the chunking (and so every last bit of a result) does not
+depend on which executor runs it."""
+
+
+def auto_chunk_trials(bytes_per_trial: int, trials: int, executor: Any = None, *,
+                      memory_mb: float | None = None) -> int:
+    """Trials per chunk: the largest chunk within ``memory_mb``, and at least
+    :data:`PARALLEL_CHUNKS` chunks when each still holds :data:`MIN_CHUNK_FOR_SPLIT` trials.
+
+    ``executor`` is accepted for callers that have one but deliberately not used: the same run
+    on a laptop and on a cluster is cut the same way, so it gives the same bits (the random
+    numbers never depend on the chunking; a matrix product's rounding can, in the last bit).
+
+    Examples
+    --------
+    >>> auto_chunk_trials(1_000, 10_000, memory_mb=256)
+    10000
+    >>> auto_chunk_trials(1_000, 100_000, memory_mb=256)
+    12500
+    >>> auto_chunk_trials(100_000, 100_000, memory_mb=256)
+    2684
+    """
+    del executor
+    if memory_mb is None:
+        env = os.environ.get("JXC_RULES_SIM_MEMORY_MB")
+        try:
+            memory_mb = float(env) if env else float(DEFAULT_MEMORY_MB)
+        except ValueError:
+            raise ValidationError(f"JXC_RULES_SIM_MEMORY_MB must be a number of MB, got {env!r}",
+                                  field="JXC_RULES_SIM_MEMORY_MB", value=env) from None
+    if (isinstance(memory_mb, bool) or not isinstance(memory_mb, (int, float))
+            or not math.isfinite(memory_mb) or memory_mb <= 0):
+        raise ValidationError(f"memory_mb must be a number of MB > 0, got {memory_mb!r}",
+                              field="memory_mb", value=memory_mb)
+    by_memory = max(1, int(memory_mb * 2**20 // max(int(bytes_per_trial), 1)))
+    size = min(int(trials), by_memory, _MAX_AUTO_CHUNK)
+    split = math.ceil(int(trials) / PARALLEL_CHUNKS)
+    if split >= MIN_CHUNK_FOR_SPLIT:
+        size = min(size, split)
+    return max(1, size)
+
+
+def seed_key(seed: int | np.random.SeedSequence) -> tuple[int, int]:
+    """The Philox key of ``seed``: two 64-bit words from ``SeedSequence(seed)``.
+
+    Examples
+    --------
+    >>> seed_key(0) == seed_key(np.random.SeedSequence(0))
+    True
+    >>> seed_key(-1)
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: seed must be a whole number >= 0, got -1
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        ss = seed
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError(f"seed must be a whole number >= 0, got {seed!r}", field="seed",
+                              value=seed)
+    else:
+        ss = np.random.SeedSequence(int(seed))
+    words = ss.generate_state(2, np.uint64)
+    return int(words[0]), int(words[1])
 
 EXECUTORS = ("serial", "threads", "processes", "dask")
 

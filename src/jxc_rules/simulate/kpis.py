@@ -147,7 +147,11 @@ _AGE_EDGES = (0, 1, 3, 7)
 class Accumulator:
     """Per-trial running sums for one plan (arrays of length ``trials``)."""
 
-    def __init__(self, trials: int, world: World) -> None:
+    def __init__(self, trials: int, world: World, *, age_columns: int | None = None,
+                 window: tuple[int, ...] | None = None) -> None:
+        """``age_columns`` columns of stock value by age are added each day: one per age bucket
+        (default: the world's buckets), or with ``window`` (rolling arrival windows, days) the
+        value of stock younger than each window and then of all stock (cumulative columns)."""
         z = np.zeros
         self.world = world
         self.trials = trials
@@ -162,15 +166,22 @@ class Accumulator:
         self.served_cost = z(trials)
         self.revenue = z(trials)
         self.stock_value = z(trials)
-        self.inv_sum = z((trials, len(world.item_ids), world.age_buckets))
+        columns = world.age_buckets if age_columns is None else age_columns
+        self.aged = z((trials, columns))           # yuan·days of stock by age column
         self.safety_ok = z(trials)
         self.with_stock = z(trials)
         self.sold = z(trials)
-        ages = world.age_buckets
-        bins = np.zeros((ages, len(_AGE_EDGES)))
-        for a in range(ages):
-            k = max(j for j, edge in enumerate(_AGE_EDGES) if a >= edge)
-            bins[a, k] = 1.0
+        if window is not None:
+            if tuple(window) != _AGE_EDGES[1:] or columns != len(_AGE_EDGES):
+                raise ValueError(f"window must be {_AGE_EDGES[1:]} with {len(_AGE_EDGES)} "
+                                 f"columns, got {window} and {columns}")
+            # bin k = cumulative column k − column k−1
+            bins = np.eye(columns) - np.eye(columns, k=1)
+        else:
+            bins = np.zeros((columns, len(_AGE_EDGES)))
+            for a in range(columns):
+                k = max(j for j, edge in enumerate(_AGE_EDGES) if a >= edge)
+                bins[a, k] = 1.0
         self.age_bins = bins
         self.age_value = z((trials, len(_AGE_EDGES)))
         self.opening = float(world.initial @ world.cost)
@@ -183,19 +194,19 @@ class Accumulator:
         issued: FloatArray,
         short: npt.NDArray[np.bool_],
         stock_before: FloatArray,
-        inv: FloatArray,
+        aged: FloatArray,
         safety: FloatArray,
         on_hand: FloatArray,
     ) -> None:
-        """Add one day (arrays ``[T, I]``; ``inv`` the end-of-day stock ``[T, I, A]``,
-        ``on_hand`` its total over ages)."""
+        """Add one day (arrays ``[T, I]``; ``aged`` the end-of-day stock value by age column
+        ``[T, columns]``, ``on_hand`` the end-of-day stock)."""
         w = self.world
         self.demand_value += demand @ w.price
         self.served_value += served @ w.price
         self.served_cost += served @ w.cost
         self.issued_cost += issued @ w.cost
         self.stockouts += (short & (demand > 0)).sum(axis=1)
-        self.inv_sum += inv
+        self.aged += aged
         self.safety_ok += (on_hand >= safety - 1e-9).sum(axis=1)
         has_stock = stock_before > 0
         self.with_stock += has_stock.sum(axis=1)
@@ -208,9 +219,8 @@ class Accumulator:
         available = self.opening + self.purchased
         self.revenue = self.served_value
         self.channel = self.issued_cost - self.served_cost
-        aged = np.tensordot(self.inv_sum, w.cost, axes=([1], [0]))       # [T, A] yuan·days
-        self.age_value = aged @ self.age_bins
-        self.stock_value = aged.sum(axis=1)
+        self.age_value = self.aged @ self.age_bins                      # [T, bins] yuan·days
+        self.stock_value = self.age_value.sum(axis=1)
 
         def ratio(num: FloatArray, den: FloatArray | float) -> FloatArray:
             den_arr = np.broadcast_to(np.asarray(den, dtype=np.float64), num.shape)

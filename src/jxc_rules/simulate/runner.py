@@ -10,8 +10,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules.simulate.engine import ChunkTask, run_tasks
-from jxc_rules.simulate.executors import DEFAULT_CHUNK_TRIALS, chunk_seeds, chunk_sizes
+from jxc_rules.simulate.engine import ChunkTask, bytes_per_trial, run_tasks
+from jxc_rules.simulate.executors import auto_chunk_trials, chunk_sizes, seed_key
 from jxc_rules.simulate.kpis import KpiSummary, summarize_all
 from jxc_rules.simulate.plan import Plan, World, compile_plan, compile_world
 from jxc_rules.simulate.scenario import Scenario, load_scenario
@@ -72,15 +72,18 @@ def run_many(
     trials: int = 1000,
     seed: int = 0,
     executor: Any = None,
-    chunk_trials: int = DEFAULT_CHUNK_TRIALS,
+    chunk_trials: int | None = None,
     reference: Any = "first",
     progress: Callable[[], None] | None = None,
     world: World | None = None,
+    memory_mb: float | None = None,
 ) -> list[SimulationResult]:
     """Several packs on common random numbers (identical draws per trial); one result each.
 
     ``packs`` items are RulePacks, paths, or None (the scenario's own ``policy``). Physics the
-    scenario leaves out comes from ``reference`` (default: the first pack).
+    scenario leaves out comes from ``reference`` (default: the first pack). ``chunk_trials``
+    None lets the engine choose (:func:`~jxc_rules.simulate.executors.auto_chunk_trials`, within
+    ``memory_mb``); results do not depend on it.
     """
     sc = _scenario(scenario)
     loaded = [load_rules(p) for p in packs]
@@ -88,10 +91,15 @@ def run_many(
     if world is None:
         world = compile_world(sc, ref)
     plans = tuple(compile_plan(sc, world, p) for p in loaded)
+    key = seed_key(seed)
+    chunk_sizes(trials, 1)  # trials checked before any sizing
+    if chunk_trials is None:
+        chunk_trials = auto_chunk_trials(bytes_per_trial(world, plans), trials, executor,
+                                         memory_mb=memory_mb)
     sizes = chunk_sizes(trials, chunk_trials)
-    seeds = chunk_seeds(seed, len(sizes))
-    tasks = [ChunkTask(world, plans, s, n, k) for k, (s, n) in enumerate(zip(seeds, sizes,
-                                                                            strict=True))]
+    firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
+    tasks = [ChunkTask(world, plans, key, first, n, k)
+             for k, (first, n) in enumerate(zip(firsts, sizes, strict=True))]
     chunks = run_tasks(tasks, executor, progress)
     results: list[SimulationResult] = []
     for p, plan in enumerate(plans):
@@ -112,8 +120,9 @@ def run(
     trials: int = 1000,
     seed: int = 0,
     executor: Any = None,
-    chunk_trials: int = DEFAULT_CHUNK_TRIALS,
+    chunk_trials: int | None = None,
     progress: Callable[[], None] | None = None,
+    memory_mb: float | None = None,
 ) -> SimulationResult:
     """Simulate ``scenario`` under ``rules`` for ``trials`` random trials.
 
@@ -123,9 +132,12 @@ def run(
     rules : RulePack, path or None
         None: the scenario's ``rules.baseline`` pack if it names one, else its ``policy``.
     trials, seed : int
-        Same ``(seed, chunk_trials)`` → the same result, whatever the executor.
+        Same seed → the same result, whatever the executor and the chunking.
     executor : object with ``.map`` or None
         None runs serially; thread/process pools and Dask ``Client.get_executor()`` work.
+    chunk_trials, memory_mb
+        Trials per chunk (None: chosen by the engine within ``memory_mb``, default 256 MB or
+        ``JXC_RULES_SIM_MEMORY_MB``): speed and memory only, never a number of the result.
 
     Returns
     -------
@@ -142,4 +154,4 @@ def run(
     if rules is None and sc.rules.get("baseline"):
         rules = sc.rules["baseline"]
     return run_many(sc, [rules], trials=trials, seed=seed, executor=executor,
-                    chunk_trials=chunk_trials, progress=progress)[0]
+                    chunk_trials=chunk_trials, progress=progress, memory_mb=memory_mb)[0]

@@ -30,7 +30,6 @@ import attrs
 import numpy as np
 
 from jxc_rules.errors import ValidationError
-from jxc_rules.simulate.executors import DEFAULT_CHUNK_TRIALS
 from jxc_rules.simulate.kpis import KPI_INFO, KpiSummary
 from jxc_rules.simulate.runner import _scenario, run_many
 from jxc_rules.simulate.scenario import Distribution, HolidayEffect, Scenario, WeatherState
@@ -198,7 +197,7 @@ def sweep(
     trials: int = 1000,
     seed: int = 0,
     executor: Any = None,
-    chunk_trials: int = DEFAULT_CHUNK_TRIALS,
+    chunk_trials: int | None = None,
     thresholds: Mapping[str, float] | None = None,
     progress: Any = None,
 ) -> SweepResult:
