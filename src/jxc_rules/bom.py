@@ -49,12 +49,17 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from jxc_rules._internal.lazy import lazy_module
 
@@ -64,6 +69,7 @@ else:  # networkx loads when a Bom is built, not when jxc_rules.bom is imported
     nx = lazy_module("networkx")
 import pint
 
+from jxc_rules._internal.bom_graph import layers
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules._internal.percent import parse_ratio
 from jxc_rules.errors import (
@@ -488,8 +494,8 @@ class Bom:
     """
 
     __slots__ = (
-        "_by_parent", "_fast", "_graph", "_has_dates", "_items", "_leaves", "_lines", "_llc",
-        "_order", "_outputs", "_phantoms", "_pos", "_units",
+        "_by_parent", "_cols", "_fast", "_graph", "_has_dates", "_items", "_leaves", "_lines",
+        "_llc", "_order", "_outputs", "_phantoms", "_pos", "_units",
     )
 
     def __init__(
@@ -499,29 +505,38 @@ class Bom:
         outputs: Mapping[str, Any] | None = None,
         items: Mapping[str, Mapping[str, Any] | ItemSpec] | None = None,
     ) -> None:
-        parsed: list[BomLine] = []
         try:
             if isinstance(lines, (str, bytes, Mapping)):
                 raise TypeError
-            rows = iter(lines)
+            rows_in = iter(lines)
         except TypeError:  # None, a number, a 0-d array, a single mapping or string
             raise bad_value("lines", lines, "a list of line mappings") from None
+        rows: list[Any] = list(rows_in)
+        self._lines: tuple[BomLine, ...] | None = None
+        self._graph: nx.DiGraph | None = None
+        self._by_parent: dict[str, list[_Compiled]] | None = None
+        self._cols: _Columns | None = None
+        # the vectorised pass decides; if it finds anything wrong (or input it does not take
+        # fast), the line-by-line reader runs and raises the first error exactly as it reads it
+        if not _build_fast(self, rows, outputs, items):
+            self._build_by_line(rows, outputs, items)
+
+    def _build_by_line(self, rows: list[Any], outputs: Mapping[str, Any] | None,
+                       items: Mapping[str, Mapping[str, Any] | ItemSpec] | None) -> None:
+        """The reference build, line by line: the same checks in reading order, so the first
+        problem (lowest row, then items, cycle, all-zero parents, units, ...) is the one raised."""
+        parsed: list[BomLine] = []
+        self._cols = None
         for row, raw in enumerate(rows):
             # a BomLine built by hand is checked like a mapping (attrs runs no validators)
             line = BomLine.from_mapping(raw._as_input() if isinstance(raw, BomLine) else raw,
                                         row)
             parsed.append(line)
-        self._lines: tuple[BomLine, ...] = tuple(parsed)
+        self._lines = tuple(parsed)
         active = [ln for ln in parsed if ln.qty != 0 or ln.setup != 0]  # zero lines ignored
 
-        specs: dict[str, ItemSpec] = {}
+        specs = _read_items(items)
         if items is not None:
-            if not isinstance(items, Mapping):
-                raise bad_value("items", items, "a mapping of item -> {unit, step, mode, phantom}")
-            for name, spec in items.items():
-                _name(name, f"items[{name!r}]")
-                specs[name] = spec if isinstance(spec, ItemSpec) else ItemSpec.from_mapping(
-                    spec, f"items.{name}")
             for ln in parsed:
                 for key, item in (("parent", ln.parent), ("child", ln.child),
                                   *(("alternates", a.child) for a in ln.alternates)):
@@ -531,25 +546,7 @@ class Bom:
                             f"({ln.parent} -> {ln.child}); declare it in items", key=item)
         self._items = specs
 
-        graph: nx.DiGraph = nx.DiGraph()
-        graph.add_nodes_from(specs)
-        for ln in parsed:
-            graph.add_node(ln.parent)
-            graph.add_node(ln.child)
-            for alt in ln.alternates:
-                graph.add_node(alt.child)
-        for ln in active:
-            if graph.has_edge(ln.parent, ln.child):
-                graph.edges[ln.parent, ln.child]["rows"].append(ln.row)
-            else:
-                graph.add_edge(ln.parent, ln.child, rows=[ln.row])
-        zero_edges = [(ln.parent, ln.child) for ln in parsed
-                      if (ln.qty == 0 and ln.setup == 0) and not graph.has_edge(ln.parent,
-                                                                               ln.child)]
-        graph.add_edges_from(zero_edges, rows=[])  # a cycle is structural, whatever the qty
-        if not nx.is_directed_acyclic_graph(graph):
-            raise BomCycleError(_a_cycle(graph))
-        graph.remove_edges_from(zero_edges)
+        graph = _line_graph(specs, parsed, cycles=True)
         self._graph = graph
         _check_made(parsed, {ln.parent for ln in active})
 
@@ -570,19 +567,7 @@ class Bom:
             {n for n, s in specs.items() if s.phantom} | {ln.child for ln in parsed if ln.phantom}
         )
 
-        out_map: dict[str, Fraction] = {}
-        line_parents = {ln.parent for ln in parsed}
-        if outputs is not None and not isinstance(outputs, Mapping):
-            raise bad_value("outputs", outputs, "a mapping of parent -> quantity produced")
-        for parent, value in (outputs or {}).items():
-            if parent not in line_parents:
-                raise UnknownItemError(f"outputs: {parent!r} is not a parent in the BOM",
-                                       key=parent)
-            amount = _amount(value, units[parent], f"outputs.{parent}")
-            if amount <= 0:
-                raise bad_value(f"outputs.{parent}", value, "a quantity > 0")
-            _bounded(amount, value, f"outputs.{parent}", minimum=True)
-            out_map[parent] = amount
+        out_map = _read_outputs(outputs, {ln.parent for ln in parsed}, units)
         self._outputs = out_map
 
         by_parent: dict[str, list[_Compiled]] = {}
@@ -590,34 +575,12 @@ class Bom:
             factor = _line_factor(ln.unit, units[ln.child], ln, "unit", ln.child)
             markup = 1 + ln.scrap
             per = out_map.get(ln.parent, Fraction(1))
-            alts: list[tuple[str, Fraction]] = []
-            for j, alt in enumerate(ln.alternates):
-                if alt.child == ln.child:
-                    raise bad_value(f"lines[{ln.row}].alternates[{j}].child", alt.child,
-                                    "an item other than the primary child", row=ln.row)
-                alt_qty = ln.qty if alt.qty is None else alt.qty
-                alt_unit = ln.unit if alt.unit is None else alt.unit
-                alt_factor = _line_factor(alt_unit, units[alt.child], ln,
-                                          f"alternates[{j}].unit", alt.child)
-                if ln.qty == 0:
-                    raise bad_value(f"lines[{ln.row}].qty", 0, "> 0 on a line with alternates",
-                                    row=ln.row)
-                alts.append((alt.child, alt_qty * alt_factor / (ln.qty * factor)))
             by_parent.setdefault(ln.parent, []).append(
                 _Compiled(ln, ln.qty * factor * markup / per, ln.setup * factor * markup,
-                          tuple(alts)))
+                          _alternates(ln, factor, units)))
         self._by_parent = by_parent
         self._leaves = frozenset(n for n in graph.nodes if graph.out_degree(n) == 0)
-        for ln in active:
-            for j, alt in enumerate(ln.alternates):
-                if ln.child not in self._leaves or alt.child not in self._leaves:
-                    raise bad_value(f"lines[{ln.row}].alternates[{j}]", alt.child,
-                                    "an alternate of a purchased part: primary and alternate "
-                                    "must both be leaves (items without lines)", row=ln.row)
-        for name in self._phantoms:
-            if name in self._leaves:
-                raise bad_value(f"phantom item {name}", name,
-                                "an assembly with lines (a phantom is exploded, never stocked)")
+        _check_leaves(active, self._leaves, self._phantoms)
         self._has_dates = any(ln.valid_from or ln.valid_to for ln in active)
 
         # low-level codes and a level-by-level (hence topological) order
@@ -632,21 +595,42 @@ class Bom:
         self._pos = {n: i for i, n in enumerate(self._order)}
         self._fast = _compile_fast(by_parent, llc)
 
+    # -- built on first use (the vectorised build keeps columns, not objects)
+    def _line_objects(self) -> tuple[BomLine, ...]:
+        lines = self._lines
+        if lines is None:
+            assert self._cols is not None
+            lines = self._lines = self._cols.lines()
+        return lines
+
+    def _nx_graph(self) -> nx.DiGraph:
+        graph = self._graph
+        if graph is None:
+            graph = self._graph = _line_graph(self._items, self._line_objects(), cycles=False)
+        return graph
+
+    def _compiled(self) -> dict[str, list[_Compiled]]:
+        by_parent = self._by_parent
+        if by_parent is None:
+            assert self._cols is not None
+            by_parent = self._by_parent = self._cols.compiled(self._line_objects())
+        return by_parent
+
     # -- read-only views
     @property
     def lines(self) -> tuple[BomLine, ...]:
         """The validated lines, zero lines included, in input order."""
-        return self._lines
+        return self._line_objects()
 
     @property
     def graph(self) -> nx.DiGraph:
         """A read-only view of the parent → child graph (edge attribute ``rows``)."""
-        return self._graph.copy(as_view=True)
+        return self._nx_graph().copy(as_view=True)
 
     @property
     def items(self) -> frozenset[str]:
         """Every item named by a line, an alternate or a declaration."""
-        return frozenset(self._graph.nodes)
+        return frozenset(self._pos)
 
     @property
     def leaves(self) -> frozenset[str]:
@@ -688,7 +672,7 @@ class Bom:
 
     def to_lines(self) -> list[dict[str, Any]]:
         """The lines as plain YAML-safe dicts (``Bom(bom.to_lines(), ...)`` rebuilds it)."""
-        return [ln.to_mapping() for ln in self._lines]
+        return [ln.to_mapping() for ln in self._line_objects()]
 
     def to_mapping(self) -> dict[str, Any]:
         """``{"lines": [...], "outputs": {...}, "items": {...}}`` (empty sections omitted)."""
@@ -726,7 +710,100 @@ class Bom:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Bom({len(self._order)} items, {len(self._lines)} lines)"
+        n_lines = len(self._cols.parents) if self._cols is not None else len(self._line_objects())
+        return f"Bom({len(self._order)} items, {n_lines} lines)"
+
+
+def _read_items(items: Mapping[str, Mapping[str, Any] | ItemSpec] | None) -> dict[str, ItemSpec]:
+    specs: dict[str, ItemSpec] = {}
+    if items is not None:
+        if not isinstance(items, Mapping):
+            raise bad_value("items", items, "a mapping of item -> {unit, step, mode, phantom}")
+        for name, spec in items.items():
+            _name(name, f"items[{name!r}]")
+            specs[name] = spec if isinstance(spec, ItemSpec) else ItemSpec.from_mapping(
+                spec, f"items.{name}")
+    return specs
+
+
+def _read_outputs(outputs: Mapping[str, Any] | None, line_parents: set[str],
+                  units: Mapping[str, str | None]) -> dict[str, Fraction]:
+    out_map: dict[str, Fraction] = {}
+    if outputs is not None and not isinstance(outputs, Mapping):
+        raise bad_value("outputs", outputs, "a mapping of parent -> quantity produced")
+    for parent, value in (outputs or {}).items():
+        if parent not in line_parents:
+            raise UnknownItemError(f"outputs: {parent!r} is not a parent in the BOM",
+                                   key=parent)
+        amount = _amount(value, units[parent], f"outputs.{parent}")
+        if amount <= 0:
+            raise bad_value(f"outputs.{parent}", value, "a quantity > 0")
+        _bounded(amount, value, f"outputs.{parent}", minimum=True)
+        out_map[parent] = amount
+    return out_map
+
+
+def _alternates(ln: BomLine, factor: Fraction,
+                units: Mapping[str, str | None]) -> tuple[tuple[str, Fraction], ...]:
+    """(alternate, its stock units per stock unit of the primary) for each alternate of a line."""
+    alts: list[tuple[str, Fraction]] = []
+    for j, alt in enumerate(ln.alternates):
+        if alt.child == ln.child:
+            raise bad_value(f"lines[{ln.row}].alternates[{j}].child", alt.child,
+                            "an item other than the primary child", row=ln.row)
+        alt_qty = ln.qty if alt.qty is None else alt.qty
+        alt_unit = ln.unit if alt.unit is None else alt.unit
+        alt_factor = _line_factor(alt_unit, units[alt.child], ln,
+                                  f"alternates[{j}].unit", alt.child)
+        if ln.qty == 0:
+            raise bad_value(f"lines[{ln.row}].qty", 0, "> 0 on a line with alternates",
+                            row=ln.row)
+        alts.append((alt.child, alt_qty * alt_factor / (ln.qty * factor)))
+    return tuple(alts)
+
+
+def _check_leaves(active: Iterable[BomLine], leaves: frozenset[str],
+                  phantoms: frozenset[str]) -> None:
+    for ln in active:
+        for j, alt in enumerate(ln.alternates):
+            if ln.child not in leaves or alt.child not in leaves:
+                raise bad_value(f"lines[{ln.row}].alternates[{j}]", alt.child,
+                                "an alternate of a purchased part: primary and alternate "
+                                "must both be leaves (items without lines)", row=ln.row)
+    for name in phantoms:
+        if name in leaves:
+            raise bad_value(f"phantom item {name}", name,
+                            "an assembly with lines (a phantom is exploded, never stocked)")
+
+
+def _line_graph(specs: Mapping[str, ItemSpec], parsed: Sequence[BomLine], *,
+                cycles: bool) -> nx.DiGraph:
+    """The parent → child graph of the non-zero lines (edge attribute ``rows``), nodes in the
+    order declared, then named. With ``cycles``, zero lines count too for the cycle check (a
+    cycle is structural, whatever the quantity) and a cycle raises :class:`BomCycleError`."""
+    graph: nx.DiGraph = nx.DiGraph()
+    graph.add_nodes_from(specs)
+    for ln in parsed:
+        graph.add_node(ln.parent)
+        graph.add_node(ln.child)
+        for alt in ln.alternates:
+            graph.add_node(alt.child)
+    for ln in parsed:
+        if ln.qty == 0 and ln.setup == 0:
+            continue
+        if graph.has_edge(ln.parent, ln.child):
+            graph.edges[ln.parent, ln.child]["rows"].append(ln.row)
+        else:
+            graph.add_edge(ln.parent, ln.child, rows=[ln.row])
+    if cycles:
+        zero_edges = [(ln.parent, ln.child) for ln in parsed
+                      if (ln.qty == 0 and ln.setup == 0)
+                      and not graph.has_edge(ln.parent, ln.child)]
+        graph.add_edges_from(zero_edges, rows=[])
+        if not nx.is_directed_acyclic_graph(graph):
+            raise BomCycleError(_a_cycle(graph))
+        graph.remove_edges_from(zero_edges)
+    return graph
 
 
 def _a_cycle(graph: nx.DiGraph) -> list[str]:
@@ -778,13 +855,30 @@ def _line_factor(unit: str | None, stock: str | None, line: BomLine, key: str,
         ) from None
 
 
+_Window = tuple[_dt.date | None, _dt.date | None]
+_FastLine = tuple[str, int, int, "_Window | None"]
+
+
+def _window(line: BomLine) -> _Window | None:
+    """``(valid_from, valid_to)`` of a dated line, ``None`` for an undated one."""
+    if line.valid_from is None and line.valid_to is None:
+        return None
+    return (line.valid_from, line.valid_to)
+
+
+def _in_window(window: _Window, on: _dt.date) -> bool:
+    start, end = window
+    return not ((start is not None and on < start) or (end is not None and on > end))
+
+
 class _Fast:
-    """Integer form of the BOM: requirement of item ``n`` is ``N / (den · L**llc(n))``."""
+    """Integer form of the BOM: requirement of item ``n`` is ``N / (den · L**llc(n))``; each
+    line is ``(child, mult, setup, window)`` with ``mult`` and ``setup`` integers (see
+    :func:`_compile_fast`)."""
 
     __slots__ = ("lines", "scale")
 
-    def __init__(self, scale: int,
-                 lines: dict[str, list[tuple[str, int, int, BomLine]]]) -> None:
+    def __init__(self, scale: int, lines: dict[str, list[_FastLine]]) -> None:
         self.scale = scale
         self.lines = lines
 
@@ -796,7 +890,7 @@ def _compile_fast(by_parent: Mapping[str, list[_Compiled]], llc: Mapping[str, in
             scale = math.lcm(scale, c.coef.denominator, c.setup.denominator)
     if scale.bit_length() > _FAST_PATH_MAX_BITS:
         return None
-    lines: dict[str, list[tuple[str, int, int, BomLine]]] = {}
+    lines: dict[str, list[_FastLine]] = {}
     for parent, comps in by_parent.items():
         ep = llc[parent]
         out = []
@@ -804,8 +898,450 @@ def _compile_fast(by_parent: Mapping[str, list[_Compiled]], llc: Mapping[str, in
             ec = llc[c.child]
             mult = c.coef.numerator * (scale // c.coef.denominator) * scale ** (ec - ep - 1)
             setup = c.setup.numerator * (scale // c.setup.denominator) * scale ** (ec - 1)
-            out.append((c.child, mult, setup, c.line))
+            out.append((c.child, mult, setup, _window(c.line)))
         lines[parent] = out
+    return _Fast(scale, lines)
+
+
+# ---------------------------------------------------------------- the vectorised build
+
+
+_SIMPLE_KEYS: Final = _LINE_KEYS - {"alternates"}
+_PROBE: Final = {"parent": "p", "child": "c", "qty": 1}
+_NUMBERS: Final = frozenset({str, int, float, Decimal, Fraction})
+_DATES: Final = frozenset({type(None), str, _dt.date, _dt.datetime})
+
+
+class _Bail(Exception):
+    """The vectorised build declines: the line-by-line reader takes over (and names the error)."""
+
+
+def _probe(**fields: object) -> BomLine:
+    """One line mapping read by the line reader itself: the vectorised build decides every
+    distinct value with exactly the checks a line gets (placeholder names; errors bail out)."""
+    try:
+        return BomLine.from_mapping({**_PROBE, **fields})
+    except Exception:
+        raise _Bail from None
+
+
+def _codes(values: list[Any]) -> tuple[list[int], list[Any]]:
+    """Each value's index among the distinct values (first appearance order), and those values.
+
+    Values are told apart by type too (``1``, ``1.0`` and ``True`` are equal in Python but not
+    the same input); an unhashable value raises ``TypeError`` (the build bails out)."""
+    keys: list[Any] = values
+    if len(set(map(type, values))) > 1:
+        keys = list(zip(map(type, values), values, strict=True))
+    table: dict[Any, Any] = dict.fromkeys(keys)
+    distinct = list(table)
+    table.update(zip(distinct, range(len(distinct)), strict=True))
+    codes = list(map(table.__getitem__, keys))
+    if keys is not values:
+        distinct = [v for _t, v in distinct]
+    return codes, distinct
+
+
+def _combine(*cols: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Distinct combinations of non-negative integer columns: (code of each row, numbered by
+    first appearance, and the first row of each code)."""
+    code = cols[0].astype(np.int64)
+    bound = int(code.max(initial=0)) + 1
+    for col in cols[1:]:
+        width = int(col.max(initial=0)) + 1
+        if bound * width >= 2**62:  # renumber densely before the product could overflow
+            code = np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            bound = int(code.max(initial=0)) + 1
+        code = code * width + col
+        bound *= width
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    # number the codes by first appearance (rows of the first code come first)
+    rank = np.empty(first.size, dtype=np.intp)
+    by_first = np.argsort(first, kind="stable")
+    rank[by_first] = np.arange(first.size)
+    return rank[inverse.reshape(-1)], first[by_first]
+
+
+def _column(rows: list[dict[str, Any]], key: str, default: object, kinds: frozenset[type],
+            keys: set[str]) -> list[Any] | None:
+    if key not in keys:
+        return None
+    try:
+        col = list(map(operator.itemgetter(key), rows))
+    except KeyError:
+        col = [r.get(key, default) for r in rows]
+    if not set(map(type, col)) <= kinds:
+        raise _Bail
+    return col
+
+
+class _Columns:
+    """The lines as the vectorised build keeps them: per row, indices into small tables of the
+    distinct values (a 17,000-line BOM has a few dozen distinct quantities); :class:`BomLine`
+    and :class:`_Compiled` objects are made only when something asks for them."""
+
+    __slots__ = ("active", "alternates", "children", "combo", "ctab", "parents", "parsed",
+                 "phantom", "qidx", "qtab", "scrap", "setup", "sidx", "tidx", "valid_from",
+                 "valid_to")
+
+    parents: list[str]
+    children: list[str]
+    qidx: list[int]
+    qtab: list[tuple[Fraction, str | None]]
+    sidx: list[int] | None
+    scrap: list[Fraction]
+    tidx: list[int] | None
+    setup: list[Fraction]
+    phantom: list[bool] | None
+    valid_from: list[_dt.date | None] | None
+    valid_to: list[_dt.date | None] | None
+    parsed: dict[int, BomLine]
+    active: list[int]
+    combo: list[int]
+    ctab: list[tuple[int, int, int, int]]  # (coef num, coef den, setup num, setup den)
+    alternates: dict[int, tuple[tuple[str, Fraction], ...]]
+
+    def lines(self) -> tuple[BomLine, ...]:
+        n = len(self.parents)
+        qty = [self.qtab[i] for i in self.qidx]
+        scrap = (map(self.scrap.__getitem__, self.sidx) if self.sidx is not None
+                 else itertools.repeat(Fraction(0), n))
+        setup = (map(self.setup.__getitem__, self.tidx) if self.tidx is not None
+                 else itertools.repeat(Fraction(0), n))
+        out = list(map(BomLine, self.parents, self.children, (q for q, _u in qty),
+                       (u for _q, u in qty), scrap,
+                       self.phantom if self.phantom is not None else itertools.repeat(False, n),
+                       setup, self.valid_from or itertools.repeat(None, n),
+                       self.valid_to or itertools.repeat(None, n),
+                       itertools.repeat((), n), range(n)))
+        for row, line in self.parsed.items():  # rows with alternates: read by the line reader
+            out[row] = line
+        return tuple(out)
+
+    def compiled(self, lines: Sequence[BomLine]) -> dict[str, list[_Compiled]]:
+        by_parent: dict[str, list[_Compiled]] = {}
+        alts = self.alternates
+        coef = [(Fraction(a, b), Fraction(c, d)) for a, b, c, d in self.ctab]
+        for row, code in zip(self.active, self.combo, strict=True):
+            ln = lines[row]
+            by_parent.setdefault(ln.parent, []).append(
+                _Compiled(ln, *coef[code], alts.get(row, ())))
+        return by_parent
+
+
+def _build_fast(bom: Bom, rows: list[Any], outputs: Mapping[str, Any] | None,
+                items: Mapping[str, Mapping[str, Any] | ItemSpec] | None) -> bool:
+    """Build ``bom`` in one vectorised pass over integer ids; ``False`` when it declines."""
+    try:
+        _build_columns(bom, rows, outputs, items)
+    except Exception:  # _Bail, or anything the line reader will name properly
+        return False
+    return True
+
+
+def _build_columns(bom: Bom, rows: list[Any], outputs: Mapping[str, Any] | None,
+                   items: Mapping[str, Mapping[str, Any] | ItemSpec] | None) -> None:
+    n = len(rows)
+    if n == 0 or set(map(type, rows)) != {dict}:
+        raise _Bail
+    try:
+        parents: list[str] = list(map(operator.itemgetter("parent"), rows))
+        children: list[str] = list(map(operator.itemgetter("child"), rows))
+        qtys: list[Any] = list(map(operator.itemgetter("qty"), rows))
+    except KeyError:
+        raise _Bail from None
+    keys: set[str] = set().union(*rows)
+    cols = _Columns()
+    cols.parents, cols.children = parents, children
+
+    # rows with alternates (or unknown keys) are read by the line reader itself
+    parsed: dict[int, BomLine] = {}
+    if not keys <= _SIMPLE_KEYS:
+        for row, raw in enumerate(rows):
+            if not _SIMPLE_KEYS.issuperset(raw):
+                parsed[row] = BomLine.from_mapping(raw, row)
+    cols.parsed = parsed
+    alt_children = {a.child for ln in parsed.values() for a in ln.alternates}
+
+    # names: strings, not empty, no padding, nothing invisible — once per distinct name
+    names = set(parents)
+    names.update(children)
+    if set(map(type, names)) != {str} or "" in names:
+        raise _Bail
+    name_list = list(names)
+    if not all(map(str.isprintable, name_list)) or list(map(str.strip, name_list)) != name_list:
+        raise _Bail
+
+    # quantities (with their unit), scrap, setup, phantom, dates: each distinct value read once
+    # by the line reader (a quantity written with its unit, '4 kg', once per (qty, unit))
+    units = _column(rows, "unit", None, frozenset({str, type(None)}), keys)
+    if not set(map(type, qtys)) <= _NUMBERS:
+        raise _Bail
+    raw_q, raw_qs = _codes(qtys)
+    plain = [_probe(qty=raw).qty if not _unit_written(raw) else None for raw in raw_qs]
+    if units is None:
+        if any(q is None for q in plain):
+            raise _Bail  # '4 kg' without a unit key: rare, the line reader takes it
+        cols.qidx, cols.qtab = raw_q, [(q, None) for q in plain if q is not None]
+    else:
+        raw_u, raw_us = _codes(units)
+        for unit in raw_us:
+            if unit is not None:
+                _probe(unit=unit)
+        pair, first = _combine(np.array(raw_q, dtype=np.intp), np.array(raw_u, dtype=np.intp))
+        cols.qidx = pair.tolist()
+        cols.qtab = []
+        for k in first.tolist():
+            raw, unit = qtys[k], units[k]
+            q = plain[raw_q[k]]
+            if q is None:
+                ln = _probe(qty=raw, unit=unit)
+                cols.qtab.append((ln.qty, ln.unit))
+            else:
+                cols.qtab.append((q, unit))
+    scraps = _column(rows, "scrap", 0, _NUMBERS, keys)
+    cols.sidx = cols.tidx = None
+    cols.scrap, cols.setup = [Fraction(0)], [Fraction(0)]
+    if scraps is not None:
+        cols.sidx, sdistinct = _codes(scraps)
+        cols.scrap = [_probe(scrap=raw).scrap for raw in sdistinct]
+    setups = _column(rows, "setup", 0, _NUMBERS, keys)
+    if setups is not None:
+        cols.tidx, tdistinct = _codes(setups)
+        cols.setup = [_probe(setup=raw).setup for raw in tdistinct]
+    cols.phantom = _column(rows, "phantom", False, frozenset({bool}), keys)
+    cols.valid_from = cols.valid_to = None
+    for key in ("valid_from", "valid_to"):
+        raw_dates = _column(rows, key, None, _DATES, keys)
+        if raw_dates is not None:
+            didx, ddistinct = _codes(raw_dates)
+            table = [getattr(_probe(**{key: raw}), key) for raw in ddistinct]
+            setattr(cols, key, list(map(table.__getitem__, didx)))
+    if cols.valid_from is not None and cols.valid_to is not None and any(
+            a is not None and b is not None and b < a
+            for a, b in zip(cols.valid_from, cols.valid_to, strict=True)):
+        raise _Bail
+
+    qidx = np.array(cols.qidx, dtype=np.intp)
+    sidx = np.array(cols.sidx, dtype=np.intp) if cols.sidx is not None else np.zeros(n, np.intp)
+    tidx = np.array(cols.tidx, dtype=np.intp) if cols.tidx is not None else np.zeros(n, np.intp)
+    active = np.array([q != 0 for q, _u in cols.qtab], dtype=bool)[qidx]
+    if cols.tidx is not None:
+        active |= np.array([s != 0 for s in cols.setup], dtype=bool)[tidx]
+    act = np.flatnonzero(active)
+
+    # items: declared ones, every named item among them
+    specs = _read_items(items)
+    if items is not None and not (names | alt_children) <= specs.keys():
+        raise _Bail
+
+    # integer ids (by name, so a stable sort by low-level code is the (llc, name) order)
+    node_names = sorted(specs.keys() | names | alt_children)
+    n_nodes = len(node_names)
+    ids = dict(zip(node_names, range(n_nodes), strict=True))
+    pid = np.fromiter(map(ids.__getitem__, parents), np.intp, n)
+    cid = np.fromiter(map(ids.__getitem__, children), np.intp, n)
+    apid, acid = pid[act], cid[act]
+    if act.size == n:
+        level = layers(n_nodes, pid, cid)
+    else:  # a cycle is structural, zero lines included; codes follow the non-zero lines
+        if layers(n_nodes, pid, cid) is None:
+            raise _Bail
+        level = layers(n_nodes, apid, acid)
+    if level is None or np.unique(pid).size != np.unique(apid).size:  # cycle, all-zero parent
+        raise _Bail
+
+    # stock units: declared, else the first line naming one, else a plain count (None)
+    qunit = [u for _q, u in cols.qtab]
+    declared = {k: s.unit for k, s in specs.items() if s.unit}
+    utab = {u: i for i, u in enumerate(dict.fromkeys([None, *qunit, *declared.values()]))}
+    q_uid = np.array([utab[u] for u in qunit], dtype=np.intp)
+    line_uid = q_uid[qidx]
+    node_uid = np.zeros(n_nodes, dtype=np.intp)
+    named = np.flatnonzero(line_uid)
+    named_children, first_named = np.unique(cid[named], return_index=True)
+    node_uid[named_children] = line_uid[named[first_named]]
+    for k, u in declared.items():
+        node_uid[ids[k]] = utab[u]
+    unit_of: list[str | None] = list(utab)
+    if parsed:  # alternates: their own unit, else the primary's stock unit
+        assigned = set(np.flatnonzero(node_uid).tolist())
+        for row in sorted(parsed):
+            ln = parsed[row]
+            for alt in ln.alternates:
+                a = ids[alt.child]
+                if a not in assigned:
+                    unit = alt.unit if alt.unit is not None else unit_of[node_uid[ids[ln.child]]]
+                    if unit not in utab:
+                        utab[unit] = len(unit_of)
+                        unit_of.append(unit)
+                    node_uid[a] = utab[unit]
+                    assigned.add(a)
+    all_units = dict(zip(node_names, map(unit_of.__getitem__, node_uid.tolist()), strict=True))
+
+    phantoms = {k for k, s in specs.items() if s.phantom}
+    if cols.phantom is not None:
+        phantoms.update(itertools.compress(children, cols.phantom))
+    out_map = _read_outputs(outputs, set(parents), all_units)
+
+    # the exact factor of each distinct (unit, stock unit, scrap, output) once, then of each
+    # distinct (qty, that) once: a few thousand Fraction products for 17,000 lines
+    out_tab = [Fraction(1), *out_map.values()]
+    node_out = np.zeros(n_nodes, dtype=np.intp)
+    for j, parent in enumerate(out_map, start=1):
+        node_out[ids[parent]] = j
+    aq = qidx[act]
+    cu = node_uid[acid]
+    asc = sidx[act]
+    ao = node_out[apid]
+    gcode, gfirst = _combine(line_uid[act], cu, asc, ao)
+    gains: list[Fraction] = []  # factor · (1 + scrap) / output, per distinct combination
+    markups: list[Fraction] = []  # factor · (1 + scrap), for setups
+    act_rows: list[int] = act.tolist()
+    cul, ascl, aol = cu.tolist(), asc.tolist(), ao.tolist()
+    for k in gfirst.tolist():
+        row = act_rows[k]
+        qty, unit = cols.qtab[cols.qidx[row]]
+        ufac = _line_factor(unit, unit_of[cul[k]], BomLine(parents[row], children[row], qty, unit,
+                                                          row=row), "unit", children[row])
+        markup = ufac * (1 + cols.scrap[ascl[k]])
+        markups.append(markup)
+        gains.append(markup / out_tab[aol[k]])
+    combo, ctab = _coefficients([q for q, _u in cols.qtab], gains, aq, gcode,
+                                cols.setup if cols.tidx is not None else None, markups,
+                                tidx[act])
+    alternates: dict[int, tuple[tuple[str, Fraction], ...]] = {}
+    active_set = set(act_rows) if parsed else set()
+    for row in sorted(parsed):
+        ln = parsed[row]
+        if row in active_set and ln.alternates:
+            ufac = _line_factor(ln.unit, all_units[ln.child], ln, "unit", ln.child)
+            alternates[row] = _alternates(ln, ufac, all_units)
+    out_degree = np.bincount(apid, minlength=n_nodes)
+    leaves = frozenset(itertools.compress(node_names, (out_degree == 0).tolist()))
+    _check_leaves((parsed[r] for r in sorted(parsed) if r in active_set), leaves,
+                  frozenset(phantoms))
+
+    cols.active, cols.combo, cols.ctab = act_rows, combo.tolist(), ctab
+    cols.alternates = alternates
+    active_flags: list[bool] = active.tolist()
+    has_dates = False
+    for dates in (cols.valid_from, cols.valid_to):
+        if dates is not None and any(itertools.compress(dates, active_flags)):
+            has_dates = True
+
+    llc_list: list[int] = level.tolist()
+    order = tuple(map(node_names.__getitem__, np.argsort(level, kind="stable").tolist()))
+    bom._cols = cols
+    bom._items = specs
+    bom._units = all_units
+    bom._phantoms = frozenset(phantoms)
+    bom._outputs = out_map
+    bom._leaves = leaves
+    bom._has_dates = has_dates
+    bom._llc = dict(zip(node_names, llc_list, strict=True))
+    bom._order = order
+    bom._pos = dict(zip(order, range(n_nodes), strict=True))
+    bom._fast = _fast_columns(cols, combo, act, apid, acid, level, node_names, has_dates)
+
+
+_SMALL: Final = 2**31  # numerators and denominators below this multiply exactly in int64
+
+
+def _coefficients(qtys: list[Fraction], gains: list[Fraction], qcode: npt.NDArray[np.intp],
+                  gcode: npt.NDArray[np.intp], setups: list[Fraction] | None,
+                  markups: list[Fraction], tcode: npt.NDArray[np.intp],
+                  ) -> tuple[npt.NDArray[np.intp], list[tuple[int, int, int, int]]]:
+    """Per active line, the reduced ``qty · gain`` and ``setup · markup`` as (numerator,
+    denominator) pairs: vectorised with ``np.gcd`` while every part is below 2**31 (products
+    then fit int64 exactly), else with Python integers. Returns the code of each line's
+    (coef, setup) combination and the table of those combinations."""
+    def parts(values: list[Fraction]) -> tuple[list[int], list[int]]:
+        return [v.numerator for v in values], [v.denominator for v in values]
+
+    qn, qd = parts(qtys)
+    gn, gd = parts(gains)
+    sn, sd = parts(setups if setups is not None else [Fraction(0)])
+    mn, md = parts(markups)
+    if max(*qn, *qd, *gn, *gd, *sn, *sd, *mn, *md) < _SMALL:
+        def reduced(an: list[int], ad: list[int], bn: list[int], bd: list[int],
+                    ac: npt.NDArray[np.intp], bc: npt.NDArray[np.intp],
+                    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+            num = np.array(an, dtype=np.int64)[ac] * np.array(bn, dtype=np.int64)[bc]
+            den = np.array(ad, dtype=np.int64)[ac] * np.array(bd, dtype=np.int64)[bc]
+            g = np.gcd(num, den)
+            return num // g, den // g
+
+        cn, cd = reduced(qn, qd, gn, gd, qcode, gcode)
+        if setups is not None:
+            tn, td = reduced(sn, sd, mn, md, tcode, gcode)
+        else:
+            tn, td = np.zeros_like(cn), np.ones_like(cd)
+        combo, first = _combine(cn, cd, tn, td)
+        table = list(zip(cn[first].tolist(), cd[first].tolist(), tn[first].tolist(),
+                         td[first].tolist(), strict=True))
+        return combo, table
+    combo, first = _combine(qcode, gcode, tcode)
+    table = []
+    ql, gl, tl = qcode.tolist(), gcode.tolist(), tcode.tolist()
+    for k in first.tolist():
+        c = qtys[ql[k]] * gains[gl[k]]
+        t = (setups[tl[k]] if setups is not None else Fraction(0)) * markups[gl[k]]
+        table.append((c.numerator, c.denominator, t.numerator, t.denominator))
+    return combo, table
+
+
+def _unit_written(raw: object) -> bool:
+    """Whether the line reader takes ``raw`` as a quantity with its unit ('4 kg')."""
+    return isinstance(raw, str) and any(c.isalpha() for c in raw.replace("e", ""))
+
+
+def _fast_columns(cols: _Columns, combo: npt.NDArray[np.intp], act: npt.NDArray[np.intp],
+                  apid: npt.NDArray[np.intp], acid: npt.NDArray[np.intp],
+                  level: npt.NDArray[np.intp], node_names: list[str],
+                  dated: bool) -> _Fast | None:
+    """:func:`_compile_fast` over the distinct combinations instead of every line."""
+    ctab = cols.ctab
+    scale = math.lcm(*{d for _n, d, _sn, _sd in ctab}, *{d for _n, _d, _sn, d in ctab})
+    if scale.bit_length() > _FAST_PATH_MAX_BITS:
+        return None
+    powers = [scale**k for k in range(int(level.max(initial=0)) + 1)]
+    ec = level[acid]
+    drop = ec - level[apid] - 1
+    steps, first = _combine(combo, drop)
+    cl, dl, el = combo.tolist(), drop.tolist(), ec.tolist()
+    mult_tab = []
+    for k in first.tolist():
+        n, d, _sn, _sd = ctab[cl[k]]
+        mult_tab.append(n * (scale // d) * powers[dl[k]])
+    if any(sn for _n, _d, sn, _sd in ctab):
+        sets, sfirst = _combine(combo, ec)
+        setup_tab = []
+        for k in sfirst.tolist():
+            _n, _d, sn, sd = ctab[cl[k]]
+            setup_tab.append(sn * (scale // sd) * powers[el[k] - 1])
+    else:
+        sets, setup_tab = np.zeros(combo.size, dtype=np.intp), [0]
+    perm = np.argsort(apid, kind="stable")
+    rows: list[int] = act[perm].tolist()
+    kids = list(map(cols.children.__getitem__, rows))
+    mults = list(map(mult_tab.__getitem__, steps[perm].tolist()))
+    setups = list(map(setup_tab.__getitem__, sets[perm].tolist()))
+    windows: list[_Window | None] | itertools.repeat[None]
+    if dated:
+        n = len(cols.parents)
+        start = cols.valid_from or [None] * n
+        end = cols.valid_to or [None] * n
+        windows = [None if start[r] is None and end[r] is None else (start[r], end[r])
+                   for r in rows]
+    else:
+        windows = itertools.repeat(None, len(rows))
+    flat: list[_FastLine] = list(zip(kids, mults, setups, windows, strict=False))
+    owner = apid[perm]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if owner.size else owner
+    ends = [*starts[1:].tolist(), len(flat)]
+    lines = {node_names[p]: flat[a:b]
+             for p, a, b in zip(owner[starts].tolist(), starts.tolist(), ends, strict=True)}
     return _Fast(scale, lines)
 
 
@@ -843,8 +1379,8 @@ def _explode_fast(bom: Bom, fast: _Fast, item: str, qty: Fraction, day: _dt.date
         if n == 0:
             continue
         used = False
-        for child, mult, setup, line in lines:
-            if dated and not line.effective(day):
+        for child, mult, setup, window in lines:
+            if day is not None and window is not None and not _in_window(window, day):
                 continue
             used = True
             add = n * mult + (setup * den if setups and setup else 0)
@@ -856,6 +1392,7 @@ def _explode_fast(bom: Bom, fast: _Fast, item: str, qty: Fraction, day: _dt.date
 
 def _explode_exact(bom: Bom, item: str, qty: Fraction, day: _dt.date | None, setups: bool,
                    on_hand: Mapping[str, Fraction] | None) -> dict[str, Fraction]:
+    by_parent = bom._compiled()
     req: dict[str, Fraction] = {item: qty}
     taken: dict[str, Fraction] = {}
     by_alt: list[tuple[_Compiled, Fraction]] = []
@@ -863,7 +1400,7 @@ def _explode_exact(bom: Bom, item: str, qty: Fraction, day: _dt.date | None, set
         r = req.get(node)
         if r is None:
             continue
-        comps = bom._by_parent.get(node)
+        comps = by_parent.get(node)
         if comps is None:
             continue
         del req[node]
@@ -1093,12 +1630,13 @@ def where_used(
     day = _check_on(bom, on)
     bom._check_item(item)
     usage: dict[str, Fraction] = {item: Fraction(1)}
-    parents = set(bom._graph.predecessors(item)) if direct else None
+    parents = set(bom._nx_graph().predecessors(item)) if direct else None
+    by_parent = bom._compiled()
     for node in reversed(bom._order[: bom._pos[item]]):
         if parents is not None and node not in parents:
             continue
         total = Fraction(0)
-        for c in bom._by_parent.get(node, ()):
+        for c in by_parent.get(node, ()):
             if day is not None and not c.line.effective(day):
                 continue
             if direct:
@@ -1125,3 +1663,14 @@ def low_level_codes(bom: Bom) -> dict[str, int]:
     {'A': 0, 'B': 1, 'C': 2}
     """
     return bom.low_level_codes()
+
+
+def _build_line_by_line(lines: Iterable[Mapping[str, Any] | BomLine], *,
+                        outputs: Mapping[str, Any] | None = None,
+                        items: Mapping[str, Mapping[str, Any] | ItemSpec] | None = None) -> Bom:
+    """The reference build, line by line, never vectorised: what the tests hold the vectorised
+    build of :class:`Bom` to (same state, same errors)."""
+    bom = Bom.__new__(Bom)
+    bom._lines = bom._graph = bom._by_parent = bom._cols = None
+    bom._build_by_line(list(lines), outputs, items)
+    return bom
