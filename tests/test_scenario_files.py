@@ -131,6 +131,33 @@ def test_percentages_read_as_in_packs(tmp_path: Path) -> None:
     assert sc.thresholds == {"stockout_rate": 0.05, "fill_rate": 0.97}
 
 
+def test_quantities_read_as_in_packs(tmp_path: Path) -> None:
+    text = (GOOD.replace("    price_per_unit: 220", "    price_per_unit: 220\n"
+                         "    initial_stock: 90 斤\n    transit_hours: 300 min")
+            .replace("order_up_to: {beef_slices: 20}",
+                     "order_up_to: {beef_slices: 20 kg}\n  safety_stock: {beef_slices: 10 斤}"))
+    sc = load_scenario(write(tmp_path, text))
+    assert (sc.items["beef_slices"].initial_stock, sc.items["beef_slices"].transit_hours) == (
+        45.0, 5.0)
+    assert sc.policy is not None
+    assert sc.policy.safety_stock == {"beef_slices": 5.0}
+
+
+@pytest.mark.parametrize(("old", "new", "line", "fix"), [
+    ("    price_per_unit: 220", "    price_per_unit: 220\n    initial_stock: 9 L", 9,
+     "a number or a quantity in kg (like '5 kg')"),
+    ("policy:", "distribution: {type: negative_binomal, dispersion: 3}\npolicy:", 20,
+     "did you mean 'negative_binomial'?"),
+    ("order_up_to: {beef_slices: 20}", "order_up_to: {beef_slice: 20}", 21,
+     "did you mean 'beef_slices'?"),
+])
+def test_a_bad_quantity_kind_or_item_names_its_line_and_the_fix(
+        tmp_path: Path, old: str, new: str, line: int, fix: str) -> None:
+    path, message = refused(tmp_path, GOOD.replace(old, new))
+    assert at_line(message, path) == line
+    assert fix in message
+
+
 @pytest.mark.parametrize(("old", "new", "line", "fix"), [
     ("dine_in: 0.8,", "dine_in: 8.2,", 19, "did you mean 0.82 (-18%)?"),
     ("during: [1.3]", "during: [15.5]", 14, "did you mean 1.55 (+55%)?"),

@@ -128,6 +128,25 @@ def _number(value: Any, field: str, *, min_value: float | None = 0.0,
     return out
 
 
+def _amount(value: Any, field: str, unit: str, *, min_value: float | None = 0.0,
+            max_value: float | None = None) -> float:
+    """A number in ``unit``, or a quantity string converted to it as packs read them
+    (``"45 kg"``, ``"90 斤"`` for kg; ``"300 min"`` for hours); a plain number is in ``unit``."""
+    if isinstance(value, str):
+        from jxc_rules.errors import JxcRulesError
+        from jxc_rules.units import exact_factor, parse_quantity
+
+        try:
+            mag, src = parse_quantity(value, field or "value")
+            if not src.dimensionless:
+                mag = mag * exact_factor(src, unit, field=field or "value")
+        except JxcRulesError:
+            raise _bad(field, value, f"a number or a quantity in {unit} (like '5 {unit}')"
+                       ) from None
+        value = float(mag)
+    return _number(value, field, min_value=min_value, max_value=max_value)
+
+
 def _probability(value: Any, field: str) -> float:
     return _number(value, field, min_value=0.0, max_value=1.0)
 
@@ -157,9 +176,11 @@ def _read_csv(path: Path, field: str) -> list[dict[str, str]]:
 
 WEATHER_MAX = 3.0
 """Largest plausible weather multiplier of a channel (×3 demand on a rainy day); above it the
-value is refused as a typo (``8.2`` meant as ``0.82``)."""
+value is refused as a typo (``8.2`` meant as ``0.82``); the packs' bound
+(``jxc_rules.rules.load.WEATHER_MULTIPLIER_MAX``)."""
 HOLIDAY_MAX = 5.0
-"""Largest plausible holiday multiplier of one day (×5 a normal day's demand)."""
+"""Largest plausible holiday multiplier of one day (×5 a normal day's demand); the packs' bound
+(``jxc_rules.rules.load.HOLIDAY_MULTIPLIER_MAX``)."""
 
 
 def _plausible(value: float, field: str, limit: float, what: str) -> float:
@@ -244,6 +265,15 @@ def _demand_spec(value: Any, field: str, base_dir: Path, calendar_of: Any) -> De
     raise _bad(field, dict(spec), "a number or a mapping with constant, weekly or csv")
 
 
+def _distribution_kind(value: str) -> None:
+    kinds = ("poisson", "negative_binomial", "deterministic")
+    if value not in kinds:
+        close = difflib.get_close_matches(str(value), kinds, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise bad_value("distribution.type", value,
+                        f"poisson, negative_binomial or deterministic{hint}")
+
+
 @attrs.frozen
 class Distribution:
     """Day-to-day randomness of demand counts around their mean.
@@ -257,9 +287,7 @@ class Distribution:
 
     @kind.validator
     def _check_kind(self, _attr: Any, value: str) -> None:
-        if value not in ("poisson", "negative_binomial", "deterministic"):
-            raise bad_value("distribution.type", value,
-                            "poisson, negative_binomial or deterministic")
+        _distribution_kind(value)
 
     @classmethod
     def from_mapping(cls, value: Any) -> Distribution:
@@ -269,6 +297,7 @@ class Distribution:
         _check_keys(spec, ["type", "dispersion"], "distribution")
         kind = str(spec.get("type", "poisson"))
         disp = spec.get("dispersion")
+        _distribution_kind(kind)  # the type first, so a misspelt one gets "did you mean"
         if kind == "negative_binomial":
             if disp is None:
                 raise bad_value("distribution.dispersion", None, "a number > 0")
@@ -728,9 +757,10 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                 unit=str(spec.get("unit", "pcs")),
                 cost_per_unit=to_decimal(spec["cost_per_unit"]),
                 price_per_unit=to_decimal(spec["price_per_unit"]),
-                initial_stock=_number(spec.get("initial_stock", 0), "initial_stock"),
+                initial_stock=_amount(spec.get("initial_stock", 0), "initial_stock",
+                                      str(spec.get("unit", "pcs"))),
                 perishable=perishable,
-                transit_hours=_number(spec.get("transit_hours", 0), "transit_hours"),
+                transit_hours=_amount(spec.get("transit_hours", 0), "transit_hours", "hour"),
                 transit_model=(str(spec["transit_model"]) if spec.get("transit_model")
                                else None),
                 demand=demand,
@@ -881,11 +911,11 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                     raise bad_value("date", str(day), f"inside the horizon {start}..{end}")
                 loc = o.get("location")
                 if loc is not None and str(loc) not in {x.id for x in locations}:
-                    raise bad_value("location", loc, "a location id of this scenario")
+                    raise _unknown("location", loc, [x.id for x in locations], "location")
                 outages.append(Outage(
                     day,
-                    _number(o.get("start_hour", 0), "start_hour", max_value=24),
-                    _number(o.get("hours", 0), "hours"),
+                    _amount(o.get("start_hour", 0), "start_hour", "hour", max_value=24),
+                    _amount(o.get("hours", 0), "hours", "hour"),
                     _number(o.get("temp_c"), "temp_c", min_value=-60),
                     str(loc) if loc is not None else None,
                 ))
@@ -917,8 +947,8 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             for key, table in (("order_up_to", levels), ("safety_stock", safety)):
                 for item_id in table:
                     if str(item_id) not in items:
-                        raise bad_value(f"{key}.{item_id}", item_id,
-                                        "an item declared in this scenario")
+                        raise _unknown(f"{key}.{item_id}", item_id, list(items),
+                                       "item of this scenario")
             review = _number(spec.get("review_period_days", 1), "review_period_days",
                              min_value=1)
             lead = _number(spec.get("lead_time_days", 0), "lead_time_days")
@@ -927,9 +957,11 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             if lead != int(lead):
                 raise bad_value("lead_time_days", lead, "whole days")
             policy = Policy(
-                {str(k): _number(v, f"order_up_to.{k}") for k, v in levels.items()},
+                {str(k): _amount(v, f"order_up_to.{k}", items[str(k)].unit)
+                 for k, v in levels.items()},
                 int(review), int(lead),
-                {str(k): _number(v, f"safety_stock.{k}") for k, v in safety.items()},
+                {str(k): _amount(v, f"safety_stock.{k}", items[str(k)].unit)
+                 for k, v in safety.items()},
             )
 
     thresholds: dict[str, float] = {}
