@@ -53,6 +53,17 @@ WORDS = st.sampled_from(["kg", "g", "斤", "t", "40 kg", "12.35 t", "pcs", "1/3"
                          "half_up", "x" * 201, "NaN", "1e999", "3 %/h", "2026-12-01"])
 
 
+KEYS = st.sampled_from(["model", "q10", "ref_temp_c", "ea_kj_per_mol", "t_min_c",
+                        "shelf_life_ref_h", "alert_offset_h", "removal_offset_h", "hard_limits",
+                        "freeze_point_c", "max_gap_h", "sku", "name", "price_unit",
+                        "pack_content", "pack_name", "stock_unit", "rounding", "kind",
+                        "doc_id", "bags", "price", "ordered", "actual", "value", "broken_bags",
+                        "loose", "labels", "urea"])
+VALUES = st.sampled_from(["receipt", "shipment", "urea", "t", "40 kg", "10 d", 3, 0, -1, 4,
+                          "2300", {"q10": 3, "ref_temp_c": 4}, [{"above_c": 5, "max_hours": 4}],
+                          {"bags": 1, "value": "1"}, None, True, 1e308, "NaN"])
+
+
 def schema_strategy(schema: dict[str, Any], doc: dict[str, Any], depth: int = 0) -> Any:
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
@@ -92,6 +103,10 @@ def schema_strategy(schema: dict[str, Any], doc: dict[str, Any], depth: int = 0)
         optional = {k: schema_strategy(v, doc, depth + 1) for k, v in props.items()
                     if k not in required}
         extra = schema.get("additionalProperties")
+        if extra is True or (kind == "object" and not props and extra is None):
+            # a free-form mapping the library reads (a shelf-life rule, a close's profile or
+            # movement): the keys it knows, values of any JSON type
+            return st.dictionaries(KEYS, VALUES | JSON, max_size=6)
         if isinstance(extra, dict) and not props:
             lo = schema.get("minProperties", 0)
             return st.dictionaries(st.sampled_from(["FISH-1", "BOLT", "kit", "x"]) | st.text(
@@ -164,7 +179,7 @@ def fuzz_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
             app.state.jxc.jobs.shutdown()
 
 
-@settings(max_examples=300, deadline=None,
+@settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much, HealthCheck.data_too_large])
 @given(req=requests())
@@ -184,3 +199,88 @@ def test_no_generated_request_gets_a_500_and_every_4xx_names_its_field(
         problem = r.json()
         assert problem["status"] == r.status_code
         assert problem.get("field"), (method, url, body, problem)
+
+
+FREE_FORM = [(m, p, op) for m, p, op in OPERATIONS
+             if p in ("/v1/closing/month", "/v1/shelf-life/lots", "/v1/bom/explode")]
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_kernels_reading_free_form_mappings_never_500(fuzz_client: Any, data: Any) -> None:
+    c, token = fuzz_client
+    _method, path, op = data.draw(st.sampled_from(FREE_FORM))
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    body = data.draw(schema_strategy(schema, _doc))
+    r = c.post(path, content=json.dumps(body, allow_nan=True), headers={
+        **bearer(token), "Content-Type": "application/json"})
+    event(f"{path} {r.status_code}")
+    assert r.status_code < 500, (path, body, r.text)
+    if r.status_code >= 400:
+        assert r.json().get("field"), (path, body, r.json())
+
+
+SEEDS: dict[str, Any] = {
+    "/v1/closing/month": {
+        "profiles": [{"sku": "urea", "name": "尿素", "price_unit": "t", "pack_content": "40 kg"}],
+        "movements": [{"kind": "receipt", "doc_id": "PO1", "sku": "urea", "bags": 400,
+                       "price": 2300},
+                      {"kind": "shipment", "doc_id": "SO1", "sku": "urea", "bags": 309,
+                       "price": 2850, "ordered": "12.35 t"}],
+        "opening": {"urea": {"bags": 100, "value": "9000.00"}},
+        "counts": {"urea": {"bags": 190, "broken_bags": 1, "loose": "30 kg"}}},
+    "/v1/shelf-life/lots": {
+        "rule": {"model": {"q10": 3, "ref_temp_c": 4}, "shelf_life_ref_h": "10 d",
+                 "alert_offset_h": "2 d", "hard_limits": [{"above_c": 5, "max_hours": 4}]},
+        "now_h": 48, "lots": [{"lot_id": "L1", "times_h": [0, 24, 48], "temps_c": [4, 8, 12]},
+                              {"lot_id": "L2", "times_h": [0, 48], "temps_c": [4, None]}]},
+    "/v1/bom/max-buildable": {
+        "lines": [{"parent": "kit", "child": "bolt", "qty": 2, "unit": "pcs"},
+                  {"parent": "kit", "child": "nut", "qty": "1/2", "unit": "pcs",
+                   "scrap": "0.1"}],
+        "outputs": {"kit": 4}, "item": "kit", "quantity": 8, "stock": {"bolt": 10, "nut": 9}},
+    "/v1/packaging/invoice": {"amounts": ["35226.00", "1000.00"], "freight": "100.00",
+                              "discount": "5", "tax_rate": "0.09"},
+    "/v1/live-weight/reconcile": {"rate_per_hour": "0.3 %/h", "tolerance_kg": 1,
+                                  "lines": [{"shipped_kg": 100, "received_kg": 97,
+                                             "hours": 10, "dead_kg": 1}]},
+}
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [path] + [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [path] + [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = json.loads(json.dumps(value))
+    node = copy
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = new
+    return copy
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_one_field_changed_in_a_valid_request_never_gives_a_500(fuzz_client: Any,
+                                                               data: Any) -> None:
+    c, token = fuzz_client
+    path = data.draw(st.sampled_from(sorted(SEEDS)))
+    seed = SEEDS[path]
+    where = data.draw(st.sampled_from(_leaves(seed)[1:]))
+    body = _replace(seed, where, data.draw(VALUES | JSON | WORDS | st.integers()))
+    r = c.post(path, content=json.dumps(body, allow_nan=True), headers={
+        **bearer(token), "Content-Type": "application/json"})
+    event(f"{path} {r.status_code}")
+    assert r.status_code < 500, (path, where, body, r.text)
+    if r.status_code >= 400:
+        assert r.json().get("field"), (path, where, body, r.json())

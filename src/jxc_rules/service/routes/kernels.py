@@ -9,6 +9,7 @@ Float kernels (live weight) take JSON numbers.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -20,6 +21,8 @@ from jxc_rules.service.auth import require, set_subject
 from jxc_rules.service.problems import Problem, from_library
 
 __all__ = ["router"]
+
+log = logging.getLogger("jxc_rules.service")
 
 T = TypeVar("T")
 
@@ -41,6 +44,19 @@ def lines_field(item: Any) -> Any:
                  description="The batch: one entry per line (at most 10,000).")
 
 
+#: builtin errors a kernel may still raise on input it does not check itself (a library bug:
+#: every error should be a located JxcRulesError); the service answers them as 422 naming the
+#: field it was given, and logs them so they get fixed where they arise
+UNLOCATED = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError)
+
+
+def unlocated(exc: Exception, field: str) -> Problem:
+    log.warning("unlocated %s from the library for field %s: %s", type(exc).__name__, field,
+                exc)
+    return Problem(422, "validation", f"{field}: not a value this kernel accepts "
+                   f"({type(exc).__name__}: {str(exc)[:200]})", field=field)
+
+
 def run_lines(lines: Sequence[T], fn: Callable[[T], Any]) -> list[Any]:
     """``fn`` over every line; a library error becomes a problem naming ``lines[i].field``."""
     from jxc_rules.serialize import jsonable
@@ -51,6 +67,8 @@ def run_lines(lines: Sequence[T], fn: Callable[[T], Any]) -> list[Any]:
             out.append(jsonable(fn(line)))
         except JxcRulesError as exc:
             raise from_library(exc, prefix=f"lines[{i}]") from exc
+        except UNLOCATED as exc:
+            raise unlocated(exc, f"lines[{i}]") from exc
     return out
 
 
@@ -61,6 +79,8 @@ def run_one(fn: Callable[[], Any], *, fallback_field: str | None = None) -> Any:
         return jsonable(fn())
     except JxcRulesError as exc:
         raise from_library(exc, fallback_field=fallback_field) from exc
+    except UNLOCATED as exc:
+        raise unlocated(exc, fallback_field or "body") from exc
 
 
 router = APIRouter(prefix="/v1", tags=["kernels"], dependencies=[require("kernels")])
@@ -178,7 +198,7 @@ def make_invoice(body: InvoiceRequest) -> Any:
     from jxc_rules.packaging import invoice
 
     return run_one(lambda: invoice(body.amounts, freight=body.freight, discount=body.discount,
-                                   tax_rate=body.tax_rate))
+                                   tax_rate=body.tax_rate), fallback_field="amounts")
 
 
 # ------------------------------------------------------------------ live weight
@@ -213,7 +233,8 @@ def reconcile_batch(body: ReconcileRequest) -> dict[str, Any]:
         res = run_one(lambda: reconcile(cols["shipped_kg"], cols["received_kg"],
                                         cols["hours"], rate_per_hour=body.rate_per_hour,
                                         form=body.form, dead_kg=cols["dead_kg"],
-                                        tolerance_kg=body.tolerance_kg))
+                                        tolerance_kg=body.tolerance_kg),
+                      fallback_field="lines")
     except Problem as p:
         row = p.extra.get("row")
         if isinstance(row, int) and p.extra.get("field") in cols:
@@ -280,7 +301,7 @@ def bom_explode(body: BomRequest, request: Request) -> dict[str, Any]:
 
     set_subject(request, f"item {body.item}")
     return {"requirements": run_one(lambda: explode(_bom(body), body.item, body.quantity,
-                                                    on=body.on))}
+                                                    on=body.on), fallback_field="item")}
 
 
 @router.post("/bom/max-buildable", summary="Complete sets stock covers (jxc_rules.max_buildable)")
@@ -289,7 +310,7 @@ def bom_max_buildable(body: MaxBuildableRequest, request: Request) -> dict[str, 
 
     set_subject(request, f"item {body.item}")
     return {"buildable": run_one(lambda: max_buildable(_bom(body), body.item, body.stock,
-                                                       on=body.on))}
+                                                       on=body.on), fallback_field="item")}
 
 
 # ------------------------------------------------------------------ rule packs
@@ -406,6 +427,8 @@ def shelf_life_lots(body: LotsRequest) -> dict[str, Any]:
         rule = ShelfLifeRule.from_mapping(body.rule)
     except JxcRulesError as exc:
         raise from_library(exc, prefix="rule") from exc
+    except UNLOCATED as exc:
+        raise unlocated(exc, "rule") from exc
     ids = np.concatenate([np.full(len(lot.times_h), i) for i, lot in enumerate(body.lots)])
     times = np.concatenate([np.asarray(lot.times_h, dtype=float) for lot in body.lots])
     temps = np.concatenate([np.asarray([np.nan if t is None else t for t in lot.temps_c],
@@ -424,6 +447,8 @@ def shelf_life_lots(body: LotsRequest) -> dict[str, Any]:
             first = int(np.argmax(ids == pos))
             p.extra["field"] = f"lots[{pos}].{field}[{row - first}]"
         raise p from exc
+    except UNLOCATED as exc:
+        raise unlocated(exc, "lots") from exc
     names = [lot.lot_id for lot in body.lots]
     n = len(names)
     out = []
@@ -459,11 +484,10 @@ def month_end_close(body: CloseRequest, request: Request) -> Any:
     for i, data in enumerate(body.profiles):
         try:
             profiles.append(ProductProfile(**data))
-        except TypeError as exc:
-            raise Problem(422, "validation", f"profiles[{i}]: {exc}",
-                          field=f"profiles[{i}]") from None
         except JxcRulesError as exc:
             raise from_library(exc, prefix=f"profiles[{i}]") from exc
+        except UNLOCATED as exc:
+            raise unlocated(exc, f"profiles[{i}]") from exc
     set_subject(request, "close " + ",".join(p.sku for p in profiles)[:200])
     try:
         result = close_month(profiles, body.movements, opening=body.opening,
@@ -476,6 +500,6 @@ def month_end_close(body: CloseRequest, request: Request) -> Any:
         elif isinstance(row, int):
             p.extra["field"] = f"movements[{row}]"
         raise p from exc
-    except TypeError as exc:  # an opening / count mapping with unknown keys
-        raise Problem(422, "validation", f"opening/counts: {exc}", field="counts") from None
+    except UNLOCATED as exc:  # e.g. an opening / count mapping with unknown keys
+        raise unlocated(exc, "movements" if body.movements else "counts") from exc
     return run_one(lambda: result)
