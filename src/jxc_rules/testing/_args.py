@@ -4,7 +4,8 @@ parameter and what it expects — never a ``KeyError`` or ``StopIteration`` at d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -99,3 +100,20 @@ def as_strategy(strategy: str, name: str, value: Any) -> st.SearchStrategy[Any]:
     if value is None:
         raise fail(strategy, f"{name} must be a value or a strategy, got None")
     return st.just(value)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def checked(check: Callable[..., None]) -> Callable[[F], F]:
+    """Run ``check(*args, **kwargs)`` when the strategy is built (before hypothesis draws),
+    so a bad argument raises ``InvalidArgument`` at the call site."""
+    def deco(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            check(*args, **kwargs)
+            return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco

@@ -17,6 +17,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from jxc_rules.bom import Bom
+from jxc_rules.testing import _args
 
 __all__ = ["bom_mappings", "bom_orders", "boms", "stock_levels"]
 
@@ -25,6 +26,19 @@ _MASS_LINE_UNITS = ("g", "kg", "斤")
 _SCRAPS = ("0", "0.05", "0.1", "0.125", "0.2")
 
 
+def _check_mappings(*, min_items: int = 2, max_items: int = 10, max_children: int = 4,
+                    **flags: bool) -> None:
+    _args.check_sizes("bom_mappings", min_items, max_items, minimum=2,
+                      names=("min_items", "max_items"))
+    _args.check_int("bom_mappings", "max_children", max_children, 1)
+    for name, value in flags.items():
+        if name not in ("scrap", "outputs", "setups", "zero_lines"):
+            raise _args.fail("bom_mappings", f"unknown option {name!r}")
+        if not isinstance(value, bool):
+            raise _args.fail("bom_mappings", f"{name} must be True or False, got {value!r}")
+
+
+@_args.checked(_check_mappings)
 @st.composite
 def bom_mappings(
     draw: st.DrawFn,
@@ -86,10 +100,16 @@ def bom_orders(
 ) -> st.SearchStrategy[tuple[str, Fraction]]:
     """``(item, quantity)`` to make: a top assembly (or any assembly) and an exact quantity,
     whole or with two decimals."""
+    if not isinstance(bom, Bom):
+        raise _args.fail("bom_orders", f"bom must be a Bom, got {bom!r}")
+    _args.check_int("bom_orders", "max_quantity", max_quantity, 0)
     graph = bom.graph
     tops = sorted(n for n in graph if graph.in_degree(n) == 0 and graph.out_degree(n) > 0)
     if not top_only:
         tops = sorted(n for n in graph if graph.out_degree(n) > 0)
+    if not tops:
+        raise _args.fail("bom_orders", f"{bom!r} has no assembly to order (no item with "
+                         "lines); draw the BOM from boms() or bom_cases()")
     amounts = st.one_of(
         st.integers(0, max_quantity).map(Fraction),
         st.decimals(0, max_quantity, places=2).map(Fraction),
@@ -102,6 +122,9 @@ def stock_levels(
 ) -> st.SearchStrategy[dict[str, Fraction]]:
     """Stock for a BOM's leaves (or all items): whole pieces for count items, grams-exact
     kilograms for the others."""
+    if not isinstance(bom, Bom):
+        raise _args.fail("stock_levels", f"bom must be a Bom, got {bom!r}")
+    _args.check_int("stock_levels", "max_quantity", max_quantity, 0)
     names = sorted(bom.leaves if leaves_only else bom.items)
 
     def level(name: str) -> st.SearchStrategy[Fraction]:

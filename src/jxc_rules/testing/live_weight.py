@@ -19,6 +19,7 @@ import numpy.typing as npt
 from hypothesis import strategies as st
 
 from jxc_rules.live_weight import FORMS, MortalityCurve, TransitModel
+from jxc_rules.testing import _args
 
 __all__ = [
     "decay_forms",
@@ -34,11 +35,15 @@ FloatArray = npt.NDArray[np.float64]
 
 def transit_rates(max_rate: float = 0.02, *, allow_zero: bool = True) -> st.SearchStrategy[float]:
     """Per-hour weight-loss fractions in ``[0, max_rate]`` (``(0, max_rate]`` without zero)."""
+    _args.check_float_range("transit_rates", 0.0, max_rate, ("0", "max_rate"))
+    if max_rate <= 0 and not allow_zero:
+        raise _args.fail("transit_rates", "max_rate must be > 0 when allow_zero=False")
     return st.floats(0.0, max_rate, allow_nan=False, exclude_min=not allow_zero)
 
 
 def decay_forms(forms: tuple[str, ...] = FORMS) -> st.SearchStrategy[str]:
     """One of ``"linear"``, ``"compound"``, ``"continuous"``."""
+    forms = _args.check_choices("decay_forms", "forms", forms, FORMS)
     return st.sampled_from(forms)
 
 
@@ -46,6 +51,42 @@ def _floats(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
+def _check_shipments(min_size: int = 1, max_size: int = 30, *, max_kg: float = 20_000.0,
+                     max_hours: float = 48.0, max_dead_fraction: float = 0.2,
+                     max_gain_fraction: float = 0.05) -> None:
+    _args.check_sizes("shipments", min_size, max_size)
+    _args.check_float_range("shipments", 0.0, max_kg, ("0", "max_kg"))
+    _args.check_float_range("shipments", 0.0, max_hours, ("0", "max_hours"))
+    _args.check_fraction("shipments", "max_dead_fraction", max_dead_fraction)
+    _args.check_float_range("shipments", 0.0, max_gain_fraction, ("0", "max_gain_fraction"))
+
+
+def _check_legs(min_legs: int = 1, max_legs: int = 6, *, max_hours: float = 24.0,
+                min_temp_c: float = 5.0, max_temp_c: float = 35.0) -> None:
+    _args.check_sizes("temperature_legs", min_legs, max_legs, names=("min_legs", "max_legs"))
+    _args.check_float_range("temperature_legs", 0.0, max_hours, ("0", "max_hours"))
+    _args.check_float_range("temperature_legs", min_temp_c, max_temp_c,
+                            ("min_temp_c", "max_temp_c"))
+
+
+def _check_curves(max_points: int = 6, *, max_hours: float = 72.0) -> None:
+    _args.check_int("mortality_curves", "max_points", max_points, 1)
+    if isinstance(max_hours, bool) or not isinstance(max_hours, (int, float)) or not (
+            max_hours >= max_points):
+        raise _args.fail("mortality_curves", f"max_hours must be a number >= max_points "
+                         f"({max_points}), got {max_hours!r}")
+
+
+def _check_models(*, forms: tuple[str, ...] = FORMS, max_rate: float = 0.01,
+                  temperature: bool | None = None, two_phase: bool | None = None,
+                  mortality: bool | None = None) -> None:
+    _args.check_choices("transit_models", "forms", forms, FORMS)
+    _args.check_float_range("transit_models", 0.0, max_rate, ("0", "max_rate"))
+    if max_rate <= 0:
+        raise _args.fail("transit_models", f"max_rate must be > 0, got {max_rate!r}")
+
+
+@_args.checked(_check_shipments)
 @st.composite
 def shipments(
     draw: st.DrawFn,
@@ -74,6 +115,7 @@ def shipments(
             "dead_kg": dead, "hours": hours}
 
 
+@_args.checked(_check_legs)
 @st.composite
 def temperature_legs(
     draw: st.DrawFn,
@@ -91,6 +133,7 @@ def temperature_legs(
     return np.array(hours), np.array(temps)
 
 
+@_args.checked(_check_curves)
 @st.composite
 def mortality_curves(
     draw: st.DrawFn, max_points: int = 6, *, max_hours: float = 72.0
@@ -108,6 +151,7 @@ def mortality_curves(
     return MortalityCurve(hours=hours.tolist(), dead_fraction=fractions.tolist())
 
 
+@_args.checked(_check_models)
 @st.composite
 def transit_models(
     draw: st.DrawFn,

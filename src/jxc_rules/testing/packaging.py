@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from jxc_rules.closing import Opening, Receipt, Shipment, StockCount
 from jxc_rules.packaging import Packaging, ProductProfile
 from jxc_rules.rounding import MODES
+from jxc_rules.testing import _args
 from jxc_rules.units import exact_factor
 
 __all__ = ["MonthEndCase", "month_end_cases", "packagings", "product_profiles"]
@@ -34,6 +35,29 @@ _BASE_SIZES = {"kg": ("0.5", "1", "5", "20", "25", "40", "50"), "g": ("250", "50
                "": ("1", "6", "12", "144")}
 
 
+def _check_packagings(*, max_levels: int = 4,
+                      base_units: tuple[str, ...] = ("kg", "g", "")) -> None:
+    _args.check_int("packagings", "max_levels", max_levels, 1)
+    if max_levels > len(_LEVEL_NAMES):
+        raise _args.fail("packagings", f"max_levels must be <= {len(_LEVEL_NAMES)}, "
+                         f"got {max_levels}")
+    _args.check_choices("packagings", "base_units", base_units, tuple(_BASE_SIZES))
+
+
+def _check_profiles(*, sku: str | None = None,
+                    price_units: tuple[str, ...] = ("t", "kg", "吨")) -> None:
+    if sku is not None and (not isinstance(sku, str) or not sku.strip()):
+        raise _args.fail("product_profiles", f"sku must be a non-empty string, got {sku!r}")
+    _args.check_choices("product_profiles", "price_units", price_units,
+                        ("t", "kg", "吨", "g", "jin", "斤", "公斤"))
+
+
+# built from parts rather than st.from_regex, which rejects some of its own draws
+_SKUS = st.builds(lambda a, n: f"{a}-{n}", st.text("abcdefghijklmnopqrstuvwxyz", min_size=2,
+                                                   max_size=6), st.integers(0, 999))
+
+
+@_args.checked(_check_packagings)
 @st.composite
 def packagings(
     draw: st.DrawFn, *, max_levels: int = 4, base_units: tuple[str, ...] = ("kg", "g", ""),
@@ -67,6 +91,7 @@ def packagings(
     return Packaging({items[i][0]: items[i][1] for i in order})
 
 
+@_args.checked(_check_profiles)
 @st.composite
 def product_profiles(
     draw: st.DrawFn, *, sku: str | None = None, price_units: tuple[str, ...] = ("t", "kg", "吨"),
@@ -76,7 +101,7 @@ def product_profiles(
     content_g = draw(st.one_of(st.sampled_from([25_000, 40_000, 50_000]),
                                st.integers(100, 60_000)))
     return ProductProfile(
-        sku=sku or draw(st.from_regex(r"[a-z]{2,6}-[0-9]{1,3}", fullmatch=True)),
+        sku=sku or draw(_SKUS),
         name=draw(st.sampled_from(["尿素", "复合肥", "种子", "urea", "NPK 15-15-15"])),
         price_unit=draw(st.sampled_from(price_units)),
         pack_content=f"{Decimal(content_g).scaleb(-3).normalize():f} kg",

@@ -216,6 +216,20 @@ def reading_arrays(
     return build()
 
 
+def _check_lot_logs(max_lots: int = 6, max_readings: int = 20, *, min_temp_c: float = -5.0,
+                    max_temp_c: float = 40.0, gaps: bool = False) -> None:
+    _args.check_int("lot_logs", "max_lots", max_lots, 1)
+    _args.check_int("lot_logs", "max_readings", max_readings, 1)
+    _args.check_float_range("lot_logs", min_temp_c, max_temp_c, ("min_temp_c", "max_temp_c"))
+
+
+def _check_rules(models: st.SearchStrategy[RateModel] | None = None) -> None:
+    if models is not None and not isinstance(models, st.SearchStrategy):
+        raise _args.fail("shelf_life_rules", f"models must be a strategy of rate models "
+                         f"(st.just(model) for one), got {models!r}")
+
+
+@_args.checked(_check_lot_logs)
 @st.composite
 def lot_logs(
     draw: st.DrawFn,
@@ -240,6 +254,7 @@ def lot_logs(
     return {"times_h": times, "temps_c": temps, "logs": logs}
 
 
+@_args.checked(_check_rules)
 @st.composite
 def shelf_life_rules(draw: st.DrawFn, models: st.SearchStrategy[RateModel] | None = None
                      ) -> ShelfLifeRule:

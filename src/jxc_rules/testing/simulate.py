@@ -22,9 +22,17 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from jxc_rules.testing import _args
+
 __all__ = ["scenario_mappings", "sweep_specs"]
 
 
+def _check_scenarios(*, max_items: int = 2, max_days: int = 21) -> None:
+    _args.check_int("scenario_mappings", "max_items", max_items, 1)
+    _args.check_int("scenario_mappings", "max_days", max_days, 1)
+
+
+@_args.checked(_check_scenarios)
 @st.composite
 def scenario_mappings(draw: st.DrawFn, *, max_items: int = 2, max_days: int = 21) -> dict[str, Any]:
     """A valid single-location scenario document with a base-stock policy."""

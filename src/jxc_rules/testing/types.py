@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ _UNREGISTERED: dict[str, str] = {
     "SqliteLedger": "a file-backed resource: see ledger_machine",
     "SqlLedger": "a database resource: see ledger_machine",
     "StockTable": "names a host's own SQL table",
+    "StockBook": "a stateful posting book: build one from st.from_type(ProductProfile)",
     "SimulationResult": "a Monte Carlo run (seconds per example): use scenario_mappings + run",
     "CompareResult": "two Monte Carlo runs: use scenario_mappings + compare",
     "RateFit": "a calibration result: fit drawn data with jxc_rules.live_weight.fit_rate",
@@ -58,16 +60,18 @@ def _builders() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
     import jxc_rules.testing as jt
     from jxc_rules.bom import Alternate, Bom, BomLine, ItemSpec
     from jxc_rules.closing import (
+        Journal,
         MonthEndClose,
         Opening,
         ProductClose,
         Receipt,
         Shipment,
         StockCount,
+        VarianceRow,
         close_month,
     )
     from jxc_rules.live_weight import MortalityCurve, TransitModel, reconcile
-    from jxc_rules.live_weight.core import Reconciliation
+    from jxc_rules.live_weight.core import LossValue, Reconciliation
     from jxc_rules.packaging import (
         CatchWeightLine,
         Invoice,
@@ -75,10 +79,13 @@ def _builders() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         Packaging,
         ProductProfile,
         ShipPlan,
+        ShipPlanBatch,
         catch_weight_line,
         invoice,
         ship_plan,
+        ship_plan_batch,
     )
+    from jxc_rules.reservation.sql import Oversold
     from jxc_rules.rules.diff import Change, diff
     from jxc_rules.rules.load import pack_from_mapping
     from jxc_rules.rules.schema import HolidayRule, ReplenishmentPolicy, RulePack, WeatherRule
@@ -157,6 +164,16 @@ def _builders() -> dict[type, Callable[[], st.SearchStrategy[Any]]]:
         StockCount: lambda: st.builds(StockCount, st.integers(0, 300), st.just(0),
                                       st.just("0 g")),
         MonthEndClose: closes,
+        Journal: lambda: cases().map(lambda c: Journal.from_records(c.movements)),
+        # every product's close has one row per variance cause, so a close always has rows
+        VarianceRow: lambda: closes().map(
+            lambda c: next(r for p in c.products.values() for r in p.variances)),
+        ShipPlanBatch: lambda: st.lists(st.integers(0, 10_000), min_size=1, max_size=20).map(
+            lambda o: ship_plan_batch(o, 40, unit="kg", pack_unit="kg")),
+        LossValue: lambda: reconciliations().map(lambda r: r.value("12.50")),
+        Oversold: lambda: st.builds(Oversold, st.sampled_from(["SO-1", "SO-2"]),
+                                    st.sampled_from(["bolt", "nut"]),
+                                    st.integers(1, 40).map(lambda n: Fraction(n, 4))),
         ProductClose: lambda: closes().map(lambda c: next(iter(c.products.values()))),
         ShelfLifeRule: lambda: jt.shelf_life_rules(),
         HardLimit: lambda: jt.shelf_life_rules().flatmap(lambda r: st.builds(

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from hypothesis import strategies as st
 
+from jxc_rules.testing import _args
 from jxc_rules.wastage.models import CAUSES, CHANNELS, ChannelLoss, ChannelLossModel
 
 __all__ = [
@@ -39,11 +40,23 @@ def loss_conventions() -> st.SearchStrategy[str]:
 
 def loss_rates(convention: str = "loss", max_value: float = 0.5) -> st.SearchStrategy[float]:
     """Rates valid in ``convention``: ``[0, max_value]`` (``max_value < 1`` for ``"loss"``)."""
+    _args.check_choice("loss_rates", "convention", convention, ("loss", "markup"))
+    _args.check_float_range("loss_rates", 0.0, max_value, ("0", "max_value"))
     if convention == "loss" and not max_value < 1:
-        raise ValueError("max_value must be < 1 for loss rates")
+        raise _args.fail("loss_rates", f"max_value must be < 1 for loss rates (a loss of 1 "
+                         f"leaves nothing), got {max_value!r}")
     return st.floats(0.0, max_value, allow_nan=False, allow_infinity=False)
 
 
+def _check_losses(convention: str | None = None, max_total: float = 0.4) -> None:
+    if convention is not None:
+        _args.check_choice("channel_losses", "convention", convention, ("loss", "markup"))
+    _args.check_float_range("channel_losses", 0.0, max_total, ("0", "max_total"))
+    if (convention in (None, "loss")) and not max_total < 1:
+        raise _args.fail("channel_losses", f"max_total must be < 1, got {max_total!r}")
+
+
+@_args.checked(_check_losses)
 @st.composite
 def channel_losses(
     draw: st.DrawFn, convention: str | None = None, max_total: float = 0.4
@@ -76,9 +89,19 @@ def channel_loss_models(
 
 
 def channel_shares(n_channels: int = 3) -> st.SearchStrategy[npt.NDArray[np.float64]]:
-    """Channel shares: ``n_channels`` non-negative floats summing to 1."""
-    return st.lists(st.floats(0.0, 1.0), min_size=n_channels, max_size=n_channels).filter(
-        lambda w: sum(w) > 1e-3).map(lambda w: np.asarray(w) / sum(w))
+    """Channel shares: ``n_channels`` non-negative floats summing to 1.
+
+    Built, not filtered: weights are drawn in [0, 1] and the first gets 1e-3 added, so the
+    sum is never zero."""
+    _args.check_int("channel_shares", "n_channels", n_channels, 1)
+
+    def norm(w: list[float]) -> npt.NDArray[np.float64]:
+        a = np.asarray(w, dtype=np.float64)
+        a[0] += 1e-3
+        out: npt.NDArray[np.float64] = a / a.sum()
+        return out
+
+    return st.lists(st.floats(0.0, 1.0), min_size=n_channels, max_size=n_channels).map(norm)
 
 
 @st.composite
