@@ -43,6 +43,16 @@ def test_validate_takes_a_bundled_scenario_name(capsys: pytest.CaptureFixture[st
     assert "hotpot 2026.11 (chain)" in out
 
 
+def test_validate_checks_a_folder_of_scenarios_as_scenarios(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(SCENARIOS)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    names = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+    assert sorted(line.split(": scenario ")[1].split(",")[0] for line in out.splitlines()
+                  if ": scenario " in line) == names
+
+
 def test_a_bad_scenario_gets_its_own_errors_not_a_packs(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (SCENARIOS / "hotpot-spring-festival.yaml").read_text("utf-8").replace(

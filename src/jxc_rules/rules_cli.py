@@ -133,7 +133,19 @@ def _validate(args: argparse.Namespace) -> int:
     for target in args.packs:
         path = Path(target)
         try:
-            if path.is_dir():
+            scenarios = sorted(f for f in path.glob("*.y*ml") if is_scenario_file(str(f))
+                               ) if path.is_dir() else []
+            if scenarios:  # a folder of scenarios: each checked as one (packs are not mixed in)
+                for f in scenarios:
+                    try:
+                        good, bad, said = _validate_scenario(str(f), lang)
+                    except RulePackError as exc:
+                        problems.extend(exc.errors)
+                        continue
+                    ok.extend(good)
+                    problems.extend(bad)
+                    notes.extend(said)
+            elif path.is_dir():
                 packs = load_packs(path)
                 for p in packs:
                     implausible = check_pack(p.origin)[1] if p.origin else []
