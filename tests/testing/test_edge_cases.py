@@ -257,3 +257,16 @@ def test_bad_strategy_arguments_raise_invalid_argument_when_built(
     with pytest.raises(InvalidArgument) as err:
         build()
     assert str(err.value), label
+
+
+@settings(max_examples=10, deadline=None)  # default health checks
+@given(batch=jt.shipment_arrays())
+def test_a_batch_of_10_000_shipments_is_generated_under_default_health_checks(
+        batch: dict[str, np.ndarray]) -> None:
+    from jxc_rules.live_weight import reconcile
+
+    assert {len(v) for v in batch.values()} == {10_000}
+    assert np.all(batch["dead_kg"] <= batch["shipped_kg"])
+    out = reconcile(batch["shipped_kg"], batch["received_kg"], batch["hours"],
+                    rate_per_hour=0.003, dead_kg=batch["dead_kg"])
+    assert out.expected_kg.shape == (10_000,)

@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
     from jxc_rules.testing.live_weight import (
         decay_forms,
         mortality_curves,
+        shipment_arrays,
         shipments,
         temperature_legs,
         transit_models,
@@ -135,6 +136,7 @@ _LAZY: dict[str, str] = {
     # --- lazy live_weight ---
     "decay_forms": "jxc_rules.testing.live_weight",
     "mortality_curves": "jxc_rules.testing.live_weight",
+    "shipment_arrays": "jxc_rules.testing.live_weight",
     "shipments": "jxc_rules.testing.live_weight",
     "temperature_legs": "jxc_rules.testing.live_weight",
     "transit_models": "jxc_rules.testing.live_weight",
@@ -204,6 +206,7 @@ __all__ = [
     # --- __all__ live_weight ---
     "decay_forms",
     "mortality_curves",
+    "shipment_arrays",
     "shipments",
     "temperature_legs",
     "transit_models",

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from jxc_rules.live_weight import FORMS, MortalityCurve, TransitModel
 from jxc_rules.testing import _args
@@ -24,6 +25,7 @@ from jxc_rules.testing import _args
 __all__ = [
     "decay_forms",
     "mortality_curves",
+    "shipment_arrays",
     "shipments",
     "temperature_legs",
     "transit_models",
@@ -174,3 +176,39 @@ def transit_models(
         kwargs["mortality"] = draw(mortality_curves())
     kwargs["source"] = draw(st.sampled_from(["customer figure", "fitted", ""]))
     return TransitModel(draw(transit_rates(max_rate)), **kwargs)
+
+
+def shipment_arrays(
+    n_lines: int | st.SearchStrategy[int] = 10_000,
+    *,
+    max_kg: float = 20_000.0,
+    max_hours: float = 48.0,
+    max_dead_fraction: float = 0.2,
+    max_gain_fraction: float = 0.05,
+) -> st.SearchStrategy[dict[str, FloatArray]]:
+    """:func:`shipments` for big batches: the same four arrays, drawn with
+    ``hypothesis.extra.numpy.arrays`` so 10⁴ lines cost a few milliseconds and pass the health
+    checks (a few drawn values over a drawn background, the way ``arrays`` fills)."""
+    name = "shipment_arrays"
+    if isinstance(n_lines, st.SearchStrategy):
+        sizes = n_lines
+    else:
+        _args.check_int(name, "n_lines", n_lines, 1)
+        sizes = st.just(n_lines)
+    _check_shipments(1, 1, max_kg=max_kg, max_hours=max_hours,
+                     max_dead_fraction=max_dead_fraction, max_gain_fraction=max_gain_fraction)
+
+    def arr(n: int, high: float) -> st.SearchStrategy[FloatArray]:
+        return hnp.arrays(np.float64, n, elements=st.floats(
+            0.0, high, allow_nan=False, allow_infinity=False, width=64))
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, FloatArray]:
+        n = draw(sizes)
+        shipped = draw(arr(n, max_kg))
+        dead = shipped * draw(arr(n, max_dead_fraction))
+        received = (shipped - dead) * draw(arr(n, 1.0 + max_gain_fraction))
+        return {"shipped_kg": shipped, "received_kg": received, "dead_kg": dead,
+                "hours": draw(arr(n, max_hours))}
+
+    return build()
