@@ -1,0 +1,358 @@
+"""Defects the fuzz harness found and nobody has fixed yet (issue #21).
+
+Each entry is one defect: the fuzz target that meets it, a one-line reason, a one-line Python
+reproducer (evaluated by ``test_fuzz_defects.py`` under the contract, marked
+``xfail(strict=True)``), and the exception it raises today (type and a message pattern). While
+an entry is here, the fuzz targets count inputs that hit it on a ``defect:<id>`` log row instead
+of failing, so CI stays green and the defect stays recorded.
+
+When a fix lands, its reproducer passes, the strict xfail turns into a failure, and the entry
+is deleted — which also makes the fuzz targets fail again on any input still hitting it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tests.fuzz._targets import SecretLeak
+
+_ROOT = Path(__file__).resolve().parents[2]
+ComplexWarning = getattr(getattr(np, "exceptions", np), "ComplexWarning", Warning)
+
+
+class ChildFailed(Exception):
+    """A reproducer run in a memory-capped child process failed (see :func:`capped`)."""
+
+__all__ = ["DEFECTS", "Defect", "known_defect"]
+
+
+@dataclass(frozen=True)
+class Defect:
+    """``target``: the fuzz target(s) meeting it (a regular expression, matched in full);
+    ``raises`` / ``match``: what it raises today; ``silent``: it raises nothing but returns a
+    wrong answer where a ``JxcRulesError`` belongs (the fuzz targets cannot see those — the
+    reproducer holds them); ``pending``: a defect another change is fixing right now (its
+    xfail is not strict, so that change does not turn CI red; delete the entry with it)."""
+
+    id: str
+    target: str
+    reason: str
+    reproducer: str
+    raises: tuple[type[BaseException], ...] = ()
+    match: str = ""
+    silent: bool = False
+    pending: bool = False
+
+
+_ALL = r".*"
+_LOADERS = r"rules\.load_pack|rules\.loads_pack|simulate\.load_scenario|cli\.main"
+_PACKS = _LOADERS + r"|rules\.pack_from_mapping|rules\.loads_pack\(dump_pack\)"
+"""Targets that read rule packs (whose numbers reach the kernels' converters)."""
+
+DEFECTS: list[Defect] = [
+    # ---------------------------------------------------------------- units, money, rounding
+    Defect("unit-of-number", r"units\.unit_of",
+           "units.unit_of(5) raises a raw AttributeError for a value that is not a Quantity",
+           "units.unit_of(5)", (AttributeError,), r"has no attribute 'units'"),
+    Defect("snan-to-float", r"units\..*|money\..*|rounding\..*|packaging\..*",
+           "a signalling Decimal NaN escapes units.magnitude as a raw ValueError from float()",
+           "units.magnitude(Decimal('sNaN'), 'kg')", (ValueError,), r"signaling NaN"),
+    Defect("quantity-text-overflow",
+           r"units\..*|live_weight\..*|shelf_life\..*|wastage\..*|packaging\..*|closing\..*|"
+           + _PACKS,
+           "a quantity written beyond float range ('1e309 h') makes units.magnitude raise a "
+           "raw OverflowError (the number 10**400 is refused properly)",
+           "units.magnitude('1e309 h', 'h')", (OverflowError,),
+           r"integer division result too large"),
+    Defect("allocate-weights-not-sequence", r"money\.allocate",
+           "allocate with weights that are not a sequence (a float, a 0-d array) raises a raw "
+           "TypeError", "money.allocate('1.00', 1.5)", (TypeError,), r"len\(\)"),
+    Defect("from-fen-unchecked", r"money\.from_fen",
+           "from_fen does not check its argument: 'nan', NaN, inf, arrays escape as builtin "
+           "errors", "money.from_fen(math.inf)", (OverflowError, ValueError, TypeError)),
+    Defect("from-fen-truncates", r"money\.from_fen",
+           "from_fen(1.9) silently truncates a non-integer fen amount to Decimal('0.01')",
+           "money.from_fen(1.9)", silent=True),
+    Defect("round-fraction-unchecked", r"rounding\.round_fraction",
+           "round_fraction ('no checks') lets floats, arrays, a Decimal step or a zero step "
+           "escape as raw AttributeError / TypeError / ZeroDivisionError / warnings",
+           "rounding.round_fraction(math.nan, Fraction(1, 100))",
+           (AttributeError, TypeError, ZeroDivisionError, RuntimeWarning)),
+    Defect("round-fraction-mode-unchecked", r"rounding\.round_fraction",
+           "round_fraction accepts an unknown mode and silently rounds (1/3 to 0.01 -> 33/100)",
+           "rounding.round_fraction(Fraction(1, 3), Fraction(1, 100), 'sideways')",
+           silent=True),
+    Defect("round-quotient-unchecked", r"rounding\.round_quotient",
+           "round_quotient does not check its inputs: NaN/inf/huge floats, strings, lists, "
+           "empty or 2-D arrays and a zero denominator escape as builtin errors or warnings",
+           "rounding.round_quotient(math.nan, 2)",
+           (OverflowError, ValueError, TypeError, ZeroDivisionError, RuntimeWarning)),
+    Defect("round-quotient-mode-unchecked", r"rounding\.round_quotient",
+           "round_quotient accepts an unknown mode and silently rounds (7/2, 'sideways' -> 4)",
+           "rounding.round_quotient(7, 2, 'sideways')", silent=True),
+    Defect("round-array-values-unchecked", r"rounding\.round_array",
+           "round_array does not check values or step: strings, dicts, object arrays, ints "
+           "beyond float and a string step escape as raw TypeError / ValueError / OverflowError",
+           "rounding.round_array(['a'], 1.0)", (TypeError, ValueError, OverflowError),
+           r"convert|float|not supported"),
+    Defect("round-array-shapes-and-range", r"rounding\.round_array",
+           "round_array lets ragged lists, complex arrays and values near the float maximum "
+           "or infinite escape as numpy's raw inhomogeneous-shape ValueError, ComplexWarning or "
+           "overflow / invalid-value RuntimeWarnings",
+           "rounding.round_array([[1, 2], [3]], 1.0, 'up')",
+           (ValueError, ComplexWarning, RuntimeWarning),
+           r"inhomogeneous|[Cc]omplex|overflow|invalid value"),
+    Defect("option-array", _ALL,
+           "a numpy array where a string option belongs (mode, convention, interpolation, "
+           "freeze_action, implausible, basis, kind, sellable_only) raises numpy's raw "
+           "'truth value of an array is ambiguous' ValueError instead of naming the option",
+           "rounding.check_mode(np.array([]))", (ValueError,), r"truth value of an"),
+    # ---------------------------------------------------------------- packaging, closing
+    Defect("invoice-amounts-not-sequence", r"packaging\.invoice",
+           "invoice with amounts that are not a sequence (a float, a 0-d array) raises a raw "
+           "TypeError", "packaging.invoice(math.nan)", (TypeError,), r"len\(\)"),
+    Defect("batch-overflow-warning", r"packaging\.(line_amounts_batch|ship_plan_batch)",
+           "the batch paths warn (overflow in multiply) on values near the float maximum "
+           "before their own 2**50 range check refuses them",
+           "packaging.ship_plan_batch([1.0], np.array([1e308]))", (RuntimeWarning,),
+           r"overflow"),
+    Defect("batch-complex-warning", r"packaging\.(line_amounts_batch|ship_plan_batch)",
+           "the batch paths cast complex input to real with numpy's ComplexWarning instead of "
+           "refusing it", "packaging.ship_plan_batch(np.array([1 + 2j]), 1.0)",
+           (ComplexWarning,)),
+    Defect("close-month-movements-not-iterable", r"closing\.close_month",
+           "close_month with movements that are not a sequence (a number) raises a raw "
+           "TypeError", "closing.close_month(UREA, 1.5)", (TypeError,), r"not iterable"),
+    Defect("journal-columns-unchecked", r"closing\.journal",
+           "journal's ordered_kg / actual_kg columns go through float() unchecked: 10**400 "
+           "and text escape as a raw OverflowError / ValueError",
+           "closing.journal([], [], [], [], [], ordered_kg=10**400)", (OverflowError, ValueError),
+           r"too large|could not convert"),
+    # ---------------------------------------------------------------- live weight
+    Defect("live-weight-huge-int", r"live_weight\..*|" + _PACKS,
+           "TransitModel / MortalityCurve parameters beyond float range (10**400) raise a raw "
+           "OverflowError", "live_weight.TransitModel(10**400)", (OverflowError,),
+           r"int too large"),
+    Defect("fit-rate-overflow-warning", r"live_weight\.fit_rate",
+           "fit_rate on a shipment that lost (almost) all its weight warns (overflow in "
+           "expm1) instead of refusing it",
+           "live_weight.fit_rate([1.0, 1.0, 1.0], [1.0, 1e-300, 1.0], [1.0, 1.0, 1.0])",
+           (RuntimeWarning,), r"overflow"),
+    # ---------------------------------------------------------------- shelf life
+    Defect("shelf-life-parameters",
+           r"shelf_life\.(Q10|Arrhenius|Bigelow|SquareRoot|RateTable|HardLimit|ShelfLifeRule"
+           r"|model_from_mapping)|" + _PACKS,
+           "the shelf-life models' and rules' number converters let 10**400, arrays, "
+           "Decimal('sNaN'), text and complex values escape as raw OverflowError / TypeError "
+           "/ ValueError / ComplexWarning", "shelf_life.Q10(2, 10**400)",
+           (OverflowError, TypeError, ValueError, ComplexWarning),
+           r"too large|dimensional|length-1|signaling NaN|could not convert|[Cc]omplex"
+           r"|real number"),
+    Defect("hard-limits-not-iterable", r"shelf_life\.ShelfLifeRule|" + _PACKS,
+           "ShelfLifeRule(hard_limits=<a number or a date>) raises a raw TypeError",
+           "shelf_life.ShelfLifeRule(shelf_life.Q10(2, 4), 24, hard_limits=5)", (TypeError,),
+           r"not iterable"),
+    Defect("kinetic-conversions-unchecked",
+           r"shelf_life\.(q10_to_ea|q10_to_z|ea_to_q10|ea_to_z|z_to_ea|z_to_q10)",
+           "q10_to_ea and its five siblings call float() unchecked: text, lists, arrays, "
+           "10**400 and an overflowing exp escape as builtin errors",
+           "shelf_life.q10_to_ea('', 4)", (OverflowError, TypeError, ValueError)),
+    Defect("shelf-life-at-shapes", r"shelf_life\.shelf_life_at",
+           "shelf_life_at with temperatures and reference lives of different lengths raises "
+           "numpy's raw broadcast ValueError",
+           "shelf_life.shelf_life_at(np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]), "
+           "shelf_life.Q10(2, 4))", (ValueError,), r"broadcast"),
+    Defect("mkt-all-nan", r"shelf_life\.mean_kinetic_temperature",
+           "mean_kinetic_temperature of temperatures that are all NaN warns 'Mean of empty "
+           "slice' (numpy) instead of refusing them",
+           "shelf_life.mean_kinetic_temperature(math.nan, times_h=np.array([0.0, 1.0]))",
+           (RuntimeWarning,), r"[Mm]ean of empty"),
+    # ---------------------------------------------------------------- wastage
+    Defect("wastage-huge-int", r"wastage\..*|" + _PACKS,
+           "loss rates, yields and recipe quantities beyond float range (10**400) raise a raw "
+           "OverflowError", "wastage.ChannelLoss('loss', prep=10**400)", (OverflowError,),
+           r"too large"),
+    Defect("wastage-names-not-sequence",
+           r"wastage\.(prep_plan|usage_variance|calibrate_channel_losses|calibrate_items)",
+           "items / channels given as a number (not a list of names) raise a raw TypeError",
+           "wastage.usage_variance([1.0], [1.0], [1.0], [1.0], items=5)", (TypeError,),
+           r"not iterable|iteration over a 0-d"),
+    Defect("usage-variance-items-shape", r"wastage\.usage_variance",
+           "usage_variance with more item names than data rows raises numpy's raw broadcast "
+           "ValueError", "wastage.usage_variance([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], "
+           "[1.0, 2.0], items='abc')", (ValueError,), r"broadcast", pending=True),
+    # ---------------------------------------------------------------- reservation
+    Defect("event-unchecked", r"reservation\.Event",
+           "reservation.Event checks kind with a plain attrs validator (raw ValueError) and "
+           "unpacks lines unchecked (raw TypeError / ValueError)",
+           "reservation.Event(0, 'bogus', None, [])", (ValueError, TypeError)),
+    Defect("ledger-order-unhashable", r"reservation\.(Ledger|SqliteLedger)\.order",
+           "Ledger.order(<a list or an array>) raises a raw TypeError (unhashable)",
+           "reservation.Ledger().order([])", (TypeError,), r"unhashable|hash"),
+    Defect("replay-assert", r"reservation\.replay",
+           "replay of a reserve / release / consume event without an order id fails a bare "
+           "assert (an AssertionError, and nothing at all under python -O)",
+           "reservation.replay([reservation.Event(0, 'reserve', None, [])])",
+           (AssertionError,)),
+    # ---------------------------------------------------------------- loaders, simulator
+    Defect("extends-nul", r"rules\.load_pack|cli\.main",
+           "a pack whose extends: holds a NUL character raises a raw ValueError (embedded null "
+           "byte)", "pack_file('industry: x\\nextends: \"a\\\\0b.yaml\"\\n')", (ValueError,),
+           r"null (byte|character)", pending=True),
+    Defect("scenario-paths-nul", r"simulate\.load_scenario|cli\.main",
+           "a scenario whose rules: or csv: path holds a NUL character raises a raw ValueError",
+           "scenario_file(BASE_SCENARIO + 'rules: {baseline: \"a\\\\0b\"}\\n')", (ValueError,),
+           r"null (byte|character)"),
+    Defect("scenario-csv-disclosure", r"simulate\.load_scenario|cli\.main",
+           "a scenario's csv: may name any readable file (absolute, ../ out of the folder), "
+           "and the error quotes its first line (/etc/shadow's root hash, when run as root)",
+           "scenario_file(BASE_SCENARIO.replace('dine_in: 10', "
+           "'dine_in: {csv: ../../outside/secret.csv}'))", (SecretLeak,)),
+    Defect("scenario-csv-extra-fields", r"simulate\.load_scenario|cli\.main",
+           "a csv: file with a row longer than its header (csv.DictReader's None key) makes "
+           "the missing-column error itself raise a raw TypeError (sorted() of None and str)",
+           "scenario_file(BASE_SCENARIO.replace('dine_in: 10', 'dine_in: {csv: input.yaml}'))",
+           (TypeError,), r"not supported between instances of 'NoneType' and 'str'"),
+    Defect("scenario-csv-unbounded", r"simulate\.load_scenario",
+           "a csv: path is read without a size limit: csv: /dev/zero exhausts memory (the "
+           "reproducer runs in a child process capped at 512 MiB)",
+           "capped(\"scenario_file(BASE_SCENARIO.replace('dine_in: 10', "
+           "'dine_in: {csv: /dev/zero}'))\", timeout=8)", (ChildFailed,),
+           r"MemoryError|killed|timeout"),
+    Defect("diff-threshold-overflow", r"rules\.diff",
+           "rules.diff(threshold=10**400) raises a raw OverflowError from float()",
+           "rules.diff(rules.load_pack('hotpot'), rules.load_pack('hotpot'), threshold=10**400)",
+           (OverflowError,), r"too large"),
+    Defect("parse-sweep-not-text", r"simulate\.parse_sweep",
+           "parse_sweep(<not a str>) raises a raw TypeError", "simulate.parse_sweep(5)",
+           (TypeError,), r"not iterable|expected string|bytes-like"),
+    Defect("run-trials-overflow", r"simulate\.run",
+           "run(trials=10**400) raises a raw OverflowError", "simulate.run("
+           "'base-stock-poisson', trials=10**400)", (OverflowError,), r"too large"),
+    Defect("run-unbounded", r"simulate\.run",
+           "run() has no work or memory bound of its own (the CLI's --max-work has): one chunk "
+           "of 2**40 trials is a raw MemoryError, or runs for ever (child process capped at 1 GiB "
+           "and 8 s)",
+           "capped(\"simulate.run('base-stock-poisson', trials=2**40, chunk_trials=2**40)\", "
+           "timeout=8)", (ChildFailed,), r"MemoryError|killed|timeout"),
+    Defect("single-trial-chunk", r"simulate\.run|cli\.main",
+           "a chunk of one trial under a pack with a forecast history crashes with numpy's "
+           "'assignment destination is read-only' ValueError (jxc-rules simulate "
+           "hotpot-spring-festival --trials 1 prints a traceback)",
+           "simulate.run('hotpot-spring-festival', rules='hotpot', trials=1)", (ValueError,),
+           r"read-only", pending=True),  # the lead's simulate/engine.py change fixes it
+]
+
+
+def known_defect(target: str, exc: BaseException) -> Defect | None:
+    """The recorded defect of ``target`` that ``exc`` is an instance of, if any."""
+    for defect in DEFECTS:
+        if (not defect.silent and re.fullmatch(defect.target, target)
+                and isinstance(exc, defect.raises)
+                and re.search(defect.match, str(exc))):
+            return defect
+    return None
+
+
+BASE_SCENARIO = """name: fuzz
+horizon: {start: 2026-03-02, end: 2026-03-08}
+channels: [dine_in]
+items:
+  rice: {unit: kg, cost_per_unit: 4, price_per_unit: 10, initial_stock: 12,
+         demand: {dine_in: 10}}
+distribution: poisson
+"""
+"""A small valid scenario; reproducers edit its ``dine_in: 10`` or append to it."""
+
+CAP_MB = 1024
+
+
+def capped(expression: str, *, timeout: float = 120) -> str:
+    """Evaluate a reproducer in a child process whose address space is capped at ``CAP_MB``
+    (so a runaway allocation fails there, not here). Returns what the child printed when it
+    returned or raised a JxcRulesError; raises :class:`ChildFailed` otherwise."""
+    code = (
+        "import os, resource, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, ({CAP_MB << 20}, {CAP_MB << 20}))\n"
+        f"sys.path.insert(0, {str(_ROOT)!r})\n"
+        "from jxc_rules.errors import JxcRulesError\n"
+        "from tests.fuzz._defects import namespace\n"
+        "try:\n"
+        f"    print('ok', repr(eval({expression!r}, namespace()))[:200])\n"
+        "except JxcRulesError as exc:\n"
+        "    print('refused', exc)\n"
+        "except BaseException as exc:\n"
+        "    print(type(exc).__name__, str(exc)[:200])\n"
+        "    sys.exit(3)\n"
+    )
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise ChildFailed(f"timeout after {timeout} s: {expression}") from None
+    out = proc.stdout.strip() or proc.stderr.strip()[-300:]
+    if proc.returncode < 0:
+        raise ChildFailed(f"killed by signal {-proc.returncode}: {expression}")
+    if proc.returncode != 0:
+        raise ChildFailed(out)
+    return out
+
+
+def namespace() -> dict[str, object]:
+    """What the reproducers may name (each one line, no imports of its own)."""
+    import math
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import numpy as np
+
+    import jxc_rules as jr
+    from jxc_rules import (
+        bom,
+        closing,
+        live_weight,
+        money,
+        packaging,
+        reservation,
+        rounding,
+        rules,
+        shelf_life,
+        simulate,
+        units,
+        wastage,
+    )
+    from jxc_rules.serialize import jsonable
+    from tests.fuzz._targets import workspace
+
+    ws = workspace()
+
+    def pack_file(text: str) -> object:
+        """load_pack on a file of ``text`` inside the workspace's pack tree."""
+        ws.pack_file.write_text(text, encoding="utf-8")
+        return rules.load_pack(ws.pack_file)
+
+    def scenario_file(text: str) -> object:
+        """load_scenario on a file of ``text`` in the workspace's scenario folder (an error
+        quoting a file outside the pack tree is a SecretLeak, as in the fuzz targets)."""
+        ws.scenario_file.write_text(text, encoding="utf-8")
+        return ws._no_leak(simulate.load_scenario)(ws.scenario_file)
+
+    urea = packaging.ProductProfile(sku="urea", name="urea", price_unit="t",
+                                    pack_content="40 kg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return dict(math=math, Decimal=Decimal, Fraction=Fraction, np=np, jr=jr, bom=bom,
+                    closing=closing, money=money, packaging=packaging, rounding=rounding,
+                    units=units, live_weight=live_weight, reservation=reservation,
+                    rules=rules, shelf_life=shelf_life, simulate=simulate, wastage=wastage,
+                    jsonable=jsonable, UREA=urea, BASE_SCENARIO=BASE_SCENARIO,
+                    pack_file=pack_file, scenario_file=scenario_file, capped=capped)
