@@ -1,8 +1,16 @@
-"""BOM explosion and whole-order reservation.
+"""BOM construction, explosion and whole-order reservation.
 
 * ``explode`` on a 10⁴-item, 8-level BOM (mixed pcs/dozen/g/kg/斤 lines, scrap) against a naive
   recursive explosion that walks every path and converts each line's unit with pint (the way a
   flattened-BOM script does it). Target: ≤ 50 ms per explosion.
+* ``Bom(lines)`` for that BOM (#22.4) beside one ``explode`` of it (goal: the build ≤ 4× one
+  explosion, i.e. ratio ≥ 0.25×) and beside the line-by-line build it replaced.
+* One-shot ``explode(Bom(lines), ...)`` — what a host does per order when BOMs change — against
+  the naive *exact* walk: recursive over every path, ``Fraction`` arithmetic, the exact unit
+  factor of each line (``units.exact_factor``) and scrap per visit (goal ≥ 50×); the same
+  results to the last digit (the check compares them exactly).
+* ``explode_many`` of 100 orders against a loop of ``explode``; ``Bom.cached`` hits (by
+  version, by content hash) against a build.
 * 10⁴ orders × 50 components reserved in the in-memory ``Ledger`` (target ≥ 10⁴ orders/s) and in
   ``SqliteLedger`` on a temp file, one ``BEGIN IMMEDIATE`` transaction per order (target ≥ 10³
   orders/s), against a line-by-line ``Decimal`` dict that neither checks the whole order first nor
@@ -20,9 +28,9 @@ from typing import Any
 import numpy as np
 from _harness import Baseline, Case
 
-from jxc_rules.bom import Bom, explode
+from jxc_rules.bom import Bom, _build_line_by_line, explode, explode_many
 from jxc_rules.reservation import Ledger, SqliteLedger
-from jxc_rules.units import ureg
+from jxc_rules.units import exact_factor, ureg
 
 _COUNT = ("pcs", "dozen", "个")
 _MASS = ("g", "kg", "斤")
@@ -83,6 +91,32 @@ def naive_explode(lines: list[dict[str, Any]], item: str, quantity: float) -> di
     return out
 
 
+def naive_exact_explode(lines: list[dict[str, Any]], item: str,
+                        quantity: Fraction) -> dict[str, Fraction]:
+    """Recursive, per path, exact: ``Fraction`` quantities, the exact unit factor per line visit
+    (stock unit: the first line's unit), scrap as ``1 + Fraction(scrap)``."""
+    by_parent: dict[str, list[dict[str, Any]]] = {}
+    stock: dict[str, str] = {}
+    for ln in lines:
+        by_parent.setdefault(ln["parent"], []).append(ln)
+        stock.setdefault(ln["child"], ln["unit"])
+    out: dict[str, Fraction] = {}
+
+    def walk(node: str, qty: Fraction) -> None:
+        children = by_parent.get(node)
+        if not children:
+            out[node] = out.get(node, Fraction(0)) + qty
+            return
+        for ln in children:
+            child = ln["child"]
+            need = (qty * Fraction(ln["qty"]) * (1 + Fraction(ln["scrap"]))
+                    * exact_factor(ln["unit"], stock[child]))
+            walk(child, need)
+
+    walk(item, quantity)
+    return out
+
+
 def _orders(n_orders: int, components: int, n_skus: int, seed: int) -> list[dict[str, int]]:
     rng = np.random.default_rng(seed)
     orders = []
@@ -109,6 +143,25 @@ def cases(scale: float) -> list[Case]:
         assert set(ours) == set(naive)
         for k, v in ours.items():
             assert abs(float(v) - naive[k]) <= 1e-9 * float(v), (k, v, naive[k])
+
+    def check_build() -> None:
+        assert Bom(lines) == _build_line_by_line(lines)
+        assert Bom(lines)._cols is not None  # the vectorised build, not the fallback
+
+    def check_one_shot() -> None:
+        assert explode(Bom(lines), top, quantity) == naive_exact_explode(
+            lines, top, Fraction(quantity))  # exactly, Fraction for Fraction
+
+    batch = [(top, q) for q in range(1, 101)]
+
+    def check_many() -> None:
+        assert explode_many(bom, batch) == [explode(bom, *o) for o in batch]
+
+    def check_cached() -> None:
+        Bom.cache_clear()
+        assert Bom.cached(lines) == bom
+        assert Bom.cached(lines) is Bom.cached(lines)
+        assert Bom.cached(lines, version="bench@1") is Bom.cached(lines, version="bench@1")
 
     n_orders = max(100, int(10_000 * scale))
     n_sql = max(50, int(10_000 * scale))
@@ -163,6 +216,36 @@ def cases(scale: float) -> list[Case]:
             assert ledger.snapshot() == memory.snapshot()
 
     return [
+        Case(
+            f"Bom(lines): build the {len(bom):,}-item BOM ({len(lines):,} lines)", len(lines),
+            lambda: Bom(lines),
+            [Baseline("one explode of the built BOM (goal: ratio >= 0.25x)",
+                      lambda: explode(bom, top, quantity)),
+             Baseline("line-by-line build (before #22)", lambda: _build_line_by_line(lines))],
+            unit="lines", target="build <= 4x one explode", check=check_build,
+        ),
+        Case(
+            f"one-shot explode(Bom(lines)) {len(bom):,}-item BOM", len(bom),
+            lambda: explode(Bom(lines), top, quantity),
+            [Baseline("naive exact walk (Fraction, exact factor per line, every path)",
+                      lambda: naive_exact_explode(paths_sample, top, Fraction(quantity)),
+                      sample=sample),
+             Baseline("naive recursive, pint per line (float)",
+                      lambda: naive_explode(paths_sample, top, quantity), sample=sample)],
+            unit="items", target=">= 50x the naive exact walk", check=check_one_shot,
+        ),
+        Case(
+            f"explode_many: {len(batch)} orders, {len(bom):,}-item BOM", len(batch),
+            lambda: explode_many(bom, batch),
+            [Baseline("a loop of explode", lambda: [explode(bom, *o) for o in batch])],
+            unit="orders", check=check_many,
+        ),
+        Case(
+            "Bom.cached hit by version", 1, lambda: Bom.cached(lines, version="bench@1"),
+            [Baseline("Bom(lines)", lambda: Bom(lines)),
+             Baseline("Bom.cached hit by content hash", lambda: Bom.cached(lines))],
+            unit="builds", check=check_cached,
+        ),
         Case(
             f"explode {len(bom):,}-item 8-level BOM ({len(lines):,} lines)", len(bom),
             lambda: explode(bom, top, quantity),

@@ -48,11 +48,14 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
+import hashlib
 import itertools
 import math
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final
@@ -74,6 +77,7 @@ from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules._internal.percent import parse_ratio
 from jxc_rules.errors import (
     BomCycleError,
+    JxcRulesError,
     UnitError,
     UnknownItemError,
     ValidationError,
@@ -106,6 +110,7 @@ __all__ = [
     "BomLine",
     "ItemSpec",
     "explode",
+    "explode_many",
     "low_level_codes",
     "max_buildable",
     "round_requirements",
@@ -682,6 +687,68 @@ class Bom:
         if self._items:
             out["items"] = {k: v.to_mapping() for k, v in self._items.items()}
         return out
+
+    @classmethod
+    def cached(
+        cls,
+        lines: Iterable[Mapping[str, Any] | BomLine],
+        *,
+        version: Hashable | None = None,
+        outputs: Mapping[str, Any] | None = None,
+        items: Mapping[str, Mapping[str, Any] | ItemSpec] | None = None,
+    ) -> Bom:
+        """``Bom(lines, outputs=outputs, items=items)``, built once per BOM version and process.
+
+        A host that explodes every order against BOMs that change now and then keeps one built
+        ``Bom`` per version instead of building per order. The key is
+
+        * ``version`` when given — the host's name for this exact content, e.g.
+          ``("GB-200", "ECN-1043")``, a row version or the ``updated_at`` of the BOM header.
+          It must change whenever lines, outputs or items change (the cache cannot see a change
+          under the same version); the lookup then costs a dict access;
+        * otherwise a BLAKE2b hash of the content (lines, outputs, items), so any changed value,
+          added or removed line gives a new build. Hashing reads every line (about a quarter
+          of a build); content with values other than plain ``str``, ``int``, ``float``,
+          ``bool``, ``None``, ``Decimal``, ``Fraction``, dates, lists and dicts is built
+          without caching.
+
+        The cache keeps the :data:`CACHE_SIZE` most recently used BOMs (thread-safe; a
+        :class:`Bom` is immutable, so sharing one is safe); failed builds are not cached;
+        :meth:`cache_clear` empties it.
+
+        Examples
+        --------
+        >>> lines = [{"parent": "kit", "child": "bolt", "qty": 2}]
+        >>> Bom.cached(lines, version="kit@1") is Bom.cached(lines, version="kit@1")
+        True
+        >>> Bom.cached(lines) is Bom.cached([{"parent": "kit", "child": "bolt", "qty": 3}])
+        False
+        """
+        if version is not None:
+            key: Hashable = ("version", version)
+        else:
+            digest = _content_key(lines, outputs, items)
+            if digest is None:
+                return cls(lines, outputs=outputs, items=items)
+            key = ("content", digest)
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+            if hit is not None:
+                _CACHE.move_to_end(key)
+                return hit
+        bom = cls(lines, outputs=outputs, items=items)
+        with _CACHE_LOCK:
+            _CACHE[key] = bom
+            _CACHE.move_to_end(key)
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return bom
+
+    @staticmethod
+    def cache_clear() -> None:
+        """Forget every BOM :meth:`cached` keeps."""
+        with _CACHE_LOCK:
+            _CACHE.clear()
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> Bom:
@@ -1365,7 +1432,17 @@ def _explode_fast(bom: Bom, fast: _Fast, item: str, qty: Fraction, day: _dt.date
     llc = bom._llc
     scale = fast.scale
     den = qty.denominator
-    req: dict[str, int] = {item: qty.numerator * scale ** llc[item]}
+    req = _fast_numerators(bom, fast, item, qty.numerator, den, day, setups)
+    return {k: Fraction(v, den * scale ** llc[k]) for k, v in req.items() if v}
+
+
+def _fast_numerators(bom: Bom, fast: _Fast, item: str, num: int, den: int,
+                     day: _dt.date | None, setups: bool) -> dict[str, int]:
+    """Integer numerators ``N`` (requirement ``N / (den · scale**llc)``) of ``num/den`` of
+    ``item``, zero entries kept, in the order :func:`explode` lists them."""
+    llc = bom._llc
+    scale = fast.scale
+    req: dict[str, int] = {item: num * scale ** llc[item]}
     lines_of = fast.lines
     dated = day is not None
     for node in bom._order[bom._pos[item]:]:
@@ -1387,7 +1464,7 @@ def _explode_fast(bom: Bom, fast: _Fast, item: str, qty: Fraction, day: _dt.date
             req[child] = req.get(child, 0) + add
         if dated and not used:
             raise _no_lines(node, day)
-    return {k: Fraction(v, den * scale ** llc[k]) for k, v in req.items() if v}
+    return req
 
 
 def _explode_exact(bom: Bom, item: str, qty: Fraction, day: _dt.date | None, setups: bool,
@@ -1505,6 +1582,124 @@ def explode(
     if stock is None and bom._fast is not None:
         return _explode_fast(bom, bom._fast, item, qty, day, True)
     return _explode_exact(bom, item, qty, day, True, stock)
+
+
+def _in_order(exc: JxcRulesError, index: int) -> JxcRulesError:
+    """``exc`` again, its message starting with the order it is about (``orders[3]: ...``)."""
+    if isinstance(exc, UnknownItemError):
+        return UnknownItemError(f"orders[{index}]: {exc}", key=exc.key)
+    if isinstance(exc, ValidationError) and not isinstance(exc, BomCycleError):
+        field = f"orders[{index}].{exc.field}" if exc.field else f"orders[{index}]"
+        return type(exc)(f"orders[{index}]: {exc}", field=field, value=exc.value, row=index)
+    return exc
+
+
+def explode_many(
+    bom: Bom,
+    orders: Iterable[tuple[str, Any]],
+    *,
+    on: _dt.date | str | None = None,
+    on_hand: Mapping[str, Any] | None = None,
+) -> list[dict[str, Fraction]]:
+    """:func:`explode` for a batch of orders: ``[explode(bom, item, q, on=on, on_hand=on_hand)
+    for item, q in orders]``, each order on its own (same results, same order, same exactness).
+
+    Without ``on_hand``, explosion is affine in the quantity on the items it reaches: for any
+    ``q > 0``, ``explode(item, q) = q · A(item) + S(item)``, ``A`` the requirement per unit
+    without setups and ``S`` what the setups add (once per production order whatever ``q``).
+    So each distinct item (and date) is exploded once, and every order of it costs one integer
+    multiply-add and one ``Fraction`` per leaf. With ``on_hand`` (netting and alternates are not
+    linear) each order is exploded in full, against the same stock.
+
+    Parameters
+    ----------
+    orders : iterable of (item, quantity)
+        Quantities as :func:`explode` takes them (exact numbers or quantity strings).
+    on, on_hand :
+        As in :func:`explode`, the same for every order.
+
+    Raises
+    ------
+    ValidationError, UnknownItemError
+        As :func:`explode`, the message starting with ``orders[i]:`` (``.row`` is ``i``).
+
+    Examples
+    --------
+    >>> bom = Bom([{"parent": "kit", "child": "screw", "qty": 10, "unit": "pcs"},
+    ...            {"parent": "kit", "child": "purge", "qty": 1, "unit": "g", "setup": 5}])
+    >>> explode_many(bom, [("kit", 2), ("kit", "0.5"), ("screw", 7)])
+    [{'screw': Fraction(20, 1), 'purge': Fraction(7, 1)}, \
+{'screw': Fraction(5, 1), 'purge': Fraction(11, 2)}, {'screw': Fraction(7, 1)}]
+    """
+    day = _check_on(bom, on)
+    stock = _stock_map(on_hand, "on_hand")
+    if isinstance(orders, (str, bytes, Mapping)):
+        raise bad_value("orders", orders, "a list of (item, quantity) pairs")
+    try:
+        rows = list(orders)
+    except TypeError:
+        raise bad_value("orders", orders, "a list of (item, quantity) pairs") from None
+    parsed: list[tuple[str, Fraction]] = []
+    for i, order in enumerate(rows):
+        if (not isinstance(order, Sequence) or isinstance(order, (str, bytes))
+                or len(order) != 2):
+            raise bad_value(f"orders[{i}]", order, "an (item, quantity) pair", row=i)
+        item, quantity = order
+        try:
+            bom._check_item(item)
+            qty = _bounded(_amount(quantity, bom._units[item], "quantity"), quantity,
+                           "quantity")
+        except JxcRulesError as exc:
+            raise _in_order(exc, i) from None
+        parsed.append((item, qty))
+    if stock is not None:
+        return [_exploded(bom, item, qty, day, stock, i) for i, (item, qty) in enumerate(parsed)]
+    fast = bom._fast
+    out: list[dict[str, Fraction]] = []
+    if fast is not None:
+        per_item: dict[str, list[tuple[str, int, int, int]]] = {}
+        for i, (item, qty) in enumerate(parsed):
+            if qty == 0:
+                out.append({})
+                continue
+            terms = per_item.get(item)
+            if terms is None:
+                try:
+                    linear = _fast_numerators(bom, fast, item, 1, 1, day, False)
+                    total = _fast_numerators(bom, fast, item, 1, 1, day, True)
+                except JxcRulesError as exc:
+                    raise _in_order(exc, i) from None
+                terms = per_item[item] = [
+                    (k, linear[k], v - linear[k], fast.scale ** bom._llc[k])
+                    for k, v in total.items() if v]
+            num, den = qty.numerator, qty.denominator
+            out.append({k: Fraction(num * a + den * b, den * d) for k, a, b, d in terms})
+        return out
+    exact: dict[str, list[tuple[str, Fraction, Fraction]]] = {}
+    for i, (item, qty) in enumerate(parsed):
+        if qty == 0:
+            out.append({})
+            continue
+        fterms = exact.get(item)
+        if fterms is None:
+            try:
+                per_unit = _explode_exact(bom, item, Fraction(1), day, False, None)
+                total_f = _explode_exact(bom, item, Fraction(1), day, True, None)
+            except JxcRulesError as exc:
+                raise _in_order(exc, i) from None
+            fterms = exact[item] = [(k, per_unit.get(k, Fraction(0)),
+                                     v - per_unit.get(k, Fraction(0)))
+                                    for k, v in total_f.items()]
+        out.append({k: qty * a + b for k, a, b in fterms})
+    return out
+
+
+def _exploded(bom: Bom, item: str, qty: Fraction, day: _dt.date | None,
+              stock: Mapping[str, Fraction], index: int) -> dict[str, Fraction]:
+    try:
+        return _explode_exact(bom, item, qty, day, True, stock)
+    except JxcRulesError as exc:
+        raise _in_order(exc, index) from None
 
 
 def round_requirements(bom: Bom, requirements: Mapping[str, Any]) -> dict[str, Fraction]:
@@ -1663,6 +1858,46 @@ def low_level_codes(bom: Bom) -> dict[str, int]:
     {'A': 0, 'B': 1, 'C': 2}
     """
     return bom.low_level_codes()
+
+
+CACHE_SIZE: Final = 64
+"""How many built BOMs :meth:`Bom.cached` keeps (least recently used dropped first)."""
+_CACHE: collections.OrderedDict[Hashable, Bom] = collections.OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_PLAIN: Final = frozenset({str, int, float, bool, type(None), Decimal, Fraction, _dt.date,
+                           _dt.datetime})
+
+
+def _plain_content(value: object, depth: int = 0) -> bool:
+    """Whether ``repr(value)`` names its content exactly (plain types, lists, dicts)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if depth > 4:
+        return False
+    if kind is dict:
+        assert isinstance(value, dict)
+        return _plain_content(list(value), depth + 1) and _plain_content(
+            list(value.values()), depth + 1)
+    if kind in (list, tuple):
+        assert isinstance(value, (list, tuple))
+        kinds = set(map(type, value))
+        if kinds <= _PLAIN:
+            return True
+        if kinds <= {dict}:  # lines: their values, column by column
+            values = list(itertools.chain.from_iterable(map(dict.values, value)))
+            keys = list(itertools.chain.from_iterable(value))
+            return _plain_content(keys, depth + 1) and _plain_content(values, depth + 1)
+        return all(_plain_content(v, depth + 1) for v in value)
+    return kind is ItemSpec
+
+
+def _content_key(lines: object, outputs: object, items: object) -> str | None:
+    content = (lines, outputs, items)
+    if not _plain_content(list(content)):
+        return None
+    return hashlib.blake2b(repr(content).encode("utf-8", "surrogatepass"),
+                           digest_size=20).hexdigest()
 
 
 def _build_line_by_line(lines: Iterable[Mapping[str, Any] | BomLine], *,
