@@ -108,9 +108,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--db", default=None, help="a database URL (default: SQLite in a temp dir)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp()
-    db = f"sqlite:///{tmp}/bench.db"
+    db = args.db or f"sqlite:///{tmp}/bench.db"
     from jxc_rules.service.store import Store, make_engine
 
     store = Store(make_engine(db))

@@ -170,6 +170,11 @@ class _AppState:
         self.engine = make_engine(settings.db_url, lock_timeout_s=settings.lock_timeout_s)
         self.store = Store(self.engine, token_cache_s=settings.token_cache_s)
         self.limiter = RateLimiter(settings.rate_per_s, settings.burst)
+        # SQLite has one writer at a time: queue this process's writers on a fair lock instead
+        # of SQLite's busy handler (which sleeps in growing steps and makes p99 latency
+        # hundreds of ms under contention); other databases lock rows themselves
+        self.write_lock: Any = (threading.Lock() if self.engine.dialect.name == "sqlite"
+                                else contextlib.nullcontext())
         self._ledger: Any = None
         self._ledger_lock = threading.Lock()
         self.jobs: Any = None

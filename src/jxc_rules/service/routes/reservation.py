@@ -120,7 +120,7 @@ def _apply(request: Request, info: TokenInfo, key: str | None, op: str, body: Ma
     digest = _hash({"op": op, **body})
     for _attempt in range(3):
         try:
-            with state.engine.connect() as conn:
+            with state.write_lock, state.engine.connect() as conn:
                 stored = None
                 with conn.begin():
                     if key is not None:
