@@ -880,7 +880,16 @@ def select(
         on = on.date()
     if not isinstance(on, dt.date):
         raise bad_value("on", on, "a date")
+    if industry is not None and not isinstance(industry, str):
+        raise bad_value("industry", industry, "an industry name (a string) or None")
+    if not isinstance(scope, str):
+        raise bad_value("scope", scope, "a scope name (a string, e.g. 'chain')")
+    if isinstance(packs, (str, bytes, RulePack)):
+        raise bad_value("packs", type(packs).__name__, "an iterable of RulePack")
     pool = list(packs)
+    for k, p in enumerate(pool):
+        if not isinstance(p, RulePack):
+            raise bad_value(f"packs[{k}]", type(p).__name__, "a RulePack")
     industries = sorted({p.industry for p in pool})
     if industry is None:
         if len(industries) > 1:
