@@ -7,7 +7,7 @@ typed here from the notices (independent of the ``holidays`` package the calenda
   https://www.gov.cn/gongbao/2023/issue_10806/202311/content_6913823.html
 - 2025: 国务院办公厅关于2025年部分节假日安排的通知 (国办发明电〔2024〕12号, 2024-11-12),
   https://www.gov.cn/gongbao/2024/issue_11726/202411/content_6989767.html
-- 2026: 国务院办公厅关于2026年部分节假日安排的通知 (2025-11),
+- 2026: 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04),
   https://www.gov.cn/gongbao/2025/issue_12406/202511/content_7048922.html
 
 Each entry is (holiday, first day off, last day off, make-up workdays), as the notice words it
