@@ -105,3 +105,26 @@ def test_job_inputs_are_checked_before_a_process_starts(client: Any) -> None:
         assert r.status_code == 422, (body, r.text)
         assert r.json()["field"] == field, (body, r.json())
         assert "/tmp" not in r.text
+
+
+def test_a_sweep_job_equals_the_library_sweep(make_app: Any) -> None:
+    from jxc_rules.simulate import sweep
+
+    app, tok = make_app()
+    with TestClient(app) as c:
+        a = bearer(tok["all"])
+        bad = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 5,
+                                       "sweep": {"param": "nope.x", "values": [1]}}, headers=a)
+        assert bad.status_code == 422
+        assert bad.json()["field"].startswith("sweep")
+        r = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 10, "seed": 3,
+                                     "packs": [{"name": "hotpot@2026.11"}],
+                                     "sweep": {"param": "demand.scale", "values": [0.8, 1.2]}},
+                   headers=a)
+        assert r.status_code == 202, r.text
+        view = wait(c, tok["all"], r.json()["id"])
+        assert view["status"] == "done", view
+        got = c.get(f"/v1/jobs/{view['id']}/result", headers=a).json()["sweep"]
+        want = sweep(load_scenario(SCENARIO), "demand.scale", [0.8, 1.2],
+                     rules=["hotpot@2026.11"], trials=10, seed=3).to_mapping()
+        assert json.loads(json.dumps(got)) == json.loads(json.dumps(want, default=str))

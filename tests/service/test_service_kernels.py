@@ -223,3 +223,17 @@ def test_month_end_close_matches_close_month(client: Any) -> None:
     assert bad.json()["field"] == "movements[1].bags"
     body["profiles"][0]["colour"] = "red"
     assert post(c, tok["kernels"], "/v1/closing/month", body).json()["field"] == "profiles[0]"
+
+
+def test_prep_quantities_per_line(client: Any) -> None:
+    from jxc_rules.wastage.prep import prep_quantities
+
+    c, tok = client
+    r = post(c, tok["kernels"], "/v1/wastage/prep", {"lines": [
+        {"edible": 19.152, "yield": 0.85, "loss": 0.04}, {"edible": 10}]})
+    assert r.json()["results"] == prep_quantities([19.152, 10], yields=[0.85, 1.0],
+                                                  losses=[0.04, 0.0]).tolist()
+    bad = post(c, tok["kernels"], "/v1/wastage/prep", {"lines": [
+        {"edible": 1}, {"edible": 10, "loss": 1}]})
+    assert bad.status_code == 422
+    assert bad.json()["field"] == "lines[1].loss"

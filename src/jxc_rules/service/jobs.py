@@ -80,6 +80,13 @@ def _worker(conn: Any, spec: dict[str, Any]) -> None:  # pragma: no cover - runs
             else:
                 results = run_many(scenario, packs, trials=spec["trials"], seed=spec["seed"],
                                    progress=tick)
+            swept = None
+            if spec.get("sweep"):
+                from jxc_rules.simulate.sweep import sweep
+
+                swept = sweep(scenario, spec["sweep"]["param"], spec["sweep"]["values"],
+                              rules=packs, trials=spec["trials"], seed=spec["seed"],
+                              progress=tick)
             payload: dict[str, Any] = {
                 "scenario": scenario.name,
                 "horizon": [scenario.start.isoformat(), scenario.end.isoformat()],
@@ -88,8 +95,10 @@ def _worker(conn: Any, spec: dict[str, Any]) -> None:  # pragma: no cover - runs
             if comparison is not None:
                 payload["compare"] = {k: v.to_mapping()
                                       for k, v in comparison.differences.items()}
+            if swept is not None:
+                payload["sweep"] = swept.to_mapping()
             text = json.dumps(jsonable(payload, allow_nan=True), ensure_ascii=False)
-            html = html_report(results, comparison, None,
+            html = html_report(results, comparison, swept,
                                meta={"horizon": f"{scenario.start} – {scenario.end}"})
             conn.send(("done", text, html))
         except JxcRulesError as exc:

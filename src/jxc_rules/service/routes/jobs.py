@@ -32,6 +32,16 @@ class ScenarioRef(BaseModel):
     yaml: Annotated[str, Field(max_length=512_000)] | None = None
 
 
+class SweepSpec(BaseModel):
+    """A parameter swept over values, as ``jxc-rules simulate --sweep PATH=v1,v2``."""
+
+    model_config = ConfigDict(extra="forbid")
+    param: Annotated[str, Field(min_length=1, max_length=200,
+                                examples=["candidate.replenishment.safety_days"])]
+    values: list[Annotated[float, Field(allow_inf_nan=False)]] = Field(min_length=1,
+                                                                       max_length=50)
+
+
 class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: ScenarioRef
@@ -39,6 +49,7 @@ class JobRequest(BaseModel):
         "One pack (a run) or two (baseline, candidate: a comparison); none: the scenario's"))
     trials: int = Field(default=200, ge=1, le=1_000_000)
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    sweep: SweepSpec | None = None
 
 
 class Progress(BaseModel):
@@ -111,15 +122,26 @@ def submit_job(info: JobsWrite, body: JobRequest, request: Request) -> dict[str,
     except JxcRulesError as exc:
         raise _untemp(from_library(exc, prefix="scenario")) from exc
     set_subject(request, f"scenario {scenario.name}")
-    work = body.trials * scenario.days
+    if body.sweep is not None:
+        from jxc_rules.simulate.sweep import apply_parameter
+
+        try:
+            for v in body.sweep.values:
+                apply_parameter(scenario, body.sweep.param, v)
+        except JxcRulesError as exc:
+            raise from_library(exc, prefix="sweep", fallback_field="param") from exc
+    runs = 1 + (len(body.sweep.values) if body.sweep is not None else 0)
+    work = body.trials * scenario.days * runs
     if work > settings.max_trials_days:
-        raise Problem(422, "job-too-large", f"trials × days = {body.trials} × {scenario.days} = "
-                      f"{work} is above this service's bound {settings.max_trials_days}; use "
-                      "fewer trials", field="trials")
+        raise Problem(422, "job-too-large", f"trials × days × runs = {body.trials} × "
+                      f"{scenario.days} × {runs} = {work} is above this service's bound "
+                      f"{settings.max_trials_days}; use fewer trials (or sweep values)",
+                      field="trials")
     spec = {"scenario": body.scenario.model_dump(), "packs": [p.model_dump() for p in body.packs],
-            "trials": body.trials, "seed": body.seed}
-    job = _manager(request).submit(info.name, spec, len(chunk_sizes(body.trials,
-                                                                    DEFAULT_CHUNK_TRIALS)))
+            "trials": body.trials, "seed": body.seed,
+            "sweep": None if body.sweep is None else body.sweep.model_dump()}
+    chunks = len(chunk_sizes(body.trials, DEFAULT_CHUNK_TRIALS)) * runs
+    job = _manager(request).submit(info.name, spec, chunks)
     if job is None:
         raise Problem(429, "too-many-jobs", f"{settings.max_jobs} jobs are running (the "
                       "service's bound); retry when one has finished", field="scenario",

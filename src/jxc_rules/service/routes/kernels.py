@@ -265,6 +265,47 @@ def gross_up_batch(body: GrossUpRequest) -> dict[str, Any]:
         ln.net, ln.loss, convention=body.convention))}
 
 
+class PrepLine(Strict):
+    edible: float = Field(ge=0, allow_inf_nan=False, description="edible demand (any unit)")
+    yield_: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False, alias="yield",
+                          description="edible share of the purchased item (出成率), (0, 1]")
+    loss: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                        description="channel loss (convention 'loss': < 1) or markup")
+
+
+class PrepRequest(Strict):
+    convention: Literal["loss", "markup"] = "loss"
+    lines: list[PrepLine] = lines_field(PrepLine)
+
+
+class FloatResults(BaseModel):
+    results: list[float]
+
+
+@router.post("/wastage/prep", response_model=FloatResults,
+             summary="Prep quantity per line: gross_up(edible / yield, loss) (prep_quantities)")
+def prep_batch(body: PrepRequest) -> dict[str, Any]:
+    import numpy as np
+
+    from jxc_rules.wastage.prep import prep_quantities
+
+    cols = {k: np.array([getattr(ln, a) for ln in body.lines], dtype=float)
+            for k, a in (("edible", "edible"), ("yields", "yield_"), ("losses", "loss"))}
+    try:
+        out = run_one(lambda: prep_quantities(cols["edible"], yields=cols["yields"],
+                                              losses=cols["losses"],
+                                              convention=body.convention),
+                      fallback_field="lines")
+    except Problem as p:
+        row = p.extra.get("row")
+        name = {"edible": "edible", "yields": "yield", "losses": "loss", "loss": "loss",
+                "markup": "loss"}.get(str(p.extra.get("field")))
+        if isinstance(row, int) and name is not None:
+            p.extra["field"] = f"lines[{row}].{name}"
+        raise
+    return {"results": out}
+
+
 # ------------------------------------------------------------------ BOM
 class BomLineIn(Strict):
     parent: Text
