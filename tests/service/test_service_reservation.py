@@ -195,3 +195,24 @@ def test_a_client_killed_mid_request_leaves_nothing_partial(make_app: Any, db_ur
     finally:
         server.stop()
         app.state.jxc.engine.dispose()
+
+
+def test_the_audit_log_is_append_only_in_the_database(svc: Any) -> None:
+    import sqlalchemy as sa
+
+    c, tok, app = svc
+    c.post("/v1/units/convert", json={"lines": [{"value": "1", "from_unit": "kg",
+                                                 "to_unit": "g"}]}, headers=bearer(tok["all"]))
+    store = app.state.jxc.store
+    store.flush_audit()
+    store.create_tables()  # idempotent, triggers included
+    a = store.audit
+    for stmt in (a.update().values(outcome="forged"), a.delete()):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(stmt)
+    with store.engine.begin() as conn:
+        conn.execute(a.insert().values(at=sa.func.now(), method="GET", path="/x", status=200,
+                                       outcome="ok"))
+    rows = store.query_audit(limit=1000)
+    assert all(r["outcome"] != "forged" for r in rows)
+    assert any(r["path"] == "/v1/units/convert" for r in rows)

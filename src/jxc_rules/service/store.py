@@ -185,8 +185,39 @@ class Store:
         self._audit_lock = threading.Lock()
 
     def create_tables(self) -> None:
-        """Create the service's tables (idempotent)."""
+        """Create the service's tables (idempotent), the audit log guarded by triggers that
+        refuse UPDATE and DELETE (append-only in the database, not only in this code)."""
         self.metadata.create_all(self.engine)
+        name = self.audit.name
+        dialect = self.engine.dialect.name
+        with self.engine.begin() as conn:
+            if dialect == "sqlite":
+                for op in ("UPDATE", "DELETE"):
+                    conn.exec_driver_sql(
+                        f"CREATE TRIGGER IF NOT EXISTS {name}_no_{op.lower()} BEFORE {op} ON "
+                        f"{name} BEGIN SELECT RAISE(ABORT, '{name} is append-only'); END")
+            elif dialect == "postgresql":
+                conn.exec_driver_sql(
+                    f"CREATE OR REPLACE FUNCTION {name}_refuse() RETURNS trigger "
+                    f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{name} is append-only'; "
+                    "END $$")
+                exists = conn.exec_driver_sql(
+                    "SELECT 1 FROM pg_trigger WHERE tgname = %(t)s",
+                    {"t": f"{name}_append_only"}).first()
+                if exists is None:
+                    conn.exec_driver_sql(
+                        f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
+                        f"FOR EACH ROW EXECUTE FUNCTION {name}_refuse()")
+            elif dialect in ("mysql", "mariadb"):
+                for op in ("UPDATE", "DELETE"):
+                    trig = f"{name}_no_{op.lower()}"
+                    exists = conn.exec_driver_sql(
+                        "SELECT 1 FROM information_schema.triggers WHERE trigger_schema = "
+                        "DATABASE() AND trigger_name = %(t)s", {"t": trig}).first()
+                    if exists is None:
+                        conn.exec_driver_sql(
+                            f"CREATE TRIGGER {trig} BEFORE {op} ON {name} FOR EACH ROW "
+                            f"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{name} is append-only'")
 
     # ------------------------------------------------------------------ tokens
     def add_token(self, name: str, scopes: Sequence[str], *, rate_per_s: float | None = None,

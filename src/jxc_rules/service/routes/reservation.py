@@ -25,6 +25,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import random
+import time
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
@@ -171,7 +173,12 @@ def _apply(request: Request, info: TokenInfo, key: str | None, op: str, body: Ma
             raise Problem(503, "ledger-busy" if busy else "ledger",
                           f"the database refused the call ({type(exc.orig).__name__}); "
                           "nothing was changed, retry", headers={"Retry-After": "1"}) from exc
-        except (LedgerBusy, LedgerError) as exc:
+        except LedgerBusy as exc:
+            if "deadlock" in str(exc) and _attempt < 2:
+                time.sleep(random.uniform(0.001, 0.01))
+                continue  # InnoDB rolled the whole transaction back: run it again
+            raise from_library(exc) from exc
+        except LedgerError as exc:
             raise from_library(exc) from exc
     raise Problem(503, "ledger-busy", "the request kept conflicting with concurrent ones; "
                   "nothing was changed, retry", headers={"Retry-After": "1"})
