@@ -22,8 +22,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.fuzz._targets import SecretLeak
-
 _ROOT = Path(__file__).resolve().parents[2]
 ComplexWarning = getattr(getattr(np, "exceptions", np), "ComplexWarning", Warning)
 
@@ -207,30 +205,6 @@ DEFECTS: list[Defect] = [
            "a pack whose extends: holds a NUL character raises a raw ValueError (embedded null "
            "byte)", "pack_file('industry: x\\nextends: \"a\\\\0b.yaml\"\\n')", (ValueError,),
            r"null (byte|character)", pending=True),
-    Defect("scenario-paths-nul", r"simulate\.load_scenario|cli\.main",
-           "a scenario whose rules: or csv: path holds a NUL character raises a raw ValueError",
-           "scenario_file(BASE_SCENARIO + 'rules: {baseline: \"a\\\\0b\"}\\n')", (ValueError,),
-           r"null (byte|character)"),
-    Defect("scenario-csv-disclosure", r"simulate\.load_scenario|cli\.main",
-           "a scenario's csv: may name any readable file (absolute, ../ out of the folder), "
-           "and the error quotes its first line (/etc/shadow's root hash, when run as root)",
-           "scenario_file(BASE_SCENARIO.replace('dine_in: 10', "
-           "'dine_in: {csv: ../../outside/secret.csv}'))", (SecretLeak,)),
-    Defect("scenario-csv-extra-fields", r"simulate\.load_scenario|cli\.main",
-           "a csv: file with a row longer than its header (csv.DictReader's None key) makes "
-           "the missing-column error itself raise a raw TypeError (sorted() of None and str)",
-           "scenario_file(BASE_SCENARIO.replace('dine_in: 10', 'dine_in: {csv: input.yaml}'))",
-           (TypeError,), r"not supported between instances of 'NoneType' and 'str'"),
-    Defect("scenario-csv-unbounded", r"simulate\.load_scenario",
-           "a csv: path is read without a size limit: csv: /dev/zero exhausts memory (the "
-           "reproducer runs in a child process capped at 512 MiB)",
-           "capped(\"scenario_file(BASE_SCENARIO.replace('dine_in: 10', "
-           "'dine_in: {csv: /dev/zero}'))\", timeout=8)", (ChildFailed,),
-           r"MemoryError|killed|timeout"),
-    Defect("diff-threshold-overflow", r"rules\.diff",
-           "rules.diff(threshold=10**400) raises a raw OverflowError from float()",
-           "rules.diff(rules.load_pack('hotpot'), rules.load_pack('hotpot'), threshold=10**400)",
-           (OverflowError,), r"too large"),
     Defect("parse-sweep-not-text", r"simulate\.parse_sweep",
            "parse_sweep(<not a str>) raises a raw TypeError", "simulate.parse_sweep(5)",
            (TypeError,), r"not iterable|expected string|bytes-like"),

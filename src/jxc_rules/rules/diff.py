@@ -214,8 +214,12 @@ def diff(
     >>> diff(a, a)
     []
     """
-    if not isinstance(threshold, (int, float)) or isinstance(threshold, bool) or \
-            not math.isfinite(threshold) or threshold < 0:
+    try:
+        finite = (isinstance(threshold, (int, float)) and not isinstance(threshold, bool)
+                  and math.isfinite(threshold) and threshold >= 0)
+    except OverflowError:  # an int beyond the float range (10**400)
+        finite = False
+    if not finite:
         raise bad_value("threshold", threshold, "a relative change >= 0 (0.15 for 15 %)")
     for name, pack in (("old", old), ("new", new)):
         if not isinstance(pack, RulePack):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -162,16 +163,56 @@ def _date(value: Any, field: str) -> dt.date:
         raise _bad(field, value, "a date YYYY-MM-DD") from None
 
 
-def _read_csv(path: Path, field: str) -> list[dict[str, str]]:
+CSV_MAX_BYTES = 16 << 20
+"""Largest ``csv:`` file a scenario reads (16 MiB: ten years of daily rows are ~1 MiB)."""
+
+
+def _csv_path(base_dir: Path, rel: object, field: str) -> Path:
+    """The file a ``csv:`` names: relative to the scenario file's folder and inside it (like a
+    pack's ``extends``), so a scenario cannot make the loader read — and quote — any file."""
+    text = str(rel)
+    if "\x00" in text:
+        raise _bad(field, text.replace("\x00", "\\0"), "a path without NUL characters")
+    rule = (f"a CSV file inside the scenario file's folder {base_dir} (csv: paths are relative "
+            "to it): move the file there or fix the path")
+    if os.path.isabs(text) or text.startswith("~"):
+        raise _bad(field, text, rule)
+    path = base_dir / text
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            return list(csv.DictReader(fh))
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        raise _bad(field, text, rule) from None
+    if not resolved.is_relative_to(base_dir.resolve()):
+        raise _bad(field, text, rule)
+    return path
+
+
+def _read_csv(path: Path, field: str) -> list[dict[str, str]]:
+    """Rows of a UTF-8 CSV (header first), refusing what is not a regular file under
+    :data:`CSV_MAX_BYTES` and rows longer than the header; no cell is quoted in an error."""
+    where = (f"csv: paths are relative to the scenario file's folder {path.parent}): fix the "
+             "path")
+    try:
+        if not path.is_file():
+            raise FileNotFoundError(2, "No such file or directory" if not path.exists()
+                                    else "not a regular file")
+        with open(path, "rb") as fh:
+            raw = fh.read(CSV_MAX_BYTES + 1)
     except OSError as exc:
-        raise _bad(field, str(path), f"a readable CSV file ({exc.strerror}; csv: paths are "
-                   f"relative to the scenario file's folder {path.parent}): fix the path") \
-            from None
+        raise _bad(field, str(path), f"a readable CSV file ({exc.strerror}; {where}") from None
+    if len(raw) > CSV_MAX_BYTES:
+        raise _bad(field, str(path), f"a CSV file of at most {CSV_MAX_BYTES >> 20} MiB")
+    try:
+        text = raw.decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text, newline=""), restkey="\x00extra"))
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise _bad(field, str(path), f"a UTF-8 CSV file ({exc})") from None
+        reason = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "not a CSV table"
+        raise _bad(field, str(path), f"a UTF-8 CSV file ({reason})") from None
+    for k, row in enumerate(rows):
+        if "\x00extra" in row:
+            raise _bad(field, str(path), f"a CSV whose rows have no more fields than its header "
+                       f"(row {k + 2} has more)")
+    return rows
 
 
 WEATHER_MAX = 3.0
@@ -231,7 +272,7 @@ def _demand_spec(value: Any, field: str, base_dir: Path, calendar_of: Any) -> De
                                           for k, v in enumerate(week)))
     if "csv" in spec:
         _check_keys(spec, ["csv", "column", "date_column"], field)
-        path = base_dir / str(spec["csv"])
+        path = _csv_path(base_dir, spec["csv"], f"{field}.csv")
         column = str(spec.get("column", "quantity"))
         date_col = str(spec.get("date_column", "date"))
         rows = _read_csv(path, f"{field}.csv")
@@ -581,7 +622,7 @@ def _probabilities(value: Any, field: str, calendar: Calendar, base_dir: Path) -
         return tuple(probs[m - 1] for m in calendar.month.tolist())
     if "csv" in spec:
         _check_keys(spec, ["csv", "column", "date_column"], field)
-        path = base_dir / str(spec["csv"])
+        path = _csv_path(base_dir, spec["csv"], f"{field}.csv")
         column = str(spec.get("column", "probability"))
         date_col = str(spec.get("date_column", "date"))
         table: dict[dt.date, float] = {}
@@ -929,6 +970,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
             spec = _mapping(raw_r, "")
             _check_keys(spec, ["baseline", "candidate"], "")
             for key, rel in spec.items():
+                if "\x00" in str(rel):
+                    raise _bad(str(key), str(rel).replace("\x00", "\\0"),
+                               "a path without NUL characters")
                 local = base_dir / str(rel)
                 # a bundled pack by name (hotpot@2026.10) unless a file of that name is here
                 named = None if local.exists() else as_name(str(rel))
