@@ -63,9 +63,11 @@ def _state(request: Request) -> Any:
 def require(scope: str) -> Any:
     """A dependency that admits a token holding ``scope`` and returns its :class:`TokenInfo`."""
 
-    def dependency(request: Request,
-                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-                   ) -> TokenInfo:
+    # async: checked on the event loop, no thread hop per request (a token lookup that misses
+    # the cache is one indexed read, every token_cache_s per token)
+    async def dependency(request: Request,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                Depends(bearer)]) -> TokenInfo:
         st = _state(request)
         if not st.settings.require_tokens:
             info = ANONYMOUS
