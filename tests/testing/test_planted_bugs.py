@@ -32,15 +32,18 @@ DEFAULT = settings(max_examples=100, database=None, deadline=None,
 
 def hunt(strategy: st.SearchStrategy[T], buggy: Callable[[T], bool],
          ) -> tuple[int, list[tuple[T, float]]]:
-    """(seeds that found the bug, [(shrunk example, seconds to find + shrink)])."""
+    """(seeds that found the bug, [(shrunk example, CPU seconds to find + shrink)]).
+
+    CPU time of this process, not wall time: the machine is shared, and wall time there
+    measures the neighbours."""
     found: list[tuple[T, float]] = []
     for seed in SEEDS:
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             example = find(strategy, buggy, settings=DEFAULT, random=random.Random(seed))
         except NoSuchExample:
             continue
-        found.append((example, time.perf_counter() - start))
+        found.append((example, time.process_time() - start))
     return len(found), found
 
 
@@ -129,11 +132,9 @@ def test_line_by_line_bom_rounding_is_found_and_shrinks_to_three_items() -> None
     assert hits >= 4, f"found in {hits} of 5 seeds"
     for case, seconds in found:
         assert seconds <= 10, (seconds, case)
-        assert len(case.bom.items) <= 4, case
+        # the smallest BOM that shows it: I0 -> I1 -> I2 (a fractional need of I1), 3 items
+        assert len(case.bom.items) <= 3, case
         assert case.quantity <= 2, case
-    # the smallest BOM that shows it has 3 items (I0 -> I1 -> I2, make 0.01): most seeds end
-    # there; the others keep one unused leaf the shrinker does not delete (see docs/testing.md)
-    assert sum(len(case.bom.items) == 3 for case, _ in found) >= 3, found
 
 
 # ------------------------------------------------------------------ partial reservation
@@ -159,8 +160,11 @@ def test_a_partial_reservation_from_a_bom_order_is_found_and_shrinks_to_three_it
     assert hits >= 4, f"found in {hits} of 5 seeds"
     for case, seconds in found:
         assert seconds <= 10, (seconds, case)
-        assert len(case.bom.items) <= 3, case  # top, the part reserved, the part short
+        assert len(case.bom.items) <= 4, case
         assert case.quantity == 1, case
+    # the smallest BOM that shows it: the top, the part reserved, the part short (3 items);
+    # a seed may stop at 4, where the covered part is explode's first only through a sub-kit
+    assert sum(len(case.bom.items) == 3 for case, _ in found) >= 4, found
 
 
 def test_a_partial_reservation_in_a_workload_shrinks_to_two_skus_and_one_order() -> None:

@@ -100,8 +100,11 @@ def _item_spec(draw: st.DrawFn, scrap: bool, dated: bool, mass: bool, zero_lines
                phantoms: bool, alternates: bool) -> dict[str, Any]:
     """One non-top item and the line that hangs it under its parent. Every optional feature
     is the non-zero choice of an integer, so shrinking turns it off."""
+    # 0 (where shrinking goes) leaves the item out: lowering one integer removes an item
+    # anywhere in the BOM, which the shrinker does far more reliably than deleting a span
+    present = draw(_INT[7]) != 0
     qty: int | Fraction = draw(_LINE_QTY)
-    spec: dict[str, Any] = {"parent": draw(_INT[15]), "qty": qty,
+    spec: dict[str, Any] = {"present": present, "parent": draw(_INT[3]), "qty": qty,
                             "mass": bool(mass and draw(_INT[2]) == 2)}
     if scrap and draw(_INT[3]) == 3:
         spec["scrap"] = draw(_SCRAP_CHOICE)
@@ -129,14 +132,21 @@ def _bom_mapping(min_items: int, max_items: int, scrap: bool, outputs: bool,
                      min_size=min_items - 1, max_size=max_items - 1)
     edges = st.lists(st.tuples(st.integers(0, max_items), st.integers(1, max_items),
                                st.integers(1, 12)), max_size=3)
-    return _build_bom_mapping(specs, edges, outputs, shared)
+    return _build_bom_mapping(specs, edges, outputs, shared, min_items - 1)
 
 
 @st.composite
 def _build_bom_mapping(draw: st.DrawFn, spec_lists: st.SearchStrategy[list[dict[str, Any]]],
                        edge_lists: st.SearchStrategy[list[tuple[int, int, int]]],
-                       outputs: bool, shared: bool) -> dict[str, Any]:
-    specs = draw(spec_lists)
+                       outputs: bool, shared: bool, min_parts: int) -> dict[str, Any]:
+    drawn = draw(spec_lists)
+    short = min_parts - sum(d["present"] for d in drawn)
+    for d in drawn:  # min_items honoured: revive the first absent items if too few are left
+        if short <= 0:
+            break
+        if not d["present"]:
+            d["present"], short = True, short - 1
+    specs = [d for d in drawn if d["present"]]
     n = len(specs) + 1
     names = [f"I{i}" for i in range(n)]
     items: dict[str, dict[str, Any]] = {"I0": {"unit": "pcs"}}
