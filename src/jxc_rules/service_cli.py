@@ -30,18 +30,33 @@ def _serve(args: argparse.Namespace) -> int:
 
         raise JxcRulesError("jxc-rules serve needs its extra: pip install 'jxc-rules[serve]'"
                             ) from None
+    import os
+
+    import attrs
+
     from jxc_rules.service import create_app
+    from jxc_rules.service.app import SETTINGS_ENV, prepare
 
     extra: dict[str, Any] = {}
     if args.max_body_bytes is not None:
         extra["max_body_bytes"] = args.max_body_bytes
     if args.max_jobs is not None:
         extra["max_jobs"] = args.max_jobs
-    app = create_app(_settings(args, **extra))
+    settings = _settings(args, **extra)
     print(f"jxc-rules service on http://{args.host}:{args.port} (ledger: "
-          f"{_safe_url(args.db)}); OpenAPI at /openapi.json", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, workers=1, log_level=args.log_level,
-                timeout_keep_alive=5, limit_concurrency=args.limit_concurrency)
+          f"{_safe_url(args.db)}, {args.workers} worker(s)); OpenAPI at /openapi.json",
+          file=sys.stderr)
+    common: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level,
+                              "timeout_keep_alive": 5,
+                              "limit_concurrency": args.limit_concurrency}
+    if args.workers > 1:
+        prepare(settings)
+        os.environ[SETTINGS_ENV] = json.dumps(attrs.asdict(attrs.evolve(
+            settings, create_tables=False)))
+        uvicorn.run("jxc_rules.service.app:create_app_from_env", factory=True,
+                    workers=args.workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)
     return 0
 
 
@@ -96,6 +111,8 @@ def register(sub: Any) -> None:
                             "an embedded SQLite file jxc-service.db)")
     serve.add_argument("--max-body-bytes", type=int, default=None, help="largest request body")
     serve.add_argument("--max-jobs", type=int, default=None, help="simulation jobs at once")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (default 1; rate limits and jobs are per worker)")
     serve.add_argument("--limit-concurrency", type=int, default=256,
                        help="connections served at once before 503 (default 256)")
     serve.add_argument("--log-level", default="info",

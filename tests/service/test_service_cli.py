@@ -105,3 +105,28 @@ def test_serve_on_a_postgresql_url(pg_url: str, tmp_path: Path) -> None:
         held = conn.execute(sa.text("SELECT reserved FROM jxc_held WHERE sku = 'A'")).scalar()
     engine.dispose()
     assert held == "2"
+
+
+def test_serve_with_two_workers_still_reserves_exactly_what_is_there(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = subprocess.run([*CLI, "token", "add", "w", "--scope", "reservation:write"],
+                           cwd=tmp_path, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    proc, url = _serve(["--workers", "2"], tmp_path)
+    try:
+        h = {"Authorization": f"Bearer {token}"}
+        httpx.post(url + "/v1/stock/receive", json={"sku": "A", "quantity": 5}, headers=h)
+
+        def reserve(i: int) -> int:
+            with httpx.Client(timeout=60) as c:
+                return c.post(url + "/v1/reservations", headers={**h, "Idempotency-Key": str(i)},
+                              json={"order_id": f"O{i}", "lines": {"A": 1}}).status_code
+
+        with ThreadPoolExecutor(16) as pool:
+            codes = list(pool.map(reserve, range(16)))
+        assert codes.count(201) == 5
+        assert codes.count(409) == 11
+        assert httpx.get(url + "/v1/stock/A", headers=h).json()["reserved"] == "5"
+    finally:
+        _stop(proc)

@@ -31,7 +31,7 @@ from jxc_rules.service.problems import (
 )
 from jxc_rules.service.settings import Settings
 
-__all__ = ["API_VERSION", "create_app"]
+__all__ = ["API_VERSION", "create_app", "create_app_from_env", "prepare"]
 
 #: the version of the HTTP contract (docs/openapi.json); the package's is in GET /health
 API_VERSION = "1.0.0"
@@ -190,13 +190,15 @@ class _AppState:
 
                     led = SqlLedger(self.engine, prefix=self.settings.ledger_prefix,
                                     lock_timeout=self.settings.lock_timeout_s)
-                    led.create_tables()
+                    if self.settings.create_tables:
+                        led.create_tables()
                     led.skus()  # checks the schema once; bound copies reuse the check
                     self._ledger = led
         return self._ledger
 
     def start(self) -> None:
-        self.store.create_tables()
+        if self.settings.create_tables:
+            self.store.create_tables()
         if self._flusher is None:
             self._stop.clear()
             self._flusher = threading.Thread(target=self._flush_loop, name="jxc-audit",
@@ -235,7 +237,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     settings = settings or Settings()
     state = _AppState(settings)
-    state.store.create_tables()
+    if settings.create_tables:
+        state.store.create_tables()
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -320,3 +323,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+SETTINGS_ENV = "JXC_SERVICE_SETTINGS"
+
+
+def prepare(settings: Settings) -> None:
+    """Create the service's and the ledger's tables once, before several workers start (each
+    worker then only uses them: no concurrent DDL)."""
+    from jxc_rules.reservation.sql import SqlLedger
+    from jxc_rules.service.store import Store, make_engine
+
+    engine = make_engine(settings.db_url, lock_timeout_s=settings.lock_timeout_s)
+    try:
+        Store(engine).create_tables()
+        SqlLedger(engine, prefix=settings.ledger_prefix).create_tables()
+    finally:
+        engine.dispose()
+
+
+def create_app_from_env() -> FastAPI:
+    """The app with the settings ``jxc-rules serve --workers N`` put in ``JXC_SERVICE_SETTINGS``
+    (JSON of :class:`Settings` fields): uvicorn's factory for worker processes."""
+    import json
+    import os
+
+    data = json.loads(os.environ.get(SETTINGS_ENV, "{}"))
+    return create_app(Settings(**data))

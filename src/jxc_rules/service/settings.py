@@ -59,6 +59,9 @@ class Settings:
     require_tokens : bool
         ``False`` only for local experiments: every request then acts as an all-scopes token
         named ``anonymous`` (still audited).
+    create_tables : bool
+        Create the tables at startup (idempotent); ``jxc-rules serve --workers N`` creates them
+        once before the workers start and sets this ``False`` in each worker.
     """
 
     db_url: str = "sqlite:///jxc-service.db"
@@ -76,4 +79,5 @@ class Settings:
     token_cache_s: float = attrs.field(default=2.0, validator=_positive)
     audit_flush_s: float = attrs.field(default=0.2, validator=_positive)
     require_tokens: bool = True
+    create_tables: bool = True
     retention_jobs: int = attrs.field(default=100, validator=_nonneg_int)
