@@ -19,6 +19,7 @@ from typing import Any
 __all__ = [
     "BomCycleError",
     "DuplicateError",
+    "ExecutorError",
     "InsufficientStock",
     "JxcRulesError",
     "LedgerBusy",
@@ -112,6 +113,12 @@ class LedgerError(JxcRulesError, RuntimeError):
     """A reservation ledger's database cannot do what was asked: a missing or foreign table or
     column, an unreadable value, a database that cannot be opened. The message names the
     database, table, column or SKU and what to do; the driver's exception is chained."""
+
+
+class ExecutorError(JxcRulesError, RuntimeError):
+    """The executor could not finish a simulation: a Dask cluster that has lost all its workers
+    or cannot be reached, a chunk that failed on the workers after its retries. The message names
+    the scheduler or the chunk and what to do; the worker's exception is chained."""
 
 
 class LedgerBusy(LedgerError):

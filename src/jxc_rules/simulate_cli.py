@@ -57,6 +57,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="table language (en)")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="parallel workers (with --executor threads/processes/dask)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="with --executor dask: an existing scheduler (tcp://HOST:8786; or "
+                        "JXC_RULES_DASK_SCHEDULER) instead of a local cluster")
     p.add_argument("--executor", choices=("serial", "threads", "processes", "dask"),
                    default=None, help="where chunks run (serial; processes when --workers > 1)")
     p.add_argument("--max-work", type=float, default=MAX_ITEM_TRIAL_DAYS, metavar="N",
@@ -194,6 +197,8 @@ def _main(args: argparse.Namespace) -> int:
     packs = [load_rules(baseline)] + ([load_rules(candidate)] if candidate else [])
     chunk = args.chunk_trials  # None: the engine chooses (within its memory budget)
     kind = args.executor or ("processes" if (args.workers or 1) > 1 else "serial")
+    if args.scheduler and args.executor in (None, "dask"):
+        kind = "dask"
     sweep_spec = parse_sweep(args.sweep) if args.sweep else None
     cells_per_trial = max(1, len(scenario.items) * max(1, len(scenario.locations))
                           * scenario.days)
@@ -206,7 +211,7 @@ def _main(args: argparse.Namespace) -> int:
     results: list[SimulationResult]
     comparison = None
     swept = None
-    with make_executor(kind, args.workers) as executor:
+    with make_executor(kind, args.workers, scheduler=args.scheduler) as executor:
         with _progress(1, scenario.name) as tick:
             if len(packs) == 2:
                 comparison = compare(scenario, packs[0], packs[1], trials=args.trials,

@@ -23,7 +23,6 @@ from jxc_rules.simulate.calendar import (
     Calendar,
     HolidayProfile,
     day_type_weights,
-    holiday_blocks,
     holiday_multipliers,
 )
 from jxc_rules.simulate.scenario import DemandSpec, Distribution, Scenario
@@ -60,7 +59,7 @@ def item_holiday_factors(
     out = np.ones((calendar.days, len(names)))
     if not calendar.days:
         return out
-    blocks = holiday_blocks(calendar.dates[0], calendar.dates[-1])
+    blocks = calendar.blocks()  # the scenario's calendar: schedule included
     start = calendar.dates[0]
     col = {n: k for k, n in enumerate(names)}
     for hname, effect in scenario.holidays.items():

@@ -313,12 +313,13 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 # FEFO: what remains is the youngest (stock − issued); bucket a keeps
                 # clip(remaining − stock younger than a, 0, inv[a])
                 remaining = np.maximum(stock - issued, 0.0)
-                cum = np.cumsum(inv, axis=0)
-                cum -= inv
-                np.subtract(remaining[None], cum, out=cum)
-                np.maximum(cum, 0.0, out=cum)
-                np.minimum(cum, inv, out=inv)            # <= inv: stays >= 0 exactly
-                for a in expiring[d]:
+                keep = np.empty_like(inv)                # remaining − stock younger than a
+                keep[0] = remaining
+                for a in range(1, ages):                 # A slices: faster than cumsum(axis=0)
+                    np.subtract(keep[a - 1], inv[a - 1], out=keep[a])
+                np.maximum(keep, 0.0, out=keep)
+                np.minimum(keep, inv, out=inv)           # <= inv: stays >= 0 exactly
+                for a in expiring[d].tolist():
                     mask = world.expire[d, :, a]
                     expired = inv[a] * mask[None, :]
                     inv[a] -= expired
@@ -355,11 +356,26 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
 def run_tasks(tasks: Sequence[ChunkTask], executor: Any = None,
               progress: Any = None) -> list[list[dict[str, FloatArray]]]:
     """Run chunks serially (``executor=None``) or through anything with ``.map``; results in
-    chunk order. ``progress`` (optional) is called once per finished chunk."""
-    mapper = map if executor is None else executor.map
+    chunk order. ``progress`` (optional) is called once per finished chunk (and its
+    ``set_total(n)``, if it has one, once before).
+
+    Thread pools share the world in memory; process pools and Dask receive it once per worker
+    (:mod:`jxc_rules.simulate.scaleout`), tasks carrying only the chunk's random-number address.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     set_total = getattr(progress, "set_total", None)
     if set_total is not None:
         set_total(len(tasks))
+    same_world = all(t.world is tasks[0].world and t.plans is tasks[0].plans for t in tasks)
+    if executor is not None and not isinstance(executor, ThreadPoolExecutor) and same_world \
+            and tasks:
+        from jxc_rules.simulate.scaleout import run_light
+
+        return run_light(tasks[0].world, tasks[0].plans,
+                         [(t.key, t.first_trial, t.trials, t.index) for t in tasks],
+                         executor, progress)
+    mapper = map if executor is None else executor.map
     out: list[list[dict[str, FloatArray]]] = []
     for result in mapper(simulate_chunk, tasks):
         out.append(result)

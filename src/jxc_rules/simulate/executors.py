@@ -170,10 +170,13 @@ def chunk_seeds(seed: int | np.random.SeedSequence, n_chunks: int) -> list[np.ra
 
 
 @contextlib.contextmanager
-def make_executor(kind: str = "serial", workers: int | None = None) -> Iterator[Any]:
+def make_executor(kind: str = "serial", workers: int | None = None, *,
+                  scheduler: str | None = None) -> Iterator[Any]:
     """An executor by name (``serial`` yields None), shut down on exit.
 
-    ``dask`` starts a small ``LocalCluster`` (``workers`` processes, one thread each).
+    ``dask`` connects to the scheduler at ``scheduler`` (or ``JXC_RULES_DASK_SCHEDULER``) when
+    one is given — an existing cluster, left running on exit — and otherwise starts a small
+    ``LocalCluster`` (``workers`` processes, one thread each).
     """
     if kind not in EXECUTORS:
         raise ValidationError(f"executor must be one of {', '.join(EXECUTORS)}, got {kind!r}",
@@ -203,6 +206,20 @@ def make_executor(kind: str = "serial", workers: int | None = None) -> Iterator[
     except ImportError as exc:  # pragma: no cover - dask is an optional extra
         raise ValidationError("executor 'dask' needs the [dask] extra "
                               "(pip install 'jxc-rules[dask]')", field="executor") from exc
+    scheduler = scheduler or os.environ.get("JXC_RULES_DASK_SCHEDULER") or None
+    if scheduler:
+        from jxc_rules.errors import ExecutorError
+
+        try:
+            client = Client(scheduler, timeout=10)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}; "
+                                "check the address (tcp://HOST:8786) and that it runs") from exc
+        try:
+            yield client.get_executor()  # type: ignore[no-untyped-call]
+        finally:
+            client.close()  # type: ignore[no-untyped-call]
+        return
     with LocalCluster(n_workers=workers or 2, threads_per_worker=1,  # type: ignore[no-untyped-call]
                       processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:  # type: ignore[no-untyped-call]

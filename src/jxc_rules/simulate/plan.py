@@ -537,7 +537,7 @@ def _extended_means(scenario: Scenario, holidays: Mapping[str, Mapping[str, Holi
     first_year, last_year = supported_years()
     start = max(scenario.start - dt.timedelta(days=before), dt.date(first_year, 1, 1))
     end = min(scenario.end + dt.timedelta(days=pad), dt.date(last_year, 12, 31))
-    cal = build_calendar(start, end)
+    cal = build_calendar(start, end, schedule=scenario.schedule)
     means = entity_means(scenario, cal, holidays, item_factors=False)
     missing_front = before - (scenario.start - start).days
     if missing_front > 0:
