@@ -134,9 +134,10 @@ def test_cyclic_boms_are_refused_naming_the_cycle(data: dict[str, Any]) -> None:
 
 
 def test_bom_cases_accept_strategies_and_values_for_quantities_and_stock() -> None:
-    case = finds(jt.bom_cases(quantities=7, stock=st.just(Fraction(3))), lambda c: True)
-    assert case.quantity == 7
-    assert set(case.stock.values()) == {Fraction(3)}
+    for stock in (st.just(Fraction(3)), 3, "3"):
+        case = finds(jt.bom_cases(quantities=7, stock=stock), lambda c: True)
+        assert case.quantity == 7
+        assert set(case.stock.values()) == {Fraction(3)}
     drawn = finds(jt.bom_cases(quantities=st.sampled_from([2, 4])), lambda c: c.quantity == 4)
     assert drawn.quantity == 4
 
@@ -152,9 +153,12 @@ def test_money_amounts_with_three_places_hit_half_fen_ties_and_either_side() -> 
 
 
 def test_priced_lines_solve_the_price_when_the_host_fixes_the_quantities() -> None:
-    s = jt.priced_lines(quantities=st.just(Decimal("2.345")))
-    line = finds(s, lambda ln: (ln.exact_amount * 1000) % 10 == 5)
-    assert line.quantity == Decimal("2.345")
+    for fixed in (st.just(Decimal("2.345")), "2.345"):
+        line = finds(jt.priced_lines(quantities=fixed),
+                     lambda ln: (ln.exact_amount * 1000) % 10 == 5)
+        assert line.quantity == Decimal("2.345")
+    one_price = finds(jt.priced_lines(unit_prices=7), lambda ln: True)
+    assert one_price.unit_price == 7
 
 
 def test_pack_quantities_hit_the_half_pack_tie_and_exactly_one_pack() -> None:
@@ -207,7 +211,7 @@ BAD: list[tuple[str, Callable[[], Any]]] = [
     ("weight_vectors min_size 0", lambda: jt.weight_vectors(min_size=0)),
     ("weight_vectors sizes swapped", lambda: jt.weight_vectors(min_size=5, max_size=2)),
     ("priced_lines too few places", lambda: jt.priced_lines(quantity_places=0, price_places=2)),
-    ("priced_lines value not strategy", lambda: jt.priced_lines(quantities=3)),  # type: ignore[arg-type]
+    ("priced_lines float quantity", lambda: jt.priced_lines(quantities=0.1)),  # type: ignore[arg-type]
     ("pack_quantities zero pack", lambda: jt.pack_quantities(0)),
     ("loss_rates max 1.5", lambda: jt.loss_rates(max_value=1.5)),
     ("loss_rates unknown convention", lambda: jt.loss_rates("gain")),
@@ -238,7 +242,7 @@ BAD: list[tuple[str, Callable[[], Any]]] = [
     ("bom_orders of a mapping", lambda: jt.bom_orders({"lines": []})),  # type: ignore[arg-type]
     ("stock_levels of a mapping", lambda: jt.stock_levels({})),  # type: ignore[arg-type]
     ("bom_cases one item", lambda: jt.bom_cases(min_items=1)),
-    ("bom_cases stock value", lambda: jt.bom_cases(stock=3)),  # type: ignore[arg-type]
+    ("bom_cases float stock", lambda: jt.bom_cases(stock=1.5)),  # type: ignore[arg-type]
     ("bom_cases flag not bool", lambda: jt.bom_cases(dated="yes")),  # type: ignore[arg-type]
     ("cyclic_bom_mappings one item", lambda: jt.cyclic_bom_mappings(max_items=1)),
     ("lot_cases lots swapped", lambda: jt.lot_cases(min_lots=4, max_lots=1)),

@@ -236,7 +236,7 @@ def bom_cases(
     min_items: int = 2,
     max_items: int = 8,
     quantities: st.SearchStrategy[Any] | int | str | Fraction | None = None,
-    stock: st.SearchStrategy[Any] | None = None,
+    stock: st.SearchStrategy[Any] | int | str | Fraction | None = None,
     scrap: bool = True,
     outputs: bool = True,
     zero_lines: bool = True,
@@ -256,7 +256,7 @@ def bom_cases(
         Items in the BOM (``min_items >= 2``; with ``empty=True`` an empty BOM is drawn too).
     quantities : strategy or value, optional
         How much of ``I0`` to make; default whole 1–50, sometimes two decimals.
-    stock : strategy, optional
+    stock : strategy or value, optional
         Each leaf's stock level; default drawn *relative to the requirement* — exactly enough,
         one piece / gram short, one over, or free (0–500).
     scrap, outputs, zero_lines, shared, mass : bool
@@ -285,7 +285,10 @@ def bom_cases(
     qs = (_quantity_strategy(50) if quantities is None
           else _args.as_strategy(name, "quantities", quantities))
     if stock is not None and not isinstance(stock, st.SearchStrategy):
-        raise _args.fail(name, f"stock must be a strategy of quantities, got {stock!r}")
+        if isinstance(stock, (bool, float)) or not isinstance(stock, (int, str, Fraction)):
+            raise _args.fail(name, f"stock must be an exact quantity (int, str, Fraction) or a "
+                             f"strategy of them, got {stock!r}")
+        stock = st.just(Fraction(stock))
     for flag, value in (("scrap", scrap), ("outputs", outputs), ("zero_lines", zero_lines),
                         ("shared", shared), ("mass", mass), ("alternates", alternates),
                         ("phantoms", phantoms), ("dated", dated), ("empty", empty)):

@@ -240,9 +240,15 @@ def _priced_lines(draw: st.DrawFn, quantities: st.SearchStrategy[Any],
                       price_unit)
 
 
+def _exact_or_strategy(strategy: str, name: str, value: Any) -> Any:
+    if isinstance(value, st.SearchStrategy):
+        return value
+    return _args.check_decimal(strategy, name, value)
+
+
 def priced_lines(
-    quantities: st.SearchStrategy[Any] | None = None,
-    unit_prices: st.SearchStrategy[Any] | None = None,
+    quantities: st.SearchStrategy[Any] | int | str | Decimal | None = None,
+    unit_prices: st.SearchStrategy[Any] | int | str | Decimal | None = None,
     *,
     price_unit: str = "kg",
     quantity_places: int = 3,
@@ -259,8 +265,8 @@ def priced_lines(
     solved from the drawn price (p·g ≡ ½ fen mod 1 fen), or, when only ``quantities`` is
     given, the price from the quantity. That is where ``round(float(q) * float(p), 2)`` and
     half-even rounding differ from half-up (四舍五入); the rest of the draws are free.
-    ``quantities`` / ``unit_prices`` are strategies of exact numbers (default:
-    0–``max_quantity``, 0–``max_price``).
+    ``quantities`` / ``unit_prices`` are strategies of exact numbers or one exact value
+    (default: 0–``max_quantity``, 0–``max_price``).
     """
     name = "priced_lines"
     qp = _args.check_int(name, "quantity_places", quantity_places)
@@ -271,10 +277,10 @@ def priced_lines(
     bias = _args.check_fraction(name, "boundary_bias", boundary_bias)
     max_q = _args.check_decimal(name, "max_quantity", max_quantity)
     max_p = _args.check_decimal(name, "max_price", max_price)
-    for label, value in (("quantities", quantities), ("unit_prices", unit_prices)):
-        if value is not None and not isinstance(value, st.SearchStrategy):
-            raise _args.fail(name, f"{label} must be a strategy (st.just(x) for one value), "
-                             f"got {value!r}")
+    quantities = None if quantities is None else _args.as_strategy(
+        name, "quantities", _exact_or_strategy(name, "quantities", quantities))
+    unit_prices = None if unit_prices is None else _args.as_strategy(
+        name, "unit_prices", _exact_or_strategy(name, "unit_prices", unit_prices))
     if not isinstance(price_unit, str) or not price_unit:
         raise _args.fail(name, f"price_unit must be a unit name such as 'kg', got {price_unit!r}")
     solve_price = quantities is not None and unit_prices is None
