@@ -68,6 +68,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
+from jxc_rules._internal.arrays import require_numbers
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import (
     DuplicateError,
@@ -257,6 +258,10 @@ class Journal:
         """Columns from :class:`Receipt` / :class:`Shipment` objects or mappings with a ``kind``
         key (``"receipt"`` / ``"shipment"``) and the fields of those classes."""
         rows: list[Receipt | Shipment] = []
+        if isinstance(records, (str, bytes, Mapping, Receipt, Shipment)) or not isinstance(
+                records, Iterable):
+            raise bad_value("movements", records, "a Journal or a list of Receipt / Shipment "
+                            "records (or mappings with a 'kind' key)")
         for i, rec in enumerate(records):
             if isinstance(rec, (Receipt, Shipment)):
                 rows.append(rec)
@@ -366,7 +371,13 @@ def journal(
 def _optional_g_column(values: npt.ArrayLike | None, n: int, field: str) -> IntArray:
     if values is None:
         return np.full(n, _NONE, dtype=np.int64)
-    arr = np.asarray(values, dtype=np.float64).ravel()
+    require_numbers(values, field)
+    try:
+        arr = np.asarray(values, dtype=np.float64).ravel()
+    except OverflowError:
+        raise bad_value(field, "a number beyond float range", "kg below 2**50 grams") from None
+    except (TypeError, ValueError):
+        raise bad_value(field, values, "numbers in kg (NaN where absent)") from None
     if arr.shape[0] != n:
         raise ValidationError(f"{field} has {arr.shape[0]} rows, expected {n}", field=field)
     absent = np.isnan(arr)

@@ -78,6 +78,10 @@ def allocate(total: object, weights: Sequence[object], quantum: object = "0.01")
     if units_f.denominator != 1:
         raise bad_value("total", total, f"a multiple of the quantum {q_dec}")
     units = int(units_f)
+    if isinstance(weights, np.ndarray) and weights.ndim == 1:
+        weights = weights.tolist()
+    elif isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence):
+        raise bad_value("weights", weights, "a sequence of weights (a list, tuple or 1-D array)")
     if len(weights) == 0:
         raise bad_value("weights", list(weights), "a non-empty sequence")
     ws = [to_fraction(w, f"weights[{i}]") for i, w in enumerate(weights)]
@@ -143,7 +147,25 @@ def to_fen(yuan: npt.ArrayLike, field: str = "yuan") -> npt.NDArray[np.int64]:
 def from_fen(fen: int) -> Decimal:
     """One ``int`` fen amount as ``Decimal`` yuan with two places.
 
+    The amount must be a whole number of fen (an ``int``, a numpy integer, or an integral
+    ``Decimal`` / ``Fraction`` / float): ``from_fen(1.9)`` is refused rather than truncated to
+    ``0.01`` — round fractional fen first (``round_quotient``) if that is what is meant.
+
     >>> from_fen(3522600)
     Decimal('35226.00')
+    >>> from_fen(1.9)
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: fen must be a whole number of fen (round it first, e.g. \
+with rounding.round_quotient), got 1.9
     """
-    return decimal_from_int(int(fen), -2)
+    if type(fen) is int:  # the common case: no conversion
+        return decimal_from_int(fen, -2)
+    if isinstance(fen, (str, bytes, np.ndarray)) or not isinstance(fen, (int, float, Decimal,
+                                                                         Fraction, np.number)):
+        raise bad_value("fen", fen, "an int amount of fen (one amount, not text or an array)")
+    exact = to_fraction(fen, "fen")
+    if exact.denominator != 1:
+        raise bad_value("fen", fen, "a whole number of fen (round it first, e.g. with "
+                        "rounding.round_quotient)")
+    return decimal_from_int(exact.numerator, -2)

@@ -47,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from jxc_rules._internal.arrays import broadcast_arrays
+from jxc_rules._internal.arrays import broadcast_arrays, require_numbers
 from jxc_rules._internal.exact import PintDecimal, fraction_to_decimal, to_fraction
 from jxc_rules.errors import DuplicateError, UnitError, UnknownItemError, ValidationError, bad_value
 from jxc_rules.money import allocate, from_fen, whole_fen
@@ -594,6 +594,7 @@ def _to_units(
         raise bad_value(field, values, "numbers of one shape") from None
     if arr.dtype.kind == "b":
         raise bad_value(field, values, "numbers, not booleans")
+    require_numbers(arr, field)  # complex, text, datetimes (a dtype check; object: per item)
     if arr.dtype.kind in "iu":
         too_big = np.abs(arr.astype(np.float64)) >= 2.0**50 / scale
         if too_big.any():
@@ -611,7 +612,8 @@ def _to_units(
             row = int(np.argmax(~finite.ravel()))
             raise bad_value(field, float(flt.ravel()[row]), "a finite number",
                             row=row if flt.ndim else None)
-        scaled = flt * scale
+        with np.errstate(over="ignore"):  # near the float maximum: inf, refused just below
+            scaled = flt * scale
         if (np.abs(scaled) >= 2.0**50).any():  # below 2**50, rint(scaled) is the exact multiple
             row = int(np.argmax((np.abs(scaled) >= 2.0**50).ravel()))
             raise bad_value(field, float(flt.ravel()[row]), "a magnitude below 2**50 units",
@@ -637,7 +639,13 @@ def _array_and_unit(value: Any, unit: str | None, field: str) -> tuple[Any, str 
     if isinstance(value, str):
         mag, u = parse_quantity(value, field)
         return mag, str(u)
-    return value, (str(parse_unit(unit, field)) if unit else None)
+    return value, (str(parse_unit(unit, field)) if unit is not None and _given(unit) else None)
+
+
+def _given(unit: object) -> bool:
+    """An optional unit argument was given (None and "" mean "not given"; an array is given —
+    and refused by parse_unit — rather than tested for truth)."""
+    return unit is not None and not (isinstance(unit, str) and not unit)
 
 
 def _convert_units(values: Any, factor: Fraction, decimals: int, unit: str) -> IntArray:
@@ -818,7 +826,8 @@ def line_amounts_batch(
         if isinstance(values, Fraction):
             raise bad_value("quantity", quantity, "an array (use line_amount for one line)")
         q = _to_units(values, 10**decimals, "quantity", allow_negative=True)
-    p_unit = str(parse_unit(price_unit, "price_unit")) if price_unit else q_unit
+    p_unit = (str(parse_unit(price_unit, "price_unit"))
+              if price_unit is not None and _given(price_unit) else q_unit)
     factor = exact_factor(q_unit, p_unit, field="quantity") if q_unit and p_unit else Fraction(1)
     prices = _to_units(unit_price, 10**price_decimals, "unit_price",
                        allow_negative=False)
@@ -875,7 +884,7 @@ def _mode_value(value: object) -> str:
 
 
 def _basis_value(value: object) -> str:
-    if value not in ("nominal", "actual"):
+    if not isinstance(value, str) or value not in ("nominal", "actual"):
         raise bad_value("invoice_basis", value, "'nominal' or 'actual'")
     return str(value)
 
@@ -1148,6 +1157,11 @@ def invoice(
     >>> inv.total == sum(line.total for line in inv.lines)
     True
     """
+    if isinstance(amounts, np.ndarray) and amounts.ndim == 1:
+        amounts = amounts.tolist()
+    elif isinstance(amounts, (str, bytes)) or not isinstance(amounts, Sequence):
+        raise bad_value("amounts", amounts, "a sequence of line amounts (a list or tuple of "
+                        "Decimal yuan or CatchWeightLines)")
     if len(amounts) == 0:
         raise bad_value("amounts", list(amounts), "at least one line")
     line_fen: list[int] = []  # everything in whole fen (ints): exact, context-free

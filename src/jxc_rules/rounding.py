@@ -28,6 +28,8 @@ decimal places first so binary dust (``2.675 / 0.01 = 267.49999999999997``) does
 from __future__ import annotations
 
 import difflib
+import math
+import numbers
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, Literal, TypeAlias, overload
@@ -35,6 +37,7 @@ from typing import Any, Final, Literal, TypeAlias, overload
 import numpy as np
 import numpy.typing as npt
 
+from jxc_rules._internal.arrays import as_float_array, first_bad_row, require_numbers
 from jxc_rules._internal.exact import decimal_from_int, to_fraction, written_decimal
 from jxc_rules.errors import bad_value
 
@@ -61,8 +64,8 @@ def check_mode(mode: object, field: str = "mode") -> str:
     jxc_rules.errors.ValidationError: rounding must be one of 'up', 'down', 'ceiling', 'floor', \
 'half_up', 'half_even', 'half_down' (did you mean 'half_up'?), got 'half-up'
     """
-    if mode not in MODES:
-        close = difflib.get_close_matches(str(mode), MODES, n=1)
+    if not isinstance(mode, str) or mode not in MODES:  # (an array would compare elementwise)
+        close = difflib.get_close_matches(mode, MODES, n=1) if isinstance(mode, str) else []
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise bad_value(field, mode, "one of " + ", ".join(repr(m) for m in MODES) + hint)
     return str(mode)
@@ -115,9 +118,27 @@ def round_quotient(num: Any, den: Any = 1, mode: str = "half_up") -> Any:
     >>> round_quotient(np.array([5, -5, 7, 6]), 2, "half_even").tolist()
     [2, -2, 4, 3]
     """
+    check_mode(mode)
     if not isinstance(num, np.ndarray) and not isinstance(den, np.ndarray):
-        # int(): a Fraction of numpy integers keeps int64 parts, and int is what is documented
-        return int(_round_quotient(Fraction(num) / Fraction(den), mode))
+        # exact reads (a float by its shortest repr); int(): a Fraction of numpy integers
+        # keeps int64 parts, and int is what is documented
+        d = to_fraction(den, "den")
+        if d == 0:
+            raise bad_value("den", den, "a non-zero number (the quotient num / den is rounded)")
+        return int(_round_quotient(to_fraction(num, "num") / d, mode))
+    _integer_array(num, "num")
+    _integer_array(den, "den")
+    if np.any(den <= 0):  # one vectorised pass; the floor-division identities need den > 0
+        bad = np.asarray(den <= 0)
+        raise bad_value("den", den if bad.ndim == 0 else den[first_bad_row(bad)],
+                        "a positive integer on the array path (put the sign on num)",
+                        row=first_bad_row(bad) if bad.ndim else None)
+    try:
+        np.broadcast_shapes(np.shape(num), np.shape(den))
+    except ValueError:
+        raise bad_value("den", f"an array of shape {np.shape(den)}",
+                        f"a scalar or an array that broadcasts with num's {np.shape(num)}"
+                        ) from None
     q: npt.NDArray[Any] = num // den  # floor division: int64 and Python-int (object) arrays
     r = num - q * den
     has_rest = r != 0
@@ -142,9 +163,44 @@ def round_quotient(num: Any, den: Any = 1, mode: str = "half_up") -> Any:
     return q + up
 
 
+def _integer_array(a: Any, field: str) -> None:
+    """Refuse what the integer array path cannot round exactly: floats, bools, strings, complex
+    (dtype checks, no pass over the data); an ``object`` array must hold Python/numpy ints
+    (checked element by element: that path is elementwise Python arithmetic anyway)."""
+    if not isinstance(a, np.ndarray):
+        if isinstance(a, numbers.Integral) and not isinstance(a, (bool, np.bool_)):
+            return
+        raise bad_value(field, a, "an integer (num or den is an integer array: both are "
+                        "integers; round floats with round_array)")
+    kind = a.dtype.kind
+    if kind in "iu":
+        return
+    if kind == "O":
+        for k, item in enumerate(a.ravel().tolist()):
+            if not isinstance(item, numbers.Integral) or isinstance(item, (bool, np.bool_)):
+                raise bad_value(field, item, "integers (an object array of Python ints)",
+                                row=k if a.ndim == 1 else None)
+        return
+    raise bad_value(field, f"an array of {a.dtype}", "an array of integers (int64, or object "
+                    "of Python ints; round float arrays with round_array)")
+
+
 def round_fraction(value: Fraction, step: Fraction, mode: str = "half_up") -> Fraction:
-    """Exact core of :func:`round_to` on ``Fraction`` inputs (no parsing, no checks)."""
-    return _round_quotient(value / step, mode) * step
+    """Exact core of :func:`round_to` on ``Fraction`` inputs: the multiple of ``step`` that
+    ``mode`` selects for ``value``, for any rational step (``1/3`` too).
+
+    ``value`` and ``step`` are read exactly (ints, Decimals and floats by their shortest repr
+    pass too); ``step`` must be > 0 and ``mode`` one of :data:`MODES`.
+
+    >>> round_fraction(Fraction(1, 3), Fraction(1, 100))
+    Fraction(33, 100)
+    """
+    check_mode(mode)
+    v = value if type(value) is Fraction else to_fraction(value, "value")
+    st = step if type(step) is Fraction else to_fraction(step, "step")
+    if st <= 0:
+        raise bad_value("step", step, "a positive number")
+    return _round_quotient(v / st, mode) * st
 
 
 def round_to(value: object, step: object = 1, mode: str = "half_up") -> Decimal:
@@ -205,9 +261,17 @@ def round_array(
     [2.68, -2.68, 2.67]
     """
     check_mode(mode)
-    if not step > 0:
-        raise bad_value("step", step, "a positive number")
-    q = np.round(np.asarray(values, dtype=np.float64) / step, 9)
+    step_f = _array_step(step)
+    arr = as_float_array(values, "values", allow_nan=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        raw = arr / step_f
+        over = np.isinf(raw)  # arr is finite or NaN: inf here is an overflow
+        if over.any():  # a value near the float maximum over a small step
+            row = first_bad_row(np.asarray(over))
+            raise bad_value("values", float(arr[row] if arr.ndim else arr),
+                            f"a value whose quotient by the step {step_f:g} is within float "
+                            "range", row=row if arr.ndim else None)
+        q = np.round(raw, 9)
     fl = np.floor(q)
     if mode == "floor":
         n = fl
@@ -229,5 +293,26 @@ def round_array(
             tie_up = (lo % 2) == 1
         up = (frac > 0.5) | ((frac == 0.5) & tie_up)
         n = np.sign(q) * (lo + up)
-    out: npt.NDArray[np.float64] = np.asarray(n * step, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        out: npt.NDArray[np.float64] = np.asarray(n * step_f, dtype=np.float64)
+    bad = np.isinf(out)
+    if bad.any():  # rounded up past the float maximum
+        row = first_bad_row(np.asarray(bad))
+        raise bad_value("values", float(arr[row] if arr.ndim else arr),
+                        "a value whose rounded multiple is within float range",
+                        row=row if arr.ndim else None)
     return out
+
+
+def _array_step(step: object) -> float:
+    """round_array's step as a positive finite float (ints, floats, Decimals, Fractions)."""
+    require_numbers(step, "step")
+    if isinstance(step, np.ndarray) or not isinstance(step, (numbers.Real, Decimal)):
+        raise bad_value("step", step, "a positive number (one step for the whole array)")
+    try:
+        f = float(step)
+    except (OverflowError, ValueError):
+        raise bad_value("step", step, "a positive finite number") from None
+    if not (math.isfinite(f) and f > 0):
+        raise bad_value("step", step, "a positive finite number")
+    return f

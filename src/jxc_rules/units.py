@@ -156,7 +156,11 @@ def unit_of(quantity: Any, field: str = "quantity") -> str:
 kilogram ([mass]); in jxc_rules 'bag' is 1 piece ([item]) — convert the quantity to a unit \
 both registries agree on first (e.g. .to('kg'))
     """
-    units = quantity.units
+    units = getattr(quantity, "units", None)
+    if units is None or not hasattr(quantity, "magnitude"):
+        raise bad_value(field, quantity, "a pint Quantity (a number with a unit, e.g. "
+                        "Q_(40, 'kg')); give plain numbers to magnitude() with their unit",
+                        error=UnitError)
     text = str(units)
     registry = getattr(quantity, "_REGISTRY", ureg)
     if registry is ureg:
@@ -440,7 +444,7 @@ def magnitude(
     target = parse_unit(unit, field)
     if isinstance(value, str):
         mag, src = parse_quantity(value, field)
-        return float(_convert_float(float(mag), src, target, field))
+        return float(_convert_float(_to_float(mag, field, value), src, target, field))
     if isinstance(value, pint.Quantity):
         mag_arr = value.magnitude
         src = parse_unit(unit_of(value, field), field)
@@ -449,21 +453,33 @@ def magnitude(
         if isinstance(mag_arr, np.ndarray):
             return np.asarray(_convert_float(np.asarray(mag_arr, dtype=np.float64), src, target,
                                              field), dtype=np.float64)
-        return float(_convert_float(float(mag_arr), src, target, field))
+        return float(_convert_float(_to_float(mag_arr, field, value), src, target, field))
     if isinstance(value, np.ndarray):
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, (int, float, Decimal, Fraction, np.integer, np.floating)) \
             and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:
-            raise bad_value(field, "a number beyond float range", "a finite number") from None
+        return _to_float(value, field, value)
     if isinstance(value, (list, tuple)):
         try:
             return np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError, OverflowError):  # ragged, text, beyond float range
             raise bad_value(field, value, "numbers of one shape") from None
     raise bad_value(field, value, f"a number or a quantity in {dimension_of(target)} units")
+
+
+def _to_float(mag: Any, field: str, value: object) -> float:
+    """``float(mag)``, refusing what float() cannot read (beyond float range, a signalling
+    Decimal NaN, a non-number magnitude) with an error naming the field."""
+    if isinstance(mag, (bool, np.bool_, str, bytes, complex, np.complexfloating)):
+        raise bad_value(field, value, "a real number (not a bool, text or a complex number)")
+    try:
+        return float(mag)
+    except OverflowError:
+        raise bad_value(field, value, "a finite number within float range (about 1.8e308)"
+                        ) from None
+    except (TypeError, ValueError):  # Decimal('sNaN'), objects that are not numbers
+        raise bad_value(field, value, "a number (a signalling NaN or a non-number is not)"
+                        ) from None
 
 
 def _convert_float(mag: Any, src: pint.Unit, dst: pint.Unit, field: str) -> Any:

@@ -56,84 +56,6 @@ _PACKS = _LOADERS + r"|rules\.pack_from_mapping|rules\.loads_pack\(dump_pack\)"
 """Targets that read rule packs (whose numbers reach the kernels' converters)."""
 
 DEFECTS: list[Defect] = [
-    # ---------------------------------------------------------------- units, money, rounding
-    Defect("unit-of-number", r"units\.unit_of",
-           "units.unit_of(5) raises a raw AttributeError for a value that is not a Quantity",
-           "units.unit_of(5)", (AttributeError,), r"has no attribute 'units'"),
-    Defect("snan-to-float", r"units\..*|money\..*|rounding\..*|packaging\..*",
-           "a signalling Decimal NaN escapes units.magnitude as a raw ValueError from float()",
-           "units.magnitude(Decimal('sNaN'), 'kg')", (ValueError,), r"signaling NaN"),
-    Defect("quantity-text-overflow",
-           r"units\..*|live_weight\..*|shelf_life\..*|wastage\..*|packaging\..*|closing\..*|"
-           + _PACKS,
-           "a quantity written beyond float range ('1e309 h') makes units.magnitude raise a "
-           "raw OverflowError (the number 10**400 is refused properly)",
-           "units.magnitude('1e309 h', 'h')", (OverflowError,),
-           r"integer division result too large"),
-    Defect("allocate-weights-not-sequence", r"money\.allocate",
-           "allocate with weights that are not a sequence (a float, a 0-d array) raises a raw "
-           "TypeError", "money.allocate('1.00', 1.5)", (TypeError,), r"len\(\)"),
-    Defect("from-fen-unchecked", r"money\.from_fen",
-           "from_fen does not check its argument: 'nan', NaN, inf, arrays escape as builtin "
-           "errors", "money.from_fen(math.inf)", (OverflowError, ValueError, TypeError)),
-    Defect("from-fen-truncates", r"money\.from_fen",
-           "from_fen(1.9) silently truncates a non-integer fen amount to Decimal('0.01')",
-           "money.from_fen(1.9)", silent=True),
-    Defect("round-fraction-unchecked", r"rounding\.round_fraction",
-           "round_fraction ('no checks') lets floats, arrays, a Decimal step or a zero step "
-           "escape as raw AttributeError / TypeError / ZeroDivisionError / warnings",
-           "rounding.round_fraction(math.nan, Fraction(1, 100))",
-           (AttributeError, TypeError, ZeroDivisionError, RuntimeWarning)),
-    Defect("round-fraction-mode-unchecked", r"rounding\.round_fraction",
-           "round_fraction accepts an unknown mode and silently rounds (1/3 to 0.01 -> 33/100)",
-           "rounding.round_fraction(Fraction(1, 3), Fraction(1, 100), 'sideways')",
-           silent=True),
-    Defect("round-quotient-unchecked", r"rounding\.round_quotient",
-           "round_quotient does not check its inputs: NaN/inf/huge floats, strings, lists, "
-           "empty or 2-D arrays and a zero denominator escape as builtin errors or warnings",
-           "rounding.round_quotient(math.nan, 2)",
-           (OverflowError, ValueError, TypeError, ZeroDivisionError, RuntimeWarning)),
-    Defect("round-quotient-mode-unchecked", r"rounding\.round_quotient",
-           "round_quotient accepts an unknown mode and silently rounds (7/2, 'sideways' -> 4)",
-           "rounding.round_quotient(7, 2, 'sideways')", silent=True),
-    Defect("round-array-values-unchecked", r"rounding\.round_array",
-           "round_array does not check values or step: strings, dicts, object arrays, ints "
-           "beyond float and a string step escape as raw TypeError / ValueError / OverflowError",
-           "rounding.round_array(['a'], 1.0)", (TypeError, ValueError, OverflowError),
-           r"convert|float|not supported"),
-    Defect("round-array-shapes-and-range", r"rounding\.round_array",
-           "round_array lets ragged lists, complex arrays and values near the float maximum "
-           "or infinite escape as numpy's raw inhomogeneous-shape ValueError, ComplexWarning or "
-           "overflow / invalid-value RuntimeWarnings",
-           "rounding.round_array([[1, 2], [3]], 1.0, 'up')",
-           (ValueError, ComplexWarning, RuntimeWarning),
-           r"inhomogeneous|[Cc]omplex|overflow|invalid value"),
-    Defect("option-array", _ALL,
-           "a numpy array where a string option belongs (mode, convention, interpolation, "
-           "freeze_action, implausible, basis, kind, sellable_only) raises numpy's raw "
-           "'truth value of an array is ambiguous' ValueError instead of naming the option",
-           "rounding.check_mode(np.array([]))", (ValueError,), r"truth value of an"),
-    # ---------------------------------------------------------------- packaging, closing
-    Defect("invoice-amounts-not-sequence", r"packaging\.invoice",
-           "invoice with amounts that are not a sequence (a float, a 0-d array) raises a raw "
-           "TypeError", "packaging.invoice(math.nan)", (TypeError,), r"len\(\)"),
-    Defect("batch-overflow-warning", r"packaging\.(line_amounts_batch|ship_plan_batch)",
-           "the batch paths warn (overflow in multiply) on values near the float maximum "
-           "before their own 2**50 range check refuses them",
-           "packaging.ship_plan_batch([1.0], np.array([1e308]))", (RuntimeWarning,),
-           r"overflow"),
-    Defect("batch-complex-warning", r"packaging\.(line_amounts_batch|ship_plan_batch)",
-           "the batch paths cast complex input to real with numpy's ComplexWarning instead of "
-           "refusing it", "packaging.ship_plan_batch(np.array([1 + 2j]), 1.0)",
-           (ComplexWarning,)),
-    Defect("close-month-movements-not-iterable", r"closing\.close_month",
-           "close_month with movements that are not a sequence (a number) raises a raw "
-           "TypeError", "closing.close_month(UREA, 1.5)", (TypeError,), r"not iterable"),
-    Defect("journal-columns-unchecked", r"closing\.journal",
-           "journal's ordered_kg / actual_kg columns go through float() unchecked: 10**400 "
-           "and text escape as a raw OverflowError / ValueError",
-           "closing.journal([], [], [], [], [], ordered_kg=10**400)", (OverflowError, ValueError),
-           r"too large|could not convert"),
     # ---------------------------------------------------------------- live weight
     Defect("live-weight-huge-int", r"live_weight\..*|" + _PACKS,
            "TransitModel / MortalityCurve parameters beyond float range (10**400) raise a raw "
@@ -187,19 +109,6 @@ DEFECTS: list[Defect] = [
            "usage_variance with more item names than data rows raises numpy's raw broadcast "
            "ValueError", "wastage.usage_variance([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], "
            "[1.0, 2.0], items='abc')", (ValueError,), r"broadcast", pending=True),
-    # ---------------------------------------------------------------- reservation
-    Defect("event-unchecked", r"reservation\.Event",
-           "reservation.Event checks kind with a plain attrs validator (raw ValueError) and "
-           "unpacks lines unchecked (raw TypeError / ValueError)",
-           "reservation.Event(0, 'bogus', None, [])", (ValueError, TypeError)),
-    Defect("ledger-order-unhashable", r"reservation\.(Ledger|SqliteLedger)\.order",
-           "Ledger.order(<a list or an array>) raises a raw TypeError (unhashable)",
-           "reservation.Ledger().order([])", (TypeError,), r"unhashable|hash"),
-    Defect("replay-assert", r"reservation\.replay",
-           "replay of a reserve / release / consume event without an order id fails a bare "
-           "assert (an AssertionError, and nothing at all under python -O)",
-           "reservation.replay([reservation.Event(0, 'reserve', None, [])])",
-           (AssertionError,)),
     # ---------------------------------------------------------------- loaders, simulator
     Defect("extends-nul", r"rules\.load_pack|cli\.main",
            "a pack whose extends: holds a NUL character raises a raw ValueError (embedded null "

@@ -33,8 +33,27 @@ destination."""
 def _lines(value: Iterable[tuple[str, Any]]) -> tuple[tuple[str, int | Fraction], ...]:
     if type(value) is tuple:  # the ledgers pass ready tuples of exact (int | Fraction) pairs
         return value
-    return tuple((str(sku), q if type(q) in (int, Fraction) else to_fraction(q, "lines"))
-                 for sku, q in value)
+    expected = "an iterable of (sku, quantity) pairs"
+    if isinstance(value, (str, bytes, Mapping)):
+        raise bad_value("event.lines", value, expected)
+    try:
+        pairs = list(value)
+    except TypeError:
+        raise bad_value("event.lines", value, expected) from None
+    out = []
+    for k, pair in enumerate(pairs):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise bad_value("event.lines", pair, "a (sku, quantity) pair", row=k)
+        sku, q = pair
+        if not isinstance(sku, str) or not sku:
+            raise bad_value("event.lines", sku, "a non-empty SKU string", row=k)
+        out.append((sku, q if type(q) in (int, Fraction) else to_fraction(q, "event.lines")))
+    return tuple(out)
+
+
+def _check_kind(_event: object, _attribute: object, kind: Any) -> None:
+    if not isinstance(kind, str) or kind not in EVENT_KINDS:
+        raise bad_value("event.kind", kind, "one of " + ", ".join(EVENT_KINDS))
 
 
 def _locations(value: Iterable[str]) -> tuple[str, ...]:
@@ -47,7 +66,7 @@ class Event:
     quantities it moved, exact, as ``(sku, quantity)`` pairs (``int`` or ``Fraction``)."""
 
     seq: int
-    kind: str = attrs.field(validator=attrs.validators.in_(EVENT_KINDS))
+    kind: str = attrs.field(validator=_check_kind)
     order_id: str | None
     lines: tuple[tuple[str, int | Fraction], ...] = attrs.field(converter=_lines)
     locations: tuple[str, ...] = attrs.field(default=(), converter=_locations)
@@ -75,8 +94,7 @@ class Event:
         for key in ("seq", "kind", "lines"):
             if key not in mapping:
                 raise bad_value(f"event.{key}", None, "present: a required key")
-        if mapping["kind"] not in EVENT_KINDS:
-            raise bad_value("event.kind", mapping["kind"], "one of " + ", ".join(EVENT_KINDS))
+        _check_kind(None, None, mapping["kind"])
         seq = mapping["seq"]
         if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
             raise bad_value("event.seq", seq, "a sequence number: an int >= 0")
@@ -105,12 +123,22 @@ def replay(events: Iterable[Event]) -> Ledger:
     from jxc_rules.reservation.memory import Ledger
 
     ledger = Ledger()
-    for event in events:
+    if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
+        raise bad_value("events", events, "an iterable of reservation Events (a ledger's "
+                        "journal())")
+    for k, event in enumerate(events):
+        if not isinstance(event, Event):
+            raise bad_value("events", event, "reservation Events (a ledger's journal())", row=k)
+        if event.kind in ("reserve", "release", "consume") and not isinstance(event.order_id,
+                                                                               str):
+            raise bad_value("event.order_id", event.order_id,
+                            f"an order id: a {event.kind} event names its order (event seq "
+                            f"{event.seq})", row=k)
         if event.kind == "receive":
             for sku, q in event.lines:
                 ledger.receive(sku, q)
         elif event.kind == "reserve":
-            assert event.order_id is not None
+            assert event.order_id is not None  # checked above
             ledger.reserve(event.order_id, dict(event.lines))
         elif event.kind == "release":
             assert event.order_id is not None

@@ -223,6 +223,7 @@ class Ledger:
 
     def order(self, order_id: str) -> dict[str, Fraction]:
         """The lines an order holds (or consumed)."""
+        order_id = check_order_id(order_id)
         with self._lock:
             existing = self._orders.get(order_id)
         if existing is None:

@@ -126,7 +126,7 @@ def fit_shelf_life(
     >>> type(fit.model).__name__, fit.model.ref_temp_c, fit.parameter
     ('Q10', 4.0, 'q10')
     """
-    if model not in FIT_MODELS:
+    if not isinstance(model, str) or model not in FIT_MODELS:
         raise bad_value("model", model, "one of " + ", ".join(FIT_MODELS))
     t = as_float_array(temps_c, "temps_c", min_value=-KELVIN_OFFSET, min_inclusive=False)
     life = as_float_array(shelf_life, "shelf_life", min_value=0, min_inclusive=False)

@@ -57,7 +57,7 @@ _ASSESS_CHUNK_ELEMENTS = 1 << 15  # assess_lots keeps ~40 temporaries per block:
 
 
 def _check_interpolation(interpolation: str) -> None:
-    if interpolation not in INTERPOLATIONS:
+    if not isinstance(interpolation, str) or interpolation not in INTERPOLATIONS:
         raise bad_value("interpolation", interpolation, "one of " + ", ".join(INTERPOLATIONS))
 
 

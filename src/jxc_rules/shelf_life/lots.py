@@ -312,7 +312,7 @@ class ShelfLifeRule:
         if self.alert_offset_h >= self.shelf_life_ref_h:
             raise bad_value("alert_offset_h", self.alert_offset_h,
                             f"< shelf_life_ref_h ({self.shelf_life_ref_h:g})")
-        if self.freeze_action not in FREEZE_ACTIONS:
+        if not isinstance(self.freeze_action, str) or self.freeze_action not in FREEZE_ACTIONS:
             raise bad_value("freeze_action", self.freeze_action,
                             "one of " + ", ".join(FREEZE_ACTIONS))
         lo, hi = self.plausible_range_c
@@ -528,7 +528,7 @@ def assess_lots(
     if not isinstance(rule, ShelfLifeRule):
         raise bad_value("rule", rule, "a ShelfLifeRule")
     _check_interp(interpolation)
-    if implausible not in ("flag", "raise"):
+    if not isinstance(implausible, str) or implausible not in ("flag", "raise"):
         raise bad_value("implausible", implausible, "'flag' or 'raise'")
     forecast_temp_c = _forecast_temp(forecast_temp_c)
     times, temps = _prepare(times_h, temps_c)
@@ -803,6 +803,8 @@ def fefo_order(
     >>> fefo_order([30.0, 12.0, 30.0, 5.0]).tolist()
     [3, 1, 0, 2]
     """
+    if not isinstance(sellable_only, (bool, np.bool_)):
+        raise bad_value("sellable_only", sellable_only, "True or False")
     if isinstance(lots, LotAssessment):
         order: npt.NDArray[np.intp] = np.argsort(lots.expiry_h, kind="stable")
         if sellable_only:

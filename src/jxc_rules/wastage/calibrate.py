@@ -174,7 +174,7 @@ def calibrate_channel_losses(
         raise bad_value("net_by_channel", n.shape, f"a (periods, channels={len(chans)}) array")
     if a.shape != (n.shape[0],):
         raise bad_value("actual", a.shape, f"one value per period ({n.shape[0]})")
-    if interval not in ("bootstrap", "asymptotic"):
+    if not isinstance(interval, str) or interval not in ("bootstrap", "asymptotic"):
         raise bad_value("interval", interval, "'bootstrap' or 'asymptotic'")
     level = _level(level)
     periods, n_ch = n.shape

@@ -130,6 +130,8 @@ def _channel_keys(mapping: Mapping[Any, Any], field: str) -> list[str]:
 
 def check_convention(convention: object, field: str = "convention") -> Convention:
     """Return ``convention`` if it is ``"loss"`` or ``"markup"``, else raise a ValidationError."""
+    if not isinstance(convention, str):  # (an array would compare elementwise)
+        raise bad_value(field, convention, "'loss' (net / (1 − L)) or 'markup' (net · (1 + w))")
     if convention == "loss":
         return "loss"
     if convention == "markup":

@@ -102,7 +102,7 @@ def _out(arr: FloatArray) -> float | FloatArray:
 
 
 def _check_definition(definition: object, field: str = "turnover_definition") -> str:
-    if definition not in TURNOVER_DEFINITIONS:
+    if not isinstance(definition, str) or definition not in TURNOVER_DEFINITIONS:
         raise bad_value(field, definition, "'uses_per_table' (seatings ÷ tables) or "
                         "'extra_uses_per_table' ((seatings − tables) ÷ tables)")
     return str(definition)
@@ -238,7 +238,7 @@ def recipe_matrix(
     >>> r.matrix.tolist()
     [[0.15, 0.05, 0.0], [0.0, 0.0, 0.1]]
     """
-    if basis not in ("edible", "as_purchased"):
+    if not isinstance(basis, str) or basis not in ("edible", "as_purchased"):
         raise bad_value("basis", basis, "'edible' or 'as_purchased'")
     if isinstance(recipe, Bom):
         return _bom_matrix(recipe, dishes, basis)
@@ -509,7 +509,7 @@ def prep_plan(
     >>> round(float(plan.prep[0, 0, 0]), 3), round(float(plan.trim[0, 0, 0]), 3)
     (23.471, 3.38)
     """
-    if basis not in ("edible", "as_purchased"):
+    if not isinstance(basis, str) or basis not in ("edible", "as_purchased"):
         raise bad_value("basis", basis, "'edible' or 'as_purchased'")
     chans = model.channel_names if channels is None else tuple(canonical_channel(c)
                                                                for c in channels)
