@@ -18,8 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jxc_rules.bom import Bom, _build_line_by_line, explode
-from jxc_rules.testing import bom_mappings
+from jxc_rules.bom import CACHE_SIZE, Bom, BomLine, _build_line_by_line, explode, explode_many
+from jxc_rules.errors import UnknownItemError, ValidationError
+from jxc_rules.testing import bom_mappings, stock_levels
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -149,3 +150,119 @@ def test_the_host_lines_are_not_kept_or_changed() -> None:
     assert lines != before
     assert explode(bom, "A", 1) == {"B": 2}
     assert bom.lines[0].qty == 2
+
+
+# ---------------------------------------------------------------- explode_many
+
+
+@st.composite
+def batches(draw: st.DrawFn, bom: Bom) -> list[tuple[str, Any]]:
+    names = sorted(bom.items)
+    amount = st.one_of(st.integers(0, 40), st.decimals(0, 40, places=2).map(str),
+                       st.fractions(0, 40, max_denominator=7))
+    return draw(st.lists(st.tuples(st.sampled_from(names), amount), max_size=12))
+
+
+@SETTINGS
+@given(mapping=bom_mappings(setups=True), data=st.data())
+def test_explode_many_is_explode_of_each_order(mapping: dict[str, Any],
+                                               data: st.DataObject) -> None:
+    bom = Bom.from_mapping(mapping)
+    orders = data.draw(batches(bom))
+    assert explode_many(bom, orders) == [explode(bom, item, q) for item, q in orders]
+    stock = data.draw(stock_levels(bom, leaves_only=False))
+    assert (explode_many(bom, orders, on_hand=stock)
+            == [explode(bom, item, q, on_hand=stock) for item, q in orders])
+    exact = Bom.from_mapping(mapping)
+    exact._fast = None  # the Fraction path (BOMs whose denominators are too large for ints)
+    assert explode_many(exact, orders) == [explode(bom, item, q) for item, q in orders]
+
+
+def test_explode_many_keeps_the_order_of_explode_and_its_dates() -> None:
+    lines = [{"parent": "GB", "child": "seal-A", "qty": 1, "valid_to": "2026-06-30"},
+             {"parent": "GB", "child": "seal-B", "qty": 1, "valid_from": "2026-07-01"},
+             {"parent": "GB", "child": "purge", "qty": "0.1", "unit": "kg", "setup": 2}]
+    bom = Bom(lines)
+    orders = [("GB", 10), ("GB", 0), ("GB", "2.5"), ("purge", 3)]
+    for day in ("2026-06-30", "2026-07-01"):
+        many = explode_many(bom, orders, on=day)
+        one = [explode(bom, item, q, on=day) for item, q in orders]
+        assert many == one
+        assert [list(r) for r in many] == [list(r) for r in one]
+    assert explode_many(bom, [], on="2026-07-01") == []
+
+
+def test_explode_many_names_the_order_that_is_wrong() -> None:
+    bom = Bom([{"parent": "kit", "child": "bolt", "qty": 2}])
+    with pytest.raises(UnknownItemError, match=r"^orders\[1\]: unknown item 'bolt '"):
+        explode_many(bom, [("kit", 1), ("bolt ", 1)])
+    with pytest.raises(ValidationError, match=r"^orders\[2\]: quantity must be") as info:
+        explode_many(bom, [("kit", 1), ("kit", 2), ("kit", -1)])
+    assert info.value.row == 2
+    assert info.value.field == "orders[2].quantity"
+    with pytest.raises(ValidationError, match=r"orders\[0\] must be an \(item, quantity\) pair"):
+        explode_many(bom, ["kit"])
+    with pytest.raises(ValidationError, match="a list of"):
+        explode_many(bom, {"kit": 1})  # type: ignore[arg-type]
+    dated = Bom([{"parent": "A", "child": "x", "qty": 1, "valid_from": "2026-01-01"}])
+    with pytest.raises(ValidationError, match=r"^orders\[0\]: lines of A"):
+        explode_many(dated, [("A", 1)], on="2025-12-31")
+
+
+# ---------------------------------------------------------------- Bom.cached
+
+
+@SETTINGS
+@given(mapping=bom_mappings(setups=True), data=st.data())
+def test_the_cached_build_is_the_build_and_follows_every_change(mapping: dict[str, Any],
+                                                                 data: st.DataObject) -> None:
+    lines, outputs, items = mapping["lines"], mapping["outputs"], mapping["items"]
+    Bom.cache_clear()
+    first = Bom.cached(lines, outputs=outputs, items=items)
+    assert first == Bom(lines, outputs=outputs, items=items)
+    assert Bom.cached(copy.deepcopy(lines), outputs=dict(outputs), items=items) is first
+    # any changed value is a new BOM, equal to building the changed lines
+    changed = copy.deepcopy(lines)
+    row = data.draw(st.integers(0, len(changed) - 1))
+    changed[row]["qty"] = str(Decimal(changed[row]["qty"]) + Decimal("0.5"))
+    second = Bom.cached(changed, outputs=outputs, items=items)
+    assert second is not first
+    assert second == Bom(changed, outputs=outputs, items=items)
+    for other in (lines[:-1], [*lines, {"parent": lines[0]["parent"], "child": "I1",
+                                        "qty": "0.5"}]):  # a line removed, a line added
+        assert outcome(lambda o=other: Bom.cached(o, outputs=outputs, items=items)) == outcome(
+            lambda o=other: Bom(o, outputs=outputs, items=items))
+    if outputs:
+        bigger = {k: v + 1 for k, v in outputs.items()}
+        assert Bom.cached(lines, outputs=bigger, items=items) == Bom(lines, outputs=bigger,
+                                                                    items=items)
+    assert Bom.cached(lines, outputs=outputs, items=items) is first
+
+
+def test_a_host_version_is_the_key_when_given() -> None:
+    Bom.cache_clear()
+    v1 = [{"parent": "kit", "child": "bolt", "qty": 2}]
+    v2 = [{"parent": "kit", "child": "bolt", "qty": 3}]
+    a = Bom.cached(v1, version=("kit", "ECN-1"))
+    assert Bom.cached(v1, version=("kit", "ECN-1")) is a
+    b = Bom.cached(v2, version=("kit", "ECN-2"))
+    assert explode(b, "kit", 1) == {"bolt": 3}
+    # the version is the host's promise: the same version is the same BOM, unread
+    assert Bom.cached(v2, version=("kit", "ECN-1")) is a
+    Bom.cache_clear()
+    assert explode(Bom.cached(v2, version=("kit", "ECN-1")), "kit", 1) == {"bolt": 3}
+
+
+def test_the_cache_is_bounded_and_failed_builds_are_not_kept() -> None:
+    Bom.cache_clear()
+    first = Bom.cached([{"parent": "k0", "child": "b", "qty": 1}])
+    for i in range(1, CACHE_SIZE + 1):
+        Bom.cached([{"parent": f"k{i}", "child": "b", "qty": 1}])
+    assert Bom.cached([{"parent": "k0", "child": "b", "qty": 1}]) is not first  # evicted
+    bad = [{"parent": "a", "child": "b", "qty": "nan"}]
+    for _ in range(2):
+        with pytest.raises(ValidationError, match=r"lines\[0\]\.qty \(a -> b\)"):
+            Bom.cached(bad)
+    objects = [BomLine("a", "b", Fraction(1))]  # no plain content: built, not cached
+    assert Bom.cached(objects) is not Bom.cached(objects)
+    assert Bom.cached(objects) == Bom(objects)

@@ -2,12 +2,12 @@
 
 The graph is given as edge arrays ``src → dst`` over node ids ``0 .. n-1`` (duplicate edges
 allowed). :func:`layers` runs Kahn's topological sort *a whole layer at a time*: layer 0 is every
-node without a parent; removing a layer's out-edges (one ``numpy`` gather and one ``unique`` per
+node without a parent; removing a layer's out-edges (one ``numpy`` gather and one ``bincount`` per
 layer) makes the next layer the nodes whose last parent just went. A node's layer is therefore
 ``1 + max(layer of its parents)`` — the length of the longest path from a top item to it, i.e.
 its low-level code (低层码, Orlicky) — and nodes that never become free lie on or below a cycle.
 
-Cost: ``O(E log E)`` in numpy plus a constant (≈ 20 µs) per layer, so a 10⁴-item, 8-level BOM
+Cost: ``O(E + n)`` in numpy per layer (a gather and a ``bincount``), so a 10⁴-item, 8-level BOM
 takes about a millisecond. Past :data:`NUMPY_LAYERS` layers (a deep, narrow BOM, such as a chain)
 the rest runs as a plain-Python Kahn over lists, ≈ 1 µs per edge, instead of paying the numpy
 constant for every layer of a few nodes.
@@ -57,9 +57,9 @@ def layers(n: int, src: IntArray, dst: IntArray) -> IntArray | None:
             break
         ends = np.cumsum(counts)
         gather = np.repeat(starts - ends + counts, counts) + np.arange(total)
-        children, times = np.unique(targets[gather], return_counts=True)
-        indegree[children] -= times
-        frontier = children[indegree[children] == 0]
+        removed = np.bincount(targets[gather], minlength=n)
+        indegree -= removed
+        frontier = np.flatnonzero((indegree == 0) & (removed > 0))
         level += 1
     return layer if freed == n else None
 
