@@ -181,3 +181,30 @@ def test_slow_clients_are_cut_off(make_app: Any) -> None:
         assert took < 3
     finally:
         server.stop()
+
+
+def test_a_restricted_token_cannot_release_or_consume_another_warehouses_order(
+        client: Any) -> None:
+    c, tok = client
+    a = bearer(tok["all"])
+    for loc in ("WH1", "WH2"):
+        c.post("/v1/stock/receive", json={"sku": "FISH-1", "quantity": 10, "location": loc},
+               headers=a)
+    c.post("/v1/stock/receive", json={"sku": "BEEF-1", "quantity": 10, "location": "WH1"},
+           headers=a)
+    assert c.post("/v1/reservations", json={"order_id": "X2", "lines": {"FISH-1": 3},
+                                            "location": "WH2"}, headers=a).status_code == 201
+    assert c.post("/v1/reservations", json={"order_id": "X1", "lines": {"BEEF-1": 3},
+                                            "location": "WH1"}, headers=a).status_code == 201
+    clerk = bearer(tok["wh1"])
+    for path, field in [("/v1/reservations/X2/release", "order_id"),
+                        ("/v1/reservations/X2/consume", "order_id"),
+                        ("/v1/reservations/X1/release", "order_id")]:
+        r = c.post(path, headers=clerk)
+        assert r.status_code == 403, (path, r.text)
+        assert r.json()["field"] == field
+    held = [c.get("/v1/stock/FISH-1", params={"location": "WH2"}, headers=a).json()["reserved"],
+            c.get("/v1/stock/BEEF-1", params={"location": "WH1"}, headers=a).json()["reserved"]]
+    assert held == ["3", "3"]
+    assert c.get("/v1/stock/FISH-1", params={"location": "WH2"},
+                 headers=clerk).status_code == 403
