@@ -37,7 +37,7 @@ from typing import Any, Final, Literal, TypeAlias, overload
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules._internal.arrays import as_float_array, first_bad_row, require_numbers
+from jxc_rules._internal.arrays import first_bad_row, require_numbers
 from jxc_rules._internal.exact import decimal_from_int, to_fraction, written_decimal
 from jxc_rules.errors import bad_value
 
@@ -262,16 +262,26 @@ def round_array(
     """
     check_mode(mode)
     step_f = _array_step(step)
-    arr = as_float_array(values, "values", allow_nan=True)
-    with np.errstate(over="ignore", invalid="ignore"):
-        raw = arr / step_f
-        over = np.isinf(raw)  # arr is finite or NaN: inf here is an overflow
-        if over.any():  # a value near the float maximum over a small step
-            row = first_bad_row(np.asarray(over))
-            raise bad_value("values", float(arr[row] if arr.ndim else arr),
-                            f"a value whose quotient by the step {step_f:g} is within float "
-                            "range", row=row if arr.ndim else None)
-        q = np.round(raw, 9)
+    require_numbers(values, "values")  # a dtype check for arrays (no pass over the data)
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except OverflowError:
+        raise bad_value("values", "a number beyond float range", "finite numbers or NaN"
+                        ) from None
+    except (TypeError, ValueError):  # ragged lists, objects that are not numbers
+        raise bad_value("values", values, "numbers of one shape") from None
+    infinite = np.isinf(arr)  # the one extra pass; overflow below is caught by the FPU flag
+    if infinite.any():
+        row = first_bad_row(np.asarray(infinite))
+        raise bad_value("values", float(arr[row] if arr.ndim else arr), "finite numbers or NaN",
+                        row=row if arr.ndim else None)
+    try:
+        with np.errstate(over="raise"):
+            q = np.round(arr / step_f, 9)
+    except FloatingPointError:  # a value near the float maximum over a small step
+        with np.errstate(over="ignore"):
+            raise _beyond_range(arr, np.isinf(arr / step_f), step_f,
+                                "quotient by the step") from None
     fl = np.floor(q)
     if mode == "floor":
         n = fl
@@ -293,15 +303,24 @@ def round_array(
             tie_up = (lo % 2) == 1
         up = (frac > 0.5) | ((frac == 0.5) & tie_up)
         n = np.sign(q) * (lo + up)
-    with np.errstate(over="ignore"):
-        out: npt.NDArray[np.float64] = np.asarray(n * step_f, dtype=np.float64)
-    bad = np.isinf(out)
-    if bad.any():  # rounded up past the float maximum
-        row = first_bad_row(np.asarray(bad))
-        raise bad_value("values", float(arr[row] if arr.ndim else arr),
-                        "a value whose rounded multiple is within float range",
-                        row=row if arr.ndim else None)
+    try:
+        with np.errstate(over="raise"):
+            out: npt.NDArray[np.float64] = np.asarray(n * step_f, dtype=np.float64)
+    except FloatingPointError:  # rounded up past the float maximum
+        with np.errstate(over="ignore"):
+            raise _beyond_range(arr, np.isinf(n * step_f), step_f,
+                                "rounded multiple of the step") from None
     return out
+
+
+def _beyond_range(arr: npt.NDArray[np.float64], bad: Any, step: float, what: str) -> Exception:
+    """The error for round_array's first value whose ``what`` overflows (``bad``; the error
+    path only: the check itself is the FPU's overflow flag, free on the fast path)."""
+    bad = np.asarray(bad)
+    row = first_bad_row(bad) if bad.ndim else None
+    value = float(arr[row] if row is not None else arr)
+    return bad_value("values", value, f"a value whose {what} {step:g} is within float range",
+                     row=row)
 
 
 def _array_step(step: object) -> float:
