@@ -22,7 +22,8 @@ from jxc_rules.bom import Bom, explode
 from jxc_rules.errors import BomCycleError, TimeSeriesError
 from jxc_rules.shelf_life import Q10, ShelfLifeRule, assess_lots, equivalent_time
 
-FIND = settings(max_examples=200, database=None, deadline=None)
+FIND = settings(settings.get_profile("default"), max_examples=200, database=None,
+                deadline=None, derandomize=False)
 MODEL = Q10(3.0, 4.0)
 
 

@@ -26,7 +26,10 @@ from jxc_rules.bom import round_requirements
 
 T = TypeVar("T")
 SEEDS = (0, 1, 2, 3, 4)
-DEFAULT = settings(max_examples=100, database=None, deadline=None,
+# hypothesis's own defaults (100 examples), whatever profile the run loaded (CI's derandomises,
+# which would make the five seeds one); no database, so every seed starts from nothing
+DEFAULT = settings(settings.get_profile("default"), max_examples=100, database=None,
+                   deadline=None, derandomize=False,
                    suppress_health_check=[HealthCheck.too_slow])
 
 
