@@ -1405,7 +1405,9 @@ def _fast_columns(cols: _Columns, combo: npt.NDArray[np.intp], act: npt.NDArray[
     rows: list[int] = act[perm].tolist()
     kids = list(map(cols.children.__getitem__, rows))
     mults = list(map(mult_tab.__getitem__, steps[perm].tolist()))
-    setups = list(map(setup_tab.__getitem__, sets[perm].tolist()))
+    setups: list[int] | itertools.repeat[int] = (
+        list(map(setup_tab.__getitem__, sets[perm].tolist())) if len(setup_tab) > 1
+        or setup_tab[0] else itertools.repeat(0, len(rows)))
     windows: list[_Window | None] | itertools.repeat[None]
     if dated:
         n = len(cols.parents)
