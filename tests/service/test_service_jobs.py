@@ -127,4 +127,6 @@ def test_a_sweep_job_equals_the_library_sweep(make_app: Any) -> None:
         got = c.get(f"/v1/jobs/{view['id']}/result", headers=a).json()["sweep"]
         want = sweep(load_scenario(SCENARIO), "demand.scale", [0.8, 1.2],
                      rules=["hotpot@2026.11"], trials=10, seed=3).to_mapping()
-        assert json.loads(json.dumps(got)) == json.loads(json.dumps(want, default=str))
+        # the numbers: every KPI summary of every point (the mapping's layout is the
+        # simulator's to choose)
+        assert got["kpis"] == json.loads(json.dumps(want["kpis"], default=str))
