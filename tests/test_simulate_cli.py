@@ -116,7 +116,7 @@ def test_materiality_shows_in_the_table_json_and_report_in_both_languages(
         assert header in text
         assert verdict in text
         assert ("identical random draws" if lang == "en" else "完全相同的随机抽样") in text
-        assert "2.00%" in text                                   # stockout_rate's threshold
+        assert "2.00 pp" in text                                # stockout_rate's threshold
         data = json.loads(out_json.read_text(encoding="utf-8"))
         assert data["compare"]["stockout_rate"]["materiality"] == 0.02
         assert data["compare"]["gross_margin"]["materiality"] == 500
@@ -125,7 +125,7 @@ def test_materiality_shows_in_the_table_json_and_report_in_both_languages(
         page = out_html.read_text(encoding="utf-8")
         assert header in page
         assert verdict in page
-        assert "<td>2.00%</td>" in page
+        assert "<td>2.00 pp</td>" in page
 
 
 def test_a_bad_materiality_option_is_one_clear_error_line(
