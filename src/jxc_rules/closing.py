@@ -339,7 +339,10 @@ def journal(
     ids = np.asarray(doc_id, dtype=object).ravel()
     skus = np.asarray(sku, dtype=object).ravel()
     n = ids.shape[0]
-    kinds_in = np.asarray(kind)
+    try:
+        kinds_in = np.asarray(kind)
+    except (TypeError, ValueError):  # ragged lists
+        raise bad_value("kind", kind, "one 'receipt' / 'shipment' (or +1/-1) per row") from None
     if kinds_in.dtype.kind in "iu":
         wide = kinds_in.astype(np.int64).ravel()  # compare before narrowing: 257 is not +1
         bad = (wide != RECEIPT) & (wide != SHIPMENT)
@@ -352,11 +355,11 @@ def journal(
         row = int(np.argmax(bad))
         raise bad_value("kind", kinds_in.ravel()[row], "'receipt' or 'shipment' (or +1/-1)",
                         row=row)
-    bag_arr = _to_units(np.asarray(bags), 1, "bags", allow_negative=False,
+    bag_arr = _to_units(bags, 1, "bags", allow_negative=False,
                         hint=" (whole bags)").ravel()
     if (bag_arr == 0).any():
         raise bad_value("bags", 0, "a whole number of bags > 0", row=int(np.argmax(bag_arr == 0)))
-    price_arr = _to_units(np.asarray(price), _PRICE_SCALE, "price", allow_negative=False,
+    price_arr = _to_units(price, _PRICE_SCALE, "price", allow_negative=False,
                           hint=" (at most 4 decimals)").ravel()
     cols = {"skus": skus, "kind": kinds, "bags": bag_arr, "price": price_arr}
     for name, col in cols.items():

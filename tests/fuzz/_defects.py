@@ -57,58 +57,8 @@ _PACKS = _LOADERS + r"|rules\.pack_from_mapping|rules\.loads_pack\(dump_pack\)"
 
 DEFECTS: list[Defect] = [
     # ---------------------------------------------------------------- live weight
-    Defect("live-weight-huge-int", r"live_weight\..*|" + _PACKS,
-           "TransitModel / MortalityCurve parameters beyond float range (10**400) raise a raw "
-           "OverflowError", "live_weight.TransitModel(10**400)", (OverflowError,),
-           r"int too large"),
-    Defect("fit-rate-overflow-warning", r"live_weight\.fit_rate",
-           "fit_rate on a shipment that lost (almost) all its weight warns (overflow in "
-           "expm1) instead of refusing it",
-           "live_weight.fit_rate([1.0, 1.0, 1.0], [1.0, 1e-300, 1.0], [1.0, 1.0, 1.0])",
-           (RuntimeWarning,), r"overflow"),
     # ---------------------------------------------------------------- shelf life
-    Defect("shelf-life-parameters",
-           r"shelf_life\.(Q10|Arrhenius|Bigelow|SquareRoot|RateTable|HardLimit|ShelfLifeRule"
-           r"|model_from_mapping)|" + _PACKS,
-           "the shelf-life models' and rules' number converters let 10**400, arrays, "
-           "Decimal('sNaN'), text and complex values escape as raw OverflowError / TypeError "
-           "/ ValueError / ComplexWarning", "shelf_life.Q10(2, 10**400)",
-           (OverflowError, TypeError, ValueError, ComplexWarning),
-           r"too large|dimensional|length-1|signaling NaN|could not convert|[Cc]omplex"
-           r"|real number"),
-    Defect("hard-limits-not-iterable", r"shelf_life\.ShelfLifeRule|" + _PACKS,
-           "ShelfLifeRule(hard_limits=<a number or a date>) raises a raw TypeError",
-           "shelf_life.ShelfLifeRule(shelf_life.Q10(2, 4), 24, hard_limits=5)", (TypeError,),
-           r"not iterable"),
-    Defect("kinetic-conversions-unchecked",
-           r"shelf_life\.(q10_to_ea|q10_to_z|ea_to_q10|ea_to_z|z_to_ea|z_to_q10)",
-           "q10_to_ea and its five siblings call float() unchecked: text, lists, arrays, "
-           "10**400 and an overflowing exp escape as builtin errors",
-           "shelf_life.q10_to_ea('', 4)", (OverflowError, TypeError, ValueError)),
-    Defect("shelf-life-at-shapes", r"shelf_life\.shelf_life_at",
-           "shelf_life_at with temperatures and reference lives of different lengths raises "
-           "numpy's raw broadcast ValueError",
-           "shelf_life.shelf_life_at(np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]), "
-           "shelf_life.Q10(2, 4))", (ValueError,), r"broadcast"),
-    Defect("mkt-all-nan", r"shelf_life\.mean_kinetic_temperature",
-           "mean_kinetic_temperature of temperatures that are all NaN warns 'Mean of empty "
-           "slice' (numpy) instead of refusing them",
-           "shelf_life.mean_kinetic_temperature(math.nan, times_h=np.array([0.0, 1.0]))",
-           (RuntimeWarning,), r"[Mm]ean of empty"),
     # ---------------------------------------------------------------- wastage
-    Defect("wastage-huge-int", r"wastage\..*|" + _PACKS,
-           "loss rates, yields and recipe quantities beyond float range (10**400) raise a raw "
-           "OverflowError", "wastage.ChannelLoss('loss', prep=10**400)", (OverflowError,),
-           r"too large"),
-    Defect("wastage-names-not-sequence",
-           r"wastage\.(prep_plan|usage_variance|calibrate_channel_losses|calibrate_items)",
-           "items / channels given as a number (not a list of names) raise a raw TypeError",
-           "wastage.usage_variance([1.0], [1.0], [1.0], [1.0], items=5)", (TypeError,),
-           r"not iterable|iteration over a 0-d"),
-    Defect("usage-variance-items-shape", r"wastage\.usage_variance",
-           "usage_variance with more item names than data rows raises numpy's raw broadcast "
-           "ValueError", "wastage.usage_variance([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], "
-           "[1.0, 2.0], items='abc')", (ValueError,), r"broadcast", pending=True),
     # ---------------------------------------------------------------- loaders, simulator
     Defect("extends-nul", r"rules\.load_pack|cli\.main",
            "a pack whose extends: holds a NUL character raises a raw ValueError (embedded null "
@@ -116,7 +66,8 @@ DEFECTS: list[Defect] = [
            r"null (byte|character)", pending=True),
     Defect("parse-sweep-not-text", r"simulate\.parse_sweep",
            "parse_sweep(<not a str>) raises a raw TypeError", "simulate.parse_sweep(5)",
-           (TypeError,), r"not iterable|expected string|bytes-like"),
+           (TypeError,), r"not iterable|expected string|bytes-like",
+           pending=True),  # the lead's simulate/sweep.py change (in progress) fixes it
     Defect("run-trials-overflow", r"simulate\.run",
            "run(trials=10**400) raises a raw OverflowError", "simulate.run("
            "'base-stock-poisson', trials=10**400)", (OverflowError,), r"too large"),
@@ -126,12 +77,6 @@ DEFECTS: list[Defect] = [
            "and 8 s)",
            "capped(\"simulate.run('base-stock-poisson', trials=2**40, chunk_trials=2**40)\", "
            "timeout=8)", (ChildFailed,), r"MemoryError|killed|timeout"),
-    Defect("single-trial-chunk", r"simulate\.run|cli\.main",
-           "a chunk of one trial under a pack with a forecast history crashes with numpy's "
-           "'assignment destination is read-only' ValueError (jxc-rules simulate "
-           "hotpot-spring-festival --trials 1 prints a traceback)",
-           "simulate.run('hotpot-spring-festival', rules='hotpot', trials=1)", (ValueError,),
-           r"read-only", pending=True),  # the lead's simulate/engine.py change fixes it
 ]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -9,7 +12,8 @@ import numpy.typing as npt
 
 from jxc_rules.errors import ValidationError, bad_value
 
-__all__ = ["as_float_array", "broadcast_arrays", "first_bad_row", "require_numbers"]
+__all__ = ["as_float_array", "broadcast_arrays", "first_bad_row", "name_list",
+           "require_numbers", "scalar_float"]
 
 
 def first_bad_row(mask: npt.NDArray[np.bool_]) -> int | tuple[int, ...]:
@@ -168,3 +172,64 @@ def broadcast_arrays(*, strict: bool = True,
         shapes = ", ".join(f"{k}{tuple(np.shape(v))}" for k, v in arrays.items())
         raise ValidationError(f"array shapes do not broadcast: {shapes}",
                               field=",".join(arrays)) from None
+
+
+def scalar_float(value: Any, field: str, expected: str = "a number", *,
+                 allow_text: bool = False) -> float:
+    """One number as a float, or a ``ValidationError`` naming ``field`` — never float()'s raw
+    errors: bools, complex numbers, arrays of more than one value (a 0-d array is its value),
+    ``Decimal('sNaN')``, objects that are not numbers and ints beyond float range (10**400)
+    are refused. Text is read by ``float()`` only with ``allow_text``. NaN and infinities pass
+    (the caller's range check decides).
+
+    >>> scalar_float(np.array(2), "q10")
+    2.0
+    >>> scalar_float(10**400, "q10", "a number > 1")
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: q10 must be a number > 1 within float range \
+(about 1.8e308), got 'an int of 401 digits'
+    """
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0 or value.dtype.kind not in "iuf":
+            raise bad_value(field, value, f"{expected} (one value, not an array)")
+        value = value.item()
+    if isinstance(value, str) and allow_text:
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise bad_value(field, value, expected) from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, Decimal)):
+        raise bad_value(field, value, expected)
+    try:
+        return float(value)
+    except OverflowError:
+        shown = f"an int of {len(str(abs(int(value))))} digits" if isinstance(
+            value, numbers.Integral) else value
+        raise bad_value(field, shown, f"{expected} within float range (about 1.8e308)"
+                        ) from None
+    except (TypeError, ValueError):  # Decimal('sNaN')
+        raise bad_value(field, value, expected) from None
+
+
+def name_list(value: Any, field: str, what: str = "names") -> tuple[Any, ...]:
+    """A list of names (items, channels) as a tuple, refusing a lone string (``"abc"`` is not
+    three items), a number, a mapping or an array that is not 1-D.
+
+    >>> name_list(["beef", "tripe"], "items")
+    ('beef', 'tripe')
+    >>> name_list("beef", "items")
+    Traceback (most recent call last):
+    ...
+    jxc_rules.errors.ValidationError: items must be a list of names (write ['beef'] for one), \
+got 'beef'
+    """
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1:
+            raise bad_value(field, value, f"a flat list of {what}")
+        return tuple(value.tolist())
+    if isinstance(value, (str, bytes)):
+        raise bad_value(field, value, f"a list of {what} (write [{value!r}] for one)")
+    if not isinstance(value, Sequence):
+        raise bad_value(field, value, f"a list of {what}")
+    return tuple(value)

@@ -29,6 +29,7 @@ The lower end of a rate interval is cut at 0 (a rate cannot be negative).
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -154,7 +155,12 @@ class RateFit:
 
 
 def _inverse_hazard(k: float, form: str) -> float:
-    return float(-np.expm1(-k)) if form == "compound" else float(k)
+    """The per-hour rate of a hazard ``k``; a confidence bound of an extreme fit may be
+    -inf (unbounded below) rather than a numpy overflow warning."""
+    if form != "compound":
+        return float(k)
+    with np.errstate(over="ignore"):
+        return float(-np.expm1(-k))
 
 
 def fit_rate(
@@ -242,7 +248,11 @@ def fit_rate(
     _check_rows(live <= 0, "shipped_kg − dead_kg", live, "> 0 (some live weight shipped)")
     if form != "linear":
         _check_rows(r <= 0, "received_kg", r, f"> 0 for the {form} form (log of the ratio)")
-    y = -np.log(r / live) if form != "linear" else 1.0 - r / live
+    with np.errstate(over="ignore"):
+        ratio = r / live
+    _check_rows(~np.isfinite(ratio), "received_kg", r, "within float range of the live weight "
+                "shipped (received / (shipped − dead) overflows)")
+    y = -np.log(ratio) if form != "linear" else 1.0 - ratio
 
     q10_fixed = q10 if q10 is not None else (base.q10 if base and not fit_q10 else None)
     ref = ref_temp_c if ref_temp_c is not None else (base.ref_temp_c if base else None)
@@ -312,6 +322,10 @@ def fit_rate(
         s_res = float(np.sqrt(np.dot(resid, resid) / (n - 1)))
         se = s_res / float(np.sqrt(sxx))
         rate = _inverse_hazard(k, form)
+        if not math.isfinite(rate):
+            raise bad_value("received_kg", "weights implying a gain beyond float range",
+                            "received weights that a constant loss rate can explain (check "
+                            "for a shipment that lost, or gained, almost all its weight)")
         low = _inverse_hazard(k - tq * se, form)
         high = _inverse_hazard(k + tq * se, form)
     else:

@@ -62,7 +62,7 @@ def parse_rate(value: object, field: str = "rate_per_hour") -> float:
     try:
         require_numbers(value, field)
         rate = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):  # a ValidationError is a ValueError
+    except (TypeError, ValueError, OverflowError):  # a ValidationError is a ValueError
         raise bad_value(field, value, "a rate such as 0.003 or '0.3 %/h'") from None
     as_float_array(rate, field, min_value=0.0, max_value=1.0, max_inclusive=False)
     return rate
@@ -86,7 +86,7 @@ def _scalar(value: object, field: str, *, unit: str | None = None, min_value: fl
     try:  # "3" is text, True is not a number, and neither is 3+4j
         require_numbers(value, field)
         out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):  # a ValidationError is a ValueError
+    except (TypeError, ValueError, OverflowError):  # a ValidationError is a ValueError
         raise bad_value(field, value, "a number" + (f" in {unit}" if unit else "")) from None
     as_float_array(out, field, min_value=0.0 if positive else min_value,
                    min_inclusive=not positive)

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from jxc_rules._internal.arrays import as_float_array, first_bad_row
+from jxc_rules._internal.arrays import as_float_array, first_bad_row, scalar_float
 from jxc_rules.errors import TimeSeriesError, ValidationError, bad_value
 from jxc_rules.shelf_life.models import (
     Arrhenius,
@@ -149,14 +149,14 @@ def _check_options(max_gap_h: float | None, plausible_range_c: Any) -> None:
     if max_gap_h is not None:
         try:
             gap = float(max_gap_h)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad_value("max_gap_h", max_gap_h, "a number of hours > 0") from None
         if not gap > 0:
             raise bad_value("max_gap_h", gap, "a number of hours > 0 (or None for no limit)")
     if plausible_range_c is not None:
         try:
             lo, hi = (float(v) for v in plausible_range_c)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad_value("plausible_range_c", plausible_range_c,
                             "a pair (low, high) in °C") from None
         if not (lo < hi):
@@ -583,6 +583,13 @@ def shelf_life_at(temp_c: Any, shelf_life_ref: Any, model: RateModel) -> Any:
                            min_value=ABSOLUTE_ZERO_C, min_inclusive=False)
     with np.errstate(over="ignore"):
         rate = model.relative_rate(temps)
+    if np.ndim(life) and np.shape(life) != np.shape(rate):
+        try:
+            np.broadcast_shapes(np.shape(life), np.shape(rate))
+        except ValueError:
+            raise bad_value("shelf_life_ref", f"{np.size(life)} values",
+                            f"one value or one per temperature ({np.size(rate)} temp_c)"
+                            ) from None
     with np.errstate(divide="ignore"):
         out = np.asarray(life / rate, dtype=np.float64)
     value: Any = float(out) if out.ndim == 0 else out
@@ -738,11 +745,14 @@ def mean_kinetic_temperature(
     >>> round(mean_kinetic_temperature([20, 30], times_h=[0, 1], interpolation="trapezoid"), 2)
     26.26
     """
-    ea = float(ea_kj_per_mol)
+    ea = scalar_float(ea_kj_per_mol, "ea_kj_per_mol", "an activation energy in kJ/mol",
+                      allow_text=True)
     if not (math.isfinite(ea) and ea > 0):
         raise bad_value("ea_kj_per_mol", ea, "a finite number > 0")
     if times_h is not None:
         _, temps = _prepare(times_h, temps_c)
+        if temps.size and np.isnan(temps).all():
+            raise bad_value("temps_c", "only NaN", "at least one measured temperature")
         ref = float(np.nanmean(temps)) if temps.size else 0.0
         return effective_temperature(times_h, temps_c, Arrhenius(ea, ref),
                                      interpolation=interpolation)
@@ -752,10 +762,10 @@ def mean_kinetic_temperature(
         raise bad_value("temps_c", temps.tolist(), "at least one reading")
     c = ea * 1000.0 / 8.314462618
     x = -c / (temps + 273.15)
-    m = np.nanmax(x, axis=-1, keepdims=True)
     n = np.sum(~np.isnan(x), axis=-1)
-    if np.any(n == 0):
+    if np.any(n == 0):  # before nanmax, which warns on an all-NaN row
         raise bad_value("temps_c", "an all-NaN row", "at least one reading per lot")
+    m = np.nanmax(x, axis=-1, keepdims=True)
     lse = m[..., 0] + np.log(np.nansum(np.exp(x - m), axis=-1) / n)
     out = np.asarray(-c / lse - 273.15, dtype=np.float64)
     return float(out) if out.ndim == 0 else out

@@ -9,14 +9,14 @@ the predicted expiry, food-code style hard limits, a freezing point, and how to 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules._internal.arrays import as_float_array
+from jxc_rules._internal.arrays import as_float_array, scalar_float
 from jxc_rules.errors import TimeSeriesError, ValidationError, bad_value
 from jxc_rules.shelf_life import integrate as _integrate
 from jxc_rules.shelf_life.integrate import (
@@ -57,7 +57,7 @@ def _hours(field: str, *, positive: bool = False, optional: bool = False) -> Any
             return None
         if isinstance(value, bool) or value is None:
             raise bad_value(field, value, "a duration in hours")
-        hours = float(magnitude(value, "h", field=field))
+        hours = scalar_float(magnitude(value, "h", field=field), field, "a duration in hours")
         if not math.isfinite(hours) or hours < 0 or (positive and hours == 0):
             raise bad_value(field, hours, "a finite duration " + ("> 0" if positive else ">= 0"))
         return hours
@@ -71,8 +71,8 @@ def _temp(field: str, *, optional: bool = False) -> Any:
             return None
         if isinstance(value, bool) or value is None:
             raise bad_value(field, value, "a temperature in °C")
-        t = float(value) if isinstance(value, (int, float)) else \
-            float(magnitude(value, "degC", field=field))
+        t = scalar_float(value if isinstance(value, (int, float)) else
+                         magnitude(value, "degC", field=field), field, "a temperature in °C")
         if not math.isfinite(t) or t <= -273.15:
             raise bad_value(field, t, "a finite temperature above -273.15 °C")
         return t
@@ -228,6 +228,8 @@ def _model(value: Any) -> RateModel:
 def _limits(value: Any) -> tuple[HardLimit, ...]:
     if isinstance(value, (HardLimit, Mapping)) or value is None:
         value = [] if value is None else [value]
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise bad_value("hard_limits", value, "a HardLimit, a mapping or a list of them")
     out = []
     for i, item in enumerate(value):
         out.append(item if isinstance(item, HardLimit) else

@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeAlias
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from jxc_rules._internal.arrays import as_float_array
+from jxc_rules._internal.arrays import as_float_array, require_numbers, scalar_float
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.units import magnitude
 
@@ -86,35 +86,34 @@ def _above_absolute_zero(_inst: object, _attr: object, value: float) -> None:
 
 def _number(field: str) -> Any:
     def convert(value: Any) -> float:
-        if isinstance(value, bool):
-            raise bad_value(field, value, "a number")
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise bad_value(field, value, "a number") from None
+        return scalar_float(value, field, "a number", allow_text=True)
     return convert
 
 
 def _temperature(field: str) -> Any:
     def convert(value: Any) -> float:
         """A temperature in °C from a number, ``"4 degC"`` or a Quantity."""
-        if isinstance(value, bool):
+        if isinstance(value, (bool, np.bool_)):
             raise bad_value(field, value, "a temperature")
         if isinstance(value, (int, float)):
-            return float(value)
+            return scalar_float(value, field, "a temperature in °C")
         if isinstance(value, str):
             try:
                 return float(value)
             except ValueError:
                 pass
-        return float(magnitude(value, "degC", field=field))
+        if isinstance(value, np.ndarray):
+            return scalar_float(value, field, "a temperature in °C")
+        return scalar_float(magnitude(value, "degC", field=field), field,
+                            "a temperature in °C")
     return convert
 
 
 def _ea_kj(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return float(magnitude(value, "kJ/mol", field="ea_kj_per_mol"))
+    if isinstance(value, (int, float, np.ndarray)) and not isinstance(value, bool):
+        return scalar_float(value, "ea_kj_per_mol", "an activation energy in kJ/mol")
+    return scalar_float(magnitude(value, "kJ/mol", field="ea_kj_per_mol"), "ea_kj_per_mol",
+                        "an activation energy in kJ/mol")
 
 
 def _q10_value(value: Any) -> float:
@@ -437,8 +436,15 @@ class SquareRoot(RateModel):
 
 
 def _float_tuple(values: Any) -> tuple[float, ...]:
-    arr = np.asarray(values, dtype=np.float64)
-    return tuple(float(x) for x in np.atleast_1d(arr))
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise bad_value("table", values, "a list of numbers (temps_c, rates)")
+    require_numbers(values, "table")
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise bad_value("table", values, "a flat list of finite numbers (temps_c, rates)"
+                        ) from None
+    return tuple(float(x) for x in np.atleast_1d(arr).ravel())
 
 
 @attrs.frozen
@@ -573,7 +579,7 @@ def q10_to_z(q10: float) -> float:
     >>> round(q10_to_z(3), 3)
     20.959
     """
-    q = float(q10)
+    q = scalar_float(q10, "q10", allow_text=True)
     if not (math.isfinite(q) and q > 1):
         raise bad_value("q10", q, "a finite number > 1 (z is defined for rising rates)")
     return 10.0 / math.log10(q)
@@ -585,14 +591,18 @@ def z_to_q10(z_c: float) -> float:
     >>> round(z_to_q10(10), 6)
     10.0
     """
-    z = float(z_c)
+    z = scalar_float(z_c, "z_c", allow_text=True)
     if not (math.isfinite(z) and z > 0):
         raise bad_value("z_c", z, "a finite number > 0")
-    return float(10.0 ** (10.0 / z))
+    try:
+        return float(10.0 ** (10.0 / z))
+    except OverflowError:  # z so small that Q10 is beyond float range
+        raise bad_value("z_c", z, "a z large enough that Q10 = 10^(10/z) is within float "
+                        "range (z > 0.04 °C)") from None
 
 
 def _kelvin(temp_c: float, field: str = "temp_c") -> float:
-    t = float(temp_c)
+    t = scalar_float(temp_c, field, "a temperature in °C", allow_text=True)
     if not (math.isfinite(t) and t > -KELVIN_OFFSET):
         raise bad_value(field, t, "a finite temperature above -273.15 °C")
     return t + KELVIN_OFFSET
@@ -608,7 +618,7 @@ def q10_to_ea(q10: float, temp_c: float) -> float:
     >>> round(q10_to_ea(3, 4), 2)
     72.69
     """
-    q = float(q10)
+    q = scalar_float(q10, "q10", allow_text=True)
     if not (math.isfinite(q) and q >= 1):
         raise bad_value("q10", q, "a finite number >= 1 (Ea >= 0)")
     k = _kelvin(temp_c)
@@ -622,11 +632,15 @@ def ea_to_q10(ea_kj_per_mol: float, temp_c: float) -> float:
     >>> round(ea_to_q10(q10_to_ea(3, 4), 4), 12)
     3.0
     """
-    ea = float(ea_kj_per_mol)
+    ea = scalar_float(ea_kj_per_mol, "ea_kj_per_mol", allow_text=True)
     if not (math.isfinite(ea) and ea >= 0):
         raise bad_value("ea_kj_per_mol", ea, "a finite number >= 0")
     k = _kelvin(temp_c)
-    return math.exp(10.0 * ea * 1000.0 / (GAS_CONSTANT * k * (k + 10.0)))
+    try:
+        return math.exp(10.0 * ea * 1000.0 / (GAS_CONSTANT * k * (k + 10.0)))
+    except OverflowError:
+        raise bad_value("ea_kj_per_mol", ea, f"an activation energy whose Q10 at {temp_c} °C "
+                        "is within float range") from None
 
 
 def z_to_ea(z_c: float, temp_c: float) -> float:

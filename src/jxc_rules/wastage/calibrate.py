@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 else:  # scipy loads when a fit runs, not when wastage is imported
     optimize, stats = lazy_module("scipy.optimize"), lazy_module("scipy.stats")
 
-from jxc_rules._internal.arrays import as_float_array
+from jxc_rules._internal.arrays import as_float_array, name_list
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.wastage.models import ChannelLoss, ChannelLossModel, canonical_channel
 
@@ -169,7 +169,8 @@ def calibrate_channel_losses(
     """
     n = as_float_array(net_by_channel, "net_by_channel", min_value=0.0)
     a = as_float_array(actual, "actual", min_value=0.0)
-    chans = tuple(canonical_channel(c) for c in channels)
+    chans = tuple(canonical_channel(c) for c in name_list(channels, "channels",
+                                                          "channel names"))
     if n.ndim != 2 or n.shape[1] != len(chans):
         raise bad_value("net_by_channel", n.shape, f"a (periods, channels={len(chans)}) array")
     if a.shape != (n.shape[0],):
@@ -281,7 +282,7 @@ def calibrate_items(
     """
     n = as_float_array(net_by_channel, "net_by_channel", min_value=0.0)
     a = as_float_array(actual, "actual", min_value=0.0)
-    names = [str(i) for i in items]
+    names = [str(i) for i in name_list(items, "items", "item names")]
     if len(set(names)) != len(names):
         raise bad_value("items", names, "distinct item names")
     if n.ndim != 3 or n.shape[1] != len(names) or n.shape[2] != len(channels):

@@ -494,7 +494,7 @@ def _rate_value(value: object, field: str = "rate") -> float:
     else:
         try:
             out = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad_value(field, value, "a number or a percentage string such as '4 %'") \
                 from None
     if not math.isfinite(out) or out < 0:

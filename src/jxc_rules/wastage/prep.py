@@ -50,7 +50,13 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from jxc_rules._internal.arrays import as_float_array, broadcast_arrays, require_numbers
+from jxc_rules._internal.arrays import (
+    as_float_array,
+    broadcast_arrays,
+    name_list,
+    require_numbers,
+    scalar_float,
+)
 from jxc_rules._internal.exact import to_fraction
 from jxc_rules.bom import Bom, explode
 from jxc_rules.errors import UnitError, UnknownItemError, ValidationError, bad_value
@@ -278,7 +284,8 @@ def recipe_matrix(
                     f"{field}: {qty!r} is a {dimension_of(src)} quantity but {ingredient!r} is "
                     f"measured in {units[col]!r} ({dimension_of(units[col])}) elsewhere in the "
                     "recipe", field=field, value=qty) from None
-            entries.append((row, col, float(mag * factor)))
+            entries.append((row, col, scalar_float(mag * factor, field,
+                                                   "a quantity within float range")))
     matrix = np.zeros((len(names), len(units)), dtype=np.float64)
     for row, col, value in entries:
         matrix[row, col] += value
@@ -511,9 +518,9 @@ def prep_plan(
     """
     if not isinstance(basis, str) or basis not in ("edible", "as_purchased"):
         raise bad_value("basis", basis, "'edible' or 'as_purchased'")
-    chans = model.channel_names if channels is None else tuple(canonical_channel(c)
-                                                               for c in channels)
-    item_names = tuple(items)
+    chans = model.channel_names if channels is None else tuple(
+        canonical_channel(c) for c in name_list(channels, "channels", "channel names"))
+    item_names = name_list(items, "items", "item names")
     e = _checked(edible, "edible", 0.0)
     if e.ndim != 3 or e.shape[0] != len(item_names) or e.shape[2] != len(chans):
         raise bad_value("edible", e.shape, f"an (items={len(item_names)}, days, "

@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 import pint
 
-from jxc_rules._internal.arrays import as_float_array
+from jxc_rules._internal.arrays import as_float_array, name_list
 from jxc_rules.errors import UnitError, ValidationError, bad_value
 from jxc_rules.units import dimension_of, exact_factor, magnitude, parse_unit
 from jxc_rules.wastage.prep import RecipeMatrix
@@ -96,7 +96,8 @@ def theoretical_usage(
 def _per_item_units(units: str | Sequence[str], n: int, field: str) -> list[pint.Unit]:
     if isinstance(units, str):
         return [parse_unit(units, field)] * n
-    out = [parse_unit(u, f"{field}[{k}]") for k, u in enumerate(units)]
+    out = [parse_unit(u, f"{field}[{k}]") for k, u in enumerate(name_list(units, field,
+                                                                          "unit names"))]
     if len(out) != n:
         raise bad_value(field, len(out), f"one unit per item ({n})")
     return out
@@ -254,7 +255,8 @@ def usage_variance(
     >>> float(rep.actual[0]), round(float(rep.net_variance[0]), 6), bool(rep.flagged[0])
     (12.0, 3.4, True)
     """
-    names = tuple(str(i) for i in items)
+    names = tuple(str(i) for i in name_list(items, "items", "item names, one per row of the "
+                                             "counts"))
     n = len(names)
     if n == 0:
         raise bad_value("items", list(items), "at least one item")
@@ -271,6 +273,9 @@ def usage_variance(
             p = _amounts(purchases, purchase, "purchases") * _expand(factors, 1)
     else:
         p_raw = as_float_array(purchases, "purchases", min_value=0.0)
+        if p_raw.ndim == 0 or p_raw.shape[0] != n:
+            raise bad_value("purchases", p_raw.shape,
+                            f"an array whose first axis is the {n} items")
         p = p_raw * _expand(factors, p_raw.ndim)
     if theoretical_unit is not None and isinstance(theoretical, (str, pint.Quantity)):
         raise bad_value("theoretical_unit", theoretical_unit,
