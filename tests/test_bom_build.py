@@ -190,6 +190,13 @@ def test_explode_many_keeps_the_order_of_explode_and_its_dates() -> None:
         assert many == one
         assert [list(r) for r in many] == [list(r) for r in one]
     assert explode_many(bom, [], on="2026-07-01") == []
+    # a setup-only line (qty 0) reaches parts the per-unit part never does
+    setup_only = Bom([{"parent": "A", "child": "S", "qty": 0, "setup": 1},
+                      {"parent": "S", "child": "x", "qty": 2}, {"parent": "A", "child": "y",
+                                                               "qty": 1}])
+    orders = [("A", 3), ("A", "0.5"), ("A", 0)]
+    assert explode_many(setup_only, orders) == [explode(setup_only, *o) for o in orders] == [
+        {"y": 3, "x": 2}, {"y": Fraction(1, 2), "x": 2}, {}]
 
 
 def test_explode_many_names_the_order_that_is_wrong() -> None:

@@ -1156,23 +1156,32 @@ def _build_columns(bom: Bom, rows: list[Any], outputs: Mapping[str, Any] | None,
     units = _column(rows, "unit", None, frozenset({str, type(None)}), keys)
     if not set(map(type, qtys)) <= _NUMBERS:
         raise _Bail
-    raw_q, raw_qs = _codes(qtys)
-    plain = [_probe(qty=raw).qty if not _unit_written(raw) else None for raw in raw_qs]
     if units is None:
+        raw_q, raw_qs = _codes(qtys)
+        plain = [_probe(qty=raw).qty if not _unit_written(raw) else None for raw in raw_qs]
         if any(q is None for q in plain):
             raise _Bail  # '4 kg' without a unit key: rare, the line reader takes it
         cols.qidx, cols.qtab = raw_q, [(q, None) for q in plain if q is not None]
     else:
-        raw_u, raw_us = _codes(units)
-        for unit in raw_us:
+        if len(set(map(type, qtys))) == 1:  # one type: the (qty, unit) pair is the key
+            cols.qidx, pairs = _codes(list(zip(qtys, units, strict=True)))
+        else:
+            raw_q, _qtys = _codes(qtys)
+            raw_u, _units = _codes(units)
+            code, first = _combine(np.array(raw_q, dtype=np.intp),
+                                   np.array(raw_u, dtype=np.intp))
+            cols.qidx = code.tolist()
+            pairs = [(qtys[k], units[k]) for k in first.tolist()]
+        for unit in set(u for _q, u in pairs):
             if unit is not None:
                 _probe(unit=unit)
-        pair, first = _combine(np.array(raw_q, dtype=np.intp), np.array(raw_u, dtype=np.intp))
-        cols.qidx = pair.tolist()
+        plain_of: dict[tuple[type, object], Fraction | None] = {}
         cols.qtab = []
-        for k in first.tolist():
-            raw, unit = qtys[k], units[k]
-            q = plain[raw_q[k]]
+        for raw, unit in pairs:
+            typed = (type(raw), raw)
+            if typed not in plain_of:
+                plain_of[typed] = None if _unit_written(raw) else _probe(qty=raw).qty
+            q = plain_of[typed]
             if q is None:
                 ln = _probe(qty=raw, unit=unit)
                 cols.qtab.append((ln.qty, ln.unit))
@@ -1227,7 +1236,9 @@ def _build_columns(bom: Bom, rows: list[Any], outputs: Mapping[str, Any] | None,
         if layers(n_nodes, pid, cid) is None:
             raise _Bail
         level = layers(n_nodes, apid, acid)
-    if level is None or np.unique(pid).size != np.unique(apid).size:  # cycle, all-zero parent
+    out_degree = np.bincount(apid, minlength=n_nodes)
+    if level is None or not np.array_equal(np.bincount(pid, minlength=n_nodes) > 0,
+                                           out_degree > 0):  # a cycle, an all-zero parent
         raise _Bail
 
     # stock units: declared, else the first line naming one, else a plain count (None)
@@ -1296,7 +1307,6 @@ def _build_columns(bom: Bom, rows: list[Any], outputs: Mapping[str, Any] | None,
         if row in active_set and ln.alternates:
             ufac = _line_factor(ln.unit, all_units[ln.child], ln, "unit", ln.child)
             alternates[row] = _alternates(ln, ufac, all_units)
-    out_degree = np.bincount(apid, minlength=n_nodes)
     leaves = frozenset(itertools.compress(node_names, (out_degree == 0).tolist()))
     _check_leaves((parsed[r] for r in sorted(parsed) if r in active_set), leaves,
                   frozenset(phantoms))
@@ -1331,42 +1341,35 @@ def _coefficients(qtys: list[Fraction], gains: list[Fraction], qcode: npt.NDArra
                   gcode: npt.NDArray[np.intp], setups: list[Fraction] | None,
                   markups: list[Fraction], tcode: npt.NDArray[np.intp],
                   ) -> tuple[npt.NDArray[np.intp], list[tuple[int, int, int, int]]]:
-    """Per active line, the reduced ``qty · gain`` and ``setup · markup`` as (numerator,
-    denominator) pairs: vectorised with ``np.gcd`` while every part is below 2**31 (products
-    then fit int64 exactly), else with Python integers. Returns the code of each line's
-    (coef, setup) combination and the table of those combinations."""
-    def parts(values: list[Fraction]) -> tuple[list[int], list[int]]:
-        return [v.numerator for v in values], [v.denominator for v in values]
-
-    qn, qd = parts(qtys)
-    gn, gd = parts(gains)
-    sn, sd = parts(setups if setups is not None else [Fraction(0)])
-    mn, md = parts(markups)
-    if max(*qn, *qd, *gn, *gd, *sn, *sd, *mn, *md) < _SMALL:
-        def reduced(an: list[int], ad: list[int], bn: list[int], bd: list[int],
-                    ac: npt.NDArray[np.intp], bc: npt.NDArray[np.intp],
-                    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-            num = np.array(an, dtype=np.int64)[ac] * np.array(bn, dtype=np.int64)[bc]
-            den = np.array(ad, dtype=np.int64)[ac] * np.array(bd, dtype=np.int64)[bc]
+    """The code of each active line's (qty, gain, setup) combination, and per combination the
+    reduced ``qty · gain`` and ``setup · markup`` as (numerator, denominator, numerator,
+    denominator): with ``np.gcd`` in int64 while every part is below 2**31 (the products are
+    then exact), else with Python integers."""
+    combo, first = _combine(qcode, gcode, tcode) if setups is not None else _combine(qcode,
+                                                                                    gcode)
+    qf, gf, tf = qcode[first], gcode[first], tcode[first]
+    values = [*qtys, *gains, *markups, *(setups or ())]
+    if max(max(v.numerator, v.denominator) for v in values) < _SMALL:
+        def reduced(a: list[Fraction], ac: npt.NDArray[np.intp], b: list[Fraction],
+                    bc: npt.NDArray[np.intp]) -> tuple[list[int], list[int]]:
+            num = (np.array([v.numerator for v in a], dtype=np.int64)[ac]
+                   * np.array([v.numerator for v in b], dtype=np.int64)[bc])
+            den = (np.array([v.denominator for v in a], dtype=np.int64)[ac]
+                   * np.array([v.denominator for v in b], dtype=np.int64)[bc])
             g = np.gcd(num, den)
-            return num // g, den // g
+            return (num // g).tolist(), (den // g).tolist()
 
-        cn, cd = reduced(qn, qd, gn, gd, qcode, gcode)
+        cn, cd = reduced(qtys, qf, gains, gf)
         if setups is not None:
-            tn, td = reduced(sn, sd, mn, md, tcode, gcode)
+            tn, td = reduced(setups, tf, markups, gf)
         else:
-            tn, td = np.zeros_like(cn), np.ones_like(cd)
-        combo, first = _combine(cn, cd, tn, td)
-        table = list(zip(cn[first].tolist(), cd[first].tolist(), tn[first].tolist(),
-                         td[first].tolist(), strict=True))
-        return combo, table
-    combo, first = _combine(qcode, gcode, tcode)
+            tn, td = [0] * len(cn), [1] * len(cn)
+        return combo, list(zip(cn, cd, tn, td, strict=True))
     table = []
-    ql, gl, tl = qcode.tolist(), gcode.tolist(), tcode.tolist()
-    for k in first.tolist():
-        c = qtys[ql[k]] * gains[gl[k]]
-        t = (setups[tl[k]] if setups is not None else Fraction(0)) * markups[gl[k]]
-        table.append((c.numerator, c.denominator, t.numerator, t.denominator))
+    for q, g, t in zip(qf.tolist(), gf.tolist(), tf.tolist(), strict=True):
+        c = qtys[q] * gains[g]
+        u = (setups[t] if setups is not None else Fraction(0)) * markups[g]
+        table.append((c.numerator, c.denominator, u.numerator, u.denominator))
     return combo, table
 
 
@@ -1683,8 +1686,9 @@ def explode_many(
                     total = _fast_numerators(bom, fast, item, 1, 1, day, True)
                 except JxcRulesError as exc:
                     raise _in_order(exc, i) from None
+                # a setup-only line (qty 0) reaches items the linear part never does
                 terms = per_item[item] = [
-                    (k, linear[k], v - linear[k], fast.scale ** bom._llc[k])
+                    (k, linear.get(k, 0), v - linear.get(k, 0), fast.scale ** bom._llc[k])
                     for k, v in total.items() if v]
             num, den = qty.numerator, qty.denominator
             out.append({k: Fraction(num * a + den * b, den * d) for k, a, b, d in terms})
