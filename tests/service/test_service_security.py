@@ -106,7 +106,7 @@ def test_tokens_are_stored_hashed_and_never_logged(make_app: Any, tmp_path: Path
 def test_rate_limit_per_token(make_app: Any) -> None:
     from fastapi.testclient import TestClient
 
-    app, tok = make_app(rate_per_s=1.0, burst=3)
+    app, tok = make_app(rate_per_s=0.01, burst=3)  # no refill within the test, however slow
     with TestClient(app) as c:
         codes = [c.post("/v1/units/convert", json=CONVERT, headers=bearer(tok["kernels"]))
                  for _ in range(5)]
