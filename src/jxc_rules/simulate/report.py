@@ -146,12 +146,17 @@ def format_value(name: str, value: float | None, *, signed: bool = False, lang: 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     info = KPI_INFO.get(name, KpiInfo(name, name, name, 0))
-    sign = "+" if signed and value > 0 else ""
     if info.unit == "share":
-        return f"{sign}{100 * value:.2f} pp" if diff else f"{sign}{100 * value:.2f}%"
-    if info.unit == "days":
-        return f"{sign}{value:.2f} {'天' if lang == 'zh' else 'd'}"
-    return f"{sign}{value:,.0f} 元"
+        number, unit = f"{100 * value:,.2f}", (" pp" if diff else "%")
+    elif info.unit == "days":
+        number, unit = f"{value:,.2f}", (" 天" if lang == "zh" else " d")
+    else:
+        number, unit = f"{value:,.0f}", " 元"
+    if number.lstrip("-").strip("0.,") == "":
+        number = number.lstrip("-")       # no "-0.00": a value that rounds to zero is zero
+    elif signed and not number.startswith("-"):
+        number = "+" + number
+    return number + unit
 
 
 def _fmt_interval(name: str, low: float, high: float, lang: str) -> str:
@@ -167,9 +172,9 @@ def param_words(path: str, lang: str = "en") -> str:
     """A swept parameter path in words: the lead's ``sweep.param_label`` when it exists, else
     the path with its dots and underscores turned into spaces."""
     try:
-        from jxc_rules.simulate import sweep as sweep_mod
+        import importlib
 
-        label = getattr(sweep_mod, "param_label", None)
+        label = getattr(importlib.import_module("jxc_rules.simulate.sweep"), "param_label", None)
         if callable(label):
             return str(label(path, lang))
     except Exception:   # a label is cosmetic: never fail a report over it
@@ -687,8 +692,9 @@ def _fit_ticks(lo: float, hi: float, span_px: float, label: Callable[[float], st
         if len(ticks) <= 1:
             return ticks
         gap = span_px * (ticks[1] - ticks[0]) / (hi - lo)
-        widest = max(text_width(label(v), size) for v in ticks)
-        if widest + 6 <= gap:
+        texts = [label(v) for v in ticks]
+        widest = max(text_width(t, size) for t in texts)
+        if widest + 6 <= gap and len(set(texts)) == len(texts):
             return ticks
     return _nice_ticks(lo, hi, 1)[:1]
 
@@ -788,7 +794,7 @@ def interval_svg(d: PairedDifference, *, width: int = 260, height: int = 40,
     info = KPI_INFO.get(d.kpi)
     color = ({"better": "#2ca02c", "worse": "#d62728"}.get(d.verdict, "#555")
              if info is None or info.better != 0 else "#555")
-    parts = [_svg_open(width, height, f"{d.kpi} difference")]
+    parts = [_svg_open(width, height, f"{d.kpi} interval")]
     if m > 0:
         parts.append(f'<rect x="{x(-m):.1f}" y="2" width="{x(m) - x(-m):.1f}" '
                      f'height="{axis_y - 2}" fill="#eee"/>')
@@ -933,11 +939,13 @@ def _dark(color: str) -> bool:
 def heatmap_svg(values: FloatArray, rows: Sequence[str], cols: Sequence[str], *,
                 fmt: Callable[[float], str], x_title: str, y_title: str, label: str,
                 low: str = "#ffffff", high: str = "#a50f15", diverging: str | None = None,
-                width: int = 560, cell_h: float | None = None, show_values: bool = True) -> str:
+                width: int = 560, cell_h: float | None = None, show_values: bool = True,
+                from_zero: bool = True) -> str:
     """A heat map of ``values[row, col]`` with row labels on the left, column labels below
     (thinned to fit), axis titles in words and a colour scale with its ends labelled.
 
-    Sequential (``low`` → ``high``, from 0 to the maximum) or, with ``diverging`` = a colour
+    Sequential (``low`` → ``high``, from 0 — or the minimum, ``from_zero=False`` — to the
+    maximum) or, with ``diverging`` = a colour
     for negative values, symmetric around 0 (``diverging`` ← 0 → ``high``). Every cell has a
     ``<title>`` (hover) with its row, column and value; values are also written in the cells
     when they fit."""
@@ -948,7 +956,11 @@ def heatmap_svg(values: FloatArray, rows: Sequence[str], cols: Sequence[str], *,
         top = float(np.abs(finite).max()) if finite.size else 1.0
         vmin, vmax = -(top or 1.0), (top or 1.0)
     else:
-        vmin, vmax = 0.0, (float(finite.max()) if finite.size else 1.0) or 1.0
+        vmax = float(finite.max()) if finite.size else 1.0
+        vmin = 0.0 if from_zero or not finite.size else float(finite.min())
+        if vmax - vmin <= 1e-12 * max(1.0, abs(vmax)):
+            vmin, vmax = (vmin, vmin + 1.0) if from_zero and vmax == 0 else (vmin - 1e-9,
+                                                                              vmax + 1e-9)
     size = 10.0
     pad_t = 6 + 14 * len(_wrap_px(y_title, 11, width - 8))
     pad_l = int(min(max((text_width(r, size) for r in rows), default=10) + 8, width * 0.45))
@@ -1083,7 +1095,7 @@ def sweep_grid_svgs(sweep: Any, kpi: str, *, lang: str = "en", width: int = 460
         svg = heatmap_svg(grid, rows, cols, fmt=lambda v: format_value(kpi, v, lang=lang),
                           x_title=x_title, y_title=y_title, label=f"{kpi} {r}",
                           low="#f7fbff", high=("#08306b", "#67000d", "#00441b", "#3f007d")[k % 4],
-                          width=width, cell_h=26)
+                          width=width, cell_h=26, from_zero=False)
         out.append((f"{kpi_label(kpi, lang)} · {r}", svg))
     return out
 
@@ -1096,7 +1108,9 @@ _CSS = """
 body{font-family:-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;
 margin:24px;color:#222;max-width:1200px}
 table{border-collapse:collapse;margin:12px 0}th,td{padding:4px 8px;border-bottom:1px solid #ddd;
-text-align:right;font-size:13px}th:first-child,td:first-child{text-align:left}
+text-align:right;font-size:13px;white-space:nowrap}th{white-space:normal}
+th:first-child,td:first-child{text-align:left;white-space:normal}td.verdict{white-space:normal}
+.wide{overflow-x:auto}
 .better{color:#1a7f1a;font-weight:600}.worse{color:#b01c1c;font-weight:600}
 .grid{display:flex;flex-wrap:wrap;gap:16px}.card{border:1px solid #e3e3e3;padding:8px;
 border-radius:6px}.card h4{margin:2px 0 6px 0;font-size:13px;max-width:560px}
@@ -1162,7 +1176,7 @@ def html_report(
     if comparison is not None:
         head += (f"<th>{t('diff')}</th><th>{t('ci')}</th><th>{t('materiality')}</th>"
                  f"<th>{t('interval_axis')}</th><th>{t('verdict')}</th>")
-    parts.append("<table>" + head + "</tr>")
+    parts.append("<div class='wide'><table>" + head + "</tr>")
     for kinfo in KPIS:
         row = f"<tr><td>{_esc(kpi_label(kinfo.name, lang))}</td>"
         for r in results:
@@ -1174,10 +1188,10 @@ def html_report(
             row += (f"<td>{_esc(dm)}</td><td>{_esc(ci)}</td>"
                     f"<td>{_esc(format_value(kinfo.name, d.materiality, lang=lang, diff=True))}"
                     f"</td><td>{interval_svg(d, lang=lang)}</td>"
-                    f'<td class="{_verdict_class(kinfo.name, d.verdict)}">'
+                    f'<td class="verdict {_verdict_class(kinfo.name, d.verdict)}">'
                     f"{_esc(verdict_label(d.verdict, lang, kinfo.name))}</td>")
         parts.append(row + "</tr>")
-    parts.append("</table>")
+    parts.append("</table></div>")
     undirected = [kpi_label(k.name, lang) for k in KPIS if k.better == 0]
     if undirected:
         parts.append(f'<p class="muted">{_esc(", ".join(undirected))}: {t("no direction")}</p>')
