@@ -119,7 +119,7 @@ def test_no_text_overflows_its_svg_in_a_compare_report(page: Any, runs: dict[str
     found = overflow(page, html, tmp_path, f"compare-{lang}")
     # 15 histograms + 15 intervals + 2 × 2 shortfall maps, each with its tick labels
     assert found["svgs"] >= 30
-    assert found["count"] >= 100
+    assert found["count"] >= 80
     assert found["bad"] == []
 
 
@@ -141,7 +141,8 @@ def test_no_text_overflows_its_svg_in_a_grid_report(page: Any, runs: dict[str, A
     html = html_report([res.baseline, res.candidate], res, grid, lang=lang)
     found = overflow(page, html, tmp_path, f"grid-{lang}")
     # per KPI shown: the difference map and one map per pack
-    assert found["svgs"] >= 30 + 3 * (1 + len(grid.rules))
+    maps = len(grid.rules) + (1 if getattr(grid, "differences", None) else 0)
+    assert found["svgs"] >= 30 + 3 * maps
     assert found["bad"] == []
 
 
