@@ -963,6 +963,9 @@ class ProductProfile:
                                f"{fraction_to_decimal(mag)} {value.units}")
 
     def __attrs_post_init__(self) -> None:
+        if self.stock_unit is not None and not isinstance(self.stock_unit, str):
+            raise bad_value("stock_unit", self.stock_unit, "a unit name such as 'bag' (or "
+                            "empty: the pack name)")
         if not self.stock_unit:
             object.__setattr__(self, "stock_unit", self.pack_name)
         if not isinstance(self.pack_content, str):  # Quantity normalised by the validator

@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import pint  # without the scipy it would import eagerly: see jxc_rules._PintWithoutEagerScipy
 
-from jxc_rules._internal.arrays import as_float_array
+from jxc_rules._internal.arrays import as_float_array, require_numbers
 from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
 from jxc_rules.errors import UnitError, bad_value
 from jxc_rules.rounding import check_mode, round_array, round_to
@@ -455,7 +455,11 @@ def magnitude(
                                              field), dtype=np.float64)
         return float(_convert_float(_to_float(mag_arr, field, value), src, target, field))
     if isinstance(value, np.ndarray):
-        return np.asarray(value, dtype=np.float64)
+        require_numbers(value, field)  # a dtype check; object arrays item by item
+        try:
+            return np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            raise bad_value(field, value, "numbers within float range") from None
     if isinstance(value, (int, float, Decimal, Fraction, np.integer, np.floating)) \
             and not isinstance(value, bool):
         return _to_float(value, field, value)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 else:  # scipy loads when a fit runs, not when shelf_life is imported
     optimize, stats = lazy_module("scipy.optimize"), lazy_module("scipy.stats")
 
-from jxc_rules._internal.arrays import as_float_array
+from jxc_rules._internal.arrays import as_float_array, scalar_float
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.shelf_life.models import (
     GAS_CONSTANT,
@@ -85,11 +85,21 @@ def _linear_fit(x: FloatArray, y: FloatArray) -> tuple[float, float, float, floa
     """OLS y = a + s·x: (a, s, se_a, se_s, residuals); x centred at 0 is the reference."""
     n = x.size
     design = np.column_stack([np.ones(n), x])
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
-    resid = y - design @ coef
-    dof = n - 2
-    sigma2 = float(resid @ resid) / dof
-    cov = sigma2 * np.linalg.inv(design.T @ design)
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+            resid = y - design @ coef
+            dof = n - 2
+            sigma2 = float(resid @ resid) / dof
+            cov = sigma2 * np.linalg.inv(design.T @ design)
+    except (np.linalg.LinAlgError, FloatingPointError):
+        cov = np.full((2, 2), np.nan)
+        coef = np.full(2, np.nan)
+    if not (np.isfinite(coef).all() and np.isfinite(cov).all() and cov[0, 0] >= 0
+            and cov[1, 1] >= 0):
+        raise bad_value("temps_c", x.tolist() if x.size <= 8 else f"{x.size} temperatures",
+                        "temperatures spread widely enough to fit a slope (these are too "
+                        "close together, or too extreme, for a numerically stable fit)")
     return float(coef[0]), float(coef[1]), math.sqrt(cov[0, 0]), math.sqrt(cov[1, 1]), resid
 
 
@@ -140,7 +150,9 @@ def fit_shelf_life(
     conf = float(confidence)
     if not 0 < conf < 1:
         raise bad_value("confidence", confidence, "in (0, 1)")
-    ref = float(ref_temp_c)
+    ref = scalar_float(ref_temp_c, "ref_temp_c", "a temperature in °C", allow_text=True)
+    if not (math.isfinite(ref) and ref > -KELVIN_OFFSET):
+        raise bad_value("ref_temp_c", ref_temp_c, "a finite temperature above -273.15 °C")
     y = np.log(life)
     dof = t.size - 2
     tq = float(stats.t.ppf(0.5 + conf / 2, dof))
@@ -150,6 +162,18 @@ def fit_shelf_life(
     x = 1.0 / (t + KELVIN_OFFSET) - 1.0 / (ref + KELVIN_OFFSET) if model == "arrhenius" \
         else t - ref
     a, s, se_a, se_s, resid = _linear_fit(x, y)
+    try:
+        return _linear_result(model, a, s, se_a, se_s, resid, y, ref, conf, tq, dof)
+    except OverflowError:  # exp of a slope fitted to temperatures a hair apart
+        raise bad_value("temps_c", t.tolist() if t.size <= 8 else f"{t.size} temperatures",
+                        f"temperatures spread widely enough for a finite {model} parameter "
+                        "(the fitted one is beyond float range)") from None
+
+
+def _linear_result(model: str, a: float, s: float, se_a: float, se_s: float,
+                   resid: FloatArray, y: FloatArray, ref: float, conf: float, tq: float,
+                   dof: int) -> ShelfLifeFit:
+    """The fitted model of a log-linear fit (Arrhenius, Q10 or Bigelow) with its intervals."""
     s_lo, s_hi = s - tq * se_s, s + tq * se_s
     fitted: RateModel
     if model == "arrhenius":

@@ -590,8 +590,8 @@ def shelf_life_at(temp_c: Any, shelf_life_ref: Any, model: RateModel) -> Any:
             raise bad_value("shelf_life_ref", f"{np.size(life)} values",
                             f"one value or one per temperature ({np.size(rate)} temp_c)"
                             ) from None
-    with np.errstate(divide="ignore"):
-        out = np.asarray(life / rate, dtype=np.float64)
+    with np.errstate(divide="ignore", over="ignore"):  # a life beyond float range is inf,
+        out = np.asarray(life / rate, dtype=np.float64)  # as at a rate of 0: it never expires
     value: Any = float(out) if out.ndim == 0 else out
     if unit is not None:
         return ureg.Quantity(value, unit)

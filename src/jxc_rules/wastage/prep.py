@@ -394,7 +394,12 @@ def ingredient_demand(portions: npt.ArrayLike, recipe: RecipeMatrix) -> FloatArr
     if p.ndim == 0 or p.shape[0] != len(recipe.dishes):
         raise bad_value("portions", p.shape,
                         f"an array whose first axis is the {len(recipe.dishes)} dishes")
-    return np.asarray(np.tensordot(recipe.matrix.T, p, axes=1), dtype=np.float64)
+    try:
+        with np.errstate(over="raise"):  # the FPU flag: no pass over the result
+            return np.asarray(np.tensordot(recipe.matrix.T, p, axes=1), dtype=np.float64)
+    except FloatingPointError:
+        raise bad_value("portions", "portions x recipe quantities beyond float range",
+                        "portions whose ingredient demand is within float range") from None
 
 
 def prep_quantities(
