@@ -146,6 +146,16 @@ def test_no_text_overflows_its_svg_in_a_grid_report(page: Any, runs: dict[str, A
     assert found["bad"] == []
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_text_overflows_its_svg_in_a_single_run_report(page: Any, runs: dict[str, Any],
+                                                          tmp_path: Path, lang: str) -> None:
+    res = runs["compare"]
+    found = overflow(page, html_report([res.candidate], lang=lang, notes=[NOTE]), tmp_path,
+                     f"single-{lang}")
+    assert found["svgs"] >= 15
+    assert found["bad"] == []
+
+
 def test_no_text_overflows_with_long_pack_labels_and_degenerate_data(
         page: Any, runs: dict[str, Any], tmp_path: Path) -> None:
     """Constant KPIs (a zero-width histogram), long labels and big yuan values stay inside."""

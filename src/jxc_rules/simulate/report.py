@@ -215,6 +215,17 @@ def headline(comparison: CompareResult, lang: str = "en") -> str:
     return text + "."
 
 
+def _run_headline(results: Sequence[SimulationResult], lang: str) -> str | None:
+    """The one-run sentence (``compare.run_headline``) when there is one run and the library
+    provides it."""
+    if len(results) != 1:
+        return None
+    import importlib
+
+    fn = getattr(importlib.import_module("jxc_rules.simulate.compare"), "run_headline", None)
+    return str(fn(results[0], lang)) if callable(fn) else None
+
+
 def _notes(results: Sequence[SimulationResult], notes: Sequence[str] | None) -> list[str]:
     if notes is not None:
         return [str(n) for n in notes]
@@ -591,6 +602,9 @@ def print_tables(
                   f"{_markup_escape(str(comparison.candidate.rules))}")
         layouts = _compare_layouts(comparison, lang)
     else:
+        single = _run_headline(results, lang)
+        if single:
+            con.print(f"[bold]{_markup_escape(single)}[/bold]")
         if len(results) > 1:
             con.print(" · ".join(f"#{k + 1} = {_markup_escape(str(r.rules))}"
                                  for k, r in enumerate(results)))
@@ -1155,8 +1169,9 @@ def html_report(
              f'<meta charset="utf-8"><title>{t("title")} · {_esc(first.scenario)}</title>'
              f"<style>{_CSS}</style></head><body>",
              f"<h1>{t('title')} · {_esc(first.scenario)}</h1>"]
-    if comparison is not None:
-        parts.append(f'<p class="headline">{_esc(headline(comparison, lang))}</p>')
+    top = headline(comparison, lang) if comparison is not None else _run_headline(results, lang)
+    if top:
+        parts.append(f'<p class="headline">{_esc(top)}</p>')
     for note in _notes(results, notes):
         parts.append(f'<p class="note">{t("note")}: {_esc(note)}</p>')
     info = [f"{t('rules')}: " + " / ".join(_esc(r.rules) for r in results),
