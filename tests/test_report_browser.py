@@ -89,7 +89,9 @@ def runs() -> dict[str, Any]:
     res = compare(HOTPOT, OLD, NEW, trials=12, seed=0)
     line = sweep(HOTPOT, "demand.scale", [0.8, 0.9, 1.0, 1.1, 1.2], rules=[OLD, NEW],
                  trials=12, seed=0, thresholds={"stockout_rate": 0.02})
-    return {"compare": res, "sweep": line, "grid": build_grid()}
+    nine = [0.5 + 0.25 * k for k in range(9)]
+    big = helpers.GridStub(line, "distribution.dispersion", [1.0 + k for k in range(9)], nine)
+    return {"compare": res, "sweep": line, "grid": build_grid(), "big": big}
 
 
 def overflow(page: Any, html: str, tmp_path: Path, name: str) -> dict[str, Any]:
@@ -144,6 +146,19 @@ def test_no_text_overflows_its_svg_in_a_grid_report(page: Any, runs: dict[str, A
     maps = len(grid.rules) + (1 if getattr(grid, "differences", None) else 0)
     assert found["svgs"] >= 30 + 3 * maps
     assert found["bad"] == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_text_overflows_in_a_9_by_9_grid_and_the_values_are_written(
+        page: Any, runs: dict[str, Any], tmp_path: Path, lang: str) -> None:
+    res = runs["compare"]
+    html = html_report([res.baseline, res.candidate], res, runs["big"], lang=lang)
+    found = overflow(page, html, tmp_path, f"big-{lang}")
+    assert found["bad"] == []
+    # the 81 cells of a map carry their values as text (they fit), not only as hover titles
+    start = html.index(f'aria-label="stockout_rate {runs["big"].rules[0]}"')
+    svg = html[start: html.index("</svg>", start)]
+    assert svg.count('text-anchor="middle" fill=') == 81
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

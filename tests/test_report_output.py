@@ -41,16 +41,20 @@ class GridStub:
     point, differences), built from a one-parameter sweep: used only when the library's own
     sweep cannot make grids yet."""
 
-    def __init__(self, one: Any, second: str, values: Sequence[float]) -> None:
-        first_values = [float(v) for v in one.values]
-        self.params = (str(one.param), second)
+    def __init__(self, one: Any, second: str, values: Sequence[float],
+                 first: Sequence[float] | None = None) -> None:
+        """The grid ``first`` (default: the sweep's values) × ``values``; the KPIs of the
+        first axis's k-th value are those of the sweep's point k (cyclically)."""
+        n = len(one.kpis[one.rules[0]])
+        first_values = [float(v) for v in (first if first is not None else one.values)]
+        self.params = (str(getattr(one, "params", (one.param,))[0]), second)
         self.axes = (tuple(first_values), tuple(float(v) for v in values))
         self.points = tuple((a, b) for a in first_values for b in values)
         self.rules = tuple(one.rules)
-        self.kpis = {r: [one.kpis[r][i] for i in range(len(first_values)) for _ in values]
+        self.kpis = {r: [one.kpis[r][i % n] for i in range(len(first_values)) for _ in values]
                      for r in self.rules}
         diffs = getattr(one, "differences", None)
-        self.differences = ([diffs[i] for i in range(len(first_values)) for _ in values]
+        self.differences = ([diffs[i % n] for i in range(len(first_values)) for _ in values]
                             if diffs else None)
         self.thresholds = dict(one.thresholds)
         self.break_points = tuple(one.break_points)

@@ -1082,12 +1082,15 @@ def _grid(values: Sequence[float], axes: Sequence[Sequence[float]],
     return grid
 
 
-def sweep_grid_svgs(sweep: Any, kpi: str, *, lang: str = "en", width: int = 460
+def sweep_grid_svgs(sweep: Any, kpi: str, *, lang: str = "en", width: int | None = None
                     ) -> list[tuple[str, str]]:
     """Two-parameter sweep: heat maps (rows = first parameter, columns = second) of the
     candidate − baseline difference of ``kpi`` (green = better by the KPI's direction) and of
-    each pack's mean."""
+    each pack's mean. The default width gives each column ~62 px (values like ``+12.57 pp``
+    fit in the cells) between 460 and 900 px."""
     params, points, axes = _sweep_shape(sweep)
+    if width is None:
+        width = int(min(900, max(460, 70 + 62 * len(axes[1]))))
     rows = [f"{v:g}" for v in axes[0]]
     cols = [f"{v:g}" for v in axes[1]]
     y_title, x_title = (f"↓ {param_words(params[0], lang)}", param_words(params[1], lang))
