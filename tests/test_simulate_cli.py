@@ -29,7 +29,7 @@ def test_hotpot_scenario_alone_runs_the_compare_of_its_two_packs(
     data = json.loads(out_json.read_text(encoding="utf-8"))
     assert [r["rules"] for r in data["results"]] == ["hotpot 2026.10", "hotpot 2026.11"]
     assert set(data["compare"]["stockout_rate"]) >= {"mean", "low", "high", "verdict"}
-    assert data["sweep"]["values"] == [0.0, 0.4, 0.8]
+    assert data["sweep"]["values"] == [[0.0], [0.4], [0.8]]   # points, one value per axis
     page = out_html.read_text(encoding="utf-8")
     assert page.count("<svg") >= 15 + 3
     # self-contained: no scripts, no external resources

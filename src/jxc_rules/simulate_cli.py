@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,9 +47,12 @@ def register(subparsers: Any) -> None:
                         "(256, or JXC_RULES_SIM_MEMORY_MB)")
     p.add_argument("--json", metavar="FILE", help="write all results as JSON ('-': stdout)")
     p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
-    p.add_argument("--sweep", metavar="PARAM=start:stop:step",
-                   help="stress sweep of a true-world parameter, e.g. "
-                        "'holiday.spring_festival.dine_in.uplift=0:0.8:0.1'")
+    p.add_argument("--sweep", metavar="PATH=start:stop:step", action="append", default=[],
+                   help="stress sweep (or PATH=v1,v2,...): a pack field as `diff` prints it "
+                        "after candidate. / baseline. / packs. (e.g. "
+                        "'candidate.replenishment.safety_days=0:3:0.5') or a true-world "
+                        "parameter ('holiday.spring_festival.dine_in.uplift=0:0.8:0.1'); "
+                        "repeat for a grid of every combination")
     p.add_argument("--materiality", metavar="KPI=VALUE", action="append", default=[],
                    help="smallest difference a compare calls better/worse, absolute in the "
                         "KPI's unit (a rate as a fraction: stockout_rate=0.002 is 0.2 "
@@ -179,7 +183,7 @@ def _progress(runs: int, label: str) -> Iterator[Callable[[], None] | None]:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from jxc_rules.simulate.compare import compare
+    from jxc_rules.simulate.compare import compare, run_headline
     from jxc_rules.simulate.executors import chunk_sizes, make_executor
     from jxc_rules.simulate.report import html_report, print_tables
     from jxc_rules.simulate.runner import SimulationResult, load_rules, run_many
@@ -199,10 +203,16 @@ def _main(args: argparse.Namespace) -> int:
     kind = args.executor or ("processes" if (args.workers or 1) > 1 else "serial")
     if args.scheduler and args.executor in (None, "dask"):
         kind = "dask"
-    sweep_spec = parse_sweep(args.sweep) if args.sweep else None
+    sweep_axes = [parse_sweep(text) for text in args.sweep]
     cells_per_trial = max(1, len(scenario.items) * max(1, len(scenario.locations))
                           * scenario.days)
-    runs = len(packs) * (1 + (len(sweep_spec[1]) if sweep_spec is not None else 0))
+    n_points = math.prod(len(vs) for _, vs in sweep_axes) if sweep_axes else 0
+    if n_points > 2_000:
+        from jxc_rules.errors import ValidationError
+
+        raise ValidationError(f"the sweep grid has {n_points} points; at most 2000 (fewer "
+                              "values per --sweep)", field="sweep", value=n_points)
+    runs = len(packs) * (1 + n_points)
     if chunk is not None:
         chunk_sizes(1, chunk)  # the chunk size's own check, before any size arithmetic
     _check_size(args.trials, chunk if chunk is not None else 1, cells_per_trial, runs,
@@ -223,12 +233,12 @@ def _main(args: argparse.Namespace) -> int:
                 results = run_many(scenario, packs, trials=args.trials, seed=args.seed,
                                    executor=executor, chunk_trials=chunk, progress=tick,
                                    memory_mb=args.memory_mb)
-        if sweep_spec is not None:
-            param, values = sweep_spec
-            with _progress(len(values), f"sweep {param}") as tick:
-                swept = sweep(scenario, param, values, rules=packs, trials=args.trials,
+        if sweep_axes:
+            title = " × ".join(p for p, _ in sweep_axes)
+            with _progress(n_points, f"sweep {title}") as tick:
+                swept = sweep(scenario, sweep_axes, rules=packs, trials=args.trials,
                               seed=args.seed, executor=executor, chunk_trials=chunk,
-                              progress=tick)
+                              progress=tick, memory_mb=args.memory_mb)
 
     if args.json != "-":
         print_tables(results, comparison, swept, lang=args.lang)
@@ -238,6 +248,11 @@ def _main(args: argparse.Namespace) -> int:
             "horizon": [scenario.start.isoformat(), scenario.end.isoformat()],
             "results": [r.to_mapping() for r in results],
         }
+        payload["headline"] = (comparison.headline(args.lang) if comparison is not None
+                               else run_headline(results[0], args.lang))
+        notes = getattr(scenario, "calendar_notes", ())
+        if notes:
+            payload["notes"] = list(notes)
         if comparison is not None:
             payload["compare"] = {k: v.to_mapping() for k, v in comparison.differences.items()}
         if swept is not None:

@@ -38,7 +38,8 @@ from jxc_rules.simulate.kpis import KPI_INFO, check_materiality, materiality_ove
 from jxc_rules.simulate.runner import SimulationResult, run_many
 from jxc_rules.simulate.scenario import Scenario, load_scenario
 
-__all__ = ["VERDICTS", "CompareResult", "PairedDifference", "compare", "paired_difference"]
+__all__ = ["HEADLINE_KPIS", "VERDICTS", "CompareResult", "PairedDifference", "compare",
+           "headline", "paired_difference", "run_headline"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -136,12 +137,118 @@ class CompareResult:
     candidate: SimulationResult
     differences: Mapping[str, PairedDifference]
 
+    def headline(self, lang: str = "en") -> str:
+        """One sentence of the trade-off, in money and rates (``lang`` ``"en"`` or ``"zh"``).
+
+        What the candidate gains (material and detectable changes in the KPI's good direction
+        among stockout, waste, fill and compliance rates) against what it costs (the same in the
+        bad direction), then the gross margin in 元 with its verdict::
+
+            hotpot 2026.11 vs hotpot 2026.10: buys waste rate −1.2 pp for stockout rate
+            +2.4 pp; gross margin +252 元 (no detectable change).
+        """
+        return headline(self, lang)
+
     def to_mapping(self) -> dict[str, Any]:
         return {
             "baseline": self.baseline.to_mapping(),
             "candidate": self.candidate.to_mapping(),
             "differences": {k: v.to_mapping() for k, v in self.differences.items()},
+            "headline": self.headline(),
+            "headline_zh": self.headline("zh"),
         }
+
+
+HEADLINE_KPIS = ("stockout_rate", "waste_rate", "fill_rate", "safety_stock_compliance")
+"""The rates the headline weighs against each other (gross margin closes the sentence)."""
+
+_VERDICT_ZH = {"better": "改善", "worse": "变差", "no material change": "无实质变化",
+               "no detectable change": "无可检测变化", "higher": "升高", "lower": "降低"}
+
+
+def _pp(x: float, lang: str = "en") -> str:
+    unit = " 个百分点" if lang == "zh" else " pp"
+    return f"{x * 100:+.1f}{unit}".replace("-", "−")
+
+
+def _short_label(label: str) -> str:
+    return label.split(" (", 1)[0]
+
+
+def run_headline(result: SimulationResult, lang: str = "en") -> str:
+    """One sentence for a single run: the headline rates and the gross margin in 元.
+
+    >>> from jxc_rules.simulate import run
+    >>> run_headline(run("base-stock-poisson", trials=50)).startswith("scenario policy: stockout")
+    True
+    """
+    k = result.kpis
+
+    def pct(name: str) -> str:
+        return f"{k[name].mean * 100:.1f} %" if name in k else "n/a"
+
+    margin = f"{k['gross_margin'].mean:,.0f} 元" if "gross_margin" in k else "n/a"
+    label = _short_label(result.rules)
+    if lang == "zh":
+        return (f"{label}：缺货率 {pct('stockout_rate')}，损耗率 {pct('waste_rate')}，"
+                f"满足率 {pct('fill_rate')}，毛利 {margin}（{result.trials} 次试验均值）。")
+    return (f"{label}: stockout rate {pct('stockout_rate')}, waste rate {pct('waste_rate')}, "
+            f"fill rate {pct('fill_rate')}, gross margin {margin} (mean of {result.trials} "
+            "trials).")
+
+
+def headline(result: CompareResult, lang: str = "en") -> str:
+    """The sentence of :meth:`CompareResult.headline`."""
+    if lang not in ("en", "zh"):
+        from jxc_rules.errors import bad_value
+
+        raise bad_value("lang", lang, "'en' or 'zh'")
+    diffs = result.differences
+    gains: list[tuple[str, str]] = []
+    costs: list[tuple[str, str]] = []
+    for name in HEADLINE_KPIS:
+        d = diffs.get(name)
+        if d is None or d.verdict not in ("better", "worse"):
+            continue
+        info = KPI_INFO[name]
+        words = info.zh if lang == "zh" else info.en
+        (gains if d.verdict == "better" else costs).append((words, _pp(d.mean, lang)))
+    cand = _short_label(result.candidate.rules)
+    base = _short_label(result.baseline.rules)
+    margin = diffs.get("gross_margin")
+    if margin is not None and math.isfinite(margin.mean):
+        money = f"{margin.mean:+,.0f} 元".replace("-", "−")
+        verdict = _VERDICT_ZH[margin.verdict] if lang == "zh" else margin.verdict
+        tail_en = f"gross margin {money} ({verdict})"
+        tail_zh = f"毛利 {money}（{verdict}）"
+    else:
+        tail_en, tail_zh = "gross margin not measurable", "毛利无法计算"
+
+    def join(parts: list[tuple[str, str]], sep: str) -> str:
+        words = [f"{w} {v}" for w, v in parts]
+        if sep == "、" or len(words) < 3:
+            return sep.join(words)
+        return ", ".join(words[:-1]) + sep + words[-1]
+
+    if lang == "zh":
+        if gains and costs:
+            body = f"以{join(costs, '、')}换取{join(gains, '、')}"
+        elif gains:
+            body = f"{join(gains, '、')}，无可检测的代价"
+        elif costs:
+            body = f"{join(costs, '、')}，无可检测的收益"
+        else:
+            body = f"{result.candidate.trials} 次试验下各比率无实质变化"
+        return f"{cand} 对比 {base}：{body}；{tail_zh}。"
+    if gains and costs:
+        body = f"buys {join(gains, ' and ')} for {join(costs, ' and ')}"
+    elif gains:
+        body = f"{join(gains, ' and ')} at no detectable cost"
+    elif costs:
+        body = f"{join(costs, ' and ')} for no detectable gain"
+    else:
+        body = f"no material change in the rates at {result.candidate.trials} trials"
+    return f"{cand} vs {base}: {body}; {tail_en}."
 
 
 def compare(

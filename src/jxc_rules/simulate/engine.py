@@ -282,7 +282,9 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
             arriving = pipe[:, :, 0]
             if has_shrink:
                 arrived = arriving * world.retention[None, :]
-                acc.shrink += (arriving - arrived) @ cost
+                lost = arriving - arrived
+                acc.shrink += lost @ cost
+                acc.daily_waste[d] += lost.sum(axis=0) * cost
             else:
                 arrived = arriving.copy()                # pipe shifts below
             if mode == "buckets":
@@ -324,6 +326,7 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                     expired = inv[a] * mask[None, :]
                     inv[a] -= expired
                     acc.expired += expired @ cost
+                    acc.daily_waste[d] += expired.sum(axis=0) * cost
                 on_hand = inv.sum(axis=0)
                 aged = (inv @ cost).T                    # [T, A] yuan by age
             else:
@@ -336,7 +339,8 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                     aged[:, -1] = inv @ cost
                 else:
                     aged = (inv @ cost)[:, None]
-            acc.record_day(demand, served, issued, short, stock, aged, st.safety, on_hand)
+            acc.record_day(demand, served, issued, short, stock, aged, world.standard[d][None, :],
+                           on_hand)
             if st.hist is not None and plan.forecast is not None:
                 coef = plan.forecast.coef[d]
                 st.hist[d % plan.forecast.window] = np.divide(

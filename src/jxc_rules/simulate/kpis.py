@@ -17,9 +17,11 @@ turnover_days               库存周转天数   mean end-of-day stock value / m
                                          goods issued
 gross_margin                毛利 (元)      revenue − cost of (issued + expired + shrink)
 gross_margin_rate           毛利率        gross_margin / revenue
-safety_stock_compliance     安全库存达标率  item-days with end-of-day stock ≥ safety stock /
-                                         item-days
-sell_through                动销率        item-days with a sale / item-days with stock
+safety_stock_compliance     安全库存达标率  item-days with end-of-day stock ≥ a fixed standard
+                                         (1 day of true expected issue, the same for every
+                                         pack: not the pack's own target) / item-days
+sell_through                售出率        cost of goods sold / cost of goods available
+                                         (opening + purchases)
 stock_age_0_1d … _7d_plus   库龄分布       share of end-of-day stock value by age (days since
                                          receipt): <1, 1–3, 3–7, ≥7
 ==========================  ===========  ====================================================
@@ -92,7 +94,7 @@ KPIS: tuple[KpiInfo, ...] = (
     KpiInfo("gross_margin", "毛利", "gross margin", +1, "yuan", 0.0, 0.001),
     KpiInfo("gross_margin_rate", "毛利率", "gross margin rate", +1),
     KpiInfo("safety_stock_compliance", "安全库存达标率", "safety-stock compliance", +1),
-    KpiInfo("sell_through", "动销率", "sell-through", +1),
+    KpiInfo("sell_through", "售出率", "sell-through", +1),
     KpiInfo("stock_age_0_1d", "库龄<1天", "stock age < 1 d", +1),
     KpiInfo("stock_age_1_3d", "库龄1-3天", "stock age 1-3 d", 0),
     KpiInfo("stock_age_3_7d", "库龄3-7天", "stock age 3-7 d", 0),
@@ -158,6 +160,10 @@ class Accumulator:
         self.demand_value = z(trials)
         self.served_value = z(trials)
         self.stockouts = z(trials)
+        # the shortfall view: per day and item, summed over the chunk's trials
+        self.daily_stockouts = z((world.days, len(world.item_ids)))
+        self.daily_waste = z((world.days, len(world.item_ids)))   # yuan
+        self.day = 0
         self.purchased = z(trials)
         self.shrink = z(trials)
         self.expired = z(trials)
@@ -205,7 +211,11 @@ class Accumulator:
         self.served_value += served @ w.price
         self.served_cost += served @ w.cost
         self.issued_cost += issued @ w.cost
-        self.stockouts += (short & (demand > 0)).sum(axis=1)
+        stocked_out = short & (demand > 0)
+        self.stockouts += stocked_out.sum(axis=1)
+        self.daily_stockouts[self.day] += stocked_out.sum(axis=0)
+        self.daily_waste[self.day] += (issued - served).sum(axis=0) * w.cost   # channel loss
+        self.day += 1
         self.aged += aged
         self.safety_ok += (on_hand >= safety - 1e-9).sum(axis=1)
         has_stock = stock_before > 0
@@ -242,7 +252,7 @@ class Accumulator:
             "gross_margin": margin,
             "gross_margin_rate": ratio(margin, self.revenue),
             "safety_stock_compliance": self.safety_ok / item_days,
-            "sell_through": ratio(self.sold, self.with_stock),
+            "sell_through": ratio(self.served_cost, available),
         }
         names = ("stock_age_0_1d", "stock_age_1_3d", "stock_age_3_7d", "stock_age_7d_plus")
         for k, name in enumerate(names):
@@ -256,6 +266,9 @@ class Accumulator:
         out["_shrink_cost"] = self.shrink.copy()
         out["_closing_cost"] = self.closing.copy()
         out["_revenue"] = self.revenue.copy()
+        # sums over this chunk's trials, not per-trial vectors: the runner adds them up
+        out["__daily_stockouts"] = self.daily_stockouts
+        out["__daily_waste"] = self.daily_waste
         return out
 
 

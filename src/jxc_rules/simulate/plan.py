@@ -49,6 +49,11 @@ AGE_BINS_DAYS = (0, 1, 3, 7)
 
 _MIN_AGE_BUCKETS = 8
 
+SAFETY_STANDARD_DAYS = 1.0
+"""Safety-stock compliance (安全库存达标率) counts item-days whose end-of-day stock covers this
+many days of the item's true expected issue — a fixed standard, the same for every pack, so a
+pack that halves its own safety target does not look more compliant."""
+
 
 @attrs.frozen(eq=False)
 class World:
@@ -75,6 +80,9 @@ class World:
     price: FloatArray                   # [I] yuan per stock unit
     initial: FloatArray                 # [I]
     perishable: npt.NDArray[np.bool_]   # [I]
+    # the fixed safety-stock standard the compliance KPI checks, whichever pack runs:
+    # SAFETY_STANDARD_DAYS of the true expected daily issue (demand exploded, grossed up)
+    standard: FloatArray = attrs.field(factory=lambda: np.zeros((0, 0)))   # [D, I]
 
     @property
     def days(self) -> int:
@@ -492,6 +500,8 @@ def compile_world(scenario: Scenario, reference: Any = None) -> World:
         price=np.array([float(scenario.items[i].price_per_unit) for i in item_names]),
         initial=np.array([scenario.items[i].initial_stock for i in item_names]),
         perishable=perishable,
+        standard=SAFETY_STANDARD_DAYS * np.einsum("dnc,ni,ic->di", mu, explode,
+                                                  1.0 / (1.0 - loss)),
     )
 
 

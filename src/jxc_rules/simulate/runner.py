@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -37,6 +38,12 @@ class SimulationResult:
     chunk_trials: int
     kpis: Mapping[str, KpiSummary]
     samples: Mapping[str, FloatArray]
+    daily: Mapping[str, FloatArray] = attrs.field(factory=dict)
+    """The shortfall view, ``[days, items]``: ``"stockout"`` the share of trials with a
+    stockout that item-day, ``"waste_yuan"`` the mean yuan wasted (expiry, channel loss, transit
+    shrink) that item-day."""
+    item_ids: tuple[str, ...] = ()
+    dates: tuple[dt.date, ...] = ()
 
     def to_mapping(self) -> dict[str, Any]:
         return {
@@ -103,12 +110,17 @@ def run_many(
     chunks = run_tasks(tasks, executor, progress)
     results: list[SimulationResult] = []
     for p, plan in enumerate(plans):
-        keys = chunks[0][p].keys()
+        keys = [k for k in chunks[0][p] if not k.startswith("__")]
         samples = {k: np.concatenate([c[p][k] for c in chunks]) for k in keys}
+        daily: dict[str, FloatArray] = {
+            "stockout": np.sum([c[p]["__daily_stockouts"] for c in chunks], axis=0) / trials,
+            "waste_yuan": np.sum([c[p]["__daily_waste"] for c in chunks], axis=0) / trials,
+        }
         results.append(SimulationResult(
             scenario=sc.name, rules=_label(loaded[p], packs[p], plan), trials=int(trials),
             seed=int(seed), chunk_trials=chunk_trials, kpis=summarize_all(samples),
-            samples=samples,
+            samples=samples, daily=daily, item_ids=tuple(world.item_ids),
+            dates=tuple(world.dates),
         ))
     return results
 
