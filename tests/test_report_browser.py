@@ -178,7 +178,24 @@ def test_no_text_overflows_with_long_pack_labels_and_degenerate_data(
 
     res = runs["compare"]
     long = "hotpot 2026.11 — candidate for the Spring Festival committee (2026.11-final.yaml)"
-    cand = attrs.evolve(res.candidate, rules=long)
+    # a long horizon with many items at two stores, some names long
+    import datetime as dt
+
+    import numpy as np
+
+    days, items = 120, 40
+    rng = np.random.default_rng(0)
+    ids = tuple(f"{'chengdu-01' if k % 2 else 'chongqing-jiefangbei-flagship'}/"
+                f"{'premium_beef_slices_grade_a_fresh' if k % 5 == 0 else f'item_{k}'}"
+                for k in range(items))
+    daily = {"stockout": rng.uniform(0, 1, (days, items)) ** 4,
+             "waste_yuan": rng.uniform(0, 25_000, (days, items))}
+    dates = tuple(dt.date(2026, 12, 1) + dt.timedelta(days=k) for k in range(days))
+    has_daily = "daily" in attrs.fields_dict(type(res.candidate))
+    cand = (attrs.evolve(res.candidate, rules=long, daily=daily, item_ids=ids, dates=dates)
+            if has_daily else attrs.evolve(res.candidate, rules=long))
     html = html_report([res.baseline, cand], attrs.evolve(res, candidate=cand), lang="zh")
     found = overflow(page, html, tmp_path, "long")
     assert found["bad"] == []
+    if has_daily:
+        assert html.count("<title>") >= 2 * days * items
