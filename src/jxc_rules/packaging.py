@@ -128,7 +128,7 @@ def _levels_converter(levels: object) -> tuple[tuple[str, str | int], ...]:
 
 
 def _base_unit_converter(unit: object) -> str:
-    if not unit:
+    if unit is None or (isinstance(unit, str) and not unit):
         return ""
     if not isinstance(unit, (str, pint.Unit)):
         raise bad_value("base_unit", unit, "a unit string such as 'kg'", error=UnitError)

@@ -65,6 +65,11 @@ DEFECTS: list[Defect] = [
            "array is ambiguous' ValueError instead of naming the option",
            "reservation.SqliteLedger(':memory:', {}, synchronous=np.array([1, 2]))",
            (ValueError,), r"truth value of an"),
+    Defect("sqlite-order-unchecked", r"reservation\.SqliteLedger\.order",
+           "SqliteLedger.order(<an int beyond 64 bits>) lets sqlite3's raw OverflowError "
+           "escape (release/reserve check the order id first; order does not)",
+           "reservation.SqliteLedger(':memory:').order(10**400)", (OverflowError,),
+           r"too large to convert to SQLite"),
     # ---------------------------------------------------------------- loaders, simulator
     Defect("extends-nul", r"rules\.load_pack|cli\.main",
            "a pack whose extends: holds a NUL character raises a raw ValueError (embedded null "

@@ -178,7 +178,12 @@ def covers(
     g = as_float_array(guests_per_table, "guests_per_table", min_value=0.0)
     # documented: numpy broadcasting (tables per store against turnover per day and store)
     t, uses, g = broadcast_arrays(strict=False, tables=t, turnover=uses, guests_per_table=g)
-    return _out(np.asarray(t * uses * g, dtype=np.float64))
+    try:
+        with np.errstate(over="raise"):  # the FPU flag: no pass over the data
+            return _out(np.asarray(t * uses * g, dtype=np.float64))
+    except FloatingPointError:
+        raise bad_value("tables", "tables x uses x guests beyond float range",
+                        "a service whose covers are within float range") from None
 
 
 # ---------------------------------------------------------------- recipes
@@ -573,6 +578,19 @@ def prep_chain(
     [364.8, 19.152, 22.532, 23.471]
     """
     conv = check_convention(convention)
+    try:
+        with np.errstate(over="raise"):  # the FPU flag: no pass over the data
+            return _prep_chain(tables, turnover, guests_per_table, take_rate, portion,
+                               yield_fraction, loss, conv, turnover_definition)
+    except FloatingPointError:
+        raise bad_value("tables", "a service beyond float range", "tables, turnover, guests "
+                        "and portions whose covers and prep quantities are within float range"
+                        ) from None
+
+
+def _prep_chain(tables: Any, turnover: Any, guests_per_table: Any, take_rate: Any,
+                portion: Any, yield_fraction: Any, loss: Any, conv: Any,
+                turnover_definition: Any) -> PrepChain:
     cov = np.asarray(covers(tables, turnover, guests_per_table,
                             turnover_definition=turnover_definition), dtype=np.float64)
     rate = as_float_array(take_rate, "take_rate", min_value=0.0)
