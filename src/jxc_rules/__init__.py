@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
     from jxc_rules.bom import (
         Bom,
         explode,
+        explode_many,
         max_buildable,
     )
     from jxc_rules.closing import (
@@ -275,6 +276,7 @@ _LAZY: dict[str, str] = {
     "Ledger": "jxc_rules.reservation",
     "SqliteLedger": "jxc_rules.reservation",
     "explode": "jxc_rules.bom",
+    "explode_many": "jxc_rules.bom",
     "max_buildable": "jxc_rules.bom",
     "reserve_order": "jxc_rules.reservation",
     "Change": "jxc_rules.rules",
@@ -377,6 +379,7 @@ __all__ = [
     "Ledger",
     "SqliteLedger",
     "explode",
+    "explode_many",
     "max_buildable",
     "reserve_order",
     "Change",
