@@ -614,8 +614,9 @@ def print_tables(
     for renderable in _pick(con, layouts):
         con.print(renderable)
     if any(KPI_INFO[k.name].better == 0 for k in KPIS):
-        flat = ", ".join(kpi_label(k.name, lang) for k in KPIS if k.better == 0)
-        con.print(f"[dim]{_markup_escape(flat)}: {_t(lang, 'no direction')}[/dim]")
+        flat = ("、" if lang == "zh" else ", ").join(kpi_label(k.name, lang) for k in KPIS
+                                                     if k.better == 0)
+        con.print(f"[dim]{_markup_escape(flat)} — {_t(lang, 'no direction')}[/dim]")
     if comparison is not None:
         con.print(f"[dim]{_t(lang, 'how')}[/dim]")
     if detail:
@@ -1212,7 +1213,8 @@ def html_report(
     parts.append("</table></div>")
     undirected = [kpi_label(k.name, lang) for k in KPIS if k.better == 0]
     if undirected:
-        parts.append(f'<p class="muted">{_esc(", ".join(undirected))}: {t("no direction")}</p>')
+        flat = ("、" if lang == "zh" else ", ").join(undirected)
+        parts.append(f'<p class="muted">{_esc(flat)} — {t("no direction")}</p>')
 
     # distributions
     labels = [str(r.rules) for r in results]
