@@ -334,3 +334,23 @@ def test_units_appear_for_every_kpi_in_a_stacked_layout() -> None:
     assert "…" not in text
     for k in KPIS:
         assert format_value(k.name, 1234.5678) in text
+
+
+def test_the_packs_shortfall_maps_share_one_colour_scale_and_the_change_is_mapped(
+        runs: dict[str, Any]) -> None:
+    res = runs["compare"]
+    if not getattr(res.baseline, "item_ids", ()):
+        pytest.skip("the runner does not record daily shortfalls yet")
+    page = html_report([res.baseline, res.candidate], res, lang="en")
+    top = max(float(r.daily["stockout"].max()) for r in (res.baseline, res.candidate))
+    for r in (res.baseline, res.candidate):
+        start = page.index(f'aria-label="{r.rules} stockout"')
+        svg = page[start: page.index("</svg>", start)]
+        # the colour scale's right end is the larger of the two packs' maxima
+        assert svg.rstrip().endswith(f'text-anchor="end">{100 * top:.0f}%</text>')
+    start = page.index('aria-label="stockout difference"')
+    svg = page[start: page.index("</svg>", start)]
+    change = res.candidate.daily["stockout"] - res.baseline.daily["stockout"]
+    day, item = divmod(int(abs(change).argmax()), change.shape[1])
+    assert (f"{res.candidate.item_ids[item].rpartition('/')[2]} · "
+            f"{res.candidate.dates[day]:%m-%d}: {100 * change[day, item]:+.0f} pp") in svg

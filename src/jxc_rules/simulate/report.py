@@ -955,7 +955,7 @@ def heatmap_svg(values: FloatArray, rows: Sequence[str], cols: Sequence[str], *,
                 fmt: Callable[[float], str], x_title: str, y_title: str, label: str,
                 low: str = "#ffffff", high: str = "#a50f15", diverging: str | None = None,
                 width: int = 560, cell_h: float | None = None, show_values: bool = True,
-                from_zero: bool = True) -> str:
+                from_zero: bool = True, vmax: float | None = None) -> str:
     """A heat map of ``values[row, col]`` with row labels on the left, column labels below
     (thinned to fit), axis titles in words and a colour scale with its ends labelled.
 
@@ -967,11 +967,14 @@ def heatmap_svg(values: FloatArray, rows: Sequence[str], cols: Sequence[str], *,
     vals = np.asarray(values, dtype=np.float64)
     n_rows, n_cols = vals.shape
     finite = vals[np.isfinite(vals)]
+    shared = vmax
     if diverging is not None:
         top = float(np.abs(finite).max()) if finite.size else 1.0
         vmin, vmax = -(top or 1.0), (top or 1.0)
     else:
         vmax = float(finite.max()) if finite.size else 1.0
+        if shared is not None and math.isfinite(shared):
+            vmax = max(vmax, float(shared))
         vmin = 0.0 if from_zero or not finite.size else float(finite.min())
         if vmax - vmin <= 1e-12 * max(1.0, abs(vmax)):
             vmin, vmax = (vmin, vmin + 1.0) if from_zero and vmax == 0 else (vmin - 1e-9,
@@ -1050,10 +1053,12 @@ def _fit_text(text: str, size: float, width: float) -> str:
     return text + "."
 
 
-def shortfall_svgs(r: SimulationResult, *, lang: str = "en", width: int = 560
-                   ) -> list[tuple[str, str]]:
+def shortfall_svgs(r: SimulationResult, *, lang: str = "en", width: int = 560,
+                   scale: tuple[float, float] | None = None) -> list[tuple[str, str]]:
     """The two shortfall heat maps of one run (items × days): the share of trials with a
-    stockout that item-day, and the mean yuan wasted. [] when the run has no daily data."""
+    stockout that item-day, and the mean yuan wasted. ``scale`` = the colour scales' tops
+    (stockout share, yuan), shared by the packs of a report so that equal colours mean equal
+    values. [] when the run has no daily data."""
     data = _shortfall(r)
     if data is None:
         return []
@@ -1064,12 +1069,31 @@ def shortfall_svgs(r: SimulationResult, *, lang: str = "en", width: int = 560
     item = _t(lang, "item")
     so_map = heatmap_svg(so.T, names, cols, fmt=lambda v: f"{100 * v:.0f}%", x_title=day,
                          y_title=f"{item} · {_t(lang, 'stockout_p')}",
-                         label=f"{r.rules} stockout", width=width, show_values=False)
+                         label=f"{r.rules} stockout", width=width, show_values=False,
+                         vmax=scale[0] if scale else None)
     waste_map = heatmap_svg(waste.T, names, cols, fmt=lambda v: f"{v:,.0f} 元", x_title=day,
                             y_title=f"{item} · {_t(lang, 'waste_yuan')}",
                             label=f"{r.rules} waste", high="#54278f", width=width,
-                            show_values=False)
+                            show_values=False, vmax=scale[1] if scale else None)
     return [(_t(lang, "stockout_p"), so_map), (_t(lang, "waste_yuan"), waste_map)]
+
+
+def shortfall_difference_svg(baseline: SimulationResult, candidate: SimulationResult, *,
+                             lang: str = "en", width: int = 560) -> str | None:
+    """Candidate − baseline share of trials with a stockout per item-day (red: the candidate
+    runs short more often, green: less), on common random numbers; None without daily data or
+    when the two runs' items or days differ."""
+    a, b = _shortfall(baseline), _shortfall(candidate)
+    if a is None or b is None or a[2] != b[2] or a[0].shape != b[0].shape:
+        return None
+    names, _loc = _item_names(a[2])
+    cols = [f"{d:%m-%d}" for d in a[3]]
+    return heatmap_svg((b[0] - a[0]).T, names, cols,
+                       fmt=lambda v: f"{100 * v:+.0f} pp".replace("+0 pp", "0 pp"),
+                       x_title=_t(lang, "day"),
+                       y_title=f"{_t(lang, 'item')} · {_t(lang, 'interval_axis')}",
+                       label="stockout difference", high="#d73027", diverging="#1a9850",
+                       width=width, show_values=False)
 
 
 def _grid(values: Sequence[float], axes: Sequence[Sequence[float]],
@@ -1227,7 +1251,10 @@ def html_report(
     parts.append("</div>")
 
     # shortfall
-    maps = [(r, shortfall_svgs(r, lang=lang)) for r in results]
+    data = [d for d in (_shortfall(r) for r in results) if d is not None]
+    scale = ((max(float(np.nanmax(d[0], initial=0.0)) for d in data),
+              max(float(np.nanmax(d[1], initial=0.0)) for d in data)) if data else None)
+    maps = [(r, shortfall_svgs(r, lang=lang, scale=scale)) for r in results]
     if any(m for _, m in maps):
         parts.append(f"<h2>{t('shortfall')}</h2><div class='grid'>")
         for r, pair in maps:
@@ -1236,6 +1263,12 @@ def html_report(
                 where = f" · {_esc(loc)}" if loc else ""
                 parts.append(f"<div class='card'><h4>{_esc(r.rules)}{where} · {_esc(title)}"
                              f"</h4>{svg}</div>")
+        if comparison is not None:
+            change = shortfall_difference_svg(comparison.baseline, comparison.candidate,
+                                              lang=lang)
+            if change is not None:
+                parts.append(f"<div class='card'><h4>{t('interval_axis')} · "
+                             f"{t('stockout_p')}</h4>{change}</div>")
         parts.append("</div>")
 
     if sweep is not None:
