@@ -31,8 +31,10 @@ def cases(scale: float) -> list[Case]:
         for pack, raw in zip(ours()[: len(files)], bare()[: len(files)], strict=True):
             assert isinstance(raw, dict)
             assert pack.industry == raw.get("industry", pack.industry)
-        assert [c.path for c in diff(old, new) if c.review] == [
-            "holidays.Spring Festival.dine_in.during[3]", "replenishment.safety_days"]
+        # judged by the effect (m − 1) since #17: these two among the flagged changes
+        flagged = {c.path for c in diff(old, new) if c.review}
+        assert {"holidays.Spring Festival.dine_in.during[3]",
+                "replenishment.safety_days"} <= flagged
 
     return [
         Case("load + validate bundled packs", len(batch), ours,
