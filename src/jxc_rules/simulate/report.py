@@ -1308,7 +1308,7 @@ def _sweep_html(sweep: Any, lang: str) -> str:
                     for k in names)
     if diffs is not None:
         head += "".join(f"<th>Δ {_esc(kpi_label(k, lang))}</th>" for k in names)
-    rows = [f"<table><tr>{head}</tr>"]
+    rows = [f"<div class='wide'><table><tr>{head}</tr>"]
     for i, p in enumerate(points):
         row = "".join(f"<td>{x:g}</td>" for x in p)
         row += "".join(f"<td>{_esc(format_value(k, float(sweep.kpis[r][i][k].mean), lang=lang))}"
@@ -1320,7 +1320,7 @@ def _sweep_html(sweep: Any, lang: str) -> str:
                         f"<td>{_esc(format_value(k, d.mean, signed=True, lang=lang, diff=True))}"
                         f" {_esc(_fmt_interval(k, d.low, d.high, lang))}</td>")
         rows.append(f"<tr>{row}</tr>")
-    rows.append("</table>")
+    rows.append("</table></div>")
     parts += rows
     if sweep.break_points:
         parts.append("<table><tr>"
