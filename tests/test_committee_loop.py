@@ -156,3 +156,15 @@ def test_fifo_age_windows_equal_the_age_buckets(seed: int, safety: float, cover:
     for name in window.samples:
         np.testing.assert_allclose(window.samples[name], buckets.samples[name], rtol=1e-9,
                                    atol=1e-9, err_msg=name)
+
+
+def test_detail_prints_which_ingredient_runs_short_on_which_day(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", HOTPOT, "--trials", "60", "--detail"]) == 0
+    out = capsys.readouterr().out
+    res = run(HOTPOT, rules="hotpot@2026.11", trials=60)
+    k = int(np.argmax(res.daily["stockout"].max(axis=0)))      # the item most often short
+    worst_day = res.dates[int(np.argmax(res.daily["stockout"][:, k]))]
+    item = res.item_ids[k].split("/", 1)[1]
+    line = next(row for row in out.splitlines()[::-1] if f" {item} " in row)  # candidate table
+    assert worst_day.strftime("%m-%d") in line

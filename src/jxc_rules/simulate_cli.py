@@ -45,6 +45,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--memory-mb", type=float, default=None, metavar="MB",
                    help="working-set budget per chunk when the engine chooses the chunking "
                         "(256, or JXC_RULES_SIM_MEMORY_MB)")
+    p.add_argument("--detail", action="store_true",
+                   help="also print the shortfall view: per item and day, the expected stockout "
+                        "probability and waste (元)")
     p.add_argument("--json", metavar="FILE", help="write all results as JSON ('-': stdout)")
     p.add_argument("--report", metavar="FILE.html", help="write a self-contained HTML report")
     p.add_argument("--sweep", metavar="PATH=start:stop:step", action="append", default=[],
@@ -241,7 +244,8 @@ def _main(args: argparse.Namespace) -> int:
                               progress=tick, memory_mb=args.memory_mb)
 
     if args.json != "-":
-        print_tables(results, comparison, swept, lang=args.lang)
+        print_tables(results, comparison, swept, lang=args.lang,
+                     notes=tuple(getattr(scenario, "calendar_notes", ())), detail=args.detail)
     if args.json:
         payload: dict[str, Any] = {
             "scenario": scenario.name,
