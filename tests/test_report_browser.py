@@ -199,3 +199,18 @@ def test_no_text_overflows_with_long_pack_labels_and_degenerate_data(
     assert found["bad"] == []
     if has_daily:
         assert html.count("<title>") >= 2 * days * items
+
+
+def test_the_page_fits_an_800_px_window_wide_tables_scroll_in_their_box(
+        page: Any, runs: dict[str, Any], tmp_path: Path) -> None:
+    res = runs["compare"]
+    page.set_viewport_size({"width": 800, "height": 900})
+    try:
+        for name, sw in (("plain", None), ("sweep", runs["sweep"]), ("grid", runs["grid"])):
+            target = tmp_path / f"narrow-{name}.html"
+            target.write_text(html_report([res.baseline, res.candidate], res, sw, lang="en"),
+                              encoding="utf-8")
+            page.goto(target.as_uri())
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 800, name
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
