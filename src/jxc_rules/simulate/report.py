@@ -1152,6 +1152,7 @@ margin:24px;color:#222;max-width:1200px}
 table{border-collapse:collapse;margin:12px 0}th,td{padding:4px 8px;border-bottom:1px solid #ddd;
 text-align:right;font-size:13px;white-space:nowrap}th{white-space:normal}
 th:first-child,td:first-child{text-align:left;white-space:normal}td.verdict{white-space:normal}
+td.text{white-space:normal;text-align:left;min-width:16em}
 .wide{overflow-x:auto}
 .better{color:#1a7f1a;font-weight:600}.worse{color:#b01c1c;font-weight:600}
 .grid{display:flex;flex-wrap:wrap;gap:16px}.card{border:1px solid #e3e3e3;padding:8px;
@@ -1323,7 +1324,7 @@ def _sweep_html(sweep: Any, lang: str) -> str:
     rows.append("</table></div>")
     parts += rows
     if sweep.break_points:
-        parts.append("<table><tr>"
+        parts.append("<div class='wide'><table><tr>"
                      f"<th>{_esc(_t(lang, 'kpi'))}</th><th>{_esc(_t(lang, 'rules'))}</th>"
                      f"<th>{_esc(_t(lang, 'threshold'))}</th><th>{_esc(_t(lang, 'break'))}</th>"
                      "</tr>")
@@ -1331,6 +1332,6 @@ def _sweep_html(sweep: Any, lang: str) -> str:
             where = line.rpartition(f"{b.rules}: ")[2]
             parts.append(f"<tr><td>{_esc(kpi_label(b.kpi, lang))}</td><td>{_esc(b.rules)}</td>"
                          f"<td>{_esc(format_value(b.kpi, b.threshold, lang=lang))}</td>"
-                         f"<td>{_esc(where)}</td></tr>")
-        parts.append("</table>")
+                         f"<td class='text'>{_esc(where)}</td></tr>")
+        parts.append("</table></div>")
     return "\n".join(parts)
