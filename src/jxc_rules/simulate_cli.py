@@ -269,8 +269,9 @@ def _main(args: argparse.Namespace) -> int:
             _write_atomically(json_target, text + "\n", "--json")
     if report_target is not None:
         meta = {"horizon": f"{scenario.start} – {scenario.end}"}
-        _write_atomically(report_target, html_report(results, comparison, swept, lang=args.lang,
-                                                     meta=meta), "--report")
+        _write_atomically(report_target, html_report(
+            results, comparison, swept, lang=args.lang, meta=meta,
+            notes=tuple(getattr(scenario, "calendar_notes", ()))), "--report")
     return 0
 
 

@@ -200,6 +200,13 @@ _LEAF_WORDS = {
 }
 
 
+_WORLD_WORDS = {
+    "demand.scale": ("demand scale (× every location)", "需求倍数（各门店）"),
+    "distribution.dispersion": ("demand dispersion k", "需求离散度 k"),
+    "temperature.storage_temp_c": ("storage temperature (°C)", "储存温度（°C）"),
+}
+
+
 def param_label(path: str, lang: str = "en") -> str:
     """``path`` in words, for axes and tables.
 
@@ -207,6 +214,8 @@ def param_label(path: str, lang: str = "en") -> str:
     'candidate: safety stock (days)'
     >>> param_label("candidate.holidays.Spring Festival.dine_in.during[3]")
     'candidate: Spring Festival dine in, during day 4'
+    >>> param_label("demand.scale")
+    'true world: demand scale (× every location)'
     >>> param_label("holiday.spring_festival.dine_in.uplift", "zh")
     '真实世界：spring festival dine in 节日期间增幅（+x）'
     """
@@ -224,6 +233,9 @@ def param_label(path: str, lang: str = "en") -> str:
         body = path
     parts = body.split(".")
     leaf = parts[-1]
+    if body in _WORLD_WORDS:
+        words = _WORLD_WORDS[body][1 if zh else 0]
+        return f"{prefix}{'：' if zh else ': '}{words}"
     if leaf in _LEAF_WORDS:
         words = _LEAF_WORDS[leaf][1 if zh else 0]
         context = " ".join(p.replace("_", " ") for p in parts[1:-1]
