@@ -147,7 +147,7 @@ def fit_shelf_life(
         raise bad_value("shelf_life", life.tolist(), "at least 3 observations (for an interval)")
     if np.unique(t).size < 2:
         raise bad_value("temps_c", t.tolist(), "at least two distinct temperatures")
-    conf = float(confidence)
+    conf = scalar_float(confidence, "confidence", "a confidence level in (0, 1)")
     if not 0 < conf < 1:
         raise bad_value("confidence", confidence, "in (0, 1)")
     ref = scalar_float(ref_temp_c, "ref_temp_c", "a temperature in °C", allow_text=True)
