@@ -92,13 +92,20 @@ def _worker(conn: Any, spec: dict[str, Any]) -> None:  # pragma: no cover - runs
                 "horizon": [scenario.start.isoformat(), scenario.end.isoformat()],
                 "results": [r.to_mapping() for r in results],
             }
+            from jxc_rules.simulate.compare import run_headline
+
+            payload["headline"] = (comparison.headline() if comparison is not None
+                                   else run_headline(results[0]))
+            notes = tuple(getattr(scenario, "calendar_notes", ()))
+            if notes:
+                payload["notes"] = list(notes)
             if comparison is not None:
                 payload["compare"] = {k: v.to_mapping()
                                       for k, v in comparison.differences.items()}
             if swept is not None:
                 payload["sweep"] = swept.to_mapping()
             text = json.dumps(jsonable(payload, allow_nan=True), ensure_ascii=False)
-            html = html_report(results, comparison, swept,
+            html = html_report(results, comparison, swept, notes=notes,
                                meta={"horizon": f"{scenario.start} – {scenario.end}"})
             conn.send(("done", text, html))
         except JxcRulesError as exc:
