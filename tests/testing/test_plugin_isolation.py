@@ -203,3 +203,23 @@ def test_a_fresh_venv_without_the_test_extra_runs_a_host_suite_green(tmp_path: P
     proc = run_pytest(python, suite)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "3 passed" in proc.stdout
+
+
+def test_from_type_resolves_in_a_host_suite_that_never_names_jxc_rules_testing(
+        tmp_path: Path) -> None:
+    """Under pytest the plugin imported the package early, so registration waits for the end
+    of collection; a host test that only imports a kernel and hypothesis still resolves."""
+    suite = write_suite(tmp_path / "host", {"test_types.py": '''
+        import warnings
+        from hypothesis import given, settings, strategies as st
+        from jxc_rules.bom import Bom
+        from jxc_rules.packaging import ProductProfile
+
+        @settings(max_examples=5, deadline=None)
+        @given(bom=st.from_type(Bom), profile=...)
+        def test_inferred(bom: Bom, profile: ProductProfile):
+            assert isinstance(bom, Bom)
+            assert isinstance(profile, ProductProfile)
+    '''})
+    proc = run_pytest(sys.executable, suite)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -95,6 +95,43 @@ def jxc_strategies() -> ModuleType:
     return jxc_rules.testing
 
 
+_registered = False
+
+
+def _register_quietly() -> None:
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    try:
+        from jxc_rules.testing.types import register_type_strategies
+
+        register_type_strategies()
+    except Exception as exc:  # never break a host's run for a convenience
+        import warnings
+
+        warnings.warn(f"jxc_rules could not register its hypothesis type strategies "
+                      f"({exc!r}); st.from_type on jxc_rules types will not resolve. "
+                      "Call jxc_rules.testing.register_type_strategies() to see why.",
+                      pytest.PytestWarning, stacklevel=1)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Any, parent: Any) -> None:
+    """Before a test module that names both ``hypothesis`` and ``jxc_rules`` is imported,
+    register our type strategies (hypothesis resolves ``@given(x=...)`` when the test is
+    decorated, so registering later is too late). Other modules cost one file read."""
+    if _registered:
+        return
+    try:
+        text = module_path.read_text(encoding="utf-8", errors="ignore")
+    except OSError:
+        return
+    if "jxc_rules" in text and "hypothesis" in text and (
+            importlib.util.find_spec("hypothesis") is not None):
+        _register_quietly()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Register our type strategies once collection is done — only in a run whose tests have
     already loaded hypothesis *and* a jxc_rules kernel (else nothing is imported)."""
@@ -103,6 +140,4 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if "hypothesis" in sys.modules and any(
             m.startswith("jxc_rules.") and not m.startswith(("jxc_rules.testing", "jxc_rules._"))
             for m in list(sys.modules)):
-        from jxc_rules.testing.types import register_type_strategies
-
-        register_type_strategies()
+        _register_quietly()

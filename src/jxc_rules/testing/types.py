@@ -4,9 +4,11 @@ work without wiring a field by hand.
 
 :func:`register_type_strategies` is idempotent. It runs on ``import jxc_rules.testing`` — except
 when pytest loads the package for its plugin at start-up (then nothing heavy may load): there it
-runs on the first use of any strategy of :mod:`jxc_rules.testing`, in the ``jxc_strategies``
-fixture, or when collection ends in a run that has loaded both hypothesis and a jxc_rules
-kernel. A host may always call it itself.
+runs just before pytest imports the first test module whose text names both ``hypothesis`` and
+``jxc_rules`` (hypothesis resolves ``@given(x=...)`` at decoration time), on the first use of any
+strategy of :mod:`jxc_rules.testing`, in the ``jxc_strategies`` fixture, or when collection ends
+in a run that has loaded both hypothesis and a jxc_rules kernel. A host may always call it
+itself.
 
 Each registered strategy is the documented strategy of that type (``Bom`` → :func:`boms`,
 ``ProductProfile`` → :func:`product_profiles`, ...); result types (``ShipPlan``,
