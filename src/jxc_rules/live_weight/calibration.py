@@ -252,6 +252,9 @@ def fit_rate(
         ratio = r / live
     _check_rows(~np.isfinite(ratio), "received_kg", r, "within float range of the live weight "
                 "shipped (received / (shipped − dead) overflows)")
+    if form != "linear":  # r > 0 was checked: a 0 here is an underflow, log(0) = -inf
+        _check_rows(ratio <= 0, "received_kg", r, "not vanishingly small against the live "
+                    "weight shipped (received / (shipped − dead) underflows to 0)")
     y = -np.log(ratio) if form != "linear" else 1.0 - ratio
 
     q10_fixed = q10 if q10 is not None else (base.q10 if base and not fit_q10 else None)
