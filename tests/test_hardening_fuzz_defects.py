@@ -42,6 +42,7 @@ CASES = [
     ("money.from_fen('nan')", "fen"),
     ("money.from_fen(np.array([1]))", "fen"),
     ("money.allocate('1.00', 1.5)", "weights"),
+    ("money.to_fen(np.array([1.0, 1e308]))", "yuan"),
     ("rounding.round_quotient(math.nan, 2)", "num"),
     ("rounding.round_quotient(7, 0)", "den"),
     ("rounding.round_quotient(np.array([1.5]), 2)", "num"),

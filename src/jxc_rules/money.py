@@ -132,11 +132,13 @@ def to_fen(yuan: npt.ArrayLike, field: str = "yuan") -> npt.NDArray[np.int64]:
     >>> to_fen([35226.0, 2.675, -0.015]).tolist()
     [3522600, 268, -2]
     """
-    a = as_float_array(yuan, field) * 100.0
+    y = as_float_array(yuan, field)
+    with np.errstate(over="ignore"):  # near the float maximum: inf, refused just below
+        a = y * 100.0
     too_big = np.abs(a) >= 2.0**53
     if too_big.any():
         row = first_bad_row(too_big)
-        raise bad_value(field, float(a[row] / 100.0) if a.ndim else float(a) / 100.0,
+        raise bad_value(field, float(y[row]) if y.ndim else float(y),
                         "an amount below 2**53 fen", row=row if a.ndim else None)
     out: npt.NDArray[np.int64] = (np.sign(a) * np.floor(np.abs(np.round(a, 6)) + 0.5)).astype(
         np.int64
