@@ -259,7 +259,7 @@ class Journal:
         key (``"receipt"`` / ``"shipment"``) and the fields of those classes."""
         rows: list[Receipt | Shipment] = []
         if isinstance(records, (str, bytes, Mapping, Receipt, Shipment)) or not isinstance(
-                records, Iterable):
+                records, Iterable) or (isinstance(records, np.ndarray) and records.ndim == 0):
             raise bad_value("movements", records, "a Journal or a list of Receipt / Shipment "
                             "records (or mappings with a 'kind' key)")
         for i, rec in enumerate(records):

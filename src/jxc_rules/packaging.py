@@ -838,10 +838,10 @@ def line_amounts_batch(
     bound = (float(np.abs(q).max(initial=0)) * float(np.abs(prices).max(initial=0))
              * float(num_mult))
     if bound < 2.0**62 and den < 2**62:
-        num = q * prices * np.int64(num_mult)
-        return round_quotient(num, np.int64(den), mode).astype(np.int64)
-    num_obj = q.astype(object) * prices.astype(object) * num_mult
-    out = round_quotient(num_obj, den, mode)
+        num = np.asarray(q * prices * np.int64(num_mult))  # 0-d stays an array
+        return np.asarray(round_quotient(num, np.int64(den), mode)).astype(np.int64)
+    num_obj = np.asarray(q.astype(object) * prices.astype(object) * num_mult, dtype=object)
+    out = np.asarray(round_quotient(num_obj, den, mode))
     if np.abs(out).max(initial=0) >= 2**63:
         row = int(np.argmax(np.abs(out) >= 2**63))
         raise ValidationError(f"line amount at row {row} exceeds the int64 range of fen "

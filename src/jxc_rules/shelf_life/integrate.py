@@ -544,7 +544,8 @@ def _duration(value: Any, field: str) -> tuple[float | FloatArray, pint.Unit | N
     """Magnitude and unit of a duration: a number/array (unit None) or a string / Quantity."""
     if isinstance(value, str):
         mag, unit = parse_quantity(value, field)
-        return float(mag), check_dimension(unit, "time", field=field, value=value)
+        return (scalar_float(mag, field, "a duration", allow_text=False),
+                check_dimension(unit, "time", field=field, value=value))
     if isinstance(value, pint.Quantity):
         q_unit: Any = check_dimension(unit_of(value, field), "time", field=field, value=str(value))
         mag_q: float | FloatArray = np.asarray(value.magnitude, dtype=np.float64) \
