@@ -75,6 +75,11 @@ DEFECTS: list[Defect] = [
            "a pack whose extends: holds a NUL character raises a raw ValueError (embedded null "
            "byte)", "pack_file('industry: x\\nextends: \"a\\\\0b.yaml\"\\n')", (ValueError,),
            r"null (byte|character)", pending=True),
+    Defect("scenario-quantity-text-overflow", r"simulate\.load_scenario|cli\.main",
+           "a scenario quantity written beyond float range (order_up_to: {rice: 1e309 kg}) "
+           "raises a raw OverflowError from float() in scenario._amount",
+           "scenario_file(BASE_SCENARIO + 'policy: {order_up_to: {rice: 1e309 kg}}\\n')",
+           (OverflowError,), r"too large for a float"),
     Defect("diff-option-array", r"rules\.diff",
            "rules.diff(include_metadata=<a numpy array>) raises numpy's raw 'truth value of an "
            "array is ambiguous' ValueError instead of naming the option",

@@ -488,7 +488,13 @@ def counted_dead(dead_kg: object, dead_count: object, fish_kg: object) -> tuple[
         row = _row(bad)
         raise bad_value("fish_kg", _at(per_fish, row), "> 0 (mean weight of one fish)", row=row)
     count, per_fish = broadcast_arrays(dead_count=count, fish_kg=per_fish)
-    out: FloatArray = count * per_fish
+    try:
+        with np.errstate(over="raise"):  # the FPU flag: no pass over the data
+            out: FloatArray = count * per_fish
+    except FloatingPointError:
+        raise bad_value("dead_count", "dead_count x fish_kg beyond float range",
+                        "a count whose dead weight (count x fish_kg) is within float range"
+                        ) from None
     return out, "dead_count × fish_kg"
 
 
