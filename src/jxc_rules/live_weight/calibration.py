@@ -343,19 +343,27 @@ def fit_rate(
         lower = [0.0] + ([-np.inf] if fit_q10 else [])
         upper = [1.0] + ([np.inf] if fit_q10 else [])
         try:
-            popt, pcov = optimize.curve_fit(model, t, y, p0=p0, bounds=(lower, upper))
+            # extreme histories (log ratios of ~700) overflow inside the optimiser: judged by
+            # the finiteness of what it returns, below, not by numpy's warnings
+            with np.errstate(over="ignore", invalid="ignore"):
+                popt, pcov = optimize.curve_fit(model, t, y, p0=p0, bounds=(lower, upper))
+                perr = np.sqrt(np.diag(pcov))
+                resid = y - model(t, *popt)
+                sse = float(np.dot(resid, resid))
         except (RuntimeError, ValueError) as exc:  # pragma: no cover - scipy's own failure
             raise ValidationError(f"the rate could not be fitted: {exc}", field="received_kg")\
                 from None
-        perr = np.sqrt(np.diag(pcov))
-        resid = y - model(t, *popt)
-        degenerate = bool(np.any(perr == 0.0)) and float(np.dot(resid, resid)) > 0.0
+        if not (np.all(np.isfinite(popt)) and math.isfinite(sse)):
+            raise ValidationError("the rate could not be fitted: this history overflows the "
+                                  "fit (a shipment that lost almost all its weight?)",
+                                  field="received_kg")
+        degenerate = bool(np.any(perr == 0.0)) and sse > 0.0
         if not np.all(np.isfinite(perr)) or degenerate:
             raise ValidationError("the fit is not identifiable from this history (no spread in "
                                   "hours or temp_c?)", field="temp_c" if fit_q10 else "hours")
         rate = float(popt[0])
         low, high = rate - tq * float(perr[0]), rate + tq * float(perr[0])
-        s_res = float(np.sqrt(np.dot(resid, resid) / (n - n_params)))
+        s_res = float(np.sqrt(sse / (n - n_params)))
         if fit_q10:
             q10_est = float(np.exp(popt[1]))
             q10_ci = (float(np.exp(popt[1] - tq * perr[1])), float(np.exp(popt[1] + tq * perr[1])))
