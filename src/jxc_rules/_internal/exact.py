@@ -211,7 +211,9 @@ class PintDecimal(Decimal):
     The exact value is the magnitude itself (``Decimal(q.magnitude)``).
 
     >>> PintDecimal("12.36") + 0.5, PintDecimal("12.36") - Decimal("0.01"), 2.0 * PintDecimal("1.5")
-    (12.86, PintDecimal('12.35'), 3.0)
+    (12.86, Decimal('12.35'), 3.0)
+    >>> type(PintDecimal("12.36") - 1).__name__          # exact results stay PintDecimal
+    'PintDecimal'
     """
 
     __slots__ = ()
