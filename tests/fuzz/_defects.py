@@ -60,49 +60,6 @@ DEFECTS: list[Defect] = [
     # ---------------------------------------------------------------- shelf life
     # ---------------------------------------------------------------- wastage
     # ---------------------------------------------------------------- reservation (SQLite)
-    Defect("sqlite-option-array", r"reservation\.SqliteLedger",
-           "SqliteLedger(synchronous=<a numpy array>) raises numpy's raw 'truth value of an "
-           "array is ambiguous' ValueError instead of naming the option",
-           "reservation.SqliteLedger(':memory:', {}, synchronous=np.array([1, 2]))",
-           (ValueError,), r"truth value of an"),
-    Defect("sqlite-order-unchecked", r"reservation\.SqliteLedger\.order",
-           "SqliteLedger.order(<an int beyond 64 bits>) lets sqlite3's raw OverflowError "
-           "escape (release/reserve check the order id first; order does not)",
-           "reservation.SqliteLedger(':memory:').order(10**400)", (OverflowError,),
-           r"too large to convert to SQLite"),
-    # ---------------------------------------------------------------- loaders, simulator
-    Defect("extends-nul", r"rules\.load_pack|cli\.main",
-           "a pack whose extends: holds a NUL character raises a raw ValueError (embedded null "
-           "byte)", "pack_file('industry: x\\nextends: \"a\\\\0b.yaml\"\\n')", (ValueError,),
-           r"null (byte|character)", pending=True),
-    Defect("scenario-quantity-text-overflow", r"simulate\.load_scenario|cli\.main",
-           "a scenario quantity written beyond float range (order_up_to: {rice: 1e309 kg}) "
-           "raises a raw OverflowError from float() in scenario._amount",
-           "scenario_file(BASE_SCENARIO + 'policy: {order_up_to: {rice: 1e309 kg}}\\n')",
-           (OverflowError,), r"too large for a float"),
-    Defect("diff-option-array", r"rules\.diff",
-           "rules.diff(include_metadata=<a numpy array>) raises numpy's raw 'truth value of an "
-           "array is ambiguous' ValueError instead of naming the option",
-           "rules.diff(rules.load_pack('hotpot'), rules.load_pack('hotpot'), "
-           "include_metadata=np.array([1, 2]))", (ValueError,), r"truth value of an"),
-    Defect("parse-sweep-not-text", r"simulate\.parse_sweep",
-           "parse_sweep(<not a str>) raises a raw TypeError", "simulate.parse_sweep(5)",
-           (TypeError,), r"not iterable|expected string|bytes-like",
-           pending=True),  # the lead's simulate/sweep.py change (in progress) fixes it
-    Defect("run-trials-overflow", r"simulate\.run",
-           "run(trials=10**400) raises a raw OverflowError", "simulate.run("
-           "'base-stock-poisson', trials=10**400)", (OverflowError,), r"too large"),
-    Defect("run-chunk-trials-huge", r"simulate\.run",
-           "run(chunk_trials=10**400) fails inside the runner with a raw ValueError (zip() "
-           "argument 2 is shorter than argument 1) instead of refusing the chunk size",
-           "simulate.run('base-stock-poisson', trials=1, seed=0, chunk_trials=10**400)",
-           (ValueError,), r"zip\(\) argument"),
-    Defect("run-unbounded", r"simulate\.run",
-           "run() has no work or memory bound of its own (the CLI's --max-work has): one chunk "
-           "of 2**40 trials is a raw MemoryError, or runs for ever (child process capped at 1 GiB "
-           "and 8 s)",
-           "capped(\"simulate.run('base-stock-poisson', trials=2**40, chunk_trials=2**40)\", "
-           "timeout=8)", (ChildFailed,), r"MemoryError|killed|timeout"),
 ]
 
 

@@ -220,8 +220,8 @@ class SqliteLedger:
         timeout: float = 30.0,
         synchronous: str = "NORMAL",
     ) -> None:
-        if synchronous not in ("NORMAL", "FULL"):
-            raise bad_value("synchronous", synchronous, "'NORMAL' or 'FULL'")
+        if not isinstance(synchronous, str) or synchronous not in ("NORMAL", "FULL"):
+            raise bad_value("synchronous", repr(synchronous)[:40], "'NORMAL' or 'FULL'")
         stock = normalize_stock(on_hand)
         try:
             self.path = os.fsdecode(os.fspath(path))
@@ -492,6 +492,7 @@ class SqliteLedger:
     @_guard
     def order(self, order_id: str) -> dict[str, Fraction]:
         """The lines an order holds (or consumed)."""
+        order_id = check_order_id(order_id)
         with self._lock:
             row = self._conn.execute("SELECT lines FROM orders WHERE order_id = ?",
                                      (order_id,)).fetchone()

@@ -224,6 +224,10 @@ def diff(
     for name, pack in (("old", old), ("new", new)):
         if not isinstance(pack, RulePack):
             raise bad_value(name, type(pack).__name__, "a RulePack")
+    for option, flag in (("include_metadata", include_metadata),
+                         ("cross_industry", cross_industry)):
+        if not isinstance(flag, bool):
+            raise bad_value(option, repr(flag)[:40], "True or False")
     if old.industry != new.industry and not cross_industry:
         raise ValidationError(
             f"old is a {old.industry!r} pack and new a {new.industry!r} pack: a diff compares "

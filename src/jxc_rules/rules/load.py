@@ -662,6 +662,9 @@ def _read_chain(
         raise RulePackError(f"extends must be a path to the base pack, got {ref!r}",
                             location=where, field="extends", value=ref)
     ref = ref.strip()
+    if "\0" in ref or not ref.isprintable():  # a NUL would reach the OS as a raw ValueError
+        raise RulePackError(f"extends must be a path without control characters, got {ref!r}",
+                            location=where, field="extends", value=ref)
     base_path = _resolve_extends(ref, path) if not os.path.isabs(ref) else Path(ref)
     resolved = base_path.resolve()
     if resolved in chain or resolved == path.resolve():

@@ -11,13 +11,21 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from jxc_rules.errors import ValidationError
 from jxc_rules.simulate.engine import ChunkTask, bytes_per_trial, run_tasks
 from jxc_rules.simulate.executors import auto_chunk_trials, chunk_sizes, seed_key
 from jxc_rules.simulate.kpis import KpiSummary, summarize_all
 from jxc_rules.simulate.plan import Plan, World, compile_plan, compile_world
 from jxc_rules.simulate.scenario import Scenario, load_scenario
 
-__all__ = ["SimulationResult", "load_rules", "run", "run_many"]
+__all__ = ["MAX_CHUNK_BYTES", "MAX_TRIALS", "SimulationResult", "load_rules", "run",
+           "run_many"]
+
+MAX_TRIALS = 100_000_000
+"""Trials of one run at most (10⁸: hours of work; beyond is a typo or a missing bound)."""
+
+MAX_CHUNK_BYTES = 8 * 2**30
+"""Largest working set of one chunk a caller may ask for with ``chunk_trials``."""
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -99,10 +107,23 @@ def run_many(
         world = compile_world(sc, ref)
     plans = tuple(compile_plan(sc, world, p) for p in loaded)
     key = seed_key(seed)
+    chunk_sizes(1, 1 if chunk_trials is None else chunk_trials)  # its own check first
+    if isinstance(trials, int) and not isinstance(trials, bool) and trials > MAX_TRIALS:
+        raise ValidationError(f"trials must be at most {MAX_TRIALS:,} per run, got a number of "
+                              f"{len(str(trials))} digits" if trials > 10**30 else
+                              f"trials must be at most {MAX_TRIALS:,} per run, got {trials:,}; "
+                              "split the run (seeds) or lower --trials", field="trials",
+                              value=str(trials)[:40])
     chunk_sizes(trials, 1)  # trials checked before any sizing
+    per_trial = bytes_per_trial(world, plans)
     if chunk_trials is None:
-        chunk_trials = auto_chunk_trials(bytes_per_trial(world, plans), trials, executor,
-                                         memory_mb=memory_mb)
+        chunk_trials = auto_chunk_trials(per_trial, trials, executor, memory_mb=memory_mb)
+    chunk_trials = min(int(chunk_trials), int(trials))  # a chunk never exceeds the run
+    if chunk_trials * per_trial > MAX_CHUNK_BYTES:
+        raise ValidationError(
+            f"chunk_trials {chunk_trials:,} needs about {chunk_trials * per_trial / 2**30:.3g} "
+            f"GiB per chunk, more than {MAX_CHUNK_BYTES / 2**30:.0f} GiB; lower chunk_trials or "
+            "leave it to the engine (None)", field="chunk_trials", value=chunk_trials)
     sizes = chunk_sizes(trials, chunk_trials)
     firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
     tasks = [ChunkTask(world, plans, key, first, n, k)

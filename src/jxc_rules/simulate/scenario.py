@@ -144,7 +144,10 @@ def _amount(value: Any, field: str, unit: str, *, min_value: float | None = 0.0,
         except JxcRulesError:
             raise _bad(field, value, f"a number or a quantity in {unit} (like '5 {unit}')"
                        ) from None
-        value = float(mag)
+        try:
+            value = float(mag)
+        except OverflowError:  # '1e309 kg': beyond any float
+            raise _bad(field, value, f"a finite quantity in {unit}") from None
     return _number(value, field, min_value=min_value, max_value=max_value)
 
 
