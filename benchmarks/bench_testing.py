@@ -1,15 +1,19 @@
-"""Generation speed of the heaviest strategies: seconds per example as a host's ``@given`` test
-sees them (hypothesis's engine included, generate phase only, no shrinking, no database).
+"""Host test suites (#23): generation speed of the heaviest strategies — seconds per example as
+a host's ``@given`` test sees them (hypothesis's engine included, generate phase only, no
+shrinking, no database) — and what the pytest plugin adds to a host's pytest start-up (a fresh
+``pytest --collect-only`` of an empty suite, beside the same with ``-p no:jxc_rules``; goal
+≤ 0.3 s)::
 
-Not a unit test (no ``test_`` prefix, never collected): run it by hand, or copy it to
-``benchmarks/bench_testing.py``, where ``cases(scale)`` plugs into ``benchmarks/run.py``::
-
-    .venv/bin/python tests/testing/bench_strategies.py          # the table, 100 examples each
+    .venv/bin/python benchmarks/bench_testing.py            # the table, 100 examples each
+    .venv/bin/python benchmarks/run.py -k testing           # the rows in the common table
 """
 
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -64,12 +68,24 @@ def measure(n: int = 100, repeat: int = 3) -> list[tuple[str, float]]:
 def cases(scale: float) -> list[Any]:
     """For benchmarks/run.py (when copied to benchmarks/): one case per strategy, 100 examples
     at scale 1."""
-    from _harness import Case  # type: ignore[import-not-found]
+    from _harness import Baseline, Case
 
     n = max(5, int(100 * scale))
     jt.register_type_strategies()
-    return [Case(f"generate {name}", n, (lambda b=build: seconds_per_example(b(), n)),
-                 unit="examples") for name, build in HEAVIEST.items()]
+    out = [Case(f"generate {name}", n, (lambda b=build: seconds_per_example(b(), n)),
+                unit="examples") for name, build in HEAVIEST.items()]
+    empty = tempfile.mkdtemp(prefix="jxc-host-suite-")
+
+    def pytest_start(*extra: str) -> None:
+        subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                        "-p", "no:cacheprovider", *extra, empty],
+                       capture_output=True, check=False, cwd=empty)
+
+    out.append(Case("host pytest start-up with the jxc_rules plugin (goal: +0.3 s at most)", 1,
+                    pytest_start, [Baseline("same, -p no:jxc_rules",
+                                            lambda: pytest_start("-p", "no:jxc_rules"))],
+                    unit="runs"))
+    return out
 
 
 if __name__ == "__main__":
