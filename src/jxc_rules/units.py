@@ -92,9 +92,8 @@ class _Registry(pint.UnitRegistry[Any]):
     pint builds that cache at the end of loading its defaults, and ours must rebuild it after
     redefining ``bag``: the first build (≈ 20 % of the registry's cost per process, measured in
     fresh processes) is wasted. Here it is skipped; the one build runs after our definitions.
-    pint's own disk cache (``cache_folder``) would save most of the rest, but it writes pickles
-    non-atomically into a shared folder and reads them back unchecked: not for a library that
-    a host's workers import concurrently.
+    pint's own disk cache (``cache_folder``) saves most of the rest; it is handed only a
+    complete, read-only folder published atomically (:mod:`jxc_rules._internal.unit_cache`).
     """
 
     _loading = False
@@ -120,9 +119,19 @@ class _Registry(pint.UnitRegistry[Any]):
             super()._build_cache(loaded_files)
 
 
-ureg: Final[pint.UnitRegistry[Any]] = _Registry(
-    cache_folder=None, autoconvert_offset_to_baseunit=True, on_redefinition="raise"
-)
+def _build_registry(cache_folder: str | None) -> pint.UnitRegistry[Any]:
+    return _Registry(cache_folder=cache_folder, autoconvert_offset_to_baseunit=True,
+                     on_redefinition="raise")
+
+
+def _registry() -> pint.UnitRegistry[Any]:
+    from jxc_rules._internal.unit_cache import cached_build
+
+    out: pint.UnitRegistry[Any] = cached_build(pint.__version__, _build_registry)
+    return out
+
+
+ureg: Final[pint.UnitRegistry[Any]] = _registry()
 """The application registry. Built eagerly at import (pint's lazy default is not thread-safe)."""
 Q_ = ureg.Quantity
 
