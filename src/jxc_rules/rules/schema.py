@@ -76,7 +76,8 @@ HOLIDAY_NAMES: tuple[str, ...] = (
     "National Day",
     "Mid-autumn Festival",
 )
-"""Holiday names exactly as ``chinese_calendar.get_holiday_detail`` reports them."""
+"""The yearly statutory holidays by the English names rule packs key their holidays by (the
+simulator's calendar, ``simulate.calendar.HOLIDAY_NAMES``, adds the one-off ones)."""
 
 KERNEL_SECTIONS: dict[str, tuple[str, str]] = {
     "packaging": ("jxc_rules.packaging", "ProductProfile"),

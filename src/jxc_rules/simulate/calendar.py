@@ -56,6 +56,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jxc_rules.errors import ValidationError
+from jxc_rules.rules.schema import HOLIDAY_NAMES as _YEARLY_HOLIDAYS
 
 __all__ = [
     "HOLIDAY_NAMES",
@@ -76,16 +77,7 @@ __all__ = [
 HolidayProfile = tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]
 """``(before, during, after)`` multipliers of one holiday for one channel."""
 
-HOLIDAY_NAMES: tuple[str, ...] = (
-    "New Year's Day",
-    "Spring Festival",
-    "Tomb-sweeping Day",
-    "Labour Day",
-    "Dragon Boat Festival",
-    "National Day",
-    "Mid-autumn Festival",
-    "Anti-Fascist 70th Day",
-)
+HOLIDAY_NAMES: tuple[str, ...] = (*_YEARLY_HOLIDAYS, "Anti-Fascist 70th Day")
 """Holiday names of the simulator (the English names rule packs key their holidays by;
 ``rules.schema.HOLIDAY_NAMES`` holds the seven yearly ones)."""
 

@@ -116,14 +116,7 @@ def seed_key(seed: int | np.random.SeedSequence) -> tuple[int, int]:
     ...
     jxc_rules.errors.ValidationError: seed must be a whole number >= 0, got -1
     """
-    if isinstance(seed, np.random.SeedSequence):
-        ss = seed
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValidationError(f"seed must be a whole number >= 0, got {seed!r}", field="seed",
-                              value=seed)
-    else:
-        ss = np.random.SeedSequence(int(seed))
-    words = ss.generate_state(2, np.uint64)
+    words = _seed_sequence(seed).generate_state(2, np.uint64)
     return int(words[0]), int(words[1])
 
 EXECUTORS = ("serial", "threads", "processes", "dask")
@@ -149,6 +142,16 @@ def chunk_sizes(trials: int, chunk_trials: int = DEFAULT_CHUNK_TRIALS) -> list[i
     return [min(size, int(trials) - k * size) for k in range(n)]
 
 
+def _seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    """``seed`` as a SeedSequence: a whole number >= 0 (or a SeedSequence), else ValidationError."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValidationError(f"seed must be a whole number >= 0, got {seed!r}", field="seed",
+                              value=seed)
+    return np.random.SeedSequence(int(seed))
+
+
 def chunk_seeds(seed: int | np.random.SeedSequence, n_chunks: int) -> list[np.random.SeedSequence]:
     """``SeedSequence(seed).spawn(n_chunks)`` — chunk *i* gets element *i*.
 
@@ -159,14 +162,7 @@ def chunk_seeds(seed: int | np.random.SeedSequence, n_chunks: int) -> list[np.ra
     ...
     jxc_rules.errors.ValidationError: seed must be a whole number >= 0, got -1
     """
-    if isinstance(seed, np.random.SeedSequence):
-        ss = seed
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValidationError(f"seed must be a whole number >= 0, got {seed!r}", field="seed",
-                              value=seed)
-    else:
-        ss = np.random.SeedSequence(int(seed))
-    return list(ss.spawn(n_chunks))
+    return list(_seed_sequence(seed).spawn(n_chunks))
 
 
 @contextlib.contextmanager
