@@ -168,3 +168,33 @@ def test_detail_prints_which_ingredient_runs_short_on_which_day(
     item = res.item_ids[k].split("/", 1)[1]
     line = next(row for row in out.splitlines()[::-1] if f" {item} " in row)  # candidate table
     assert worst_day.strftime("%m-%d") in line
+
+
+@pytest.mark.parametrize(("kwargs", "env", "words"), [
+    ({"memory_mb": 0}, {}, r"memory_mb must be a number of MB > 0, got 0"),
+    ({"memory_mb": float("nan")}, {}, r"memory_mb must be a number of MB > 0"),
+    ({}, {"JXC_RULES_SIM_MEMORY_MB": "lots"}, r"JXC_RULES_SIM_MEMORY_MB must be a number of MB"),
+    ({"trials": 10**9}, {}, r"trials must be at most 100,000,000 per run, got 1,000,000,000; "
+                            r"split the run"),
+    ({"trials": 10**400}, {}, r"trials must be at most 100,000,000 per run, got a number of "
+                              r"401 digits"),
+    ({"trials": 5 * 10**7, "chunk_trials": 5 * 10**7}, {},
+     r"chunk_trials 50,000,000 needs about .* GiB per chunk, more than 8 GiB; lower "
+     r"chunk_trials"),
+])
+def test_run_bounds_name_the_argument_and_the_fix(kwargs: dict[str, Any], env: dict[str, str],
+                                                  words: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ValidationError, match=words):
+        run("base-stock-poisson", **{"trials": 10, **kwargs})
+
+
+def test_a_pack_path_needs_packs_that_have_fields() -> None:
+    with pytest.raises(ValidationError, match=r"pack 1 is the scenario's own policy, which has "
+                                              r"no pack fields; give a rule pack"):
+        sweep("base-stock-poisson", "baseline.replenishment.safety_days", [1.0], rules=[None],
+              trials=5)
+    with pytest.raises(ValidationError, match=r"sweep names a path twice"):
+        sweep(HOTPOT, [("demand.scale", [1.0]), ("demand.scale", [1.2])], trials=5)

@@ -15,32 +15,10 @@ import pytest
 
 from jxc_rules.errors import ScenarioError
 from jxc_rules.simulate import load_scenario, run
+from tests.test_simulate_scenario import GOOD  # one valid scenario for both files
 
 ROOT = Path(__file__).resolve().parents[1]
 
-GOOD = """\
-name: t
-horizon: {start: 2026-02-02, end: 2026-02-28}
-channels: [dine_in, takeaway]
-items:
-  beef_slices:
-    unit: kg
-    cost_per_unit: 68
-    price_per_unit: 220
-    demand:
-      dine_in: {weekly: [10, 10, 10, 10, 12, 14, 14]}
-      takeaway: 3
-holidays:
-  Spring Festival:
-    dine_in: {before: [1.1], during: [1.3], after: [0.9]}
-    items: {beef_slices: 1.1}
-weather:
-  rain:
-    probability: 0.25
-    effect: {dine_in: 0.8, shift_to_takeaway: 0.3}
-policy:
-  order_up_to: {beef_slices: 20}
-"""
 
 
 def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
