@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     from jxc_rules.service_cli import register as register_service
 
     register_service(sub)
+    # --- register: calibrate, backtest ---
+    from jxc_rules.calibrate_cli import register as register_calibrate
+
+    register_calibrate(sub)
+    # --- register: studio ---
+    from jxc_rules.studio_cli import register as register_studio
+
+    register_studio(sub)
     return parser
 
 
