@@ -18,6 +18,7 @@ from typing import Any
 
 __all__ = [
     "BomCycleError",
+    "DataFileError",
     "DuplicateError",
     "ExecutorError",
     "InsufficientStock",
@@ -170,6 +171,12 @@ class RulePackError(ValidationError):
 
 class ScenarioError(RulePackError):
     """A simulator scenario file is invalid (same location details as :class:`RulePackError`)."""
+
+
+class DataFileError(RulePackError):
+    """A data file a store exports (sales, weather, wastage, fish receipts, temperature logs) is
+    unreadable or holds a bad value; ``location`` is ``file:line:column`` of the cell (line 1 is
+    the header of a CSV; for a spreadsheet, the sheet's row and column), ``field`` the column."""
 
 
 def bad_value(
