@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import math
 import sys
@@ -69,6 +70,15 @@ def register(subparsers: Any) -> None:
                         "JXC_RULES_DASK_SCHEDULER) instead of a local cluster")
     p.add_argument("--executor", choices=("serial", "threads", "processes", "dask"),
                    default=None, help="where chunks run (serial; processes when --workers > 1)")
+    p.add_argument("--horizon", metavar="START:END", default=None,
+                   help="run the scenario's world over other dates (YYYY-MM-DD:YYYY-MM-DD), "
+                        "e.g. two years of history for --export-history")
+    p.add_argument("--export-history", metavar="FILE.csv", default=None,
+                   help="also write what one trial's store would have recorded (sales censored "
+                        "by stock-outs, the stock-out flag, weather, waste) under the baseline "
+                        "pack: the ground truth for `jxc-rules calibrate` / `backtest`")
+    p.add_argument("--history-trial", type=int, default=0, metavar="K",
+                   help="which trial --export-history writes (0; trial K of this seed)")
     p.add_argument("--max-work", type=float, default=MAX_ITEM_TRIAL_DAYS, metavar="N",
                    help="refuse runs of more than N item-trial-days in all, sweep points "
                         f"included ({MAX_ITEM_TRIAL_DAYS:.0e}, about 40 min at 5 M/s)")
@@ -195,7 +205,8 @@ def _main(args: argparse.Namespace) -> int:
 
     json_target = _check_output(args.json, "--json")
     report_target = _check_output(args.report, "--report")
-    scenario = load_scenario(args.scenario)
+    history_target = _check_output(args.export_history, "--export-history")
+    scenario = load_scenario(args.scenario, horizon=_horizon(args.horizon))
     materiality = _materiality(args.materiality)
     baseline = args.rules or scenario.rules.get("baseline")
     candidate = args.compare
@@ -267,12 +278,37 @@ def _main(args: argparse.Namespace) -> int:
             print(text)
         else:
             _write_atomically(json_target, text + "\n", "--json")
+    if history_target is not None:
+        from jxc_rules.simulate.history import export_history, history_csv
+
+        history = export_history(scenario, rules=packs[0], seed=args.seed,
+                                 trial=args.history_trial)
+        _write_atomically(history_target, history_csv(history), "--export-history")
+        print(f"history of trial {args.history_trial} (seed {args.seed}, "
+              f"{len(history.dates)} days) written to {history_target}", file=sys.stderr)
     if report_target is not None:
         meta = {"horizon": f"{scenario.start} – {scenario.end}"}
         _write_atomically(report_target, html_report(
             results, comparison, swept, lang=args.lang, meta=meta,
             notes=tuple(getattr(scenario, "calendar_notes", ()))), "--report")
     return 0
+
+
+def _horizon(text: str | None) -> tuple[dt.date, dt.date] | None:
+    """``--horizon 2025-01-01:2026-12-31`` → the two dates (ValidationError naming the fix)."""
+    if text is None:
+        return None
+    from jxc_rules.errors import ValidationError
+
+    parts = text.split(":")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        start, end = (dt.date.fromisoformat(p.strip()) for p in parts)
+    except ValueError:
+        raise ValidationError(f"--horizon must be START:END as YYYY-MM-DD:YYYY-MM-DD, got "
+                              f"{text!r}", field="horizon", value=text) from None
+    return start, end
 
 
 def _materiality(specs: list[str]) -> dict[str, float]:

@@ -35,6 +35,7 @@ __all__ = ["METADATA_FIELDS", "Change", "day_label", "diff", "flatten", "is_mult
 
 METADATA_FIELDS: tuple[str, ...] = (
     "version", "effective_from", "effective_until", "approved_by", "changelog", "scope",
+    "calibration",
 )
 _MISSING = object()
 

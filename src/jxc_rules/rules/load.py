@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -59,6 +60,7 @@ from jxc_rules.rules.schema import (
     _date,
     _Fields,
     _ident,
+    _int,
     _join,
     _labels,
     _mapping_of,
@@ -89,14 +91,14 @@ __all__ = [
 
 METADATA_KEYS: tuple[str, ...] = (
     "industry", "version", "effective_from", "effective_until", "scope", "labels",
-    "approved_by", "changelog", "illustrative", "extends", "source", "items",
+    "approved_by", "changelog", "illustrative", "extends", "source", "items", "calibration",
 )
 SECTION_KEYS: tuple[str, ...] = (
     "packaging", "prices", "live_weight", "shelf_life", "wastage", "recipes", "holidays",
     "weather", "replenishment", "reservation",
 )
 _NOT_INHERITED = ("version", "effective_from", "effective_until", "approved_by", "changelog",
-                  "extends", "scope")
+                  "extends", "scope", "calibration")
 _ENTRY_SECTIONS = ("packaging", "live_weight", "shelf_life")
 
 WEATHER_MULTIPLIER_MAX = 3.0
@@ -298,6 +300,45 @@ def _collect(errors: list[ValidationError], fn: Any, *args: Any, **kwargs: Any) 
         return None
 
 
+_CALIBRATION_KEYS = ("field", "estimate", "interval", "previous", "n", "data", "method")
+
+
+def _calibration_records(value: Any, field: str) -> tuple[dict[str, Any], ...]:
+    """``calibration:`` — one record per value a calibration set: the pack field, the estimate,
+    its 95 % interval ``[low, high]``, the value before, n and what it counted, the data's date
+    range and the method (written by ``jxc-rules calibrate``; provenance, never inherited)."""
+    if not isinstance(value, list):
+        raise bad_value(field, value, "a list of records (field, estimate, interval, previous, "
+                                      "n, data, method)")
+    out: list[dict[str, Any]] = []
+    for k, rec in enumerate(value):
+        where = f"{field}[{k}]"
+        if not isinstance(rec, Mapping):
+            raise bad_value(where, rec, "a mapping with field, estimate, interval, n, data")
+        unknown = [key for key in rec if key not in _CALIBRATION_KEYS]
+        if unknown:
+            raise unknown_key(where, str(unknown[0]), _CALIBRATION_KEYS)
+        for key in ("field", "estimate", "interval"):
+            if key not in rec:
+                raise bad_value(f"{where}.{key}", None, "present (required)")
+        _text(rec["field"], f"{where}.field")
+        for key in ("estimate", "previous"):
+            v = rec.get(key)
+            if key == "previous" and v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise bad_value(f"{where}.{key}", v, "a finite number")
+        iv = rec["interval"]
+        if (not isinstance(iv, list) or len(iv) != 2
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                           and math.isfinite(x) for x in iv) or iv[0] > iv[1]):
+            raise bad_value(f"{where}.interval", iv, "[low, high] with low <= high")
+        if "n" in rec:
+            _int(rec["n"], f"{where}.n")
+        out.append(dict(rec))
+    return tuple(out)
+
+
 def _build(data: Any, marks: Marks | None) -> tuple[RulePack | None, list[ValidationError]]:
     errors: list[ValidationError] = []
     r = _Fields(data, "", (*METADATA_KEYS, *SECTION_KEYS),
@@ -316,6 +357,7 @@ def _build(data: Any, marks: Marks | None) -> tuple[RulePack | None, list[Valida
         "extends": r.take("extends", _opt_text),
         "source": r.take("source", _opt_text),
         "items": r.take("items", _mapping_of(_labels), {}),
+        "calibration": r.take("calibration", _calibration_records, ()),
     }
     errors.extend(r.errors)
     data = r.data

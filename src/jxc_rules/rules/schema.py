@@ -1108,6 +1108,10 @@ class RulePack:
                                      metadata={"doc": "pack-level source for every entry"})
     sources: dict[str, str] = attrs.field(
         factory=dict, converter=_as_dict, metadata={"doc": "entry path → source (from entries)"})
+    calibration: tuple[dict[str, Any], ...] = attrs.field(
+        default=(), converter=_as_tuple, eq=False,
+        metadata={"doc": "provenance of calibrated values (field, estimate, interval, previous, "
+                         "n, data, method); written by jxc-rules calibrate, not inherited"})
     items: dict[str, Labels] = attrs.field(
         factory=dict, converter=_as_dict, metadata={"doc": "item id → labels {zh, en}"})
     packaging: dict[str, Any] = attrs.field(
@@ -1187,6 +1191,8 @@ class RulePack:
         out["illustrative"] = self.illustrative
         if self.source is not None:
             out["source"] = self.source
+        if self.calibration:
+            out["calibration"] = [dict(r) for r in self.calibration]
         if self.items:
             out["items"] = {k: v.to_mapping() for k, v in self.items.items()}
         for section in ("packaging", "live_weight", "shelf_life"):

@@ -47,7 +47,8 @@ from jxc_rules.simulate.executors import single_threaded_blas
 from jxc_rules.simulate.kpis import Accumulator
 from jxc_rules.simulate.plan import Plan, World
 
-__all__ = ["AGE_WINDOW", "ChunkTask", "bytes_per_trial", "simulate_chunk", "uniforms"]
+__all__ = ["AGE_WINDOW", "ChunkTask", "DayRecorder", "bytes_per_trial", "simulate_chunk",
+           "uniforms"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -215,9 +216,24 @@ def simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
         return _simulate_chunk(task)
 
 
-def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
+class DayRecorder:
+    """Daily paths of the first plan, kept only when asked (``--export-history``): per day the
+    demand counts ``[T, N, C]``, the weather combination ``[T]`` (bit *w* = state *w*; None
+    without weather), the served fraction of each stock item ``[T, I]`` (1 = no shortage) and
+    the yuan wasted per item ``[T, I]`` (transit shrink, expiry, channel loss). Workers never
+    return these in a normal run (they return KPI vectors only)."""
+
+    def __init__(self) -> None:
+        self.counts: list[FloatArray] = []
+        self.combo: list[npt.NDArray[np.intp] | None] = []
+        self.served: list[FloatArray] = []
+        self.waste: list[FloatArray] = []
+
+
+def _simulate_chunk(task: ChunkTask, record: DayRecorder | None = None
+                    ) -> list[dict[str, FloatArray]]:
     """Simulate ``task.trials`` trials of every plan on common random draws; return, per plan,
-    the per-trial KPI vectors.
+    the per-trial KPI vectors (and, with ``record``, the first plan's daily paths).
 
     Random numbers per day (:func:`uniforms`): one uniform per trial and weather state (stream
     0), one per trial, demand entity and channel (stream 1), turned into counts by exact inversion
@@ -261,7 +277,12 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
         else:
             demand = q.sum(axis=2)                               # [T, I] net
             need = (q * gross_factor[None]).sum(axis=2) if has_loss else demand
-        for plan, st in zip(plans, states, strict=True):
+        if record is not None:
+            record.counts.append(np.array(counts, copy=True))
+            record.combo.append(None if combo is None else np.array(combo, copy=True))
+            wasted = np.zeros((trials, n_items))
+        for p, (plan, st) in enumerate(zip(plans, states, strict=True)):
+            recording = record is not None and p == 0
             inv, pipe, acc = st.inv, st.pipe, st.acc
             if plan.forecast is None:
                 target = plan.target[d][None, :]
@@ -285,6 +306,8 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 lost = arriving - arrived
                 acc.shrink += lost @ cost
                 acc.daily_waste[d] += lost.sum(axis=0) * cost
+                if recording:
+                    wasted += lost * cost
             else:
                 arrived = arriving.copy()                # pipe shifts below
             if mode == "buckets":
@@ -311,6 +334,11 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 served = demand * frac
             else:
                 issued, served = need, demand
+            if recording:
+                assert record is not None
+                record.served.append(np.array(frac, copy=True) if short.any()
+                                     else np.ones_like(need))
+                wasted += (issued - served) * cost
             if mode == "buckets":
                 # FEFO: what remains is the youngest (stock − issued); bucket a keeps
                 # clip(remaining − stock younger than a, 0, inv[a])
@@ -327,6 +355,8 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                     inv[a] -= expired
                     acc.expired += expired @ cost
                     acc.daily_waste[d] += expired.sum(axis=0) * cost
+                    if recording:
+                        wasted += expired * cost
                 on_hand = inv.sum(axis=0)
                 aged = (inv @ cost).T                    # [T, A] yuan by age
             else:
@@ -341,6 +371,9 @@ def _simulate_chunk(task: ChunkTask) -> list[dict[str, FloatArray]]:
                     aged = (inv @ cost)[:, None]
             acc.record_day(demand, served, issued, short, stock, aged, world.standard[d][None, :],
                            on_hand)
+            if recording:
+                assert record is not None
+                record.waste.append(wasted)
             if st.hist is not None and plan.forecast is not None:
                 coef = plan.forecast.coef[d]
                 st.hist[d % plan.forecast.window] = np.divide(

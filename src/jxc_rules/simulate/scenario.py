@@ -656,8 +656,13 @@ def _tab_in_indent(filename: str) -> tuple[int, int] | None:
     return None
 
 
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+def load_scenario(path: str | os.PathLike[str], *,
+                  horizon: tuple[dt.date, dt.date] | None = None) -> Scenario:
     """Read and check a scenario file, or a bundled scenario by name.
+
+    ``horizon=(start, end)`` runs the same world over other dates (``--horizon`` of the CLI,
+    e.g. two years of history for ``--export-history``): the file is checked against its own
+    horizon first; dated events (cold-room outages) outside the new one do not happen.
 
     ``path`` is a scenario file or the name of a bundled scenario (shipped in the wheel):
     ``load_scenario("hotpot-spring-festival")``. In a scenario's ``rules:``, a bundled pack may
@@ -676,6 +681,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     from jxc_rules._internal.bundled import as_name, scenario_path
 
+    run_horizon = horizon
     named = as_name(os.fspath(path)) if isinstance(path, str) else None
     if named is not None and named[1] is None:
         path = scenario_path(named[0])
@@ -730,12 +736,19 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         with at("calendar"):
             schedule = _schedule(data["calendar"])
     with at("horizon"):
-        horizon = _mapping(data["horizon"], "")
-        _check_keys(horizon, ["start", "end"], "")
-        start = _date(horizon.get("start"), "start")
-        end = _date(horizon.get("end"), "end")
+        span = _mapping(data["horizon"], "")
+        _check_keys(span, ["start", "end"], "")
+        start = _date(span.get("start"), "start")
+        end = _date(span.get("end"), "end")
         if end < start:
             raise bad_value("end", str(end), f"on or after start {start} (the horizon has no days)")
+        file_start, file_end = start, end
+        if run_horizon is not None:
+            start, end = run_horizon
+            if end < start:
+                raise ValidationError(f"--horizon end {end} is before its start {start}: give "
+                                      "START:END with START <= END", field="horizon",
+                                      value=(str(start), str(end)))
         try:
             calendar = build_calendar(start, end, schedule=schedule)
         except ValidationError as exc:
@@ -951,8 +964,9 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
                 o = _mapping(raw, "")
                 _check_keys(o, ["date", "start_hour", "hours", "temp_c", "location"], "")
                 day = _date(o.get("date"), "date")
-                if not start <= day <= end:
-                    raise bad_value("date", str(day), f"inside the horizon {start}..{end}")
+                if not file_start <= day <= file_end:
+                    raise bad_value("date", str(day),
+                                    f"inside the horizon {file_start}..{file_end}")
                 loc = o.get("location")
                 if loc is not None and str(loc) not in {x.id for x in locations}:
                     raise _unknown("location", loc, [x.id for x in locations], "location")
@@ -1040,7 +1054,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         holidays=holidays,
         weather=tuple(weather),
         storage_temp_c=storage_temp_c,
-        outages=tuple(outages),
+        outages=tuple(o for o in outages if start <= o.date <= end),
         daily_cycle_c=daily_cycle,
         rules=rules,
         policy=policy,
