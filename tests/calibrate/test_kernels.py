@@ -341,3 +341,44 @@ def test_shelf_life_refusals() -> None:
     # reference temperature outside the data: extrapolated, said so
     est, _ = calibrate_shelf_life(PACK, _shelf("tofu", 70.0, 2.5, [8, 10, 12, 14], seed=0))
     assert "extrapolated" in _by_path(est)["shelf_life.tofu.shelf_life_ref_h"].note_en
+
+
+def test_a_square_root_rule_calibrates_t_min() -> None:
+    aquatic = load_pack(str(ROOT / "industries" / "aquatic" / "2026.11.yaml"))
+    flat = flatten(aquatic.to_mapping())
+    t_min, ref_h = -10.0, 288.0  # the rule's reference temperature is 0 °C
+    rng = np.random.default_rng(11)
+    temps = [0, 0, 2, 4, 4, 6, 8, 10]
+    obs = ShelfLifeObservations("s.csv", tuple(
+        ShelfLifeObservation(k + 2, "tilapia_fillet", t,
+                             ref_h * ((0 - t_min) / (t - t_min)) ** 2
+                             * float(np.exp(rng.normal(0, 0.05))), None, f"B{k}")
+        for k, t in enumerate(temps)))
+    est, ref = calibrate_shelf_life(aquatic, obs)
+    assert ref == []
+    by = _by_path(est)
+    got = by["shelf_life.tilapia_fillet.model.t_min_c"]
+    assert got.path in flat
+    assert got.current == -10.0
+    assert got.low <= t_min <= got.high
+    assert by["shelf_life.tilapia_fillet.shelf_life_ref_h"].low <= ref_h \
+        <= by["shelf_life.tilapia_fillet.shelf_life_ref_h"].high
+    # two temperatures cannot fix the curvature of the square-root model
+    two = ShelfLifeObservations("s.csv", tuple(o for o in obs.observations if o.temp_c in (0, 4)))
+    est, ref = calibrate_shelf_life(aquatic, two)
+    assert est == []
+    assert "3 or more temperatures" in ref[0].reason_en
+
+
+def test_a_pack_without_wastage_refuses_channel_loss(tmp_path: Path) -> None:
+    from jxc_rules.errors import DataFileError
+
+    aquatic = load_pack(str(ROOT / "industries" / "aquatic" / "2026.11.yaml"))
+    truth = {"dine_in": 0.05, "takeaway": 0.04, "group_meal": 0.025}
+    est, ref = calibrate_channel_loss(aquatic, _wastage(truth, 20, seed=1), n_resamples=50)
+    assert est == []
+    assert _what(ref) == ["wastage"]
+    assert "无法校准" in ref[0].reason_zh
+    with pytest.raises(DataFileError, match="has no wastage section") as info:
+        read_wastage_log(EXAMPLES / "wastage-log.csv", aquatic)
+    assert info.value.field == "wastage"

@@ -135,7 +135,8 @@ def test_wastage_unknown_item_lists_the_packs(tmp_path: Path) -> None:
     path = _write(tmp_path, f"{WASTE_HEADER}\n"
                             "2026-03-01,beef_slices,10,2,1,13.5\n"
                             "2026-03-01,wagyu,10,2,1,13.5\n")
-    _fails(read_wastage_log, path, 3, 2, "item", "unknown item 'wagyu'", "beef_slices, tripe",
+    _fails(read_wastage_log, path, 3, 2, "item",
+           "unknown item 'wagyu': pack hotpot 2026.10 has beef_slices, tripe",
            "add the item to the pack")
 
 
@@ -238,7 +239,7 @@ def test_fish_receipts_checks(tmp_path: Path) -> None:
     _fails(read_fish_receipts, path, 3, 6, "temp_c", "temp_c is empty", "drop the column")
     path = _write(tmp_path, f"{FISH_HEADER}\n{good}2026-03-02,beef_slices,50,49.2,5,20\n")
     _fails(read_fish_receipts, path, 3, 2, "item", "unknown item 'beef_slices'",
-           "live_weight section", "tilapia_live")
+           "live_weight section of hotpot 2026.10 has tilapia_live;")
     path = _write(tmp_path, f"{FISH_HEADER}\n{good}{good}")
     _fails(read_fish_receipts, path, 3, 1, "date", "duplicated delivery",
            "its own shipment id")
@@ -274,7 +275,7 @@ def test_shelf_life_observations(tmp_path: Path) -> None:
     _fails(read_temperature_log, path, 1, 4, "shelf_life_d", "keep one")
     path = _write(tmp_path, f"{SHELF_HEADER}\nbeef_slices,4,72,B1\ntilapia_live,4,72,B2\n")
     _fails(read_temperature_log, path, 3, 1, "item", "unknown item 'tilapia_live'",
-           "shelf_life section", "beef_slices")
+           "the shelf_life section of hotpot 2026.10 has beef_slices,")
     path = _write(tmp_path, f"{SHELF_HEADER}\nbeef_slices,4,72,B1\nbeef_slices,8,40,B1\n")
     _fails(read_temperature_log, path, 3, 4, "batch", "duplicated (item, batch)")
     path = _write(tmp_path, f"{SHELF_HEADER}\nbeef_slices,95,72,B1\n")

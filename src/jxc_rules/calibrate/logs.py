@@ -434,7 +434,9 @@ def _item(table: _Table, row: _Row, col: int, known: Iterable[str], where: str) 
         raise table.error(f"{field} is empty; write one of the pack's items ({', '.join(names)})",
                           row.line, col, field)
     if text not in names:
-        raise table.error(f"unknown item {text!r}: {where} has {', '.join(names) or 'none'}; use "
+        listed = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12
+                                           else "")
+        raise table.error(f"unknown item {text!r}: {where} has {listed or 'none'}; use "
                           "the pack's item id, or add the item to the pack first",
                           row.line, col, field, text)
     return text
@@ -471,6 +473,10 @@ def _unknown_columns(table: _Table, allowed: Callable[[str], bool], layout: str)
                                 location=SourceLocation(table.file, 1, k + 1), field=name)
 
 
+def _pack_name(pack: RulePack) -> str:
+    return f"{pack.industry} {pack.version}"
+
+
 def _rows(table: _Table) -> Iterator[_Row]:
     return iter(table.rows)
 
@@ -498,8 +504,8 @@ calibrate_channel_loss`.
     """
     table = _read_table(path)
     if pack.wastage is None:
-        raise DataFileError(f"pack {pack.label} has no wastage section to calibrate; use a pack "
-                            "with wastage.loss_model", location=SourceLocation(table.file),
+        raise DataFileError(f"pack {_pack_name(pack)} has no wastage section to calibrate; use "
+                            "a pack with wastage.loss_model", location=SourceLocation(table.file),
                             field="wastage")
     model = pack.wastage.loss_model
     pack_channels = tuple(model.channels)
@@ -534,9 +540,10 @@ calibrate_channel_loss`.
     _unknown_columns(table, lambda n: n in known or n.startswith("net_"), _WASTAGE_LAYOUT)
 
     periods: list[WastagePeriod] = []
+    where = f"pack {_pack_name(pack)}"
     for row in _rows(table):
         day = _date(table, row, cols["date"])
-        item = _item(table, row, cols["item"], pack.items, f"pack {pack.label}")
+        item = _item(table, row, cols["item"], pack.items, where)
         net = tuple(_number(table, row, k, what="a theoretical usage >= 0") for _, k in net_cols)
         if has_actual:
             ka = table.col("actual")
@@ -582,9 +589,10 @@ def read_fish_receipts(path: PathLike, pack: RulePack) -> FishReceipts:
     _unknown_columns(table, lambda n: n in allowed, _FISH_LAYOUT)
     live = dict(pack.live_weight)
     out: list[FishReceipt] = []
+    where = f"the live_weight section of {_pack_name(pack)}"
     for row in _rows(table):
         day = _date(table, row, cols["date"])
-        item = _item(table, row, cols["item"], live, f"the live_weight section of {pack.label}")
+        item = _item(table, row, cols["item"], live, where)
         shipped = _number(table, row, cols["shipped_kg"], positive=True,
                           what="the live weight loaded (kg)")
         received = _number(table, row, cols["received_kg"], positive=True,
@@ -644,8 +652,9 @@ def read_temperature_log(path: PathLike, pack: RulePack) -> ShelfLifeObservation
     _unknown_columns(table, lambda n: n in allowed, _SHELF_LAYOUT)
     rules = dict(pack.shelf_life)
     out: list[ShelfLifeObservation] = []
+    where = f"the shelf_life section of {_pack_name(pack)}"
     for row in _rows(table):
-        item = _item(table, row, cols["item"], rules, f"the shelf_life section of {pack.label}")
+        item = _item(table, row, cols["item"], rules, where)
         temp = _number(table, row, cols["temp_c"], minimum=-30.0, maximum=60.0,
                        what="the storage temperature in °C")
         if life_col is not None:
