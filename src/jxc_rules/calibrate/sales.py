@@ -378,16 +378,18 @@ def sales_from_rows(file: str, rows: Iterator[tuple[int, list[str]]], pack: Any,
             location=SourceLocation(file), field="date")
     weather_out: tuple[tuple[frozenset[str], ...], ...] | None = None
     if weather is not None:
-        rows_w = []
+        rows_w: list[tuple[frozenset[str], ...]] = []
         for day in dates:
             per_loc = []
             for loc in locations:
-                states = weather.get((day, loc), weather.get((day, None)))
-                if states is None:
+                got_w = weather.get((day, loc))
+                if got_w is None:
+                    got_w = weather.get((day, None))
+                if got_w is None:
                     raise DataFileError(f"the weather file has no row for {day} ({loc}); give "
                                         "every day of the sales (clear when nothing)",
                                         location=SourceLocation(file), field="weather")
-                per_loc.append(states)
+                per_loc.append(got_w)
             rows_w.append(tuple(per_loc))
         weather_out = tuple(rows_w)
     elif day_weather:

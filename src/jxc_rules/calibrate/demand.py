@@ -1,0 +1,620 @@
+"""Demand effects from daily sales: a censored negative-binomial count regression.
+
+Model
+-----
+For channel *c*, location *l*, item *n* (dishes pooled: one family) and day *d*, demand is
+negative binomial (NB2: variance μ + α μ²) with mean
+
+    μ = exp( b[l, n, daytype(d)] + Σ_h Σ_k h[c, k] · 1[d is position k of holiday h]
+             + Σ_h e[h, n] · 1[d in the break of h] + Σ_w log γ[w, c] · 1[weather w on d] )
+        + Σ_w s[w] · (1 − γ[w, dine_in]) · μ_dine,0[d, l, n] · 1[weather w on d]   (takeaway)
+
+— the simulator's own demand model (:mod:`jxc_rules.simulate.demand`,
+:mod:`jxc_rules.simulate.weather`) read backwards:
+
+* ``b``: the base weekly profile per item and location (Monday .. Sunday). A day off of a break
+  takes the mean of Saturday and Sunday, a make-up workday (调休) the mean of Monday .. Friday; in
+  the log-linear fit these are geometric means (within 0.1 % of the simulator's arithmetic mean
+  when the two weekend days differ by less than 10 %).
+* ``h``: the holiday profiles over **the pack's own windows** (``before`` counted back from the
+  first day off, eve last; ``during`` day 1, 2, ... off, the last value repeating; ``after``),
+  laid over the calendar of :mod:`jxc_rules.simulate.calendar` (``holidays`` package and the
+  announced schedules) — so a fitted value goes straight back to the pack field it estimates.
+* ``e``: a per-item factor on the days of a break (the reference item, the best seller, has
+  none): a dish that sells better over the festival does not bend the channel's profile.
+* ``γ``, ``s``: weather multipliers per channel and the share of lost dine-in demand that
+  reappears as takeaway. ``μ_dine,0`` is the dine-in mean without weather from the dine-in fit
+  (two stages: dine-in first; its uncertainty is not carried into the takeaway intervals).
+
+**Censored demand.** On a day an item sold out (``stockout`` = 1) the recorded sale ``y`` is a
+lower bound: the likelihood of that day is ``P(Y ≥ y)`` (the NB survival function, a
+regularised incomplete beta function), not ``P(Y = y)``. Treating such days as exact —
+the naive fit — biases every effect of the days that sell out (festival peaks) downward; the fit
+reports how much (:attr:`ChannelFit.naive`).
+
+Fitting
+-------
+α by the method of moments from a Poisson GLM fit (statsmodels IRLS), then the censored NB
+likelihood maximised by statsmodels' ``GenericLikelihoodModel`` (Newton, with the analytic score
+and Hessian below) holding α fixed — in NB2 the information matrix is block-diagonal between the
+mean parameters and α, so their intervals do not depend on α's estimate to first order. 95 %
+Wald intervals on the log scale (multipliers: ``exp(β ± 1.96 se)``).
+
+Sources
+-------
+Cameron, A. C. & Trivedi, P. K. (2013) *Regression Analysis of Count Data*, 2nd ed., §3.3 (NB2)
+and §4.3 (censored counts). Seabold, S. & Perktold, J. (2010) statsmodels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from jxc_rules.calibrate.estimate import Estimate, Refusal, sufficiency
+from jxc_rules.calibrate.sales import SalesData
+from jxc_rules.errors import ValidationError
+
+__all__ = ["ChannelFit", "DemandFit", "fit_demand"]
+
+FloatArray = npt.NDArray[np.float64]
+
+Z95 = 1.959963984540054
+MIN_DAYS = 28
+"""Shortest history fitted: four weeks, so that every weekday is seen four times."""
+
+_ZH_HOLIDAY = {"Spring Festival": "春节", "National Day": "国庆节", "Labour Day": "劳动节",
+               "New Year's Day": "元旦", "Dragon Boat Festival": "端午节",
+               "Mid-Autumn Festival": "中秋节", "Tomb-sweeping Day": "清明节"}
+
+
+@attrs.frozen
+class _Column:
+    kind: str            # base | holiday | break_item | weather
+    label: str
+    path: str | None = None
+    current: float | None = None
+    holiday: str | None = None
+    weather: str | None = None
+
+
+@attrs.frozen(eq=False)
+class ChannelFit:
+    """One channel's fit: ``params`` and ``cov`` over ``columns`` (plus the takeaway shifts at
+    the end), ``alpha`` the NB2 dispersion, ``naive`` the estimates of the same fit with the
+    stock-out flag ignored (path → value), ``rows`` and ``censored`` counts."""
+
+    channel: str
+    labels: tuple[str, ...]
+    params: FloatArray
+    cov: FloatArray
+    alpha: float
+    rows: int
+    censored: int
+    naive: Mapping[str, float]
+    converged: bool
+
+
+@attrs.frozen(eq=False)
+class DemandFit:
+    """What :func:`fit_demand` returns: per-field :class:`Estimate` rows, :class:`Refusal` rows
+    for what the data could not support, and the fits behind them."""
+
+    estimates: tuple[Estimate, ...]
+    refusals: tuple[Refusal, ...]
+    channels: Mapping[str, ChannelFit]
+    data_from: dt.date
+    data_to: dt.date
+    seconds: float
+
+    def estimate(self, path: str) -> Estimate:
+        """The estimate of one pack field (KeyError-compatible error when not fitted)."""
+        for e in self.estimates:
+            if e.path == path:
+                return e
+        from jxc_rules.errors import UnknownItemError
+
+        raise UnknownItemError(f"{path!r} was not fitted; fitted: "
+                               f"{', '.join(e.path for e in self.estimates[:8])} ...", key=path)
+
+
+# --------------------------------------------------------------------------------------------
+# the likelihood
+
+
+def _nb_parts(y: FloatArray, mu: FloatArray, r: float, censored: npt.NDArray[np.bool_]
+              ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Per-row log-likelihood and its first and second derivatives in μ (NB2, size r)."""
+    from scipy import special
+
+    ll = np.empty_like(mu)
+    d1 = np.empty_like(mu)
+    d2 = np.empty_like(mu)
+    ex = ~censored
+    ye, me = y[ex], mu[ex]
+    ll[ex] = (special.gammaln(ye + r) - special.gammaln(r) - special.gammaln(ye + 1)
+              + r * np.log(r / (r + me)) + ye * np.log(me / (r + me)))
+    d1[ex] = ye / me - (ye + r) / (r + me)
+    d2[ex] = -ye / me**2 + (ye + r) / (r + me) ** 2
+    cz = censored & (y <= 0)                 # P(Y >= 0) = 1
+    ll[cz], d1[cz], d2[cz] = 0.0, 0.0, 0.0
+    cp = censored & (y > 0)
+    if cp.any():
+        yc, mc = y[cp], mu[cp]
+        x = mc / (r + mc)
+        surv = np.maximum(special.betainc(yc, r, x), 1e-300)
+        log_surv = np.log(surv)
+        log_g = ((yc - 1) * np.log(x) + (r - 1) * np.log1p(-x) - special.betaln(yc, r))
+        lx = np.exp(log_g - log_surv)
+        lxx = lx * ((yc - 1) / x - (r - 1) / (1 - x)) - lx**2
+        xm = r / (r + mc) ** 2
+        xmm = -2.0 * r / (r + mc) ** 3
+        ll[cp] = log_surv
+        d1[cp] = lx * xm
+        d2[cp] = lxx * xm**2 + lx * xmm
+    return ll, d1, d2
+
+
+def _model_class() -> Any:
+    from statsmodels.base.model import GenericLikelihoodModel
+
+    class CensoredNB(GenericLikelihoodModel):  # type: ignore[misc]
+        """NB2 with log-linear mean plus an additive term ``A @ s``, right-censored rows."""
+
+        def __init__(self, endog: FloatArray, exog: FloatArray, *, additive: FloatArray,
+                     censored: npt.NDArray[np.bool_], alpha: float, names: Sequence[str]
+                     ) -> None:
+            self.additive = additive
+            self.censored = censored
+            self.r = 1.0 / alpha
+            self.n_beta = exog.shape[1]
+            extra = list(names[self.n_beta:])
+            super().__init__(endog, exog, extra_params_names=extra or None, hasconst=False)
+            self.exog_names[:] = list(names)
+            self.k_extra = len(extra)
+            self.nparams = len(names)
+            self.df_model = self.nparams
+            self.df_resid = endog.shape[0] - self.nparams
+
+        def _mean(self, params: FloatArray) -> tuple[FloatArray, FloatArray]:
+            beta = params[: self.n_beta]
+            expo = np.exp(np.clip(self.exog @ beta, -30, 30))
+            mu = expo + (self.additive @ params[self.n_beta:] if self.k_extra else 0.0)
+            return np.maximum(mu, 1e-9), expo
+
+        def loglikeobs(self, params: FloatArray) -> FloatArray:
+            mu, _ = self._mean(params)
+            return _nb_parts(self.endog, mu, self.r, self.censored)[0]
+
+        def loglike(self, params: FloatArray) -> float:
+            return float(self.loglikeobs(params).sum())
+
+        def score(self, params: FloatArray) -> FloatArray:
+            mu, expo = self._mean(params)
+            _, d1, _ = _nb_parts(self.endog, mu, self.r, self.censored)
+            g = self.exog.T @ (d1 * expo)
+            if self.k_extra:
+                g = np.concatenate([g, self.additive.T @ d1])
+            return np.asarray(g, dtype=np.float64)
+
+        def hessian(self, params: FloatArray) -> FloatArray:
+            mu, expo = self._mean(params)
+            _, d1, d2 = _nb_parts(self.endog, mu, self.r, self.censored)
+            x = self.exog
+            h_bb = (x * (d2 * expo**2 + d1 * expo)[:, None]).T @ x
+            if not self.k_extra:
+                return np.asarray(h_bb, dtype=np.float64)
+            a = self.additive
+            h_bs = (x * (d2 * expo)[:, None]).T @ a
+            h_ss = (a * d2[:, None]).T @ a
+            return np.asarray(np.block([[h_bb, h_bs], [h_bs.T, h_ss]]), dtype=np.float64)
+
+    return CensoredNB
+
+
+# --------------------------------------------------------------------------------------------
+# the design
+
+
+@attrs.frozen(eq=False)
+class _Design:
+    x: FloatArray
+    columns: tuple[_Column, ...]
+    y: FloatArray
+    censored: npt.NDArray[np.bool_]
+    row_index: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+    weather: FloatArray            # [R, W] indicators of the pack's weather states
+
+
+def _blocks(dates: Sequence[dt.date], schedule: Any = None
+            ) -> dict[str, list[tuple[dt.date, dt.date]]]:
+    from jxc_rules.simulate.calendar import holiday_blocks
+
+    margin = dt.timedelta(days=40)
+    return holiday_blocks(dates[0] - margin, dates[-1] + margin, schedule=schedule)
+
+
+def _holiday_positions(blocks: Sequence[tuple[dt.date, dt.date]], profile: Any
+                       ) -> dict[dt.date, str]:
+    """Calendar day → pack position (``before[i]``, ``during[i]``, ``after[i]``)."""
+    out: dict[dt.date, str] = {}
+    before, during, after = (tuple(profile.before), tuple(profile.during), tuple(profile.after))
+    for first, last in blocks:
+        for j in range(len(before)):             # before[-1] is the eve
+            out[first - dt.timedelta(days=j + 1)] = f"before[{len(before) - 1 - j}]"
+        if during:
+            for k in range((last - first).days + 1):
+                out[first + dt.timedelta(days=k)] = f"during[{min(k, len(during) - 1)}]"
+        for j in range(len(after)):
+            out[last + dt.timedelta(days=j + 1)] = f"after[{j}]"
+    return out
+
+
+def _position_value(profile: Any, position: str) -> float:
+    part, idx = position.rstrip("]").split("[")
+    return float(getattr(profile, part)[int(idx)])
+
+
+def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
+            blocks: Mapping[str, list[tuple[dt.date, dt.date]]]) -> _Design:
+    c = sales.channels.index(channel)
+    n_days, n_loc, n_items = sales.days, len(sales.locations), len(sales.items)
+    mask = np.broadcast_to(sales.present[None, :, :, c], (n_days, n_loc, n_items))
+    d_ix, l_ix, n_ix = (a.astype(np.intp) for a in np.nonzero(mask))
+    rows = d_ix.size
+    cols: list[FloatArray] = []
+    meta: list[_Column] = []
+    # base: weekday levels per (location, item); days off = mean of Sat/Sun, 调休 = Mon..Fri
+    week = np.zeros((n_days, 7))
+    week[np.arange(n_days), calendar.weekday] = 1.0
+    week[calendar.day_off] = 0.0
+    week[calendar.day_off, 5:] = 0.5
+    week[calendar.makeup_workday] = 0.0
+    week[np.ix_(calendar.makeup_workday, np.arange(5))] = 0.2
+    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    for lo in range(n_loc):
+        for n in range(n_items):
+            if not sales.present[lo, n, c]:
+                continue
+            sel = (l_ix == lo) & (n_ix == n)
+            for k in range(7):
+                col = np.zeros(rows)
+                col[sel] = week[d_ix[sel], k]
+                cols.append(col)
+                meta.append(_Column("base", f"{sales.locations[lo]}/{sales.items[n]}/"
+                                            f"{names[k]}"))
+    # holiday positions over the pack's windows
+    day_of = {d: k for k, d in enumerate(sales.dates)}
+    for hname, rule in (getattr(pack, "holidays", {}) or {}).items():
+        profile = rule.profile(channel)
+        hb = blocks.get(hname, [])
+        positions = _holiday_positions(hb, profile)
+        by_pos: dict[str, list[int]] = {}
+        for day, pos in positions.items():
+            at = day_of.get(day)
+            if at is not None:
+                by_pos.setdefault(pos, []).append(at)
+        order = [f"before[{i}]" for i in range(len(profile.before))] + \
+            [f"during[{i}]" for i in range(len(profile.during))] + \
+            [f"after[{i}]" for i in range(len(profile.after))]
+        for pos in order:
+            days = by_pos.get(pos)
+            if not days:
+                continue
+            on = np.zeros(n_days)
+            on[days] = 1.0
+            cols.append(on[d_ix])
+            meta.append(_Column("holiday", f"{hname} {pos}",
+                                f"holidays.{hname}.{channel}.{pos}",
+                                _position_value(profile, pos), holiday=hname))
+        # per-item factor on the break days (reference: the best seller)
+        in_break = np.zeros(n_days)
+        for first, last in hb:
+            for k in range((last - first).days + 1):
+                j = day_of.get(first + dt.timedelta(days=k))
+                if j is not None:
+                    in_break[j] = 1.0
+        if in_break.any() and n_items > 1 and profile.during:
+            volume = sales.quantity[:, :, :, c].sum(axis=(0, 1))
+            ref = int(np.argmax(volume))
+            for n in range(n_items):
+                if n == ref or not sales.present[:, n, c].any():
+                    continue
+                col = in_break[d_ix] * (n_ix == n)
+                if col.any():
+                    cols.append(col)
+                    meta.append(_Column("break_item", f"{hname} × {sales.items[n]}",
+                                        holiday=hname))
+    # weather states
+    states = tuple(getattr(pack, "weather", {}) or {})
+    wmat = np.zeros((rows, len(states)))
+    if sales.weather is not None:
+        for w, state in enumerate(states):
+            on = np.array([[state in sales.weather[d][lo] for lo in range(n_loc)]
+                           for d in range(n_days)], dtype=np.float64)
+            wmat[:, w] = on[d_ix, l_ix]
+            if wmat[:, w].any():
+                rule = pack.weather[state]
+                cols.append(wmat[:, w])
+                meta.append(_Column("weather", f"{state}", f"weather.{state}.{channel}",
+                                    rule.multiplier(channel), weather=state))
+    x = np.column_stack(cols) if cols else np.zeros((rows, 0))
+    y = sales.quantity[d_ix, l_ix, n_ix, c]
+    cens = sales.stockout[d_ix, l_ix, n_ix]
+    return _Design(x, tuple(meta), y, cens, (d_ix, l_ix, n_ix), wmat)
+
+
+def _drop_empty(design: _Design) -> _Design:
+    """Columns no row touches (a base weekday a short history never saw) are dropped."""
+    keep = np.flatnonzero(np.abs(design.x).sum(axis=0) > 0)
+    return attrs.evolve(design, x=design.x[:, keep],
+                        columns=tuple(design.columns[k] for k in keep))
+
+
+def _rows(design: _Design, keep: npt.NDArray[np.bool_]) -> _Design:
+    d, lo, n = design.row_index
+    return attrs.evolve(design, x=design.x[keep], y=design.y[keep],
+                        censored=design.censored[keep], row_index=(d[keep], lo[keep], n[keep]),
+                        weather=design.weather[keep])
+
+
+def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]]:
+    """Columns with no finite estimate: all their rows sold 0 (the factor is 0: fish hotpot as
+    a group meal over the festival), or all sold out (demand only known to be at least the
+    sales: no upper bound). Each such column leaves the fit with its rows — exactly the limit of
+    the likelihood — and is reported (``(column, rows, all zero)``), never kept at a huge
+    coefficient."""
+    dropped: list[tuple[_Column, int, bool]] = []
+    while True:
+        touched = design.x != 0
+        sold = (design.y[:, None] * touched).sum(axis=0)   # a sold-out 0 says nothing either
+        exact = (~design.censored[:, None] & touched).any(axis=0)
+        some = touched.any(axis=0)
+        bad = np.flatnonzero(((sold == 0) | ~exact) & some)
+        if not bad.size:
+            return design, dropped
+        k = int(bad[0])
+        rows = touched[:, k]
+        dropped.append((design.columns[k], int(rows.sum()), bool(sold[k] == 0)))
+        design = _drop_empty(_rows(design, ~rows))
+
+
+# --------------------------------------------------------------------------------------------
+# fitting
+
+
+def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[str],
+                 *, censor: bool, start: FloatArray | None = None
+                 ) -> tuple[FloatArray, FloatArray, float, bool]:
+    import warnings
+
+    x, y = design.x, design.y
+    cens = design.censored if censor else np.zeros_like(design.censored)
+    names = [c.label for c in design.columns] + list(shift_names)
+    model_class = _model_class()
+    if start is None:
+        # start: least squares on log(y + 1/2), one Newton pass at a guessed dispersion, then
+        # α by the method of moments on the exact rows (Cameron & Trivedi 2013, §3.2)
+        beta0 = np.linalg.lstsq(x, np.log(y + 0.5), rcond=None)[0]
+        start = np.concatenate([beta0, np.full(additive.shape[1], 0.2)])
+        pilot = model_class(y, x, additive=additive, censored=cens, alpha=0.05, names=names)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = np.asarray(pilot.fit(start_params=start, method="newton", maxiter=50,
+                                         disp=False, tol=1e-6).params)
+        exact = ~cens
+        mu0, _ = pilot._mean(start)
+        mu0 = mu0[exact]
+        alpha = float(np.sum((y[exact] - mu0) ** 2 - mu0) / np.sum(mu0**2))
+        alpha = min(max(alpha, 1e-6), 50.0)
+    else:
+        alpha = float(start[-1])
+        start = start[:-1]
+    model = model_class(y, x, additive=additive, censored=cens, alpha=alpha, names=names)
+    converged = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # statsmodels' k_params note; convergence is checked
+        try:
+            res = model.fit(start_params=start, method="newton", maxiter=100, disp=False,
+                            tol=1e-8)
+            params = np.asarray(res.params, dtype=np.float64)
+            converged = bool(res.mle_retvals.get("converged", True))
+            if not np.all(np.isfinite(params)):
+                raise FloatingPointError
+        except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+            res = model.fit(start_params=start, method="bfgs", maxiter=2000, disp=False)
+            params = np.asarray(res.params, dtype=np.float64)
+            converged = bool(res.mle_retvals.get("converged", False))
+    hess = model.hessian(params)
+    try:
+        cov = np.linalg.inv(-hess)
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(-hess)
+    return params, np.asarray(cov, dtype=np.float64), alpha, converged
+
+
+def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool = True
+               ) -> DemandFit:
+    """Fit the holiday profiles, weather multipliers and takeaway shifts of ``pack`` from
+    ``sales`` (see the module doc for the model). Returns estimates at the pack's paths; what
+    the data cannot support is a :class:`Refusal`, never a silent default.
+
+    ``naive=True`` also fits with the stock-out flag ignored and keeps those estimates
+    (:attr:`ChannelFit.naive`), to show what censoring changes.
+    """
+    import time
+
+    from scipy import stats
+
+    from jxc_rules.simulate.calendar import build_calendar
+
+    t0 = time.perf_counter()
+    if not 0 < level < 1:
+        raise ValidationError(f"level must be in (0, 1), got {level!r}", field="level",
+                              value=level)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    if sales.days < MIN_DAYS:
+        raise ValidationError(
+            f"{sales.days} days of sales ({sales.dates[0]}..{sales.dates[-1]}): at least "
+            f"{MIN_DAYS} days are needed to fit a weekly profile (and a year or more to fit a "
+            "holiday); export a longer history", field="sales", value=sales.days)
+    calendar = build_calendar(sales.dates[0], sales.dates[-1])
+    blocks = _blocks(sales.dates)
+    estimates: list[Estimate] = []
+    refusals: list[Refusal] = []
+    fits: dict[str, ChannelFit] = {}
+    dine_mean0: FloatArray | None = None          # [D, L, N] dine-in mean without weather
+    dine_gamma: dict[str, float] = {}
+    order = sorted(sales.channels, key=lambda ch: ch != "dine_in")   # dine-in first
+    states = tuple(getattr(pack, "weather", {}) or {})
+    _holiday_refusals(sales, pack, blocks, refusals)
+    if states and sales.weather is None:
+        refusals.append(Refusal(
+            "weather", "the sales file has no weather column and no --weather file was given: "
+            "weather multipliers not fitted",
+            "销售文件没有天气列，也没有 --weather 文件：未拟合天气系数"))
+    for channel in order:
+        design, separated = _separate(_drop_empty(_design(sales, pack, channel, calendar,
+                                                          blocks)))
+        for col, n_rows, zero in separated:
+            if col.path is None:
+                continue
+            if zero:
+                refusals.append(Refusal(
+                    col.path, f"{col.label} ({channel}): nothing sold on any of its {n_rows} "
+                    "item-days, so the multiplier is 0 and has no interval; set it by hand",
+                    f"{col.label}（{channel}）：{n_rows} 个品项日全部零销量，系数为 0、无区间；"
+                    "请手工设定"))
+            else:
+                refusals.append(Refusal(
+                    col.path, f"{col.label} ({channel}): every one of its {n_rows} item-days "
+                    "sold out, so demand is only known to be at least what was sold; not "
+                    "fitted (stock more on those days, or record lost sales, to learn it)",
+                    f"{col.label}（{channel}）：{n_rows} 个品项日全部售罄，只知道需求不低于"
+                    "销量；未拟合（这些日子多备货或记录缺货损失后才能估计）"))
+        shift_states: list[str] = []
+        additive = np.zeros((design.y.size, 0))
+        if channel == "takeaway" and dine_mean0 is not None and sales.weather is not None:
+            d_ix, l_ix, n_ix = design.row_index
+            base = dine_mean0[d_ix, l_ix, n_ix]
+            cols = []
+            for w, state in enumerate(states):
+                on = design.weather[:, w]
+                if on.any() and state in dine_gamma:
+                    cols.append(on * (1.0 - dine_gamma[state]) * base)
+                    shift_states.append(state)
+            if cols:
+                additive = np.column_stack(cols)
+        shift_names = [f"{s} shift_to_takeaway" for s in shift_states]
+        params, cov, alpha, converged = _fit_channel(design, additive, shift_names,
+                                                     censor=True)
+        naive_values: dict[str, float] = {}
+        n_cens = int(design.censored.sum())
+        if naive and n_cens:
+            p_naive, _, _, _ = _fit_channel(design, additive, shift_names, censor=False,
+                                            start=np.append(params, alpha))
+            naive_values = _values(design, p_naive, shift_states)
+        fits[channel] = ChannelFit(channel, tuple(c.label for c in design.columns)
+                                   + tuple(shift_names), params, cov, alpha, int(design.y.size),
+                                   n_cens, naive_values, converged)
+        estimates.extend(_estimates(sales, pack, design, params, cov, shift_states, z, level,
+                                    blocks))
+        if channel == "dine_in":
+            dine_mean0 = _mean_without_weather(sales, design, params)
+            for k, col in enumerate(design.columns):
+                if col.kind == "weather" and col.weather is not None:
+                    dine_gamma[col.weather] = float(np.exp(params[k]))
+    return DemandFit(tuple(estimates), tuple(refusals), fits, sales.dates[0], sales.dates[-1],
+                     time.perf_counter() - t0)
+
+
+def _values(design: _Design, params: FloatArray, shift_states: Sequence[str]
+            ) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for k, col in enumerate(design.columns):
+        if col.path is not None:
+            out[col.path] = float(np.exp(params[k]))
+    p = len(design.columns)
+    for j, state in enumerate(shift_states):
+        out[f"weather.{state}.shift_to_takeaway"] = float(params[p + j])
+    return out
+
+
+def _mean_without_weather(sales: SalesData, design: _Design, params: FloatArray) -> FloatArray:
+    keep = np.array([c.kind != "weather" for c in design.columns])
+    eta = design.x[:, keep] @ params[: len(design.columns)][keep]
+    out = np.zeros((sales.days, len(sales.locations), len(sales.items)))
+    d_ix, l_ix, n_ix = design.row_index
+    out[d_ix, l_ix, n_ix] = np.exp(eta)
+    return out
+
+
+def _breaks_seen(sales: SalesData, blocks: Sequence[tuple[dt.date, dt.date]]) -> int:
+    lo, hi = sales.dates[0], sales.dates[-1]
+    return sum(1 for first, last in blocks if first >= lo and last <= hi)
+
+
+def _holiday_refusals(sales: SalesData, pack: Any,
+                      blocks: Mapping[str, list[tuple[dt.date, dt.date]]],
+                      refusals: list[Refusal]) -> None:
+    span = f"{sales.dates[0]}..{sales.dates[-1]}"
+    for hname in getattr(pack, "holidays", {}) or {}:
+        seen = _breaks_seen(sales, blocks.get(hname, []))
+        if seen == 0:
+            zh = _ZH_HOLIDAY.get(hname, hname)
+            refusals.append(Refusal(
+                f"holidays.{hname}",
+                f"no complete {hname} break in the data ({span}): its profile is not fitted; "
+                "a history that spans the holiday (a year or more) is needed",
+                f"数据（{span}）中没有完整的{zh}假期：未拟合其曲线；需要覆盖该节日的历史（一年以上）"))
+
+
+def _estimates(sales: SalesData, pack: Any, design: _Design, params: FloatArray,
+               cov: FloatArray, shift_states: Sequence[str], z: float, level: float,
+               blocks: Mapping[str, list[tuple[dt.date, dt.date]]]) -> list[Estimate]:
+    out: list[Estimate] = []
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    lo_d, hi_d = sales.dates[0], sales.dates[-1]
+    d_ix, l_ix, _ = design.row_index
+    for k, col in enumerate(design.columns):
+        if col.path is None:
+            continue
+        b, s = float(params[k]), float(se[k])
+        touched = design.x[:, k] > 0
+        if col.kind == "holiday":
+            assert col.holiday is not None
+            n = len({sales.dates[d].year for d in d_ix[touched]})
+            zh = _ZH_HOLIDAY.get(col.holiday, col.holiday)
+            en, zh_text = sufficiency(n, col.holiday, zh)
+            label = f"{col.holiday}s" if n != 1 else col.holiday
+            method = "censored NB2 regression, holiday position over the pack's window"
+        else:
+            assert col.weather is not None
+            n = len({(int(d), int(lo)) for d, lo in zip(d_ix[touched], l_ix[touched],
+                                                         strict=True)})
+            label = f"{col.weather} days"
+            en, zh_text = sufficiency(n, f"{col.weather} day", "雨天" if col.weather == "rain"
+                                      else ("雪天" if col.weather == "snow" else col.weather))
+            method = "censored NB2 regression, weather indicator"
+        out.append(Estimate(col.path, float(np.exp(b)), float(np.exp(b - z * s)),
+                            float(np.exp(b + z * s)), col.current, n, label, lo_d, hi_d,
+                            method, level, en, zh_text))
+    p = len(design.columns)
+    for j, state in enumerate(shift_states):
+        b, s = float(params[p + j]), float(se[p + j])
+        rule = pack.weather[state]
+        touched = design.weather[:, tuple(getattr(pack, "weather", {})).index(state)] > 0
+        n = len({(int(d), int(lo)) for d, lo in zip(d_ix[touched], l_ix[touched],
+                                                     strict=True)})
+        en, zh_text = sufficiency(n, f"{state} day", state)
+        out.append(Estimate(f"weather.{state}.shift_to_takeaway", b, b - z * s, b + z * s,
+                            float(rule.shift_to_takeaway), n, f"{state} days", lo_d, hi_d,
+                            "censored NB2 with an additive takeaway term (two-stage)", level,
+                            en + "; hard to tell apart from the takeaway multiplier",
+                            zh_text + "；与外卖系数难以区分"))
+    return out
