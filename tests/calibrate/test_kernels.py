@@ -382,3 +382,27 @@ def test_a_pack_without_wastage_refuses_channel_loss(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="has no wastage section") as info:
         read_wastage_log(EXAMPLES / "wastage-log.csv", aquatic)
     assert info.value.field == "wastage"
+
+
+def test_a_callers_mistake_raises_and_an_unknown_item_is_refused() -> None:
+    from jxc_rules.errors import ValidationError
+
+    fish = _fish(0.003, 2.0, 10, seed=1)
+    for bad in (0.0, 1.0, 95, "0.95", True, float("nan")):
+        with pytest.raises(ValidationError, match="level must be an interval level"):
+            calibrate_transit(PACK, fish, level=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="n_resamples"):
+        calibrate_channel_loss(PACK, _wastage({"dine_in": 0.05, "takeaway": 0.04,
+                                               "group_meal": 0.02}, 12, seed=1), n_resamples=5)
+    # a hand-built log naming an item the pack has no rule for: refused, the rest still fitted
+    foreign = FishReceipts("f.csv", tuple(
+        FishReceipt(r.line, r.date, "carp_live", r.shipped_kg, r.received_kg, r.hours,
+                    r.dead_kg, r.temp_c, r.shipment) for r in fish.receipts[:3])
+        + fish.receipts, True)
+    est, ref = calibrate_transit(PACK, foreign)
+    assert _what(ref) == ["live_weight.carp_live"]
+    assert {e.path for e in est} == {"live_weight.tilapia_live.rate_per_hour",
+                                     "live_weight.tilapia_live.q10"}
+    est, ref = calibrate_shelf_life(PACK, _shelf("whipping_cream", 240, 3, [0, 4, 8], seed=0))
+    assert est == []
+    assert _what(ref) == ["shelf_life.whipping_cream"]

@@ -38,8 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from jxc_rules.calibrate.estimate import Estimate, Refusal, sufficiency
-from jxc_rules.errors import JxcRulesError
-from jxc_rules.rules.schema import RulePack
+from jxc_rules.errors import JxcRulesError, ValidationError, bad_value
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
         WastageLog,
         WastagePeriod,
     )
+    from jxc_rules.rules.schema import RulePack
     from jxc_rules.wastage.models import ChannelLoss, ChannelLossModel
 
 __all__ = [
@@ -81,9 +81,23 @@ _CAUSE_ZH = {"prep": "加工", "spoilage": "变质", "plate": "剩餐", "packagi
              "other": "其他"}
 
 
+def _level(level: object) -> float:
+    """An interval level in (0, 1): a caller's mistake raises, it is not a data refusal."""
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or \
+            not 0.0 < float(level) < 1.0:
+        raise bad_value("level", level, "an interval level in (0, 1), e.g. 0.95")
+    return float(level)
+
+
 def _span(days: Sequence[dt.date | None]) -> tuple[dt.date | None, dt.date | None]:
     known = [d for d in days if d is not None]
     return (min(known), max(known)) if known else (None, None)
+
+
+def _not_in_pack(section: str, item: str) -> Refusal:
+    return Refusal(f"{section}.{item}",
+                   f"{item} has no {section} entry in the pack: add one before calibrating it",
+                   f"规则包的 {section} 中没有 {item}：请先添加再校准")
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,8 +138,11 @@ def calibrate_channel_loss(
     with fewer than :data:`MIN_PERIODS_PER_CHANNEL` periods per channel (6 at least), a channel
     mix that does not vary (the channels cannot be told apart).
     """
-    from jxc_rules.errors import ValidationError
     from jxc_rules.wastage.calibrate import calibrate_channel_losses
+
+    level = _level(level)
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 10:
+        raise bad_value("n_resamples", n_resamples, "an int >= 10")
 
     estimates: list[Estimate] = []
     refusals: list[Refusal] = []
@@ -242,9 +259,14 @@ def calibrate_transit(
     """
     from jxc_rules.live_weight.calibration import fit_rate
 
+    level = _level(level)
+
     estimates: list[Estimate] = []
     refusals: list[Refusal] = []
     for item in receipts.items:
+        if item not in pack.live_weight:
+            refusals.append(_not_in_pack("live_weight", item))
+            continue
         base = pack.live_weight[item]
         rows = receipts.of(item)
         n = len(rows)
@@ -344,9 +366,14 @@ def calibrate_shelf_life(
     """
     from jxc_rules.shelf_life.calibrate import fit_shelf_life
 
+    level = _level(level)
+
     estimates: list[Estimate] = []
     refusals: list[Refusal] = []
     for item in observations.items:
+        if item not in pack.shelf_life:
+            refusals.append(_not_in_pack("shelf_life", item))
+            continue
         rule = pack.shelf_life[item]
         rows = observations.of(item)
         prefix = f"shelf_life.{item}"

@@ -56,13 +56,14 @@ import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
 from jxc_rules.errors import DataFileError, SourceLocation
-from jxc_rules.rules.schema import RulePack
-from jxc_rules.wastage.models import canonical_channel
+
+if TYPE_CHECKING:  # the pack is passed in loaded: reading a log does not import the schema
+    from jxc_rules.rules.schema import RulePack
 
 __all__ = [
     "MAX_BYTES",
@@ -502,6 +503,8 @@ calibrate_channel_loss`.
     DataFileError
         ``file:line:column`` of the first bad cell, the column as ``field``.
     """
+    from jxc_rules.wastage.models import canonical_channel
+
     table = _read_table(path)
     if pack.wastage is None:
         raise DataFileError(f"pack {_pack_name(pack)} has no wastage section to calibrate; use "
