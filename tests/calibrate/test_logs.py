@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -344,3 +345,22 @@ def test_wastage_round_trip_of_the_example(tmp_path: Path) -> None:
         [(p.line, p.date, p.item, p.net) for p in log.periods]
     assert all(math.isclose(a.actual, b.actual) for a, b in zip(back.periods, log.periods,
                                                                  strict=True))
+
+
+def test_recorded_discards_by_cause(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"{WASTE_HEADER},recorded_spoilage,recorded_plate\n"
+                            "2026-03-01,beef_slices,10,2,1,13.5,0.1,0.25\n"
+                            "2026-03-08,beef_slices,8,3,1,12.9,0.2,0.2\n")
+    log = read_wastage_log(path, PACK)
+    assert log.causes == ("spoilage", "plate")
+    assert [p.recorded for p in log.periods] == [(0.1, 0.25), (0.2, 0.2)]
+    log.to_csv(tmp_path / "back.csv")
+    assert read_wastage_log(tmp_path / "back.csv", PACK) == attrs.evolve(
+        log, source=str(tmp_path / "back.csv"))
+    path = _write(tmp_path, f"{WASTE_HEADER},recorded_theft\n"
+                            "2026-03-01,beef_slices,10,2,1,13.5,0.1\n")
+    _fails(read_wastage_log, path, 1, 7, "recorded_theft", "unknown cause 'theft'",
+           "prep, spoilage, plate, packaging, other")
+    path = _write(tmp_path, f"{WASTE_HEADER},recorded_plate\n"
+                            "2026-03-01,beef_slices,10,2,1,13.5,-0.1\n")
+    _fails(read_wastage_log, path, 2, 7, "recorded_plate", "never negative")

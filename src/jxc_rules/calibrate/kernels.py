@@ -14,9 +14,13 @@ Models (see the kernels' pages for the derivations and sources)
 * **Channel loss** (``docs/wastage.md``): ``actual[p] = Σ_c net[p, c] · (1 + w_c)``, fitted by
   NNLS with a percentile bootstrap over periods
   (:func:`~jxc_rules.wastage.calibrate.calibrate_channel_losses`). Periods of items sharing one
-  pack entry (an item's own override, its group's, or the channel defaults) are pooled. The data
-  give each channel's *total*; the pack's split by cause (prep / spoilage / plate / packaging)
-  is kept and scaled, so every cause path gets the total's interval times its share.
+  pack entry (an item's own override, its group's, or the channel defaults) are pooled. Stock
+  counts give each channel's *total*. With ``recorded_<cause>`` columns (discards booked by cause)
+  each recorded cause is fitted the same way, ``recorded_k[p] = Σ_c net[p, c] · m_{c,k}``, and the
+  unrecorded rest of the total goes to the pack's unrecorded causes in the pack's proportions (to
+  ``other`` when all are recorded), one joint bootstrap giving every cause its interval. Without
+  them the pack's split by cause is kept and scaled: every cause path gets the total's interval
+  times its share.
 * **Transit shrink** (``docs/live_weight.md``): ``−ln(R/(S − D)) = t · k(r · Q10^((T−T_ref)/10))``
   by least squares (:func:`~jxc_rules.live_weight.calibration.fit_rate`), Student-t / Wald
   intervals; Q10 is fitted only when the deliveries' water temperatures span at least
@@ -36,6 +40,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from jxc_rules.calibrate.estimate import Estimate, Refusal, sufficiency
 from jxc_rules.errors import JxcRulesError, ValidationError, bad_value
@@ -76,6 +81,8 @@ MIN_SHELF_OBSERVATIONS = 3
 """Batches needed to fit a shelf-life model (n − 2 degrees of freedom)."""
 MIN_SHELF_TEMPERATURES = 2
 """Distinct storage temperatures needed (three for the square-root model)."""
+
+FloatArray = npt.NDArray[np.float64]
 
 _CAUSE_ZH = {"prep": "加工", "spoilage": "变质", "plate": "剩餐", "packaging": "包装",
              "other": "其他"}
@@ -131,8 +138,9 @@ def calibrate_channel_loss(
     :func:`~jxc_rules.wastage.calibrate.calibrate_channel_losses` (NNLS, percentile bootstrap,
     ``n_resamples`` resamples, ``seed`` for reproducible intervals). Channels with no usage in a
     pool are left out of its fit and refused. The fitted total of a channel is split over the
-    causes in the pack's proportions (all of it ``other`` when the pack's entry is zero); every
-    cause path gets an :class:`Estimate` in the pack's convention (``loss`` or ``markup``).
+    causes by the log's ``recorded_<cause>`` discards when it has them (module docstring), else
+    in the pack's proportions (all of it ``other`` when the pack's entry is zero); every cause
+    path gets an :class:`Estimate` in the pack's convention (``loss`` or ``markup``).
 
     Refused (a :class:`Refusal`, not an exception): a pack without a wastage section, a pool
     with fewer than :data:`MIN_PERIODS_PER_CHANNEL` periods per channel (6 at least), a channel
@@ -193,6 +201,35 @@ def calibrate_channel_loss(
             continue
         day_from, day_to = _span([p.date for p in periods])
         en, zh = sufficiency(n, "stock-count period", "盘点期", wide_below=need + 6)
+        if log.causes:
+            recorded = np.array([p.recorded for p in periods], dtype=np.float64)
+            olds = [model.channel_loss(ch, key) for ch in fit.channels]
+            split = _recorded_split(net[:, used], actual, recorded, log.causes, olds,
+                                    model.convention, level, n_resamples, child)
+            for k, ch in enumerate(fit.channels):
+                has_entry = key is None or ch in model.items.get(key, {})
+                old_causes = olds[k].causes
+                for cause, (value, low, high) in split[k].items():
+                    current = old_causes[cause] if has_entry and old_causes[cause] > 0 \
+                        else None
+                    if current is None and value == 0.0:
+                        continue  # not in the pack and not seen: nothing to propose
+                    estimates.append(Estimate(
+                        path=f"{prefix}.{ch}.{cause}", value=value, low=low, high=high,
+                        current=current, n=n, n_label="stock-count periods",
+                        data_from=day_from, data_to=day_to,
+                        method=(f"NNLS of actual − theoretical usage (total) and of each "
+                                f"recorded cause on theoretical usage per channel, percentile "
+                                f"bootstrap of periods ({n_resamples} resamples); "
+                                f"{model.convention} convention"),
+                        level=level,
+                        note_en=(f"{en}; cause split fitted from the recorded discards "
+                                 f"({', '.join(log.causes)}), the unrecorded rest of the stock-"
+                                 "count loss booked as " + _rest_en(olds[k], log.causes)),
+                        note_zh=(f"{zh}；原因比例按报损记录拟合（"
+                                 f"{'、'.join(_CAUSE_ZH.get(c, c) for c in log.causes)}），"
+                                 "盘点差异中未登记的部分记为" + _rest_zh(olds[k], log.causes))))
+            continue
         for k, ch in enumerate(fit.channels):
             old = model.channel_loss(ch, key)
             has_entry = key is None or ch in model.items.get(key, {})
@@ -201,6 +238,80 @@ def calibrate_channel_loss(
                 (float(fit.loss_interval[k, 0]), float(fit.loss_interval[k, 1])), n, level,
                 day_from, day_to, en, zh, n_resamples))
     return estimates, refusals
+
+
+def _unrecorded(old: ChannelLoss, causes: Sequence[str]) -> dict[str, float]:
+    """Where the loss beyond the recorded discards goes: the pack's causes that are not
+    recorded, in the pack's proportions; ``other`` when every pack cause is recorded."""
+    base = old.to_convention("loss").causes
+    rest = {c: v for c, v in base.items() if v > 0 and c not in causes}
+    total = sum(rest.values())
+    return {c: v / total for c, v in rest.items()} if total > 0 else {"other": 1.0}
+
+
+def _rest_en(old: ChannelLoss, causes: Sequence[str]) -> str:
+    rest = _unrecorded(old, causes)
+    return ", ".join(f"{c} {v:.0%}" for c, v in rest.items()) if len(rest) > 1 \
+        else next(iter(rest))
+
+
+def _rest_zh(old: ChannelLoss, causes: Sequence[str]) -> str:
+    rest = _unrecorded(old, causes)
+    return "、".join(f"{_CAUSE_ZH.get(c, c)} {v:.0%}" for c, v in rest.items())
+
+
+def _split_once(net: FloatArray, actual: FloatArray, recorded: FloatArray,
+                rec_index: list[int], rest: list[FloatArray], markup_out: bool) -> FloatArray:
+    """Cause rates ``(channels, len(CAUSES))`` of one (re)sample of periods.
+
+    Model: total markup ``w_c`` from ``actual − Σ net = net · w`` and recorded markups
+    ``m_{c,k}`` from ``recorded_k = net · m_k`` (both NNLS); a channel whose recorded markups
+    exceed its total has them scaled down to it; the rest ``w_c − Σ_k m_{c,k}`` is spread by
+    ``rest[c]`` (weights over CAUSES). Loss convention: ``L_{c,k} = m_{c,k} / (1 + w_c)``.
+    """
+    from scipy import optimize
+
+    w, _ = optimize.nnls(net, actual - net.sum(axis=1))
+    out = np.zeros((net.shape[1], len(rest[0])), dtype=np.float64)
+    for j, k in enumerate(rec_index):
+        m, _ = optimize.nnls(net, recorded[:, j])
+        out[:, k] = m
+    seen = out.sum(axis=1)
+    over = seen > w
+    out[over] *= (w[over] / seen[over])[:, None]
+    remainder = np.clip(w - out.sum(axis=1), 0.0, None)
+    out += remainder[:, None] * np.array(rest)
+    return out if markup_out else out / (1.0 + w)[:, None]
+
+
+def _recorded_split(
+    net: FloatArray, actual: FloatArray, recorded: FloatArray, causes: Sequence[str],
+    olds: list[ChannelLoss], convention: str, level: float, n_resamples: int,
+    seed: np.random.SeedSequence,
+) -> list[dict[str, tuple[float, float, float]]]:
+    """Per channel: cause → (value, low, high) in ``convention``, percentile bootstrap."""
+    from jxc_rules.wastage.models import CAUSES
+
+    rec_index = [CAUSES.index(c) for c in causes]
+    rest = []
+    for old in olds:
+        weights = _unrecorded(old, causes)
+        rest.append(np.array([weights.get(c, 0.0) for c in CAUSES]))
+    markup = convention == "markup"
+    point = _split_once(net, actual, recorded, rec_index, rest, markup)
+    rng = np.random.default_rng(seed)
+    periods = net.shape[0]
+    draws = np.empty((n_resamples, *point.shape), dtype=np.float64)
+    for b in range(n_resamples):
+        idx = rng.integers(0, periods, size=periods)
+        draws[b] = _split_once(net[idx], actual[idx], recorded[idx], rec_index, rest, markup)
+    alpha = 1.0 - level
+    low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    out: list[dict[str, tuple[float, float, float]]] = []
+    for c in range(point.shape[0]):
+        out.append({cause: (float(point[c, k]), float(low[c, k]), float(high[c, k]))
+                    for k, cause in enumerate(CAUSES)})
+    return out
 
 
 def _cause_estimates(

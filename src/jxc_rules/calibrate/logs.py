@@ -13,7 +13,9 @@ Three files, each optional for ``jxc-rules calibrate``; formats and examples in
   model, Chinese channel names such as ``net_堂食`` allowed); ``actual`` the usage from the
   stock counts, or instead the three columns ``opening,purchased,closing`` (actual = opening +
   purchased − closing). One unit per row (kg, 斤, pieces — net and actual alike). This is what
-  :func:`jxc_rules.wastage.calibrate.calibrate_channel_losses` fits.
+  :func:`jxc_rules.wastage.calibrate.calibrate_channel_losses` fits. Optional
+  ``recorded_<cause>`` columns (``recorded_spoilage``, ...) hold the discards booked by cause in
+  the 报损 book over the period: with them the split by cause is fitted too.
 
 ``--fish`` (:func:`read_fish_receipts`) — one row per live-fish delivery::
 
@@ -99,15 +101,18 @@ class WastagePeriod:
     item: str
     net: tuple[float, ...]
     actual: float
+    recorded: tuple[float, ...] = ()
 
 
 @attrs.frozen
 class WastageLog:
-    """A wastage / stock-count log: ``channels`` name the ``net`` entries of every period."""
+    """A wastage / stock-count log: ``channels`` name the ``net`` entries of every period,
+    ``causes`` the ``recorded`` ones (discards the staff booked by cause; empty: not recorded)."""
 
     source: str
     channels: tuple[str, ...]
     periods: tuple[WastagePeriod, ...]
+    causes: tuple[str, ...] = ()
 
     @property
     def items(self) -> tuple[str, ...]:
@@ -116,9 +121,10 @@ class WastageLog:
 
     def to_csv(self, path: PathLike) -> None:
         """Write the log back in the ``actual`` layout :func:`read_wastage_log` reads."""
-        rows = [[p.date.isoformat(), p.item, *map(repr, p.net), repr(p.actual)]
-                for p in self.periods]
-        _write_csv(path, ["date", "item", *(f"net_{c}" for c in self.channels), "actual"], rows)
+        rows = [[p.date.isoformat(), p.item, *map(repr, p.net), repr(p.actual),
+                 *map(repr, p.recorded)] for p in self.periods]
+        _write_csv(path, ["date", "item", *(f"net_{c}" for c in self.channels), "actual",
+                          *(f"recorded_{c}" for c in self.causes)], rows)
 
 
 @attrs.frozen
@@ -486,7 +492,7 @@ def _rows(table: _Table) -> Iterator[_Row]:
 # readers
 
 _WASTAGE_LAYOUT = ("date, item, net_<channel> per channel, and actual (or opening, purchased, "
-                   "closing)")
+                   "closing) [, recorded_<cause> per cause recorded]")
 
 
 def read_wastage_log(path: PathLike, pack: RulePack) -> WastageLog:
@@ -495,15 +501,18 @@ calibrate_channel_loss`.
 
     Columns: ``date`` (closing count day), ``item`` (a pack item), ``net_<channel>`` for each
     channel sold (theoretical as-purchased usage; channels of the pack's loss model, Chinese
-    names allowed), and ``actual`` — or ``opening``, ``purchased``, ``closing``. ``(date, item)``
-    must be unique and dates must not go backwards within an item.
+    names allowed), and ``actual`` — or ``opening``, ``purchased``, ``closing``; optionally
+    ``recorded_<cause>`` (``prep``, ``spoilage``, ``plate``, ``packaging``, ``other``): the
+    discards booked for that cause in the period, over all channels, same unit — with them the
+    split by cause is fitted, not taken from the pack. ``(date, item)`` must be unique and dates
+    must not go backwards within an item.
 
     Raises
     ------
     DataFileError
         ``file:line:column`` of the first bad cell, the column as ``field``.
     """
-    from jxc_rules.wastage.models import canonical_channel
+    from jxc_rules.wastage.models import CAUSES, canonical_channel
 
     table = _read_table(path)
     if pack.wastage is None:
@@ -531,6 +540,15 @@ calibrate_channel_loss`.
             "no net_<channel> column; add the theoretical usage per channel, e.g. "
             + ", ".join(f"net_{c}" for c in pack_channels),
             location=SourceLocation(table.file, 1), field="net_" + pack_channels[0])
+    rec_cols: list[tuple[str, int]] = []
+    for k, name in enumerate(table.header):
+        if name.startswith("recorded_"):
+            if name[9:] not in CAUSES:
+                raise DataFileError(
+                    f"unknown cause {name[9:]!r} in column {name!r}; the causes are "
+                    f"{', '.join(CAUSES)} (columns recorded_prep, recorded_spoilage, ...)",
+                    location=SourceLocation(table.file, 1, k + 1), field=name)
+            rec_cols.append((name[9:], k))
     has_actual = table.col("actual") is not None
     counts = [table.col(n) for n in ("opening", "purchased", "closing")]
     if has_actual and any(c is not None for c in counts):
@@ -540,7 +558,8 @@ calibrate_channel_loss`.
     if not has_actual:
         table.require("opening", "purchased", "closing", layout=_WASTAGE_LAYOUT)
     known = {"date", "item", "actual", "opening", "purchased", "closing", "unit", "note"}
-    _unknown_columns(table, lambda n: n in known or n.startswith("net_"), _WASTAGE_LAYOUT)
+    _unknown_columns(table, lambda n: n in known or n.startswith(("net_", "recorded_")),
+                     _WASTAGE_LAYOUT)
 
     periods: list[WastagePeriod] = []
     where = f"pack {_pack_name(pack)}"
@@ -563,13 +582,16 @@ calibrate_channel_loss`.
                     f"closing stock {closing:g} is above opening + purchased "
                     f"({opening:g} + {purchased:g}): usage would be negative; check the count "
                     "or a missing purchase", row.line, kc, "closing", closing)
-        periods.append(WastagePeriod(row.line, day, item, net, actual))
+        recorded = tuple(_number(table, row, k, what="the discards recorded for this cause "
+                                 "(0 when none)") for _, k in rec_cols)
+        periods.append(WastagePeriod(row.line, day, item, net, actual, recorded))
     _no_duplicates(table, (((p.date.isoformat(), p.item), r) for p, r in
                            zip(periods, table.rows, strict=True)), cols["date"],
                    "(date, item)", "keep one row per item and stock-count date")
     _check_order(table, ((p.item, p.date, r) for p, r in zip(periods, table.rows, strict=True)),
                  cols["date"])
-    return WastageLog(table.file, tuple(c for c, _ in net_cols), tuple(periods))
+    return WastageLog(table.file, tuple(c for c, _ in net_cols), tuple(periods),
+                      tuple(c for c, _ in rec_cols))
 
 
 _FISH_LAYOUT = "date, item, shipped_kg, received_kg, hours [, dead_kg] [, temp_c] [, shipment]"
