@@ -101,6 +101,8 @@ def test_examples_give_estimates_at_the_packs_paths() -> None:
     for estimates, _ in (
         calibrate_channel_loss(PACK, read_wastage_log(EXAMPLES / "wastage-log.csv", PACK),
                                n_resamples=200),
+        calibrate_channel_loss(PACK, read_wastage_log(
+            EXAMPLES / "wastage-log-with-discards.csv", PACK), n_resamples=200),
         calibrate_transit(PACK, read_fish_receipts(EXAMPLES / "fish-receipts.csv", PACK)),
         calibrate_shelf_life(PACK, read_temperature_log(
             EXAMPLES / "shelf-life-observations.csv", PACK)),
@@ -449,6 +451,8 @@ def test_recorded_discards_fit_the_split_by_cause() -> None:
     assert misses <= 2  # of 9 intervals at 95 %; coverage is checked over seeds below
     # prep is the pack's only unrecorded cause of dine_in: it takes the unrecorded rest
     assert "booked as prep" in by["wastage.loss_model.channels.dine_in.prep"].note_en
+    assert by["wastage.loss_model.channels.dine_in.prep"].note_zh.endswith("记为加工")
+    assert "加工 43%、包装 57%" in by["wastage.loss_model.channels.takeaway.prep"].note_zh
     # takeaway records no plate waste and the pack has none: no path proposed
     assert "wastage.loss_model.channels.takeaway.plate" not in by
     # the causes add up to the stock-count total of the channel

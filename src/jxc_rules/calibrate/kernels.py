@@ -257,6 +257,8 @@ def _rest_en(old: ChannelLoss, causes: Sequence[str]) -> str:
 
 def _rest_zh(old: ChannelLoss, causes: Sequence[str]) -> str:
     rest = _unrecorded(old, causes)
+    if len(rest) == 1:
+        return _CAUSE_ZH.get(next(iter(rest)), next(iter(rest)))
     return "、".join(f"{_CAUSE_ZH.get(c, c)} {v:.0%}" for c, v in rest.items())
 
 
