@@ -364,3 +364,57 @@ def test_recorded_discards_by_cause(tmp_path: Path) -> None:
     path = _write(tmp_path, f"{WASTE_HEADER},recorded_plate\n"
                             "2026-03-01,beef_slices,10,2,1,13.5,-0.1\n")
     _fails(read_wastage_log, path, 2, 7, "recorded_plate", "never negative")
+
+
+_cells = st.one_of(
+    st.sampled_from(["", "beef_slices", "tilapia_live", "tofu", "2026-03-01", "2026-02-30",
+                     "99999999999999999999-1-1", "1e999", "-0", "nan", "0", "3.5", "12 kg",
+                     "\"", "a\nb", "堂食", "\x00"]),
+    st.text(max_size=6))
+_LAYOUTS = {
+    "wastage": (read_wastage_log, ["date", "item", "net_dine_in", "net_外卖", "actual",
+                                   "recorded_plate"]),
+    "fish": (read_fish_receipts, ["date", "item", "shipped_kg", "received_kg", "hours",
+                                  "dead_kg", "temp_c", "shipment"]),
+    "shelf": (read_temperature_log, ["item", "temp_c", "shelf_life_h", "date", "batch"]),
+}
+
+
+@st.composite
+def _files(draw: st.DrawFn) -> tuple[object, list[str], list[list[str]]]:
+    """A reader, a header close to its layout (a column dropped or added at times) and rows
+    of plausible and hostile cells."""
+    reader, header = _LAYOUTS[draw(st.sampled_from(sorted(_LAYOUTS)))]
+    header = list(header)
+    if draw(st.booleans()):
+        del header[draw(st.integers(0, len(header) - 1))]
+    if draw(st.booleans()):
+        header.insert(draw(st.integers(0, len(header))),
+                      draw(st.sampled_from(["note", "x", "", "date", "opening", "net_delivery"])))
+    rows = draw(st.lists(st.lists(_cells, min_size=len(header), max_size=len(header) + 1),
+                         max_size=4))
+    return reader, header, rows
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=_FIXTURE_OK)
+@given(case=_files())
+def test_any_file_reads_or_raises_a_data_file_error(
+        tmp_path: Path, case: tuple[object, list[str], list[list[str]]]) -> None:
+    which, header, rows = case
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = tmp_path / "fuzz.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    error: DataFileError | None = None
+    try:
+        which(path, PACK)  # type: ignore[operator]
+    except DataFileError as exc:  # anything else escapes and fails the test
+        error = exc
+    if error is not None:
+        assert error.location is not None
+        assert str(error).startswith(str(path))

@@ -428,7 +428,7 @@ def _date(table: _Table, row: _Row, col: int) -> dt.date:
     try:
         y, m, d = (int(part) for part in norm.split("-"))
         return dt.date(y, m, d)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise table.error(f"{field} must be a date YYYY-MM-DD, got {text!r}", row.line, col,
                           field, text) from None
 
