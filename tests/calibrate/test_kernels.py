@@ -478,3 +478,50 @@ def test_recorded_split_coverage_over_seeds() -> None:
                 trials += 1
                 hits += e.low <= truth[ch][cause] <= e.high
     assert hits / trials >= 0.8, hits / trials
+
+
+_pos = st.floats(0.01, 1e4, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(_pos, _pos, st.floats(0, 240), st.one_of(
+    st.none(), st.floats(-5, 45))), min_size=1, max_size=12))
+def test_transit_never_raises_on_readable_receipts(
+        rows: list[tuple[float, float, float, float | None]]) -> None:
+    has_temp = all(t is not None for *_, t in rows)
+    receipts = FishReceipts("f.csv", tuple(
+        FishReceipt(k + 2, DAY0 + dt.timedelta(days=k), "tilapia_live", s, r, h, 0.0,
+                    t if has_temp else None, "") for k, (s, r, h, t) in enumerate(rows)),
+        has_temp)
+    est, ref = calibrate_transit(PACK, receipts)
+    assert est or ref
+    for e in est:
+        assert np.isfinite([e.value, e.low, e.high]).all()
+        assert e.low <= e.high
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.floats(-30, 60), _pos), min_size=1, max_size=8))
+def test_shelf_life_never_raises_on_readable_observations(
+        rows: list[tuple[float, float]]) -> None:
+    obs = ShelfLifeObservations("s.csv", tuple(
+        ShelfLifeObservation(k + 2, "tofu", t, life) for k, (t, life) in enumerate(rows)))
+    est, ref = calibrate_shelf_life(PACK, obs)
+    assert est or ref
+    for e in est:
+        assert np.isfinite([e.value, e.low, e.high]).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.lists(st.tuples(st.floats(0, 1e4), st.floats(0, 1e4), st.floats(0, 1e4),
+                               st.floats(0, 1e4), st.floats(0, 1e3)), min_size=1, max_size=14))
+def test_channel_loss_never_raises_on_readable_logs(
+        rows: list[tuple[float, float, float, float, float]]) -> None:
+    log = WastageLog("w.csv", CHANNELS, tuple(
+        WastagePeriod(k + 2, DAY0 + dt.timedelta(days=7 * k), "beef_slices", (a, b, c), act,
+                      (rec,)) for k, (a, b, c, act, rec) in enumerate(rows)), ("plate",))
+    est, ref = calibrate_channel_loss(PACK, log, n_resamples=20)
+    assert est or ref
+    for e in est:
+        assert np.isfinite([e.value, e.low, e.high]).all()
+        assert 0.0 <= e.low <= e.high

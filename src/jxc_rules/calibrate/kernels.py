@@ -445,7 +445,11 @@ def calibrate_transit(
                 path=f"{prefix}.q10", value=fit.q10, low=fit.q10_ci[0], high=fit.q10_ci[1],
                 current=base.q10, n=n, n_label="deliveries", data_from=day_from,
                 data_to=day_to,
-                method="nonlinear least squares of rate and ln Q10 together, Wald interval",
+                method=("nonlinear least squares of rate and ln Q10 together, Wald interval, "
+                        f"reference {fit.model.ref_temp_c:g} °C"
+                        + ("" if base.ref_temp_c is not None else
+                           " (the median water temperature: the pack has no ref_temp_c, add "
+                           "it with Q10)")),
                 level=level,
                 note_en=f"{en}; water {float(temps.min()):g}–{float(temps.max()):g} °C",
                 note_zh=f"{zh}；水温 {float(temps.min()):g}–{float(temps.max()):g} °C"))
