@@ -525,3 +525,18 @@ def test_channel_loss_never_raises_on_readable_logs(
     for e in est:
         assert np.isfinite([e.value, e.low, e.high]).all()
         assert 0.0 <= e.low <= e.high
+
+
+def test_an_unidentified_q10_falls_back_to_the_packs() -> None:
+    # found by the property above: hardly any time in transit, Q10's interval unbounded
+    rows = [(1.0, 1.0, 0.0, 0.0), (1.0, 1.0, 0.0, 0.0), (1.0, 1.0, 0.0, 0.0),
+            (1.0, 1.0, 1.0, 0.0), (1.0, 1.0, 1.0, 4.0), (1.0, 2.0, 0.0, 0.0)]
+    receipts = FishReceipts("f.csv", tuple(
+        FishReceipt(k + 2, DAY0 + dt.timedelta(days=k), "tilapia_live", s, r, h, 0.0, t, "")
+        for k, (s, r, h, t) in enumerate(rows)), True)
+    est, ref = calibrate_transit(PACK, receipts)
+    assert [e.path for e in est] == ["live_weight.tilapia_live.rate_per_hour"]
+    assert "Q10 2 kept" in est[0].method
+    assert _what(ref) == ["live_weight.tilapia_live.q10"]
+    assert "not identified" in ref[0].reason_en
+    assert "区间无界" in ref[0].reason_zh

@@ -418,8 +418,23 @@ def calibrate_transit(
                 if base.q10 is None:
                     temps = None  # no Q10 to scale with: the rate is fitted without temperature
         try:
-            fit = fit_rate(shipped, received, hours, temps, dead_kg=dead, base=base,
-                           fit_q10=fit_q10, confidence=level)
+            # a degenerate history overflows exp() of a Q10 bound: judged below by finiteness
+            with np.errstate(over="ignore"):
+                fit = fit_rate(shipped, received, hours, temps, dead_kg=dead, base=base,
+                               fit_q10=fit_q10, confidence=level)
+                if fit_q10 and not (fit.q10_ci is not None
+                                    and all(map(math.isfinite, fit.q10_ci))):
+                    # Q10 not pinned down: the rate at the pack's Q10, Q10 refused
+                    fit_q10 = False
+                    q10_reason = (
+                        f"Q10 of {item} is not identified by these {n} deliveries (its "
+                        "interval is unbounded): the pack's Q10 is kept for the rate fit",
+                        f"这 {n} 批到货无法确定 {item} 的 Q10（区间无界）："
+                        "失重率拟合沿用规则包的 Q10")
+                    if base.q10 is None:
+                        temps = None
+                    fit = fit_rate(shipped, received, hours, temps, dead_kg=dead, base=base,
+                                   confidence=level)
         except JxcRulesError as exc:
             refusals.append(Refusal(f"{prefix}.rate_per_hour",
                                     f"transit rate of {item} not fitted: {exc}",
