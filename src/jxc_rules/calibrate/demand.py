@@ -388,11 +388,45 @@ def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]
 # fitting
 
 
+def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray, bool]:
+    """statsmodels' Newton from ``start`` (quadratic near the optimum); where a step meets a
+    singular or indefinite Hessian (many sold-out days far from the start), scipy's
+    trust-region Newton (``trust-exact``, via statsmodels' ``minimize``), then BFGS."""
+    import warnings
+
+    attempts: list[dict[str, Any]] = [
+        {"method": "newton", "maxiter": 100, "tol": tol},
+        {"method": "minimize", "min_method": "trust-exact", "maxiter": 500},
+        {"method": "bfgs", "maxiter": 5000},
+    ]
+    best: tuple[FloatArray, bool] | None = None
+    for kwargs in attempts:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # statsmodels' notes; convergence checked here
+            try:
+                res = model.fit(start_params=start, disp=False, **kwargs)
+            except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+                continue
+        params = np.asarray(res.params, dtype=np.float64)
+        if not np.all(np.isfinite(params)):
+            continue
+        converged = bool(res.mle_retvals.get("converged", True))
+        grad = np.abs(model.score(params)).max()
+        if converged and grad < 1e-3 * max(1.0, float(np.abs(model.endog).sum()) ** 0.5):
+            return params, True
+        if best is None:
+            best = (params, False)
+    if best is None:
+        from jxc_rules.errors import JxcRulesError
+
+        raise JxcRulesError("the demand regression did not converge from any start: the data "
+                            "may hold a column with no information (all sold out, all zero)")
+    return best
+
+
 def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[str],
                  *, censor: bool, start: FloatArray | None = None
                  ) -> tuple[FloatArray, FloatArray, float, bool]:
-    import warnings
-
     x, y = design.x, design.y
     cens = design.censored if censor else np.zeros_like(design.censored)
     names = [c.label for c in design.columns] + list(shift_names)
@@ -403,10 +437,7 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
         beta0 = np.linalg.lstsq(x, np.log(y + 0.5), rcond=None)[0]
         start = np.concatenate([beta0, np.full(additive.shape[1], 0.2)])
         pilot = model_class(y, x, additive=additive, censored=cens, alpha=0.05, names=names)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            start = np.asarray(pilot.fit(start_params=start, method="newton", maxiter=50,
-                                         disp=False, tol=1e-6).params)
+        start, _ = _maximize(pilot, start, tol=1e-6)
         exact = ~cens
         mu0, _ = pilot._mean(start)
         mu0 = mu0[exact]
@@ -416,20 +447,7 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
         alpha = float(start[-1])
         start = start[:-1]
     model = model_class(y, x, additive=additive, censored=cens, alpha=alpha, names=names)
-    converged = True
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # statsmodels' k_params note; convergence is checked
-        try:
-            res = model.fit(start_params=start, method="newton", maxiter=100, disp=False,
-                            tol=1e-8)
-            params = np.asarray(res.params, dtype=np.float64)
-            converged = bool(res.mle_retvals.get("converged", True))
-            if not np.all(np.isfinite(params)):
-                raise FloatingPointError
-        except (np.linalg.LinAlgError, FloatingPointError, ValueError):
-            res = model.fit(start_params=start, method="bfgs", maxiter=2000, disp=False)
-            params = np.asarray(res.params, dtype=np.float64)
-            converged = bool(res.mle_retvals.get("converged", False))
+    params, converged = _maximize(model, start, tol=1e-8)
     hess = model.hessian(params)
     try:
         cov = np.linalg.inv(-hess)
@@ -522,8 +540,17 @@ def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool 
         fits[channel] = ChannelFit(channel, tuple(c.label for c in design.columns)
                                    + tuple(shift_names), params, cov, alpha, int(design.y.size),
                                    n_cens, naive_values, converged)
-        estimates.extend(_estimates(sales, pack, design, params, cov, shift_states, z, level,
-                                    blocks))
+        for est in _estimates(sales, pack, design, params, cov, shift_states, z, level,
+                              blocks):
+            if _informative(est):
+                estimates.append(est)
+            else:
+                refusals.append(Refusal(
+                    est.path, f"the data barely inform it ({channel}): the {int(level * 100)} % "
+                    f"interval runs from {est.low:.3g} to {est.high:.3g}; not fitted (too "
+                    "many of its days sold out, or too few were seen)",
+                    f"数据几乎不含信息（{channel}）：区间 {est.low:.3g} 至 {est.high:.3g}；"
+                    "未拟合（售罄天数太多或样本太少）"))
         if channel == "dine_in":
             dine_mean0 = _mean_without_weather(sales, design, params)
             for k, col in enumerate(design.columns):
@@ -574,6 +601,18 @@ def _holiday_refusals(sales: SalesData, pack: Any,
                 f"数据（{span}）中没有完整的{zh}假期：未拟合其曲线；需要覆盖该节日的历史（一年以上）"))
 
 
+MAX_LOG_WIDTH = 2 * np.log(4.0)
+"""A multiplier whose interval spans more than a factor 16 (×/÷ 4) is refused as uninformed."""
+
+
+def _informative(est: Estimate) -> bool:
+    if not (np.isfinite(est.low) and np.isfinite(est.high)):
+        return False
+    if est.path.endswith("shift_to_takeaway"):
+        return est.high - est.low <= 2.0
+    return est.low > 0 and float(np.log(est.high / est.low)) <= MAX_LOG_WIDTH
+
+
 def _estimates(sales: SalesData, pack: Any, design: _Design, params: FloatArray,
                cov: FloatArray, shift_states: Sequence[str], z: float, level: float,
                blocks: Mapping[str, list[tuple[dt.date, dt.date]]]) -> list[Estimate]:
@@ -601,9 +640,10 @@ def _estimates(sales: SalesData, pack: Any, design: _Design, params: FloatArray,
             en, zh_text = sufficiency(n, f"{col.weather} day", "雨天" if col.weather == "rain"
                                       else ("雪天" if col.weather == "snow" else col.weather))
             method = "censored NB2 regression, weather indicator"
-        out.append(Estimate(col.path, float(np.exp(b)), float(np.exp(b - z * s)),
-                            float(np.exp(b + z * s)), col.current, n, label, lo_d, hi_d,
-                            method, level, en, zh_text))
+        with np.errstate(over="ignore"):
+            low, high = float(np.exp(b - z * s)), float(np.exp(b + z * s))
+        out.append(Estimate(col.path, float(np.exp(b)), low, high, col.current, n, label,
+                            lo_d, hi_d, method, level, en, zh_text))
     p = len(design.columns)
     for j, state in enumerate(shift_states):
         b, s = float(params[p + j]), float(se[p + j])
