@@ -83,6 +83,11 @@ def _short(path: str, pack: Any = None) -> str:
     return day_label(path, before)
 
 
+def _num(value: float) -> str:
+    """2 places for multipliers, 3 significant figures for small rates (as a pack writes)."""
+    return f"{value:.2f}" if value == 0 or abs(value) >= 0.1 else f"{value:.3g}"
+
+
 def _load_pack(text: str) -> Any:
     from jxc_rules.rules import load_pack
 
@@ -119,8 +124,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     for est in result.estimates:
         now = "—" if est.current is None else f"{est.current:g}"
         action = _t(lang, "changed") if est.path in changed else _t(lang, "confirmed")
-        rows.append((_short(est.path, pack), now, f"{est.value:.2f}", f"{est.low:.2f} – {est.high:.2f}",
-                     str(est.n), action))
+        rows.append((_short(est.path, pack), now, _num(est.value),
+                     f"{_num(est.low)} – {_num(est.high)}", str(est.n), action))
     print(_table(_t(lang, "head"), rows))
     if proposal.refusals:
         print(f"\n{_t(lang, 'not_fitted')}:")

@@ -144,5 +144,6 @@ def _kernel_estimates(pack: Any, **files: Any
 
         log = getattr(logs, reader)(path, pack)
         ests, refs = getattr(kernels, fitter)(pack, log)
-        out.append((list(ests), list(refs)))
+        name = os.path.basename(os.fspath(path))
+        out.append(([attrs.evolve(e, data=e.data or name) for e in ests], list(refs)))
     return out

@@ -39,6 +39,8 @@ class Estimate:
     level: float = 0.95
     note_en: str = ""
     note_zh: str = ""
+    data: str = ""
+    """The data file the estimate came from (its name), when not the sales file."""
 
     @property
     def covers_current(self) -> bool:

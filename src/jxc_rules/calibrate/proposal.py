@@ -6,8 +6,10 @@ Rules
   the current value (``accept_all=True`` takes every estimate). Values whose interval includes
   the current one are kept and listed as *confirmed* — the committee sees that the data were
   looked at and agreed.
-* A changed value is rounded to ``decimals`` places (the packs' own precision), clipped to the
-  field's range (multipliers ``>= 0``, shares in ``[0, 1]``).
+* A changed value is rounded as the packs write it (:func:`rounded`: 2 places for multipliers,
+  3 significant figures for small rates), clipped to the field's range (multipliers ``>= 0``,
+  shares in ``[0, 1]``), in the entry's own style (a ``%/h`` rate stays a ``%/h`` text). A field
+  the pack lacks (a loss cause seen in the data) is added.
 * Every changed value gets a ``calibration:`` record (field, estimate, interval, previous value,
   n and what it counted, the data's dates, the method) and the entries it touches a ``source``;
   the changelog says what was calibrated from which file; ``approved_by`` is left for the
@@ -28,7 +30,7 @@ import attrs
 from jxc_rules.calibrate.estimate import Estimate, Refusal
 from jxc_rules.errors import ValidationError
 
-__all__ = ["Proposal", "next_version", "propose"]
+__all__ = ["Proposal", "next_version", "propose", "rounded"]
 
 
 @attrs.frozen(eq=False)
@@ -68,6 +70,38 @@ def next_version(version: str) -> str:
     return f"{version}.1"
 
 
+def rounded(value: float, decimals: int = 2) -> float:
+    """The precision a pack writes: ``decimals`` places for values of 0.1 and more (multipliers:
+    1.21), three significant figures below (loss rates, per-hour rates: 0.0113, 0.00248).
+
+    >>> rounded(1.2149), rounded(0.011349), rounded(0.0024817)
+    (1.21, 0.0113, 0.00248)
+    """
+    if value == 0 or abs(value) >= 0.1:
+        return round(value, decimals)
+    return float(f"{value:.3g}")
+
+
+def _written(current: Any, value: float) -> Any:
+    """``value`` in the style of the current entry: a ``'0.3 %/h'`` rate stays a rate text."""
+    if isinstance(current, str) and current.strip().endswith("%/h"):
+        return f"{float(f'{value * 100:.3g}'):g} %/h"
+    return value
+
+
+def _walk(data: Any, tokens: Sequence[str | int]) -> Any:
+    """The mapping or list at ``tokens`` inside ``data`` (None when a step is missing)."""
+    node = data
+    for token in tokens:
+        if isinstance(node, dict) and isinstance(token, str):
+            node = node.get(token)
+        elif isinstance(node, list) and isinstance(token, int) and 0 <= token < len(node):
+            node = node[token]
+        else:
+            return None
+    return node
+
+
 def _clip(path: str, value: float) -> float:
     if path.endswith("shift_to_takeaway"):
         return min(max(value, 0.0), 1.0)
@@ -95,18 +129,23 @@ def propose(
 ) -> Proposal:
     """A new version of ``base`` with the estimates the data support (see the module doc)."""
     from jxc_rules.rules import diff
-    from jxc_rules.rules.edit import _tokens, numeric_paths
+    from jxc_rules.rules.diff import flatten
+    from jxc_rules.rules.edit import _tokens
     from jxc_rules.rules.load import dump_pack, pack_from_mapping
 
     data: Any = base.to_mapping()
-    known = set(numeric_paths(base))
+    known = set(flatten(data))
     changed: list[Estimate] = []
     confirmed: list[Estimate] = []
     records: list[dict[str, Any]] = []
     touched: dict[tuple[str, str], list[str]] = {}
     last_day: dt.date | None = None
     for est in estimates:
-        if est.path not in known:
+        tokens = _tokens(est.path)
+        node = _walk(data, tokens[:-1])
+        adds = est.path not in known and est.current is None and isinstance(node, dict) \
+            and isinstance(tokens[-1], str)
+        if est.path not in known and not adds:
             raise ValidationError(f"{est.path!r} is not a number of pack {base.industry}@"
                                   f"{base.version}; a calibration must target the pack's own "
                                   "fields", field="path", value=est.path)
@@ -115,26 +154,27 @@ def propose(
         if not accept_all and est.covers_current:
             confirmed.append(est)
             continue
-        value = round(_clip(est.path, est.value), decimals)
-        if est.current is not None and value == round(est.current, decimals):
+        value = rounded(_clip(est.path, est.value), decimals)
+        if est.current is not None and value == rounded(est.current, decimals):
             confirmed.append(est)
             continue
-        node = data
-        tokens = _tokens(est.path)
-        for token in tokens[:-1]:
-            node = node[token]
-        node[tokens[-1]] = value
+        last = tokens[-1]
+        if isinstance(node, dict) and isinstance(last, str):
+            node[last] = _written(node.get(last), value)
+        elif isinstance(node, list) and isinstance(last, int):
+            node[last] = _written(node[last], value)
         changed.append(attrs.evolve(est, value=value))
         span = (f"{est.data_from}..{est.data_to}" if est.data_from is not None else "")
+        source = est.data or data_name
         records.append({
             "field": est.path, "estimate": value,
-            "interval": [round(est.low, decimals + 2), round(est.high, decimals + 2)],
-            "previous": est.current, "n": int(est.n), "data": f"{data_name} {span}".strip(),
+            "interval": [rounded(est.low, decimals + 2), rounded(est.high, decimals + 2)],
+            "previous": est.current, "n": int(est.n), "data": f"{source} {span}".strip(),
             "method": f"{est.method} ({est.n} {est.n_label}, {int(est.level * 100)} % interval)",
         })
         entry = _entry_of(est.path)
         if entry is not None:
-            touched.setdefault(entry, []).append(est.path)
+            touched.setdefault(entry, []).append(source)
     new_version = version or next_version(str(base.version))
     if new_version == base.version:
         raise ValidationError(f"version {new_version!r} is the base pack's own; a proposal is a "
@@ -158,12 +198,12 @@ def propose(
     data["changelog"] = [note]
     if records:
         data["calibration"] = records
-    for (section, key), paths in touched.items():
+    for (section, key), sources in touched.items():
         entry_map = data.get(section, {}).get(key)
         if isinstance(entry_map, dict):
-            entry_map["source"] = (f"jxc-rules calibrate from {data_name}"
-                                   f"{f' to {last_day}' if last_day else ''}: "
-                                   f"{len(paths)} value(s), see calibration:")
+            files = ", ".join(dict.fromkeys(sources))
+            entry_map["source"] = (f"jxc-rules calibrate from {files}: {len(sources)} "
+                                   "value(s), see calibration:")
     try:
         pack = pack_from_mapping(data, file=f"{base.industry}@{new_version} (proposal)")
     except ValidationError as exc:
