@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MIN_EXAMPLES = {
     "README.md": 20,
     "docs/bom.md": 15,
+    "docs/calibrate.md": 15,
     "docs/live_weight.md": 30,
     "docs/money.md": 1,
     "docs/reservation.md": 12,

@@ -548,9 +548,10 @@ def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool 
                 refusals.append(Refusal(
                     est.path, f"the data barely inform it ({channel}): the {int(level * 100)} % "
                     f"interval runs from {est.low:.3g} to {est.high:.3g}; not fitted (too "
-                    "many of its days sold out, or too few were seen)",
+                    "few of its days were seen, too many sold out, or the sales cannot tell it "
+                    "apart from another effect)",
                     f"数据几乎不含信息（{channel}）：区间 {est.low:.3g} 至 {est.high:.3g}；"
-                    "未拟合（售罄天数太多或样本太少）"))
+                    "未拟合（样本太少、售罄太多，或与其他效应无法区分）"))
         if channel == "dine_in":
             dine_mean0 = _mean_without_weather(sales, design, params)
             for k, col in enumerate(design.columns):
