@@ -79,6 +79,7 @@ import math
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -477,9 +478,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_rmse(sub.prophet):.3f} | {_rmse(sub.pooled):.3f} | "
                   f"{_rmse(sub.ours) / _rmse(sub.prophet):.2f} | {np.mean(sub.covered):.0%} |")
         if s.refused:
-            print(f"\nours refused {len(s.refused)} (seed, channel, position): "
-                  f"{sorted(set(s.refused))} (\"the data barely inform it\"); Prophet's "
-                  f"per-dish RMSE there {_rmse(s.prophet_on_refused):.3f} (left out above)")
+            where = Counter(f"{ch} {pos}" for _seed, ch, pos in s.refused)
+            print(f"\nours refused {len(s.refused)} (position, seed) pairs (\"the data barely "
+                  f"inform it\"): {', '.join(f'{k} ×{n}' for k, n in sorted(where.items()))}; "
+                  f"Prophet's per-dish RMSE there {_rmse(s.prophet_on_refused):.3f} (left out "
+                  "above)")
         print(f"\nfit time per item (median): ours {t_ours * 1e3:.1f} ms (best of 3 "
               f"fit.seconds / {len(dishes())}, one BLAS thread), Prophet "
               f"{t_prophet * 1e3:.0f} ms (sum of its 3 fits) → {t_prophet / t_ours:.1f}× faster")
