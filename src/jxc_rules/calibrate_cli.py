@@ -166,7 +166,13 @@ def _backtest(args: argparse.Namespace) -> int:
     lang = args.lang
     pack = _load_pack(args.pack)
     sales = read_sales(args.sales, pack, weather=args.weather)
-    result = backtest(pack, sales, args.month, threshold=args.threshold, metric=args.metric)
+    log = None
+    if args.wastage:
+        from jxc_rules.calibrate.logs import read_wastage_log
+
+        log = read_wastage_log(args.wastage, pack)
+    result = backtest(pack, sales, args.month, threshold=args.threshold, metric=args.metric,
+                      wastage=log)
     words = _t(lang, "verdicts")
     print(_t(lang, "bt_title").format(pack=result.pack, month=result.month, thr=result.threshold,
                                       metric="|bias|" if result.metric == "bias" else "MAPE"))
@@ -227,7 +233,8 @@ def register(sub: Any) -> None:
 
     b = sub.add_parser(
         "backtest", help="forecast error of a pack's assumptions on an actual month",
-        description="Per factor (holidays, weather, weekday base): MAPE and bias of the pack's "
+        description="Per factor (holidays, weather, weekday base, channel loss with "
+                    "--wastage): MAPE and bias of the pack's "
                     "forecast on the month's actual sales; a factor over the threshold two "
                     "periods running is named for retirement or recalibration.")
     b.add_argument("pack", help="the pack: a file or a bundled name")
@@ -235,6 +242,8 @@ def register(sub: Any) -> None:
                    help="daily sales covering the month and the weeks before it")
     b.add_argument("--month", required=True, metavar="YYYY-MM")
     b.add_argument("--weather", metavar="FILE", help="date[,location],weather per day")
+    b.add_argument("--wastage", metavar="FILE",
+                   help="wastage log (stock counts): also backtest the channel-loss rates")
     b.add_argument("--threshold", type=float, default=0.15,
                    help="error that counts as forecasting badly (0.15 = 15 %%)")
     b.add_argument("--metric", choices=("bias", "mape"), default="bias",

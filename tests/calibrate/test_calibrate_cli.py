@@ -26,11 +26,13 @@ def test_round_trip_history_calibrate_validate_compare(
     assert main(["calibrate", "hotpot@2026.10", "--sales", str(history), "-o", str(new),
                  "--json", str(tmp_path / "cal.json")]) == 0
     out = capsys.readouterr().out
-    assert "weather.rain.dine_in" in out and "change" in out
+    assert "weather.rain.dine_in" in out
+    assert "change" in out
     assert "2026.10 → 2026.10.1" in out
     assert main(["validate", str(new)]) == 0
     calibrated = load_pack(new)
-    assert calibrated.version == "2026.10.1" and calibrated.calibration
+    assert calibrated.version == "2026.10.1"
+    assert calibrated.calibration
     payload = json.loads((tmp_path / "cal.json").read_text(encoding="utf-8"))
     assert payload["proposal"]["version"] == "2026.10.1"
     assert {e["path"] for e in payload["estimates"] if e["action"] == "change"} == {
@@ -39,7 +41,8 @@ def test_round_trip_history_calibrate_validate_compare(
     assert main(["simulate", "hotpot-spring-festival-2027", "--rules", "hotpot@2026.10",
                  "--compare", str(new), "--trials", "40", "--json", "-"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert len(result["results"]) == 2 and result["compare"]
+    assert len(result["results"]) == 2
+    assert result["compare"]
     assert "2026.10.1" in result["results"][1]["rules"] or str(new.name) in \
         result["results"][1]["rules"]
     # a second calibrate onto the same file is refused: nothing overwritten
@@ -56,11 +59,15 @@ def test_backtest_command_table_json_and_report(tmp_path: Path, histories: dict[
     assert main(["backtest", "hotpot@2026.10", "--sales", str(histories[0]), "--month",
                  "2026-03", "--json", str(data), "--report", str(report), "--lang", "zh"]) == 0
     out = capsys.readouterr().out
-    assert "回测" in out and "weather.rain.dine_in" in out
+    assert "回测" in out
+    assert "weather.rain.dine_in" in out
     payload = json.loads(data.read_text(encoding="utf-8"))
-    assert payload["month"] == "2026-03" and "weather.rain.dine_in" in payload["factors"]
+    assert payload["month"] == "2026-03"
+    assert "weather.rain.dine_in" in payload["factors"]
     html = report.read_text(encoding="utf-8")
-    assert html.count("<svg") >= 3 and "<title>" in html and "<script" not in html
+    assert html.count("<svg") >= 3
+    assert "<title>" in html
+    assert "<script" not in html
 
 
 def test_bad_arguments_are_one_line_errors(tmp_path: Path, histories: dict[int, Path],
@@ -71,7 +78,8 @@ def test_bad_arguments_are_one_line_errors(tmp_path: Path, histories: dict[int, 
     missing = tmp_path / "none.csv"
     assert main(["calibrate", "hotpot@2026.10", "--sales", str(missing)]) == 1
     err = capsys.readouterr().err
-    assert "none.csv" in err and "Traceback" not in err
+    assert "none.csv" in err
+    assert "Traceback" not in err
     assert main(["simulate", "hotpot-spring-festival-2027", "--horizon", "2026-12-31:2026-01-01",
                  "--trials", "5"]) == 1
     assert "START <= END" in capsys.readouterr().err

@@ -77,13 +77,16 @@ def test_censored_fit_is_unbiased_where_the_naive_fit_is_not(
 
 def test_what_cannot_be_fitted_is_refused_not_guessed(
         lean_histories: dict[int, tuple[Path, Any]], pack: Any) -> None:
-    path, history = lean_histories[0]
+    path, _history = lean_histories[0]
     fit = fit_demand(read_sales(path, pack), pack)
     fitted = {e.path for e in fit.estimates}
     refused = {r.what for r in fit.refusals}
     assert not fitted & refused
     for r in fit.refusals:
-        assert r.reason_en and r.reason_zh
+        assert r.reason_en
+        assert r.reason_zh
     # every pack holiday/weather field is either fitted or refused or absent from the data
     for est in fit.estimates:
-        assert np.isfinite(est.low) and np.isfinite(est.high) and est.low <= est.value <= est.high
+        assert np.isfinite(est.low)
+        assert np.isfinite(est.high)
+        assert est.low <= est.value <= est.high

@@ -39,9 +39,11 @@ def test_a_value_changes_only_when_its_interval_excludes_the_current_one(
     proposal = propose(pack, [est])
     new = proposal.pack.weather["rain"].dine_in
     if value - half <= current <= value + half:
-        assert new == current and not proposal.changed
+        assert new == current
+        assert not proposal.changed
     else:
-        assert new == round(value, 2) and [e.path for e in proposal.changed] == [RAIN]
+        assert new == round(value, 2)
+        assert [e.path for e in proposal.changed] == [RAIN]
     # accept_all takes it whatever the interval
     assert propose(pack, [est], accept_all=True).pack.weather["rain"].dine_in == round(value, 2)
 
@@ -55,9 +57,12 @@ def test_the_proposal_is_a_new_validated_version_with_provenance(pack: Any,
     assert again.effective_from == dt.date(2027, 1, 1)     # the day after the data end
     assert again.approved_by == ()                         # the committee signs, not us
     record = again.calibration[0]
-    assert record["field"] == RAIN and record["estimate"] == 0.78
-    assert record["interval"] == [0.77, 0.79] and record["previous"] == 0.82
-    assert "pos-2026H2.csv" in record["data"] and record["n"] == 30
+    assert record["field"] == RAIN
+    assert record["estimate"] == 0.78
+    assert record["interval"] == [0.77, 0.79]
+    assert record["previous"] == 0.82
+    assert "pos-2026H2.csv" in record["data"]
+    assert record["n"] == 30
     assert "pos-2026H2.csv" in again.changelog[0]
     numeric = [c for c in diff(pack, again) if not c.path.endswith("source")]
     assert [c.path for c in numeric] == [RAIN]              # exactly the change, nothing else
@@ -105,7 +110,9 @@ def test_backtest_flags_the_wrong_factor_and_only_it(histories: dict[int, Path],
         bad = backtest(wrong, sales, month)
         assert bad.flagged == ("weather.rain.takeaway",), (seed, bad.flagged)
         latest = bad.latest("weather.rain.takeaway")
-        assert latest is not None and latest.bias is not None and latest.bias > 0.15
+        assert latest is not None
+        assert latest.bias is not None
+        assert latest.bias > 0.15
         # every other factor's numbers are untouched by the wrong one
         for factor, rows in right.errors.items():
             if factor != "weather.rain.takeaway":
@@ -134,10 +141,12 @@ def test_bias_is_the_relative_error_of_the_factor(pack: Any, true_factor: float,
     packed = set_field(pack, "weather.rain.group_meal", round(assumed, 4))
     result = backtest(packed, sales, "2026-05")
     rain = result.latest("weather.rain.group_meal")
-    assert rain is not None and rain.bias is not None
+    assert rain is not None
+    assert rain.bias is not None
     assert rain.bias == pytest.approx(round(assumed, 4) / true_factor - 1, abs=1e-9)
     base = result.latest("weekday.group_meal")
-    assert base is not None and base.bias == pytest.approx(0.0, abs=1e-12)
+    assert base is not None
+    assert base.bias == pytest.approx(0.0, abs=1e-12)
     expected = "ok" if abs(rain.bias) <= 0.15 else "retire_or_recalibrate"
     assert result.verdicts["weather.rain.group_meal"] == expected
 
@@ -163,6 +172,45 @@ def test_calibrate_end_to_end_changes_what_the_data_contradict(
     assert abs(new.weather["rain"].dine_in - truth(RAIN)) <= 0.02
     # the peak the 2026.10 pack under-states (0.7 assumed on 初二, 1.45 true) is raised
     peak = "holidays.Spring Festival.dine_in.during[2]"
-    assert peak in changed and new.holidays["Spring Festival"].dine_in.during[2] > 1.3
+    assert peak in changed
+    assert new.holidays["Spring Festival"].dine_in.during[2] > 1.3
     mapping = result.to_mapping()
     assert {e["path"] for e in mapping["estimates"]} >= changed
+
+
+def test_channel_loss_is_backtested_from_stock_counts(pack: Any) -> None:
+    """Oracle: counted usage = Σ net / (1 − L_true) exactly; the pack's dine-in loss assumed 3×
+    too high is named (two months over), the right rates are not."""
+    from jxc_rules.calibrate.logs import WastageLog, WastagePeriod
+
+    model = pack.wastage.loss_model
+    channels = ("dine_in", "takeaway", "group_meal")
+    periods = []
+    for k, day in enumerate([dt.date(2026, 2, d) for d in (1, 8, 15, 22)]
+                            + [dt.date(2026, 3, d) for d in (1, 8, 15, 22, 29)]):
+        net = (40.0 + k, 10.0, 5.0)
+        actual = sum(n / (1 - model.loss(c, "beef_slices"))
+                     for n, c in zip(net, channels, strict=True))
+        periods.append(WastagePeriod(k + 2, day, "beef_slices", net, actual))
+    log = WastageLog("counts.csv", channels, tuple(periods))
+    wrong = set_field(pack, "wastage.loss_model.channels.dine_in.plate", 0.2)
+    sales = _shifted(_panel(1.0, days=120))          # 2026-01-01 .. 2026-04-30
+    assert backtest(pack, sales, "2026-04", wastage=log).latest("wastage.beef_slices") is None
+    ok = backtest(pack, sales, "2026-03", wastage=log)
+    bad = backtest(wrong, sales, "2026-03", wastage=log)
+    row = ok.latest("wastage.beef_slices")
+    assert row is not None
+    assert row.bias == pytest.approx(0.0, abs=1e-12)
+    assert row.days == 5
+    assert ok.verdicts["wastage.beef_slices"] == "ok"
+    assert bad.verdicts["wastage.beef_slices"] == "retire_or_recalibrate"
+    assert bad.flagged == ("wastage.beef_slices",)
+
+
+def _shifted(sales: SalesData) -> SalesData:
+    """The noiseless panel moved to start 2026-01-01 (so March has its 28 days before)."""
+    import attrs
+
+    start = dt.date(2026, 1, 1)
+    return attrs.evolve(sales, dates=tuple(start + dt.timedelta(days=k)
+                                           for k in range(sales.days)))

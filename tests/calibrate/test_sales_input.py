@@ -38,8 +38,10 @@ def _error(tmp_path: Path, pack: Any, text: str) -> DataFileError:
     with pytest.raises(DataFileError) as info:
         read_sales(_write(tmp_path, text), pack)
     err = info.value
-    assert isinstance(err, JxcRulesError) and isinstance(err, ValueError)
-    assert err.location is not None and err.location.file.endswith("sales.csv")
+    assert isinstance(err, JxcRulesError)
+    assert isinstance(err, ValueError)
+    assert err.location is not None
+    assert err.location.file.endswith("sales.csv")
     return err
 
 
@@ -47,13 +49,16 @@ def test_a_good_file_reads_as_a_complete_panel(tmp_path: Path, pack: Any) -> Non
     sales = read_sales(_write(tmp_path, HEADER + "".join(_good_rows())), pack)
     assert sales.quantity.shape == (3, 1, 1, 2)
     assert sales.quantity[:, 0, 0, 0].tolist() == [10, 11, 12]
-    assert sales.items == ("dish_beef",) and sales.channels == ("dine_in", "takeaway")
+    assert sales.items == ("dish_beef",)
+    assert sales.channels == ("dine_in", "takeaway")
 
 
 def test_missing_columns_are_named_with_what_the_header_has(tmp_path: Path, pack: Any) -> None:
     err = _error(tmp_path, pack, "date,item,qty\n2026-03-02,dish_beef,4\n")
     text = str(err)
-    assert "sales.csv:1" in text and "channel" in text and "quantity" in text
+    assert "sales.csv:1" in text
+    assert "channel" in text
+    assert "quantity" in text
     assert "qty" in text                 # what the header does have
     assert err.field == "channel"
 
@@ -84,22 +89,26 @@ def test_a_bad_cell_names_its_line_column_and_fix(tmp_path: Path, pack: Any, cel
 def test_duplicated_days_name_both_lines(tmp_path: Path, pack: Any) -> None:
     rows = _good_rows(2)
     err = _error(tmp_path, pack, HEADER + "".join(rows) + rows[-1])
-    assert err.location is not None and err.location.line == 6
+    assert err.location is not None
+    assert err.location.line == 6
     assert "already on line 5" in str(err)
 
 
 def test_dates_out_of_order_are_refused(tmp_path: Path, pack: Any) -> None:
     rows = _good_rows(3)
     err = _error(tmp_path, pack, HEADER + "".join(rows[2:4] + rows[0:2] + rows[4:]))
-    assert "out of order" in str(err) and "sort" in str(err)
-    assert err.location is not None and err.location.line == 4
+    assert "out of order" in str(err)
+    assert "sort" in str(err)
+    assert err.location is not None
+    assert err.location.line == 4
 
 
 def test_a_missing_day_is_not_a_zero(tmp_path: Path, pack: Any) -> None:
     rows = _good_rows(3)
     del rows[2]                       # day 2, dine_in
     err = _error(tmp_path, pack, HEADER + "".join(rows))
-    assert "2026-03-03" in str(err) and "quantity 0" in str(err)
+    assert "2026-03-03" in str(err)
+    assert "quantity 0" in str(err)
 
 
 def test_empty_and_header_only_files(tmp_path: Path, pack: Any) -> None:
@@ -109,7 +118,9 @@ def test_empty_and_header_only_files(tmp_path: Path, pack: Any) -> None:
 
 def test_a_short_row_says_which_cell_is_missing(tmp_path: Path, pack: Any) -> None:
     err = _error(tmp_path, pack, HEADER + "2026-03-02,s1,dish_beef\n")
-    assert "cells" in str(err) and err.location is not None and err.location.line == 2
+    assert "cells" in str(err)
+    assert err.location is not None
+    assert err.location.line == 2
 
 
 def test_non_utf8_and_oversized_files(tmp_path: Path, pack: Any,
@@ -159,7 +170,8 @@ def test_a_history_without_a_holiday_refuses_that_holiday(tmp_path: Path, pack: 
             rows.append(f"{day},s1,dish_beef,{ch},{rng.poisson(40)},0,clear\n")
     fit = fit_demand(read_sales(_write(tmp_path, HEADER + "".join(rows)), pack), pack)
     refused = {r.what: r for r in fit.refusals}
-    assert "holidays.Spring Festival" in refused and "holidays.National Day" in refused
+    assert "holidays.Spring Festival" in refused
+    assert "holidays.National Day" in refused
     assert "春节" in refused["holidays.Spring Festival"].reason_zh
     assert not any(e.path.startswith("holidays.Spring Festival") for e in fit.estimates)
 

@@ -13,6 +13,10 @@ of the month: the average of the same weekday over the last ``forecast_window_da
 *plain* days (no holiday window, clear weather, not sold out); a day off of a break takes the
 mean of the Saturday and Sunday bases, a make-up workday the mean of Monday .. Friday.
 
+Channel loss (``wastage.<item>``, with a wastage log): the usage the pack's loss rates predict
+from each stock-count period's net usage, ``Σ_c net[c] / (1 − L[item, c])``, against the counted
+usage (opening + purchased − closing).
+
 Each day is attributed to the one factor active on it — a holiday (``holidays.<name>.<channel>``,
 any day of its window), a weather state (``weather.<state>.<channel>``) — or, on a plain day, to
 the weekday base (``weekday.<channel>``); a day with two factors (rain during a holiday) is left
@@ -118,9 +122,16 @@ def _months(sales: SalesData, last: dt.date) -> list[tuple[str, dt.date, dt.date
 
 
 def backtest(pack: Any, sales: SalesData, month: str, *, threshold: float = 0.15,
-             metric: str = "bias", window_days: int | None = None) -> BacktestResult:
+             metric: str = "bias", window_days: int | None = None,
+             wastage: Any = None) -> BacktestResult:
     """Forecast errors of ``pack``'s assumptions on ``month`` of ``sales`` (and the months
-    before it, for the two-periods rule). See the module doc for the model."""
+    before it, for the two-periods rule). See the module doc for the model.
+
+    ``wastage`` (a :class:`~jxc_rules.calibrate.logs.WastageLog`) adds the channel-loss
+    factors ``wastage.<item>``: the stock-count usage the pack's loss rates predict,
+    ``Σ_c net[c] / (1 − L[item, c])``, against the counted usage (opening + purchased −
+    closing), per stock-count period dated in the month.
+    """
     from jxc_rules.calibrate.demand import _blocks, _holiday_positions, _position_value
     from jxc_rules.simulate.calendar import build_calendar
 
@@ -215,6 +226,8 @@ def backtest(pack: Any, sales: SalesData, month: str, *, threshold: float = 0.15
                     if ch == "takeaway" and dine is not None and add:
                         f = f + add * base[kind, lo, ok, dine] * mult[k, dine]
                     _add(errors, factor, label, float(f.sum()), float(qty[k, lo, ok, c].sum()))
+    if wastage is not None:
+        _wastage_errors(pack, wastage, last, errors, notes)
     result = {f: tuple(_finish(f, rows)) for f, rows in errors.items()}
     verdicts: dict[str, str] = {}
     for factor, rows in sorted(result.items()):
@@ -228,6 +241,28 @@ def backtest(pack: Any, sales: SalesData, month: str, *, threshold: float = 0.15
                 verdicts[key] = "not_active"
     return BacktestResult(f"{pack.industry}@{pack.version}", month, float(threshold), metric,
                           result, verdicts, tuple(notes))
+
+
+def _wastage_errors(pack: Any, log: Any, last: dt.date, errors: dict[str, list[FactorError]],
+                    notes: list[str]) -> None:
+    """Channel-loss factors from stock-count periods (see :func:`backtest`)."""
+    model = getattr(getattr(pack, "wastage", None), "loss_model", None)
+    if model is None:
+        notes.append("the pack has no wastage.loss_model: channel loss not checked")
+        return
+    rows: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for period in log.periods:
+        if period.date > last:
+            continue
+        forecast = 0.0
+        for channel, net in zip(log.channels, period.net, strict=True):
+            forecast += net / (1.0 - model.loss(channel, period.item))
+        label = f"{period.date.year}-{period.date.month:02d}"
+        rows.setdefault((f"wastage.{period.item}", label), []).append(
+            (forecast, float(period.actual)))
+    for (factor, label), pairs in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        for f, a in pairs:
+            _add(errors, factor, label, f, a)
 
 
 def _widest(rule: Any) -> Any:
