@@ -127,6 +127,16 @@ def _calibrate(args: argparse.Namespace) -> int:
         rows.append((_short(est.path, pack), now, _num(est.value),
                      f"{_num(est.low)} – {_num(est.high)}", str(est.n), action))
     print(_table(_t(lang, "head"), rows))
+    seen: dict[str, None] = {}
+    for est in result.estimates:          # data sufficiency, one line per kind of evidence
+        note = est.note_zh if lang == "zh" else est.note_en
+        if note and est.path.split(".")[0] in ("holidays", "weather"):
+            key = est.path.split(".")[1]
+            seen.setdefault(f"{key}: {note}", None)
+    if seen:
+        print()
+        for line in seen:
+            print(f"  {line}")
     if proposal.refusals:
         print(f"\n{_t(lang, 'not_fitted')}:")
         for r in proposal.refusals:

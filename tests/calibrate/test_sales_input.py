@@ -191,3 +191,27 @@ def test_reading_is_a_faithful_round_trip(pack: Any, tmp_path_factory: pytest.Te
     assert sales.quantity[:, 0, 0, 0].tolist() == [q for q, _ in cells]
     assert sales.stockout[:, 0, 0].tolist() == [f for _, f in cells]
     assert sales.locations == ("store",)
+
+
+def test_an_excel_export_reads_like_its_csv(tmp_path: Path, pack: Any) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    text = HEADER + "".join(_good_rows(4))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for line in text.splitlines():
+        cells: list[Any] = line.split(",")
+        if cells[0][:1].isdigit():
+            cells[0] = dt.date.fromisoformat(cells[0])      # Excel keeps dates as dates
+            cells[4] = int(cells[4])
+        sheet.append(cells)
+    book.save(tmp_path / "sales.xlsx")
+    from_xlsx = read_sales(tmp_path / "sales.xlsx", pack)
+    from_csv = read_sales(_write(tmp_path, text), pack)
+    assert from_xlsx.dates == from_csv.dates
+    assert np.array_equal(from_xlsx.quantity, from_csv.quantity)
+    sheet.append(["2026-03-09", "s1", "dish_beef", "dine_in", -1, 0, "clear"])
+    book.save(tmp_path / "bad.xlsx")
+    with pytest.raises(DataFileError, match="quantity") as info:
+        read_sales(tmp_path / "bad.xlsx", pack)
+    assert info.value.location is not None
+    assert info.value.location.line == 10
