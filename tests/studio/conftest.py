@@ -113,7 +113,7 @@ class Offsite:
         route.continue_()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     sync_playwright, path = browser_or_skip()
     with sync_playwright() as p:
@@ -124,8 +124,8 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-def open_page(browser: Any, server: LiveStudio, *, width: int = 1280, height: int = 900
-              ) -> tuple[Any, Offsite]:
+def _open_page(browser: Any, server: LiveStudio, *, width: int = 1280, height: int = 900
+               ) -> tuple[Any, Offsite]:
     """A new page on the studio's one-time link, every request watched; ready when the form is."""
     page = browser.new_page(viewport={"width": width, "height": height})
     offsite = Offsite()
@@ -138,6 +138,18 @@ def open_page(browser: Any, server: LiveStudio, *, width: int = 1280, height: in
     return page, offsite
 
 
-def shot(page: Any, name: str) -> None:
+def _shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"studio-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def open_page() -> Any:
+    """``open_page(browser, server, width=, height=)`` → (page, offsite watcher)."""
+    return _open_page
+
+
+@pytest.fixture
+def shot() -> Any:
+    """``shot(page, name)``: a full-page screenshot reports/screenshots/studio-<name>.png."""
+    return _shot

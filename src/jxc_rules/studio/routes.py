@@ -194,6 +194,25 @@ def _scenario_from(ref: Ref, request: Request) -> tuple[Any, str, dict[str, Any]
     return scenario, portable, packs
 
 
+def world_params(scenario: Any) -> list[dict[str, Any]]:
+    """The true-world parameters a sweep can move in ``scenario`` (``jxc_rules.simulate.sweep``'s
+    table), each with its words in en and zh and values to start from."""
+    from jxc_rules.simulate.sweep import param_label
+
+    out: list[tuple[str, str]] = [("demand.scale", "0.8:1.2:0.1")]
+    for name, effect in getattr(scenario, "holidays", {}).items():
+        for channel in effect.channels:
+            out.append((f"holiday.{name}.{channel}.scale", "0.5:1.5:0.25"))
+    for state in getattr(scenario, "weather", ()):
+        out.append((f"weather.{state.name}.probability", "0:0.5:0.1"))
+    dist = getattr(scenario, "distribution", None)
+    if getattr(dist, "kind", None) == "negative_binomial":
+        out.append(("distribution.dispersion", "10,30,100"))
+    out.append(("temperature.storage_temp_c", "2:8:2"))
+    return [{"param": p, "values": v, "label": {"en": param_label(p), "zh": param_label(p, "zh")}}
+            for p, v in out]
+
+
 @router.get("/catalog", summary="Bundled scenarios and packs, saved packs, the start scenario")
 def catalog(info: Session, request: Request) -> dict[str, Any]:
     from jxc_rules._internal.bundled import pack_names, scenario_names
@@ -231,6 +250,8 @@ def scenario_info(info: Session, body: Ref, request: Request) -> dict[str, Any]:
                 industry = ref["name"].split("@")[0]
                 break
     return {"name": scenario.name, "description": getattr(scenario, "description", "") or "",
+            "world_params": world_params(scenario),
+            "thresholds": dict(getattr(scenario, "thresholds", {}) or {}),
             "horizon": [scenario.start.isoformat(), scenario.end.isoformat()],
             "days": scenario.days, "industry": industry, "packs": packs,
             "job_ref": {"name": body.name} if bundled else {"yaml": portable}}

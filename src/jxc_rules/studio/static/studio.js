@@ -29,7 +29,7 @@ const T = {
     sweep_title: "Sweep", grid_title: "Grid: candidate − baseline", kpi_select: "KPI",
     saved_to: "Saved", saved_diff: "Its diff against the candidate pack (with the version metadata):",
     yes: "yes", band: "band: p05–p95", grid_same: "the two parameters must differ",
-    row: "point", failed: "failed", cancelled: "cancelled", other_field: "(pack)",
+    row: "point", chunks: "chunks of trials", failed: "failed", cancelled: "cancelled", other_field: "(pack)",
     effect: "effect", session_lost: "This page has no session: open the link `jxc-rules studio` printed, or restart it.",
   },
   zh: {
@@ -51,7 +51,7 @@ const T = {
     running: "运行中", done: "完成", starting: "正在启动任务…", interval_axis: "差异及其 95% 区间",
     shortfall: "按品项和日期的缺货与损耗", sweep_title: "扫描", grid_title: "网格：候选 − 基准",
     kpi_select: "指标", saved_to: "已保存", saved_diff: "与候选规则包的差异（含版本信息）：", yes: "是",
-    band: "区间：p05–p95", grid_same: "两个参数必须不同", row: "取值", failed: "失败",
+    chunks: "批试验", band: "区间：p05–p95", grid_same: "两个参数必须不同", row: "取值", failed: "失败",
     cancelled: "已取消", other_field: "（规则包）", effect: "效应",
     session_lost: "此页面没有会话：请打开 `jxc-rules studio` 打印的链接，或重新启动。",
   },
@@ -61,7 +61,7 @@ const VERDICT_ZH = {"better": "改善", "worse": "变差", "no material change":
 
 const S = {
   lang: "en", token: null, catalog: null, scenario: null, candidate: null, baseline: null,
-  uploads: {}, fields: [], edits: {}, check: null, checkSeq: 0, job: null, lastResult: null,
+  uploads: {}, running: new Set(), fields: [], edits: {}, check: null, checkSeq: 0, job: null, lastResult: null,
   lastReport: null, lastKind: null, sweep: null, grid: null, lastRun: null,
 };
 window.__studio = S;
@@ -309,13 +309,22 @@ function updateBlocked() {
 
 function fillSweepParams() {
   const numeric = S.fields.filter((f) => f.kind === "number");
+  const world = (S.scenario && S.scenario.world_params) || [];
   for (const id of ["sweep-param", "grid-param"]) {
     const sel = $(id); const keep = sel.value;
     sel.replaceChildren();
-    for (const f of numeric) sel.append(option(f.path, `${f.section[S.lang]} · ${f.label[S.lang]}`));
-    if (keep && numeric.some((f) => f.path === keep)) sel.value = keep;
-    else if (id === "sweep-param" && numeric.some((f) => f.path === "replenishment.safety_days")) sel.value = "replenishment.safety_days";
-    else if (id === "grid-param" && numeric.some((f) => f.path === "holidays.Spring Festival.dine_in.during[3]")) sel.value = "holidays.Spring Festival.dine_in.during[3]";
+    const pack = document.createElement("optgroup");
+    pack.label = S.lang === "zh" ? "候选规则包的字段" : "a field of the candidate pack";
+    for (const f of numeric) pack.append(option(`pack:${f.path}`, `${f.section[S.lang]} · ${f.label[S.lang]}`));
+    sel.append(pack);
+    if (id === "sweep-param" && world.length) {
+      const w = document.createElement("optgroup");
+      w.label = S.lang === "zh" ? "真实世界（场景）" : "the true world (scenario)";
+      for (const p of world) w.append(option(`world:${p.param}`, p.label[S.lang]));
+      sel.append(w);
+    }
+    const want = keep || (id === "sweep-param" ? "pack:replenishment.safety_days" : "pack:holidays.Spring Festival.dine_in.during[3]");
+    if ([...sel.options].some((o) => o.value === want)) sel.value = want;
   }
 }
 
@@ -346,11 +355,11 @@ function setProgress(done, total, label) {
 
 async function waitJob(id, onProgress) {
   // polled, not the service's SSE stream: a stream open longer than the service's body
-  // timeout is cut off with 408 (see docs/studio.md); a poll every 100 ms is as prompt
+  // timeout is cut off with 408 (see docs/studio.md); a poll every 60 ms is as prompt
   let view = await api("GET", `/v1/jobs/${id}`);
   onProgress(view);
   while (view.status === "running") {
-    await new Promise((res) => setTimeout(res, 100));
+    await new Promise((res) => setTimeout(res, 60));
     view = await api("GET", `/v1/jobs/${id}`);
     onProgress(view);
   }
@@ -359,8 +368,10 @@ async function waitJob(id, onProgress) {
 
 async function runJob(body, step) {
   const job = await api("POST", "/v1/jobs", body);
-  S.job = job.id; $("cancel").hidden = false;
-  const view = await waitJob(job.id, (v) => step(v.progress.chunks_done, v.progress.chunks));
+  S.running.add(job.id); $("cancel").hidden = false;
+  let view;
+  try { view = await waitJob(job.id, (v) => step(v.progress.chunks_done, v.progress.chunks)); }
+  finally { S.running.delete(job.id); }
   if (view.status !== "done") {
     const err = new Error(view.problem?.detail || t(view.status));
     err.problem = view.problem; throw err;
@@ -391,11 +402,16 @@ async function guarded(kind, work) {
 
 async function fetchResult(id) {
   const result = await api("GET", `/v1/jobs/${id}/result`);
-  try {
-    const h = await api("POST", "/studio/api/headline", {results: result.results, compare: result.compare || null});
-    result.headlines = h;
-  } catch (e) { result.headlines = {en: result.headline, zh: result.headline}; }
+  result.headlines = {en: result.headline, zh: null};
   return result;
+}
+
+async function addHeadlines(result) {
+  // the zh sentence (and the en one, from the same library function) for the language toggle
+  try {
+    result.headlines = await api("POST", "/studio/api/headline", {results: result.results, compare: result.compare || null});
+  } catch (e) { result.headlines = {en: result.headline, zh: result.headline}; }
+  if (result === S.lastResult) renderResults();
 }
 
 async function fetchReport(id) {
@@ -405,58 +421,126 @@ async function fetchReport(id) {
 
 function runCompare() {
   return guarded("compare", async () => {
-    const id = await runJob(jobBody([S.baselineRef(), candidateRef()]), (d, n) => setProgress(d, n, `${t("running")} ${d}/${n}`));
+    const id = await runJob(jobBody([S.baselineRef(), candidateRef()]), (d, n) => setProgress(d, n, `${t("running")} ${d}/${n} · ${t("chunks")}`));
     const result = await fetchResult(id);
     S.lastResult = result; S.lastKind = "compare"; S.sweep = null; S.grid = null;
     renderResults();
     S.lastRun.firstResult = performance.now();
     setProgress(1, 1, t("done"));
+    await addHeadlines(result);
     S.lastReport = await fetchReport(id);
     renderShortfall();
   });
 }
 
-async function sweepValues(param, text, errId) {
+function sweepTarget(value) {
+  // "pack:<field>" sweeps the candidate's field (one compare job per value, the pack rebuilt
+  // and validated by /studio/api/check); "world:<param>" the scenario's true world (the
+  // service's own sweep, one job)
+  const [kind, path] = [value.slice(0, value.indexOf(":")), value.slice(value.indexOf(":") + 1)];
+  return kind === "pack" ? {kind, path, param: `candidate.${path}`} : {kind, path, param: path};
+}
+
+async function sweepValues(target, text, errId) {
   showError(errId, null);
-  try { return await api("POST", "/studio/api/sweep", {param: `candidate.${param}`, values: text}); }
+  try { return await api("POST", "/studio/api/sweep", {param: target.param, values: text}); }
   catch (e) { showError(errId, e); throw e; }
+}
+
+async function pool(tasks, limit) {
+  // at most `limit` jobs at once (the service's max_jobs); a 429 waits and retries
+  const out = new Array(tasks.length); let next = 0;
+  async function worker() {
+    while (next < tasks.length) {
+      const k = next++;
+      for (;;) {
+        try { out[k] = await tasks[k](); break; }
+        catch (e) { if (e.status === 429) { await new Promise((r) => setTimeout(r, 300)); continue; } throw e; }
+      }
+    }
+  }
+  await Promise.all(Array.from({length: Math.min(limit, tasks.length)}, worker));
+  return out;
+}
+
+async function candidateYaml(edits, errId) {
+  const checked = await api("POST", "/studio/api/check", {candidate: refOf($("candidate").value), edits});
+  if (!checked.ok) {
+    const msg = checked.errors.map((e) => e.message).join(" · ");
+    showError(errId, {message: msg}); throw new Error(msg);
+  }
+  return {yaml: checked.yaml};
+}
+
+function progressTracker(total) {
+  const parts = new Array(total).fill(0);
+  return (k) => (d, n) => {
+    parts[k] = n ? d / n : 0;
+    const sum = parts.reduce((a, b) => a + b, 0);
+    setProgress(sum, total, `${t("running")} ${Math.floor(sum + 1e-9)}/${total}`);
+  };
+}
+
+async function packSweep(target, values, baseEdits, errId, step) {
+  // one compare per value on the same seed: common random numbers, as the library's sweep
+  const refs = [];
+  for (const v of values) refs.push(await candidateYaml({...baseEdits, [target.path]: String(v)}, errId));
+  const results = await pool(refs.map((ref, k) => async () => {
+    const id = await runJob(jobBody([S.baselineRef(), ref]), step(k));
+    return fetchResult(id);
+  }), 2);
+  const rules = results[0].results.map((r) => r.rules);
+  return {results, sweep: {param: [target.param], axes: [values], rules,
+    kpis: Object.fromEntries(rules.map((r, i) => [r, results.map((x) => x.results[i].kpis)])),
+    differences: results.map((x) => x.compare || {}), thresholds: S.scenario.thresholds || {}}};
 }
 
 function runSweep() {
   return guarded("sweep", async () => {
-    const sw = await sweepValues($("sweep-param").value, $("sweep-values").value, "sweep-error");
-    const id = await runJob(jobBody([S.baselineRef(), candidateRef()], {param: sw.param, values: sw.values}),
-      (d, n) => setProgress(d, n, `${t("running")} ${d}/${n}`));
-    const result = await fetchResult(id);
+    const target = sweepTarget($("sweep-param").value);
+    const sw = await sweepValues(target, $("sweep-values").value, "sweep-error");
+    let result, report = null;
+    if (target.kind === "world") {
+      const id = await runJob(jobBody([S.baselineRef(), candidateRef()], {param: sw.param, values: sw.values}), progressTracker(1)(0));
+      result = await fetchResult(id); report = id;
+    } else {
+      const got = await packSweep(target, sw.values, S.edits, "sweep-error", progressTracker(sw.values.length));
+      result = {...got.results[0], sweep: got.sweep};
+    }
     S.lastResult = result; S.lastKind = "sweep"; S.sweep = {result, label: sw.label}; S.grid = null;
     renderResults();
     S.lastRun.firstResult = performance.now();
     setProgress(1, 1, t("done"));
-    S.lastReport = await fetchReport(id); renderShortfall();
+    await addHeadlines(result);
+    if (report) { S.lastReport = await fetchReport(report); renderShortfall(); }
   });
 }
 
 function runGrid() {
   return guarded("grid", async () => {
-    const colPath = $("sweep-param").value, rowPath = $("grid-param").value;
-    if (colPath === rowPath) { showError("grid-error", {message: t("grid_same")}); throw new Error(t("grid_same")); }
-    const cols = await sweepValues(colPath, $("sweep-values").value, "sweep-error");
-    const rows = await sweepValues(rowPath, $("grid-values").value, "grid-error");
-    S.grid = {rows: rows.values, cols: cols.values, rowLabel: rows.label, colLabel: cols.label, cells: [], results: []};
+    const col = sweepTarget($("sweep-param").value), row = sweepTarget($("grid-param").value);
+    if (col.param === row.param) { showError("grid-error", {message: t("grid_same")}); throw new Error(t("grid_same")); }
+    const cols = await sweepValues(col, $("sweep-values").value, "sweep-error");
+    const rows = await sweepValues(row, $("grid-values").value, "grid-error");
+    S.grid = {rows: rows.values, cols: cols.values, rowLabel: rows.label, colLabel: cols.label, results: []};
     S.lastKind = "grid"; S.sweep = null;
+    const perRow = col.kind === "world" ? 1 : cols.values.length;
+    const step = progressTracker(rows.values.length * perRow);
     for (let i = 0; i < rows.values.length; i++) {
-      // one job per row: the candidate with the row's value, swept over the columns (the same
-      // seed everywhere, so the grid's points share their random draws)
-      const edits = {...S.edits, [rowPath]: String(rows.values[i])};
-      const checked = await api("POST", "/studio/api/check", {candidate: refOf($("candidate").value), edits});
-      if (!checked.ok) throw new Error(checked.errors.map((e) => e.message).join(" · "));
-      const id = await runJob(jobBody([S.baselineRef(), {yaml: checked.yaml}], {param: cols.param, values: cols.values}),
-        (d, n) => setProgress(i * n + d, rows.values.length * n, `${t("running")} ${i + 1}/${rows.values.length}`));
-      const result = await fetchResult(id);
+      // a row: the candidate with the row's value, swept over the columns (the same seed
+      // everywhere, so every point shares its random draws)
+      const edits = {...S.edits, [row.path]: String(rows.values[i])};
+      let result;
+      if (col.kind === "world") {
+        const ref = await candidateYaml(edits, "grid-error");
+        result = await fetchResult(await runJob(jobBody([S.baselineRef(), ref], {param: cols.param, values: cols.values}), step(i)));
+      } else {
+        const got = await packSweep(col, cols.values, edits, "grid-error", (k) => step(i * perRow + k));
+        result = {...got.results[0], sweep: got.sweep};
+      }
       S.grid.results.push(result);
-      if (i === 0) { S.lastResult = result; S.lastRun.firstResult = performance.now(); }
+      if (i === 0) { S.lastResult = result; renderResults(); S.lastRun.firstResult = performance.now(); await addHeadlines(result); }
       renderResults();
-      if (i === 0) { S.lastReport = await fetchReport(id); renderShortfall(); }
     }
     setProgress(1, 1, t("done"));
   });
@@ -578,6 +662,7 @@ function renderResults() {
   if (!r) return;
   document.body.dataset.result = S.lastKind;
   $("headline").textContent = (r.headlines && r.headlines[S.lang]) || r.headline || "";
+  $("headline").lang = r.headlines && r.headlines[S.lang] ? (S.lang === "zh" ? "zh-CN" : "en") : "en";
   $("notes").innerHTML = (r.notes || []).map((n) => `<p class="note">${esc(n)}</p>`).join("");
   $("kpi-table").innerHTML = renderKpiTable(r);
   const box = $("sweep-result");
@@ -670,7 +755,9 @@ async function main() {
   $("run-sweep").addEventListener("click", runSweep);
   $("run-grid").addEventListener("click", runGrid);
   $("save-button").addEventListener("click", save);
-  $("cancel").addEventListener("click", async () => { if (S.job && S.job !== "starting") await api("POST", `/v1/jobs/${S.job}/cancel`).catch(() => null); });
+  $("cancel").addEventListener("click", async () => {
+    for (const id of [...S.running]) await api("POST", `/v1/jobs/${id}/cancel`).catch(() => null);
+  });
   $("download-report").addEventListener("click", () => {
     const url = URL.createObjectURL(new Blob([S.lastReport], {type: "text/html"}));
     const a = document.createElement("a"); a.href = url; a.download = "jxc-studio-report.html"; a.click();
