@@ -215,3 +215,14 @@ def test_an_excel_export_reads_like_its_csv(tmp_path: Path, pack: Any) -> None:
         read_sales(tmp_path / "bad.xlsx", pack)
     assert info.value.location is not None
     assert info.value.location.line == 10
+
+
+def test_an_oversized_fit_is_refused_before_it_is_built(tmp_path: Path, pack: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import jxc_rules.calibrate.demand as demand
+
+    sales = read_sales(_write(tmp_path, HEADER + "".join(_good_rows(30))), pack)
+    monkeypatch.setattr(demand, "MAX_DESIGN_CELLS", 100)
+    with pytest.raises(ValidationError, match="per location") as info:
+        fit_demand(sales, pack)
+    assert info.value.field == "sales"

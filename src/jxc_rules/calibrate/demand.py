@@ -65,6 +65,10 @@ __all__ = ["ChannelFit", "DemandFit", "fit_demand"]
 FloatArray = npt.NDArray[np.float64]
 
 Z95 = 1.959963984540054
+MAX_DESIGN_CELLS = 60_000_000
+"""Largest design matrix fitted (rows × columns, ~480 MB of float64): a store's two years of
+a hundred dishes is ~8 M; a chain's many stores at once is refused with the fix."""
+
 MIN_DAYS = 28
 """Shortest history fitted: four weeks, so that every weekday is seen four times."""
 
@@ -343,6 +347,11 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
                 cols.append(wmat[:, w])
                 meta.append(_Column("weather", f"{state}", f"weather.{state}.{channel}",
                                     rule.multiplier(channel), weather=state))
+    if rows * len(cols) > MAX_DESIGN_CELLS:
+        raise ValidationError(
+            f"{channel}: {rows:,} item-days × {len(cols):,} effects is larger than one fit "
+            f"holds ({MAX_DESIGN_CELLS:,} cells); calibrate per location (filter the export) "
+            "or over fewer years", field="sales", value=rows * len(cols))
     x = np.column_stack(cols) if cols else np.zeros((rows, 0))
     y = sales.quantity[d_ix, l_ix, n_ix, c]
     cens = sales.stockout[d_ix, l_ix, n_ix]
