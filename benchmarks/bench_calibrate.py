@@ -487,8 +487,8 @@ def main(argv: list[str] | None = None) -> int:
             where = Counter(f"{ch} {pos}" for _seed, ch, pos in s.refused)
             print(f"\nours refused {len(s.refused)} (position, seed) pairs (\"the data barely "
                   f"inform it\"): {', '.join(f'{k} ×{n}' for k, n in sorted(where.items()))}; "
-                  f"Prophet's per-dish RMSE there {_rmse(s.prophet_on_refused):.3f} (left out "
-                  "above)")
+                  f"Prophet's per-dish RMSE there {_rmse(s.prophet_on_refused):.3f}, mean log "
+                  f"error {np.mean(s.prophet_on_refused):+.3f} (left out above)")
         print(f"\nfit time per item (median): ours {t_ours * 1e3:.1f} ms (best of 3 "
               f"fit.seconds / {len(dishes())}, one BLAS thread), Prophet "
               f"{t_prophet * 1e3:.0f} ms (sum of its 3 fits) → {t_prophet / t_ours:.1f}× faster")
