@@ -54,7 +54,7 @@ def _studio(args: argparse.Namespace) -> int:
     print(f"jxc-rules studio on {base}/studio/ · saved packs go to {args.save_dir}/ · "
           "Ctrl-C stops it", file=sys.stderr)
     if args.no_browser:
-        print(f"open this link once (it signs the page in): {link}")
+        print(f"open this link once (it signs the page in): {link}", flush=True)
     else:
         import threading
 

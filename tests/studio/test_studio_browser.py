@@ -195,3 +195,25 @@ def test_the_page_fits_a_tablet(
     assert overflow <= 1  # wide tables and heat maps scroll in their own boxes
     shot(page, "tablet")
     assert not offsite.hosts
+
+
+def test_an_uploaded_pack_becomes_the_candidate(
+        browser: Any, live_studio: Any, open_page: Any, shot: Any, tmp_path: Any) -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "industries" / "hotpot" / "2026.11.yaml").read_text(encoding="utf-8")
+    mine = tmp_path / "proposal.yaml"
+    mine.write_text(text.replace('version: "2026.11"', 'version: "2026.11.9"').replace(
+        "during: [1.15, 0.60, 0.70, 1.50,", "during: [1.15, 0.60, 0.70, 1.80,"),
+        encoding="utf-8")
+    page, offsite = open_page(browser, live_studio)
+    page.set_input_files("#candidate-file", str(mine))
+    for _ in range(100):
+        if field(page, UPLIFT).input_value() == "1.8":
+            break
+        page.wait_for_timeout(100)
+    assert field(page, UPLIFT).input_value() == "1.8"
+    assert "proposal.yaml" in page.inner_text("#candidate option:checked")
+    assert page.input_value("#save-version") == "2026.11.10"
+    assert not offsite.hosts

@@ -245,10 +245,17 @@ def scenario_info(info: Session, body: Ref, request: Request) -> dict[str, Any]:
             industry = pack.industry
             break
     if industry is None:
+        from jxc_rules.rules.load import loads_pack
+
         for ref in packs.values():
             if "name" in ref:
                 industry = ref["name"].split("@")[0]
-                break
+            else:
+                try:
+                    industry = loads_pack(ref["yaml"], filename="<pack>").industry
+                except JxcRulesError:
+                    continue
+            break
     return {"name": scenario.name, "description": getattr(scenario, "description", "") or "",
             "world_params": world_params(scenario),
             "thresholds": dict(getattr(scenario, "thresholds", {}) or {}),

@@ -138,14 +138,17 @@ function fillScenarios() {
 }
 
 function fillPacks(industry, defaults) {
+  // the scenario's industry; a scenario that names no pack offers every bundled one
+  const industries = industry ? [industry] : Object.keys(S.catalog.packs);
   for (const role of ["baseline", "candidate"]) {
     const sel = $(role);
     const keep = sel.value;
     sel.replaceChildren();
-    for (const v of (S.catalog.packs[industry] || [])) sel.append(option(`name:${industry}@${v}`, `${industry} ${v}`));
-    for (const f of S.catalog.saved.filter((f) => f.startsWith(`${industry}/`))) sel.append(option(`saved:${f}`, `${f} (${t("saved")})`));
+    for (const ind of industries) for (const v of (S.catalog.packs[ind] || [])) sel.append(option(`name:${ind}@${v}`, `${ind} ${v}`));
+    for (const f of S.catalog.saved.filter((f) => industries.some((ind) => f.startsWith(`${ind}/`)))) sel.append(option(`saved:${f}`, `${f} (${t("saved")})`));
     for (const [key, up] of Object.entries(S.uploads)) if (key.startsWith("pack:")) sel.append(option(key, `${up.file} (${t("uploaded")})`));
-    const want = defaults && defaults[role] && defaults[role].name ? `name:${defaults[role].name}` : keep;
+    const given = defaults && defaults[role];
+    const want = given ? (given.name ? `name:${given.name}` : given.key) : keep;
     if ([...sel.options].some((o) => o.value === want)) sel.value = want;
     else if (role === "candidate" && sel.options.length) sel.selectedIndex = sel.options.length - 1;
   }
@@ -168,7 +171,15 @@ async function loadScenario() {
     S.scenario = await api("POST", "/studio/api/scenario", ref);
   } catch (e) { showError("scenario-error", e); S.scenario = null; updateBlocked(); return; }
   $("scenario-desc").textContent = `${S.scenario.horizon[0]} – ${S.scenario.horizon[1]} · ${S.scenario.days} d · ${S.scenario.description}`;
-  fillPacks(S.scenario.industry, S.scenario.packs);
+  const defaults = {};
+  for (const [role, ref] of Object.entries(S.scenario.packs || {})) {
+    if (ref.yaml) {  // a pack file next to the scenario file: offered like an upload
+      const key = `pack:${S.scenario.name}:${role}`;
+      S.uploads[key] = {file: `${S.scenario.name} · ${role}`, text: ref.yaml};
+      defaults[role] = {key};
+    } else defaults[role] = ref;
+  }
+  fillPacks(S.scenario.industry, defaults);
   await loadPacks();
 }
 
