@@ -146,3 +146,18 @@ def test_explicit_padding_in_per_lot_times_equals_the_unpadded_lot(
     if pad_after:  # the same NaN tail on one shared clock is a missing reading, not padding
         with pytest.raises(TimeSeriesError, match="missing reading at the end"):
             equivalent_time(np.arange(pad_t.size, dtype=float), grid_c, M)
+
+
+def test_hard_limits_as_a_0d_array_is_named_not_a_type_error() -> None:
+    """Fuzz find (dev profile): ``hard_limits=np.array(5.)`` passed the Iterable check and failed
+    in iteration with a bare TypeError."""
+    import numpy as np
+
+    from jxc_rules.errors import ValidationError
+    from jxc_rules.shelf_life import Q10
+    from jxc_rules.shelf_life.lots import ShelfLifeRule
+
+    with pytest.raises(ValidationError, match="hard_limits must be a HardLimit") as info:
+        ShelfLifeRule(Q10(q10=2.0, ref_temp_c=0.0), shelf_life_ref_h=24.0,
+                      hard_limits=np.array(5.0))
+    assert info.value.field == "hard_limits"

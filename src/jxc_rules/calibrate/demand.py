@@ -164,57 +164,101 @@ def _nb_parts(y: FloatArray, mu: FloatArray, r: float, censored: npt.NDArray[np.
     return ll, d1, d2
 
 
+def _gram_pairs(xs: Any) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
+    """For ``Xᵀ diag(w) X`` by one ``bincount``: every pair of nonzeros within a row of the CSR
+    matrix ``xs`` as (row, flat index i·P + j, x_ri·x_rj). Rows hold a handful of nonzeros (an
+    item's weekday level and a few effects), so the pairs are few."""
+    n_rows, p = xs.shape
+    counts = np.diff(xs.indptr)
+    width = int(counts.max(initial=0))
+    idx = np.zeros((n_rows, max(width, 1)), dtype=np.intp)
+    val = np.zeros((n_rows, max(width, 1)))
+    pos = np.arange(xs.indices.size) - np.repeat(xs.indptr[:-1], counts)
+    row_of = np.repeat(np.arange(n_rows), counts)
+    idx[row_of, pos] = xs.indices
+    val[row_of, pos] = xs.data
+    prod = (val[:, :, None] * val[:, None, :]).reshape(n_rows, -1)
+    flat = (idx[:, :, None] * p + idx[:, None, :]).reshape(n_rows, -1)
+    keep = prod != 0
+    rows = np.broadcast_to(np.arange(n_rows)[:, None], keep.shape)[keep]
+    return rows.astype(np.intp), flat[keep].astype(np.intp), prod[keep]
+
+
 def _model_class() -> Any:
-    from statsmodels.base.model import GenericLikelihoodModel
+    from scipy import sparse
+    from statsmodels.base.model import GenericLikelihoodModel, LikelihoodModel
 
     class CensoredNB(GenericLikelihoodModel):  # type: ignore[misc]
-        """NB2 with log-linear mean plus an additive term ``A @ s``, right-censored rows."""
+        """NB2 with log-linear mean plus an additive term ``A @ s``, right-censored rows.
 
-        def __init__(self, endog: FloatArray, exog: FloatArray, *, additive: FloatArray,
-                     censored: npt.NDArray[np.bool_], alpha: float, names: Sequence[str]
-                     ) -> None:
+        The design is sparse (each row has its item's weekday level and a few effects), so
+        the score and the Hessian ``Xᵀ diag(w) X`` run on a CSR copy; the per-row derivatives
+        are computed once per parameter vector (Newton asks for score and Hessian at the same
+        point)."""
+
+        def __init__(self, endog: FloatArray, exog: Any, *, additive: FloatArray,
+                     censored: npt.NDArray[np.bool_], alpha: float, names: Sequence[str],
+                     sparse_exog: Any = None, pairs: Any = None) -> None:
             self.additive = additive
             self.censored = censored
             self.r = 1.0 / alpha
-            self.n_beta = exog.shape[1]
-            extra = list(names[self.n_beta:])
-            super().__init__(endog, exog, extra_params_names=extra or None, hasconst=False)
-            self.exog_names[:] = list(names)
-            self.k_extra = len(extra)
+            self.xs = sparse_exog if sparse_exog is not None else sparse.csr_matrix(exog)
+            self.n_beta = self.xs.shape[1]
+            self.n_shift = len(names) - self.n_beta
+            self.xs_t = self.xs.T.tocsr()
+            self._pairs = pairs if pairs is not None else _gram_pairs(self.xs)
+            self._cache: tuple[bytes, tuple[FloatArray, ...]] | None = None
+            # the design stays sparse here: statsmodels gets no dense exog (its data handling
+            # would copy and scan it), every parameter is named as an "extra" one
+            super().__init__(endog, None, extra_params_names=list(names), hasconst=False)
             self.nparams = len(names)
             self.df_model = self.nparams
             self.df_resid = endog.shape[0] - self.nparams
 
+        def initialize(self) -> None:
+            # GenericLikelihoodModel's initialize computes the design's rank by SVD on every
+            # construction; the degrees of freedom are set in __init__ instead
+            LikelihoodModel.initialize(self)
+
         def _mean(self, params: FloatArray) -> tuple[FloatArray, FloatArray]:
             beta = params[: self.n_beta]
-            expo = np.exp(np.clip(self.exog @ beta, -30, 30))
-            mu = expo + (self.additive @ params[self.n_beta:] if self.k_extra else 0.0)
+            expo = np.exp(np.clip(self.xs @ beta, -30, 30))
+            mu = expo + (self.additive @ params[self.n_beta:] if self.n_shift else 0.0)
             return np.maximum(mu, 1e-9), expo
 
+        def _parts(self, params: FloatArray) -> tuple[FloatArray, ...]:
+            key = np.asarray(params, dtype=np.float64).tobytes()
+            if self._cache is not None and self._cache[0] == key:
+                return self._cache[1]
+            mu, expo = self._mean(params)
+            ll, d1, d2 = _nb_parts(self.endog, mu, self.r, self.censored)
+            self._cache = (key, (ll, d1, d2, expo))
+            return self._cache[1]
+
         def loglikeobs(self, params: FloatArray) -> FloatArray:
-            mu, _ = self._mean(params)
-            return _nb_parts(self.endog, mu, self.r, self.censored)[0]
+            return self._parts(params)[0]
 
         def loglike(self, params: FloatArray) -> float:
-            return float(self.loglikeobs(params).sum())
+            return float(self._parts(params)[0].sum())
 
         def score(self, params: FloatArray) -> FloatArray:
-            mu, expo = self._mean(params)
-            _, d1, _ = _nb_parts(self.endog, mu, self.r, self.censored)
-            g = self.exog.T @ (d1 * expo)
-            if self.k_extra:
+            _, d1, _, expo = self._parts(params)
+            g = self.xs_t @ (d1 * expo)
+            if self.n_shift:
                 g = np.concatenate([g, self.additive.T @ d1])
             return np.asarray(g, dtype=np.float64)
 
         def hessian(self, params: FloatArray) -> FloatArray:
-            mu, expo = self._mean(params)
-            _, d1, d2 = _nb_parts(self.endog, mu, self.r, self.censored)
-            x = self.exog
-            h_bb = (x * (d2 * expo**2 + d1 * expo)[:, None]).T @ x
-            if not self.k_extra:
+            _, d1, d2, expo = self._parts(params)
+            xs = self.xs
+            w = d2 * expo**2 + d1 * expo
+            rows, flat, prod = self._pairs
+            p = self.n_beta
+            h_bb = np.bincount(flat, weights=w[rows] * prod, minlength=p * p).reshape(p, p)
+            if not self.n_shift:
                 return np.asarray(h_bb, dtype=np.float64)
             a = self.additive
-            h_bs = (x * (d2 * expo)[:, None]).T @ a
+            h_bs = self.xs_t @ (a * (d2 * expo)[:, None])
             h_ss = (a * d2[:, None]).T @ a
             return np.asarray(np.block([[h_bb, h_bs], [h_bs.T, h_ss]]), dtype=np.float64)
 
@@ -227,7 +271,7 @@ def _model_class() -> Any:
 
 @attrs.frozen(eq=False)
 class _Design:
-    x: FloatArray
+    x: Any                         # scipy.sparse CSC [R, P]: a handful of nonzeros per row
     columns: tuple[_Column, ...]
     y: FloatArray
     censored: npt.NDArray[np.bool_]
@@ -264,14 +308,28 @@ def _position_value(profile: Any, position: str) -> float:
     return float(getattr(profile, part)[int(idx)])
 
 
+def _weather_days(sales: SalesData, states: Sequence[str]) -> dict[str, FloatArray]:
+    """``state → [D, L]`` indicator of the days each weather state was recorded."""
+    if sales.weather is None:
+        return {}
+    n_loc = len(sales.locations)
+    return {state: np.array([[state in day[lo] for lo in range(n_loc)] for day in sales.weather],
+                            dtype=np.float64) for state in states}
+
+
 def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
-            blocks: Mapping[str, list[tuple[dt.date, dt.date]]]) -> _Design:
+            blocks: Mapping[str, list[tuple[dt.date, dt.date]]],
+            weather_days: Mapping[str, FloatArray]) -> _Design:
     c = sales.channels.index(channel)
     n_days, n_loc, n_items = sales.days, len(sales.locations), len(sales.items)
     mask = np.broadcast_to(sales.present[None, :, :, c], (n_days, n_loc, n_items))
     d_ix, l_ix, n_ix = (a.astype(np.intp) for a in np.nonzero(mask))
     rows = d_ix.size
-    cols: list[FloatArray] = []
+    cols: list[tuple[npt.NDArray[np.intp], FloatArray]] = []    # (rows, values) per column
+
+    def dense(col: FloatArray) -> None:
+        nz = np.flatnonzero(col)
+        cols.append((nz, col[nz]))
     meta: list[_Column] = []
     # base: weekday levels per (location, item); days off = mean of Sat/Sun, 调休 = Mon..Fri
     week = np.zeros((n_days, 7))
@@ -285,11 +343,11 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
         for n in range(n_items):
             if not sales.present[lo, n, c]:
                 continue
-            sel = (l_ix == lo) & (n_ix == n)
+            sel = np.flatnonzero((l_ix == lo) & (n_ix == n))
+            weights = week[d_ix[sel]]                                    # [rows of it, 7]
             for k in range(7):
-                col = np.zeros(rows)
-                col[sel] = week[d_ix[sel], k]
-                cols.append(col)
+                nz = weights[:, k] != 0
+                cols.append((sel[nz], weights[nz, k]))
                 meta.append(_Column("base", f"{sales.locations[lo]}/{sales.items[n]}/"
                                             f"{names[k]}"))
     # holiday positions over the pack's windows
@@ -312,7 +370,7 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
                 continue
             on = np.zeros(n_days)
             on[days] = 1.0
-            cols.append(on[d_ix])
+            dense(on[d_ix])
             meta.append(_Column("holiday", f"{hname} {pos}",
                                 f"holidays.{hname}.{channel}.{pos}",
                                 _position_value(profile, pos), holiday=hname))
@@ -331,7 +389,7 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
                     continue
                 col = in_break[d_ix] * (n_ix == n)
                 if col.any():
-                    cols.append(col)
+                    dense(col)
                     meta.append(_Column("break_item", f"{hname} × {sales.items[n]}",
                                         holiday=hname))
     # weather states
@@ -339,12 +397,10 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
     wmat = np.zeros((rows, len(states)))
     if sales.weather is not None:
         for w, state in enumerate(states):
-            on = np.array([[state in sales.weather[d][lo] for lo in range(n_loc)]
-                           for d in range(n_days)], dtype=np.float64)
-            wmat[:, w] = on[d_ix, l_ix]
+            wmat[:, w] = weather_days[state][d_ix, l_ix]
             if wmat[:, w].any():
                 rule = pack.weather[state]
-                cols.append(wmat[:, w])
+                dense(wmat[:, w])
                 meta.append(_Column("weather", f"{state}", f"weather.{state}.{channel}",
                                     rule.multiplier(channel), weather=state))
     if rows * len(cols) > MAX_DESIGN_CELLS:
@@ -352,7 +408,15 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
             f"{channel}: {rows:,} item-days × {len(cols):,} effects is larger than one fit "
             f"holds ({MAX_DESIGN_CELLS:,} cells); calibrate per location (filter the export) "
             "or over fewer years", field="sales", value=rows * len(cols))
-    x = np.column_stack(cols) if cols else np.zeros((rows, 0))
+    from scipy import sparse
+
+    if cols:
+        indices = np.concatenate([r for r, _ in cols])
+        data = np.concatenate([v for _, v in cols])
+        indptr = np.concatenate([[0], np.cumsum([r.size for r, _ in cols])])
+        x = sparse.csc_matrix((data, indices, indptr), shape=(rows, len(cols)))
+    else:
+        x = sparse.csc_matrix((rows, 0))
     y = sales.quantity[d_ix, l_ix, n_ix, c]
     cens = sales.stockout[d_ix, l_ix, n_ix]
     return _Design(x, tuple(meta), y, cens, (d_ix, l_ix, n_ix), wmat)
@@ -360,14 +424,14 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
 
 def _drop_empty(design: _Design) -> _Design:
     """Columns no row touches (a base weekday a short history never saw) are dropped."""
-    keep = np.flatnonzero(np.abs(design.x).sum(axis=0) > 0)
+    keep = np.flatnonzero(np.diff(design.x.indptr) > 0)
     return attrs.evolve(design, x=design.x[:, keep],
                         columns=tuple(design.columns[k] for k in keep))
 
 
 def _rows(design: _Design, keep: npt.NDArray[np.bool_]) -> _Design:
     d, lo, n = design.row_index
-    return attrs.evolve(design, x=design.x[keep], y=design.y[keep],
+    return attrs.evolve(design, x=design.x.tocsr()[keep].tocsc(), y=design.y[keep],
                         censored=design.censored[keep], row_index=(d[keep], lo[keep], n[keep]),
                         weather=design.weather[keep])
 
@@ -380,15 +444,16 @@ def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]
     coefficient."""
     dropped: list[tuple[_Column, int, bool]] = []
     while True:
-        touched = design.x != 0
-        sold = (design.y[:, None] * touched).sum(axis=0)   # a sold-out 0 says nothing either
-        exact = (~design.censored[:, None] & touched).any(axis=0)
-        some = touched.any(axis=0)
+        touched = (design.x != 0).astype(np.float64).T.tocsr()      # [P, R]
+        sold = touched @ design.y                  # a sold-out 0 says nothing either
+        exact = touched @ (~design.censored).astype(np.float64) > 0
+        some = np.diff(touched.indptr) > 0
         bad = np.flatnonzero(((sold == 0) | ~exact) & some)
         if not bad.size:
             return design, dropped
         k = int(bad[0])
-        rows = touched[:, k]
+        rows = np.zeros(design.y.size, dtype=bool)
+        rows[touched.indices[touched.indptr[k]:touched.indptr[k + 1]]] = True
         dropped.append((design.columns[k], int(rows.sum()), bool(sold[k] == 0)))
         design = _drop_empty(_rows(design, ~rows))
 
@@ -436,17 +501,22 @@ def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray,
 def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[str],
                  *, censor: bool, start: FloatArray | None = None
                  ) -> tuple[FloatArray, FloatArray, float, bool]:
-    x, y = design.x, design.y
+    y = design.y
     cens = design.censored if censor else np.zeros_like(design.censored)
     names = [c.label for c in design.columns] + list(shift_names)
     model_class = _model_class()
+    xs = design.x.tocsr()
+    pairs = _gram_pairs(xs)
     if start is None:
         # start: least squares on log(y + 1/2), one Newton pass at a guessed dispersion, then
         # α by the method of moments on the exact rows (Cameron & Trivedi 2013, §3.2)
-        beta0 = np.linalg.lstsq(x, np.log(y + 0.5), rcond=None)[0]
+        gram = (xs.T @ xs).toarray()
+        gram[np.diag_indices_from(gram)] += 1e-8 * max(1.0, float(gram.diagonal().max()))
+        beta0 = np.linalg.solve(gram, xs.T @ np.log(y + 0.5))     # least squares, normal eq.
         start = np.concatenate([beta0, np.full(additive.shape[1], 0.2)])
-        pilot = model_class(y, x, additive=additive, censored=cens, alpha=0.05, names=names)
-        start, _ = _maximize(pilot, start, tol=1e-6)
+        pilot = model_class(y, xs, additive=additive, censored=cens, alpha=0.05, names=names,
+                            sparse_exog=xs, pairs=pairs)
+        start, _ = _maximize(pilot, start, tol=1e-3)      # only α needs it: loose
         exact = ~cens
         mu0, _ = pilot._mean(start)
         mu0 = mu0[exact]
@@ -455,7 +525,8 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
     else:
         alpha = float(start[-1])
         start = start[:-1]
-    model = model_class(y, x, additive=additive, censored=cens, alpha=alpha, names=names)
+    model = model_class(y, xs, additive=additive, censored=cens, alpha=alpha, names=names,
+                        sparse_exog=xs, pairs=pairs)
     params, converged = _maximize(model, start, tol=1e-8)
     hess = model.hessian(params)
     try:
@@ -499,6 +570,7 @@ def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool 
     dine_gamma: dict[str, float] = {}
     order = sorted(sales.channels, key=lambda ch: ch != "dine_in")   # dine-in first
     states = tuple(getattr(pack, "weather", {}) or {})
+    weather_days = _weather_days(sales, states)
     _holiday_refusals(sales, pack, blocks, refusals)
     if states and sales.weather is None:
         refusals.append(Refusal(
@@ -507,7 +579,7 @@ def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool 
             "销售文件没有天气列，也没有 --weather 文件：未拟合天气系数"))
     for channel in order:
         design, separated = _separate(_drop_empty(_design(sales, pack, channel, calendar,
-                                                          blocks)))
+                                                          blocks, weather_days)))
         for col, n_rows, zero in separated:
             if col.path is None:
                 continue
@@ -584,7 +656,7 @@ def _values(design: _Design, params: FloatArray, shift_states: Sequence[str]
 
 def _mean_without_weather(sales: SalesData, design: _Design, params: FloatArray) -> FloatArray:
     keep = np.array([c.kind != "weather" for c in design.columns])
-    eta = design.x[:, keep] @ params[: len(design.columns)][keep]
+    eta = design.x[:, np.flatnonzero(keep)] @ params[: len(design.columns)][keep]
     out = np.zeros((sales.days, len(sales.locations), len(sales.items)))
     d_ix, l_ix, n_ix = design.row_index
     out[d_ix, l_ix, n_ix] = np.exp(eta)
@@ -634,7 +706,8 @@ def _estimates(sales: SalesData, pack: Any, design: _Design, params: FloatArray,
         if col.path is None:
             continue
         b, s = float(params[k]), float(se[k])
-        touched = design.x[:, k] > 0
+        touched = np.zeros(design.y.size, dtype=bool)
+        touched[design.x.indices[design.x.indptr[k]:design.x.indptr[k + 1]]] = True
         if col.kind == "holiday":
             assert col.holiday is not None
             n = len({sales.dates[d].year for d in d_ix[touched]})

@@ -228,7 +228,8 @@ def _model(value: Any) -> RateModel:
 def _limits(value: Any) -> tuple[HardLimit, ...]:
     if isinstance(value, (HardLimit, Mapping)) or value is None:
         value = [] if value is None else [value]
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable) \
+            or (isinstance(value, np.ndarray) and value.ndim == 0):   # a 0-d array iterates not
         raise bad_value("hard_limits", value, "a HardLimit, a mapping or a list of them")
     out = []
     for i, item in enumerate(value):
