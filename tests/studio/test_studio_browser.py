@@ -165,6 +165,20 @@ def test_a_sweep_and_a_grid_show_hover_values(
     assert page.is_visible("#tooltip")
     assert page.inner_text("#tooltip") == titles[0]
 
+    assert "safety stock (days) = 0.5" in page.inner_text("#kpi-table")
+
+    # a true-world parameter: the service's own sweep, one job
+    page.select_option("#sweep-param", "world:demand.scale")
+    page.fill("#sweep-values", "0.9,1.1")
+    start_run(page, "#run-sweep")
+    wait_run(page)
+    world = page.locator("#sweep-result svg circle title").all_text_contents()
+    assert len(world) == 4, world
+    assert any(" · 1.1: " in t for t in world), world
+    assert "true world: demand scale" in page.inner_text("#sweep-result")
+
+    page.select_option("#sweep-param", "pack:replenishment.safety_days")
+    page.fill("#sweep-values", "0.5,1.5")
     page.select_option("#grid-param", f"pack:{UPLIFT}")
     page.fill("#grid-values", "1.3,1.7")
     start_run(page, "#run-grid")

@@ -219,20 +219,18 @@ def _tokens(path: str) -> list[str | int]:
 
 
 def _typed(text: Any, old: Any) -> Any:
-    """The value a typed text stands for: a number when it reads as one (an int when the pack
-    holds an int and the text is whole), ``true``/``false`` for a flag, else the text itself —
-    which the validator then judges (``'abc'`` for a multiplier is its error to report)."""
+    """The value a typed text stands for, as YAML would read it written in the file: an int
+    for ``2``, a float for ``1.55``, ``true``/``false`` for a flag, else the text itself — which
+    the validator then judges (``'abc'`` for a multiplier is its error to report)."""
     if not isinstance(text, str):
         return text
     s = text.strip()
     if isinstance(old, bool) and s.lower() in ("true", "false"):
         return s.lower() == "true"
     if _NUMBER.match(s):
-        number = float(s)
-        if isinstance(old, int) and not isinstance(old, bool) and number.is_integer() \
-                and "." not in s and "e" not in s.lower():
-            return int(s)
-        return number
+        if "." not in s and "e" not in s.lower():
+            return int(s)  # as YAML reads "2": the validator then names the value as typed
+        return float(s)
     return s
 
 
@@ -306,7 +304,7 @@ def check_edits(pack: RulePack, edits: Mapping[str, Any]) -> Checked:
     >>> bad.pack is None, bad.errors[0]["field"]
     (True, 'holidays.Spring Festival.dine_in.during[3]')
     >>> bad.errors[0]["message"]
-    'holidays.Spring Festival.dine_in.during[3] must be >= 0, got -1.0'
+    'holidays.Spring Festival.dine_in.during[3] must be >= 0, got -1'
     >>> good = check_edits(base, {"holidays.Spring Festival.dine_in.during[3]": "1.6"})
     >>> [(c["path"], c["old"], c["new"]) for c in good.changes]
     [('holidays.Spring Festival.dine_in.during[3]', 1.5, 1.6)]

@@ -29,7 +29,7 @@ const T = {
     sweep_title: "Sweep", grid_title: "Grid: candidate − baseline", kpi_select: "KPI",
     saved_to: "Saved", saved_diff: "Its diff against the candidate pack (with the version metadata):",
     yes: "yes", band: "band: p05–p95", grid_same: "the two parameters must differ",
-    row: "point", chunks: "chunks of trials", failed: "failed", cancelled: "cancelled", other_field: "(pack)",
+    row: "point", at_point: "headline and table at the first point", chunks: "chunks of trials", failed: "failed", cancelled: "cancelled", other_field: "(pack)",
     effect: "effect", session_lost: "This page has no session: open the link `jxc-rules studio` printed, or restart it.",
   },
   zh: {
@@ -51,7 +51,7 @@ const T = {
     running: "运行中", done: "完成", starting: "正在启动任务…", interval_axis: "差异及其 95% 区间",
     shortfall: "按品项和日期的缺货与损耗", sweep_title: "扫描", grid_title: "网格：候选 − 基准",
     kpi_select: "指标", saved_to: "已保存", saved_diff: "与候选规则包的差异（含版本信息）：", yes: "是",
-    chunks: "批试验", band: "区间：p05–p95", grid_same: "两个参数必须不同", row: "取值", failed: "失败",
+    at_point: "标题句与表格对应第一个取值点", chunks: "批试验", band: "区间：p05–p95", grid_same: "两个参数必须不同", row: "取值", failed: "失败",
     cancelled: "已取消", other_field: "（规则包）", effect: "效应",
     session_lost: "此页面没有会话：请打开 `jxc-rules studio` 打印的链接，或重新启动。",
   },
@@ -518,7 +518,7 @@ function runSweep() {
       const got = await packSweep(target, sw.values, S.edits, "sweep-error", progressTracker(sw.values.length));
       result = {...got.results[0], sweep: got.sweep};
     }
-    S.lastResult = result; S.lastKind = "sweep"; S.sweep = {result, label: sw.label}; S.grid = null;
+    S.lastResult = result; S.lastKind = "sweep"; S.sweep = {result, label: sw.label, kind: target.kind}; S.grid = null;
     renderResults();
     S.lastRun.firstResult = performance.now();
     setProgress(1, 1, t("done"));
@@ -533,7 +533,7 @@ function runGrid() {
     if (col.param === row.param) { showError("grid-error", {message: t("grid_same")}); throw new Error(t("grid_same")); }
     const cols = await sweepValues(col, $("sweep-values").value, "sweep-error");
     const rows = await sweepValues(row, $("grid-values").value, "grid-error");
-    S.grid = {rows: rows.values, cols: cols.values, rowLabel: rows.label, colLabel: cols.label, results: []};
+    S.grid = {rows: rows.values, cols: cols.values, rowLabel: rows.label, colLabel: cols.label, colKind: col.kind, results: []};
     S.lastKind = "grid"; S.sweep = null;
     const perRow = col.kind === "world" ? 1 : cols.values.length;
     const step = progressTracker(rows.values.length * perRow);
@@ -563,7 +563,7 @@ function verdictClass(kpi, v) { return kpiInfo(kpi).better === 0 ? "" : (v === "
 
 function intervalSvg(kpi, d, lo, hi) {
   const w = 220, h = 26, pad = 8;
-  const x = (v) => pad + ((v - lo) / (hi - lo || 1)) * (w - 2 * pad);
+  const x = (v) => Math.max(pad, Math.min(w - pad, pad + ((v - lo) / (hi - lo || 1)) * (w - 2 * pad)));
   const tip = `${kpiName(kpi)}: ${fmt(kpi, d.mean, {signed: true, diff: true})} [${fmt(kpi, d.low, {signed: true, diff: true})}, ${fmt(kpi, d.high, {signed: true, diff: true})}]`;
   return `<svg width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(tip)}">` +
     `<line x1="${x(0)}" x2="${x(0)}" y1="2" y2="${h - 2}" stroke="#999" stroke-dasharray="3,2"/>` +
@@ -584,7 +584,7 @@ function renderKpiTable(result) {
     if (cand) h += `<td>${esc(fmt(k, cand.kpis[k].mean))}</td>`;
     const d = cmp[k];
     if (d) {
-      const span = Math.max(Math.abs(d.low ?? 0), Math.abs(d.high ?? 0), 1e-9) * 1.15;
+      const span = Math.max(Math.abs(d.low ?? 0), Math.abs(d.high ?? 0), 1e-6) * 1.15;
       h += `<td>${esc(fmt(k, d.mean, {signed: true, diff: true}))}</td><td>${esc(fmt(k, d.low, {signed: true, diff: true}))} … ${esc(fmt(k, d.high, {signed: true, diff: true}))}</td>` +
         `<td>${d.low === null ? "–" : intervalSvg(k, d, -span, span)}</td><td class="${verdictClass(k, d.verdict)}">${esc(verdictText(d.verdict))}</td>`;
     }
@@ -599,7 +599,7 @@ function kpiSelect(id, value) {
     names.map((n) => `<option value="${n}"${n === value ? " selected" : ""}>${esc(kpiName(n))}</option>`).join("") + "</select></span>";
 }
 
-function lineChart(sweep, kpi) {
+function lineChart(sweep, kpi, xTitle) {
   const xs = sweep.axes[0];
   const w = 560, h = 260, L = 70, R = 16, Tp = 14, B = 44;
   const series = sweep.rules.map((r) => sweep.kpis[r].map((p) => p[kpi]));
@@ -616,6 +616,7 @@ function lineChart(sweep, kpi) {
     s += `<line x1="${L}" x2="${w - R}" y1="${py(v)}" y2="${py(v)}" stroke="#eee"/><text x="${L - 6}" y="${py(v) + 4}" font-size="11" text-anchor="end">${esc(fmt(kpi, v))}</text>`;
   }
   for (const v of xs) s += `<text x="${px(v)}" y="${h - B + 16}" font-size="11" text-anchor="middle">${esc(v)}</text>`;
+  if (xTitle) s += `<text x="${(L + w - R) / 2}" y="${h - 8}" font-size="11.5" text-anchor="middle">${esc(xTitle)}</text>`;
   series.forEach((pts, r) => {
     const c = colors[r % colors.length];
     const band = pts.map((p, i) => `${px(xs[i])},${py(p.p95)}`).concat(pts.map((p, i) => `${px(xs[i])},${py(p.p05)}`).reverse());
@@ -675,10 +676,15 @@ function renderResults() {
   $("headline").textContent = (r.headlines && r.headlines[S.lang]) || r.headline || "";
   $("headline").lang = r.headlines && r.headlines[S.lang] ? (S.lang === "zh" ? "zh-CN" : "en") : "en";
   $("notes").innerHTML = (r.notes || []).map((n) => `<p class="note">${esc(n)}</p>`).join("");
-  $("kpi-table").innerHTML = renderKpiTable(r);
+  // a pack sweep's headline and table are its first point's; a true-world sweep's are the
+  // scenario's own world (the job's compare), so they need no caption
+  let caption = "";
+  if (S.lastKind === "sweep" && S.sweep && S.sweep.kind === "pack") caption = `${S.sweep.label[S.lang]} = ${r.sweep.axes[0][0]}`;
+  if (S.lastKind === "grid" && S.grid) caption = `${S.grid.rowLabel[S.lang]} = ${S.grid.rows[0]}` + (S.grid.colKind === "pack" ? `, ${S.grid.colLabel[S.lang]} = ${S.grid.cols[0]}` : "");
+  $("kpi-table").innerHTML = (caption ? `<p class="muted">${esc(t("at_point"))}: ${esc(caption)}</p>` : "") + renderKpiTable(r);
   const box = $("sweep-result");
   if (S.lastKind === "sweep" && S.sweep) {
-    box.innerHTML = `<h3>${esc(t("sweep_title"))}: ${esc(S.sweep.label[S.lang])}</h3><div class="chart-controls">${kpiSelect("sweep-kpi", chartKpi)}</div><div class="card">${lineChart(S.sweep.result.sweep, chartKpi)}</div>`;
+    box.innerHTML = `<h3>${esc(t("sweep_title"))}: ${esc(S.sweep.label[S.lang])}</h3><div class="chart-controls">${kpiSelect("sweep-kpi", chartKpi)}</div><div class="card">${lineChart(S.sweep.result.sweep, chartKpi, S.sweep.label[S.lang])}</div>`;
     $("sweep-kpi").addEventListener("change", (e) => { chartKpi = e.target.value; renderResults(); });
   } else if (S.lastKind === "grid" && S.grid) {
     box.innerHTML = `<h3>${esc(t("grid_title"))}</h3><div class="chart-controls">${kpiSelect("grid-kpi", chartKpi)}</div><div class="card">${gridChart(S.grid, chartKpi)}</div>`;
