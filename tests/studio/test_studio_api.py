@@ -60,17 +60,26 @@ def test_the_page_and_its_assets_stay_on_their_own_origin(client: Any) -> None:
     csp = page.headers["content-security-policy"]
     assert "default-src 'self'" in csp
     assert "connect-src 'self'" in csp
+    from jxc_rules.studio.page import INDEX_HTML
+
+    assert page.text == INDEX_HTML
     static = ROOT / "src" / "jxc_rules" / "studio" / "static"
     names = sorted(p.name for p in static.iterdir())
-    assert names == ["index.html", "studio.css", "studio.js"]
-    for name in names:
-        text = (static / name).read_text(encoding="utf-8")
+    assert names == ["studio.css", "studio.js"]  # no .html: the repository ignores *.html
+    for name, text in [("page", INDEX_HTML)] + [
+            (n, (static / n).read_text(encoding="utf-8")) for n in names]:
         assert "http://" not in text, name
         assert "https://" not in text, name
         assert "//cdn" not in text, name
-        served = c.get(f"/studio/static/{name}")
-        assert served.status_code == 200
-        assert served.text == text
+        assert "<script>" not in text, name  # no inline script (the CSP forbids it)
+        if name != "page":
+            served = c.get(f"/studio/static/{name}")
+            assert served.status_code == 200
+            assert served.text == text
+    # every file of the studio is tracked by git (an ignored file would miss the wheel too)
+    tracked = subprocess.run(["git", "check-ignore", *[str(p) for p in static.iterdir()]],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert tracked.stdout == ""
 
 
 def test_the_catalog_names_the_bundled_scenarios_and_versions(client: Any) -> None:

@@ -2,8 +2,8 @@
 
 Composition, not a second server: :func:`jxc_rules.service.create_app` builds the service (its
 jobs run the simulations), and the studio adds its API router (:mod:`jxc_rules.studio.routes`)
-and its static page (``/studio/``, every script and style shipped in this package, nothing from
-a network) to that same app.
+and its page (``/studio/`` from :mod:`jxc_rules.studio.page`, its script and style from
+``static/``: everything shipped in this package, nothing from a network) to that same app.
 
 Local auth, for one user on one machine: at start a token with the ``jobs:write`` scope is
 minted in the studio's own throw-away database and a one-time *launch code* is made. The page
@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 from fastapi import Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -176,8 +176,10 @@ def create_studio_app(
     static = _static_dir()
 
     @app.get("/studio/", include_in_schema=False)
-    def page() -> FileResponse:
-        return FileResponse(static / "index.html", media_type="text/html")
+    def page() -> HTMLResponse:
+        from jxc_rules.studio.page import INDEX_HTML
+
+        return HTMLResponse(INDEX_HTML)
 
     @app.get("/studio", include_in_schema=False)
     def page_slash() -> RedirectResponse:
