@@ -14,7 +14,10 @@ How they are built to shrink
   shrinker leaves: a shrunk case reads ``qty: 1``, never ``1e-10 kg``.
 - Stock and order lines are drawn *relative to the requirement* — exactly enough, one short,
   one over, or free — so the boundaries where all-or-nothing reservation goes wrong come up
-  at the defaults, and a shrunk case says "exactly enough of I1, one short of I2".
+  at the defaults, and a shrunk case says "exactly enough of I1, one short of I2". Stock is
+  drawn leaf by leaf in ``explode``'s order (the order a host walks the requirements in), so
+  deleting a sub-kit keeps each part's stock choice with it and a line-by-line failure shrinks
+  to the top and two parts whatever level the parts started on.
 
 Parameters accept a strategy or a plain value where a value could vary (``quantities``,
 ``stock``, ``now``); bad arguments raise ``hypothesis.errors.InvalidArgument``.
@@ -211,23 +214,32 @@ def _bom_case(draw: st.DrawFn, mapping: st.SearchStrategy[dict[str, Any]],
     if not data["lines"]:
         return BomCase(data, bom, "I0", quantity, {}, {}, on)
     needs = explode(bom, "I0", quantity, on=on)
-    levels: dict[str, Fraction] = {}
-    for leaf in sorted(bom.leaves, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
+    leaves = sorted(bom.leaves, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0)
+    in_needs = [k for k in needs if k in bom.leaves]  # explode's order; leaves only
+    drawn: dict[str, Fraction] = {}
+    # Stock is drawn in explode's order (low-level code: a part under a sub-kit comes after
+    # the top's own parts), the order a host walks the requirements in, not in item order.
+    # Then "the first part covered, the next short" is the same choice sequence whatever
+    # level each part sits on, and the shrinker can delete a sub-kit (its part moves up and
+    # is renumbered) without having to swap two parts' stock at the same time — drawn in
+    # item order, a case I0->I1->I2, I0->I3 (I3 covered, I2 short) was a local minimum.
+    for leaf in in_needs + [x for x in leaves if x not in needs]:
         if stock is not None:
-            levels[leaf] = Fraction(draw(stock))
+            drawn[leaf] = Fraction(draw(stock))
             continue
         need = needs.get(leaf, Fraction(0))
         unit = Fraction(1) if bom.stock_unit(leaf) == "pcs" else Fraction(1, 1000)
         kind = draw(_STOCK_KIND)
         whole = -(-need // unit) * unit  # the requirement rounded up to a whole piece / gram
         if kind == "exact":
-            levels[leaf] = whole
+            drawn[leaf] = whole
         elif kind == "short":
-            levels[leaf] = max(Fraction(0), whole - unit)
+            drawn[leaf] = max(Fraction(0), whole - unit)
         elif kind == "over":
-            levels[leaf] = whole + unit
+            drawn[leaf] = whole + unit
         else:
-            levels[leaf] = Fraction(draw(_FREE_STOCK)) * unit
+            drawn[leaf] = Fraction(draw(_FREE_STOCK)) * unit
+    levels = {leaf: drawn[leaf] for leaf in leaves}  # shown in item order: I1, I2, ...
     return BomCase(data, bom, "I0", quantity, needs, levels, on)
 
 
