@@ -49,6 +49,7 @@ and §4.3 (censored counts). Seabold, S. & Perktold, J. (2010) statsmodels.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -184,6 +185,7 @@ def _gram_pairs(xs: Any) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Fl
     return rows.astype(np.intp), flat[keep].astype(np.intp), prod[keep]
 
 
+@functools.cache
 def _model_class() -> Any:
     from scipy import sparse
     from statsmodels.base.model import GenericLikelihoodModel, LikelihoodModel
