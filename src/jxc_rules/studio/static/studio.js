@@ -123,6 +123,7 @@ function applyLang() {
   fillSweepParams();
   renderDiff();
   renderResults();
+  renderShortfall();
 }
 
 // ---------------------------------------------------------------- setup
@@ -251,6 +252,7 @@ function renderForm() {
       const hint = document.createElement("span"); hint.className = "hint"; hint.id = `${id}-hint`;
       if (f.baseline !== null && f.baseline !== undefined) hint.textContent = `${t("baseline_value")}: ${f.baseline}`;
       const err = document.createElement("span"); err.className = "error"; err.id = `${id}-error`;
+      err.setAttribute("aria-live", "polite");
       err.dataset.path = f.path;
       input.setAttribute("aria-describedby", `${id}-hint ${id}-error`);
       input.addEventListener("input", () => onEdit(f, input));
@@ -401,6 +403,7 @@ async function guarded(kind, work) {
   S.lastRun = {kind, clicked: performance.now(), firstResult: null};
   $("run-error").hidden = true;
   S.job = "starting"; updateBlocked();
+  S.lastReport = null; renderShortfall();  // the last run's heat maps are not this run's
   document.body.dataset.run = "running";
   setProgress(0, 1, t("starting"));
   try { await work(); document.body.dataset.run = "done"; }
@@ -690,7 +693,6 @@ function renderResults() {
     box.innerHTML = `<h3>${esc(t("grid_title"))}</h3><div class="chart-controls">${kpiSelect("grid-kpi", chartKpi)}</div><div class="card">${gridChart(S.grid, chartKpi)}</div>`;
     $("grid-kpi").addEventListener("change", (e) => { chartKpi = e.target.value; renderResults(); });
   } else box.replaceChildren();
-  renderShortfall();
 }
 
 function renderShortfall() {
