@@ -378,3 +378,21 @@ def test_the_command_serves_the_page_on_loopback_with_a_one_time_link(tmp_path: 
         _out, err = proc.communicate(timeout=30)
     assert link.group(1) not in err  # the code is in no log
     assert "127.0.0.1" in err
+
+
+def test_every_text_of_the_page_exists_in_english_and_chinese() -> None:
+    import re
+
+    from jxc_rules.studio.page import INDEX_HTML
+
+    script = (ROOT / "src" / "jxc_rules" / "studio" / "static" / "studio.js").read_text(
+        encoding="utf-8")
+    en_block = script[script.index("  en: {"):script.index("  zh: {")]
+    zh_block = script[script.index("  zh: {"):script.index("const VERDICT_ZH")]
+    key = re.compile(r"(?:^|[\s,{])([a-z_]+): [\"`]", re.M)
+    en, zh = set(key.findall(en_block)), set(key.findall(zh_block))
+    assert len(en) > 60
+    assert en == zh, (en ^ zh)
+    used = set(re.findall(r'data-i18n="([a-z_]+)"', INDEX_HTML))
+    used |= set(re.findall(r'\bt\("([a-z_]+)"\)', script))
+    assert used <= en, used - en
