@@ -231,3 +231,19 @@ def test_an_uploaded_pack_becomes_the_candidate(
     assert "proposal.yaml" in page.inner_text("#candidate option:checked")
     assert page.input_value("#save-version") == "2026.11.10"
     assert not offsite.hosts
+
+
+def test_cancel_stops_a_running_job_and_the_page_says_so(
+        browser: Any, live_studio: Any, open_page: Any, shot: Any) -> None:
+    page, offsite = open_page(browser, live_studio)
+    page.fill("#trials", "40000")
+    start_run(page)
+    page.wait_for_selector("#cancel:not([hidden])", timeout=20_000)
+    page.click("#cancel")
+    page.wait_for_selector("body[data-run=failed]", state="attached", timeout=30_000)
+    assert page.inner_text("#run-error") == "cancelled"
+    assert page.inner_text("#headline") == ""  # nothing of a cancelled job is shown
+    jobs = live_studio.studio.app.state.jxc.jobs.jobs
+    assert [j.status for j in jobs.values()] == ["cancelled"]
+    assert page.is_enabled("#run-compare")
+    assert not offsite.hosts

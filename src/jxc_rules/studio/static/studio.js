@@ -380,6 +380,7 @@ async function waitJob(id, onProgress) {
 }
 
 async function runJob(body, step) {
+  if (S.cancelled) throw new Error(t("cancelled"));
   const job = await api("POST", "/v1/jobs", body);
   S.running.add(job.id); $("cancel").hidden = false;
   let view;
@@ -401,6 +402,7 @@ function jobBody(packs, sweep) {
 async function guarded(kind, work) {
   if (blocked()) return;
   S.lastRun = {kind, clicked: performance.now(), firstResult: null};
+  S.cancelled = false;
   $("run-error").hidden = true;
   S.job = "starting"; updateBlocked();
   S.lastReport = null; renderShortfall();  // the last run's heat maps are not this run's
@@ -742,6 +744,7 @@ async function save() {
     const lines = r.diff.map((c) => `${c.label}: ${c.old ?? "–"} → ${c.new ?? "–"}`);
     $("save-result").innerHTML = `<strong>${esc(t("saved_to"))}: <code id="saved-path">${esc(r.path)}</code></strong><br>${esc(t("saved_diff"))}<br>` + lines.map(esc).join("<br>");
     S.catalog = await api("GET", "/studio/api/catalog");
+    fillPacks(S.scenario ? S.scenario.industry : null, null);  // the new version is offered
   } catch (e) {
     const field = e.problem?.field || "";
     const id = field === "approved_by" ? "save-approved-error" : field === "changelog" ? "save-changelog-error" : "save-version-error";
@@ -775,6 +778,7 @@ async function main() {
   $("run-grid").addEventListener("click", runGrid);
   $("save-button").addEventListener("click", save);
   $("cancel").addEventListener("click", async () => {
+    S.cancelled = true;  // no further job of a sweep or grid starts
     for (const id of [...S.running]) await api("POST", `/v1/jobs/${id}/cancel`).catch(() => null);
   });
   $("download-report").addEventListener("click", () => {
