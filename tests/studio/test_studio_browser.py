@@ -247,3 +247,31 @@ def test_cancel_stops_a_running_job_and_the_page_says_so(
     assert [j.status for j in jobs.values()] == ["cancelled"]
     assert page.is_enabled("#run-compare")
     assert not offsite.hosts
+
+
+def test_an_uploaded_scenario_runs_with_the_packs_it_names(
+        browser: Any, live_studio: Any, open_page: Any, shot: Any, tmp_path: Any) -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "simulator" / "scenarios" / "hotpot-spring-festival-2027.yaml").read_text(
+        encoding="utf-8")
+    mine = tmp_path / "my-store.yaml"
+    mine.write_text(text.replace("name: hotpot-spring-festival-2027", "name: my-store")
+                    .replace("A 30-table hotpot store,", "Our 30-table store,"),
+                    encoding="utf-8")
+    page, offsite = open_page(browser, live_studio)
+    page.set_input_files("#scenario-file", str(mine))
+    for _ in range(100):
+        if "Our 30-table store" in page.inner_text("#scenario-desc"):
+            break
+        page.wait_for_timeout(100)
+    assert "Our 30-table store" in page.inner_text("#scenario-desc"), page.inner_text(
+        "#scenario-error")
+    assert page.input_value("#baseline") == "name:hotpot@2026.10"
+    assert page.input_value("#candidate") == "name:hotpot@2026.11"
+    page.fill("#trials", "200")
+    start_run(page)
+    wait_run(page)
+    assert page.inner_text("#headline").startswith("hotpot 2026.11 vs hotpot 2026.10: ")
+    assert not offsite.hosts

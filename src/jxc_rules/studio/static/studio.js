@@ -133,7 +133,8 @@ function fillScenarios() {
   const sel = $("scenario");
   sel.replaceChildren();
   for (const name of S.catalog.scenarios) sel.append(option(`name:${name}`, name));
-  if (S.uploads.scenario) sel.append(option("upload:scenario", `${S.uploads.scenario.file} (${t("uploaded")})`));
+  const up = S.uploads["upload:scenario"];
+  if (up) sel.append(option("upload:scenario", `${up.file} (${t("uploaded")})`));
   const start = S.catalog.start || "hotpot-spring-festival-2027";
   if (S.catalog.scenarios.includes(start)) sel.value = `name:${start}`;
 }
@@ -167,7 +168,7 @@ function showError(id, e) { $(id).textContent = e ? (e.problem?.detail || e.mess
 async function loadScenario() {
   showError("scenario-error", null);
   const v = $("scenario").value;
-  const ref = v.startsWith("upload:") ? {yaml: S.uploads.scenario.text} : {name: v.slice(5)};
+  const ref = v.startsWith("upload:") ? {yaml: S.uploads[v].text} : {name: v.slice(5)};
   try {
     S.scenario = await api("POST", "/studio/api/scenario", ref);
   } catch (e) { showError("scenario-error", e); S.scenario = null; updateBlocked(); return; }
