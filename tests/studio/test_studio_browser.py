@@ -275,3 +275,21 @@ def test_an_uploaded_scenario_runs_with_the_packs_it_names(
     wait_run(page)
     assert page.inner_text("#headline").startswith("hotpot 2026.11 vs hotpot 2026.10: ")
     assert not offsite.hosts
+
+
+def test_another_baseline_keeps_the_candidates_edits(
+        browser: Any, live_studio: Any, open_page: Any, shot: Any) -> None:
+    page, offsite = open_page(browser, live_studio)
+    field(page, UPLIFT).fill("1.6")
+    page.wait_for_selector("#diff td", timeout=10_000)
+    hint = page.locator(f'#{field(page, UPLIFT).get_attribute("id")}-hint')
+    assert hint.inner_text() == "baseline: 1.3"
+    page.select_option("#baseline", "name:hotpot@2026.11")
+    page.wait_for_selector('#groups .hint:text-is("baseline: 1.5")', timeout=10_000)
+    hint = page.locator(f'#{field(page, UPLIFT).get_attribute("id")}-hint')
+    assert hint.inner_text() == "baseline: 1.5"
+    assert field(page, UPLIFT).input_value() == "1.6"
+    assert "edited" in (field(page, UPLIFT).get_attribute("class") or "")
+    page.wait_for_selector("#run-compare:not([disabled])", timeout=10_000)
+    assert page.locator("#diff tr").count() == 2  # the header and the one change
+    assert not offsite.hosts

@@ -192,9 +192,13 @@ async function loadPacks() {
     form = await api("POST", "/studio/api/pack", {candidate: refOf($("candidate").value), baseline: refOf($("baseline").value)});
   } catch (e) {
     const role = (e.problem?.field || "").startsWith("baseline") ? "baseline" : "candidate";
-    showError(`${role}-error`, e); S.fields = []; renderForm(); updateBlocked(); return;
+    showError(`${role}-error`, e); S.candidate = null; S.fields = []; renderForm(); updateBlocked(); return;
   }
-  S.candidate = form; S.fields = form.fields; S.edits = {}; S.check = null;
+  // the edits stay while the candidate stays (a new baseline only changes the hints)
+  const same = S.candidateValue === $("candidate").value;
+  S.candidateValue = $("candidate").value;
+  S.candidate = form; S.fields = form.fields;
+  if (!same) { S.edits = {}; S.check = null; }
   try {
     const base = await api("POST", "/studio/api/pack", {candidate: refOf($("baseline").value)});
     S.baseline = base;
@@ -202,6 +206,7 @@ async function loadPacks() {
   $("save-version").value = form.suggested_version;
   if (!$("save-effective").value) $("save-effective").value = new Date().toISOString().slice(0, 10);
   renderForm(); fillSweepParams(); renderDiff(); updateBlocked();
+  if (same && Object.keys(S.edits).length) await runCheck();
 }
 
 async function readUpload(input, key) {
