@@ -132,6 +132,17 @@ def test_portable_scenario_reads_packs_outside_the_bundle_from_the_files_folder(
     assert packs["baseline"] == {"name": "hotpot@2026.10"}
     assert '2026.11.3' in packs["candidate"]["yaml"]
     assert "mine.yaml" not in portable
+    # a file laid out like the bundle but edited is that file, not the bundled pack
+    own = tmp_path / "industries" / "hotpot"
+    own.mkdir(parents=True)
+    (own / "2026.10.yaml").write_text(pack.replace("safety_days: 0.5", "safety_days: 2"),
+                                      encoding="utf-8")
+    text = "name: x\nrules: {baseline: industries/hotpot/2026.10.yaml}\n"
+    _portable, packs = portable_scenario(text, str(tmp_path))
+    assert "safety_days: 2" in packs["baseline"]["yaml"]
+    (own / "2026.10.yaml").write_text((ROOT / "industries" / "hotpot" / "2026.10.yaml")
+                                      .read_text(encoding="utf-8"), encoding="utf-8")
+    assert portable_scenario(text, str(tmp_path))[1]["baseline"] == {"name": "hotpot@2026.10"}
 
 
 def test_the_form_holds_every_assumption_with_the_baselines_value(client: Any) -> None:

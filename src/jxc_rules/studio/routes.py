@@ -127,12 +127,25 @@ def _bundled_name(path_text: str) -> str | None:
     return None
 
 
+def _bundled_text(name: str) -> str | None:
+    from jxc_rules._internal.bundled import as_name, pack_path
+
+    named = as_name(name)
+    if named is None:
+        return None
+    try:
+        return pack_path(named[0], named[1]).read_text(encoding="utf-8")
+    except JxcRulesError:
+        return None
+
+
 def portable_scenario(text: str, folder: str | None = None) -> tuple[str, dict[str, Any]]:
     """Scenario YAML a job can load anywhere, and the packs its ``rules:`` named.
 
     A job loads a scenario from a temporary folder, where ``rules:`` paths relative to the
-    original file no longer resolve: each one that names a bundled pack becomes its name
-    (``hotpot@2026.10``); any other is read from ``folder`` (the file's own, when known) and
+    original file no longer resolve: each one that names a bundled pack (``hotpot@2026.10``,
+    or a path ending ``hotpot/2026.10.yaml`` whose file, when ``folder`` is known, is that
+    pack) becomes its name; any other is read from ``folder`` (the file's own, when known) and
     returned as YAML text under its role, the path removed from the scenario.
     """
     import yaml
@@ -148,11 +161,16 @@ def portable_scenario(text: str, folder: str | None = None) -> tuple[str, dict[s
         if not isinstance(value, str):
             continue
         name = _bundled_name(value)
+        local = Path(folder) / value if folder is not None else None
+        own = (local.read_text(encoding="utf-8")
+               if local is not None and local.is_file() else None)
+        if name is not None and own is not None and own != _bundled_text(name):
+            name = None  # a file of the same layout that is not the bundled pack: that file
         if name is not None:
             rules[role] = name
             packs[role] = {"name": name}
-        elif folder is not None and (Path(folder) / value).is_file():
-            packs[role] = {"yaml": (Path(folder) / value).read_text(encoding="utf-8")}
+        elif own is not None:
+            packs[role] = {"yaml": own}
             del rules[role]
     data["rules"] = rules
     if not rules:
