@@ -356,10 +356,13 @@ def test_the_command_serves_the_page_on_loopback_with_a_one_time_link(tmp_path: 
                         .read_text(encoding="utf-8")
                         .replace("candidate: ../../industries/hotpot/2026.11.yaml",
                                  "candidate: proposal.yaml"), encoding="utf-8")
+    temp = tmp_path / "temp"  # where the throw-away database goes
+    temp.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "jxc_rules.cli", "studio", str(scenario),
                              "--no-browser", "--port", str(port), "--save-dir",
                              str(tmp_path / "saved")], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            env={**os.environ, "TMPDIR": str(temp)})
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -384,11 +387,13 @@ def test_the_command_serves_the_page_on_loopback_with_a_one_time_link(tmp_path: 
         assert info["packs"]["baseline"] == {"name": "hotpot@2026.10"}
         assert '2026.11.5' in info["packs"]["candidate"]["yaml"]
         assert info["industry"] == "hotpot"
+        assert [p.name[:11] for p in temp.iterdir()] == ["jxc-studio-"]
     finally:
         proc.terminate()
         _out, err = proc.communicate(timeout=30)
     assert link.group(1) not in err  # the code is in no log
     assert "127.0.0.1" in err
+    assert list(temp.iterdir()) == []  # SIGTERM: the database went with the server
 
 
 def test_every_text_of_the_page_exists_in_english_and_chinese() -> None:

@@ -77,7 +77,8 @@ class StudioState:
 class Studio:
     """A studio app and what its starter needs: ``app`` (ASGI), the session ``token`` (for
     tests and scripts), the one-time ``launch_code`` and ``page_path`` to open
-    (``/studio/#launch=…``); ``close()`` removes the throw-away database."""
+    (``/studio/#launch=…``); ``close()`` removes the throw-away database (also done when the
+    app's lifespan ends; calling it again is harmless)."""
 
     app: Any
     token: str
@@ -117,6 +118,28 @@ class _Headers:
                             (b"referrer-policy", b"no-referrer"),
                             (b"cache-control", b"no-store")]
                 message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+class _CloseAtShutdown:
+    """Removes the throw-away database when the server shuts down (the lifespan's end), not
+    only when ``uvicorn.run`` returns: uvicorn re-raises a SIGTERM after its graceful shutdown,
+    which ends the process before a ``finally`` in the command could run."""
+
+    def __init__(self, app: ASGIApp, close: Any) -> None:
+        self.app = app
+        self.close = close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                self.close()
             await send(message)
 
         await self.app(scope, receive, wrapped)
@@ -195,4 +218,6 @@ def create_studio_app(
 
     app.mount("/studio/static", StaticFiles(directory=static), name="studio-static")
     app.add_middleware(_Headers)
-    return Studio(app=app, token=token, launch_code=code, workdir=workdir)
+    studio = Studio(app=app, token=token, launch_code=code, workdir=workdir)
+    app.add_middleware(_CloseAtShutdown, close=studio.close)
+    return studio
