@@ -256,7 +256,10 @@ function renderForm() {
       input.value = fieldValue(f);
       if (f.path in S.edits) input.classList.add("edited");
       const hint = document.createElement("span"); hint.className = "hint"; hint.id = `${id}-hint`;
-      if (f.baseline !== null && f.baseline !== undefined) hint.textContent = `${t("baseline_value")}: ${f.baseline}`;
+      if (f.baseline !== null && f.baseline !== undefined) {
+        hint.textContent = `${t("baseline_value")}: ${f.baseline}`;
+        if (String(f.baseline) !== String(f.value)) hint.classList.add("differs");  // the proposal's own change
+      }
       const err = document.createElement("span"); err.className = "error"; err.id = `${id}-error`;
       err.setAttribute("aria-live", "polite");
       err.dataset.path = f.path;
