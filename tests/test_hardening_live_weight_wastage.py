@@ -380,3 +380,23 @@ def test_variance_caps_are_single_numbers(kwargs: dict[str, Any], field: str) ->
 def test_channel_loss_causes_refuse_numpy_bools_and_complex_numbers(bad: object) -> None:
     with pytest.raises(ValidationError, match=r"^prep must be a number"):
         ChannelLoss("markup", prep=bad)  # type: ignore[arg-type]
+
+
+def test_turnover_and_par_levels_near_the_float_limit_are_exact_or_named() -> None:
+    """Fuzz finds (dev profile): convert_turnover(1e308) overflowed inside its rounding and
+    par_level(2, 1e308, 1) overflowed, each with a bare RuntimeWarning."""
+    import warnings
+
+    import numpy as np
+
+    from jxc_rules.errors import ValidationError
+    from jxc_rules.wastage.prep import convert_turnover, par_level
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        big = convert_turnover(np.array([1e308, 2.0]), "uses_per_table", "uses_per_table")
+        assert np.asarray(big).tolist() == [1e308, 2.0]
+        assert convert_turnover(3.8, "uses_per_table", "extra_uses_per_table") == 2.8
+        with pytest.raises(ValidationError, match="within float range") as info:
+            par_level(2.0, np.array([1e308, 1e308]), 1.0)
+    assert info.value.field == "usage_per_day"

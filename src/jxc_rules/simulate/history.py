@@ -68,7 +68,7 @@ def export_history(scenario: Any, *, rules: Any = None, seed: int = 0, trial: in
     >>> import datetime as dt
     >>> from jxc_rules.simulate import load_scenario
     >>> sc = load_scenario("hotpot-spring-festival-2027",
-    ...                    horizon=(dt.date(2026, 3, 2), dt.date(2026, 3, 8)))
+    ...                    horizon=(dt.date(2026, 3, 2), dt.date(2026, 3, 8)))   # no festival
     >>> h = export_history(sc, seed=1)
     >>> h.sold.shape, bool((h.sold <= h.counts).all())
     ((7, 5, 3), True)

@@ -662,7 +662,8 @@ def load_scenario(path: str | os.PathLike[str], *,
 
     ``horizon=(start, end)`` runs the same world over other dates (``--horizon`` of the CLI,
     e.g. two years of history for ``--export-history``): the file is checked against its own
-    horizon first; dated events (cold-room outages) outside the new one do not happen.
+    horizon first; dated events (cold-room outages) and holiday rules outside the new one do not
+    happen (no error: the rules are the file's, checked against the file's horizon).
 
     ``path`` is a scenario file or the name of a bundled scenario (shipped in the wheel):
     ``load_scenario("hotpot-spring-festival")``. In a scenario's ``rules:``, a bundled pack may
@@ -878,7 +879,8 @@ def load_scenario(path: str | os.PathLike[str], *,
             reach: HolidayProfile = (
                 (1.0,) * max((len(v[0]) for v in chans.values()), default=0), (1.0,),
                 (1.0,) * max((len(v[2]) for v in chans.values()), default=0))
-            if not holiday_windows(calendar, str(name), reach):
+            # a run over other dates (horizon=) keeps the file's rules, acting or not
+            if run_horizon is None and not holiday_windows(calendar, str(name), reach):
                 with at("holidays"):
                     never = ValidationError(_never_inside(calendar, str(name), start, end),
                                             field=str(name), value=name)

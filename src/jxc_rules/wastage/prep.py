@@ -137,7 +137,11 @@ def convert_turnover(
     dst = _check_definition(to_definition, "to_definition")
     uses = _uses_per_table(turnover, src)
     out = uses if dst == "uses_per_table" else uses - 1.0
-    return _out(np.round(out, 12))
+    # round away the float noise of ± 1 (3.8 − 1 = 2.8, not 2.7999999999999998); beyond 1e290
+    # rounding to 12 places would overflow and means nothing: those stay as they are
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.round(out, 12)
+    return _out(np.where(np.abs(out) < 1e290, rounded, out))
 
 
 def covers(
@@ -641,7 +645,12 @@ def par_level(
     d = as_float_array(days_of_cover, "days_of_cover", min_value=0.0)
     s = as_float_array(safe, "safety", min_value=0.0)
     u, d, s = broadcast_arrays(usage_per_day=u, days_of_cover=d, safety=s)
-    return _out(np.asarray(u * d + s, dtype=np.float64))
+    try:
+        with np.errstate(over="raise"):  # the FPU flag: no pass over the data
+            return _out(np.asarray(u * d + s, dtype=np.float64))
+    except FloatingPointError:
+        raise bad_value("usage_per_day", "usage x days_of_cover + safety beyond float range",
+                        "a par level within float range") from None
 
 
 @attrs.frozen(eq=False)
