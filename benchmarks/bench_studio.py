@@ -132,7 +132,7 @@ def _check() -> None:
     from jxc_rules.studio.app import create_studio_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        studio = create_studio_app(save_dir=tmp)
+        studio = create_studio_app(save_dir=tmp, allowed_hosts=["testserver"])
         try:
             with TestClient(studio.app) as c:
                 assert "studio.js" in c.get("/studio/").text

@@ -44,9 +44,10 @@ def _studio(args: argparse.Namespace) -> int:
                             ) from None
     import webbrowser
 
-    from jxc_rules.studio.app import create_studio_app
+    from jxc_rules.studio.app import LOCAL_HOSTS, create_studio_app
 
-    studio = create_studio_app(save_dir=args.save_dir, scenario=args.scenario)
+    studio = create_studio_app(save_dir=args.save_dir, scenario=args.scenario,
+                               allowed_hosts=LOCAL_HOSTS if _loopback(args.host) else None)
     host = "127.0.0.1" if args.host == "localhost" else args.host
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{args.port}"

@@ -32,7 +32,8 @@ UPLIFT = "holidays.Spring Festival.dine_in.during[3]"
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str], Any]]:
-    studio = create_studio_app(save_dir=tmp_path / "packs")
+    studio = create_studio_app(save_dir=tmp_path / "packs",
+                               allowed_hosts=["testserver", "127.0.0.1"])
     with TestClient(studio.app) as c:
         yield c, {"Authorization": f"Bearer {studio.token}"}, studio
     studio.close()
@@ -51,6 +52,16 @@ def test_the_launch_code_gives_the_token_once(client: Any) -> None:
     assert again.json()["field"] == "code"
     ok = c.get("/studio/api/catalog", headers={"Authorization": f"Bearer {got.json()['token']}"})
     assert ok.status_code == 200
+
+
+def test_a_page_elsewhere_pointing_its_name_at_the_studio_is_refused(client: Any) -> None:
+    c, auth, studio = client
+    evil = {"Host": "attacker.example:8766"}
+    assert c.get("/studio/", headers=evil).status_code == 400
+    assert c.post("/studio/session", json={"code": studio.launch_code},
+                  headers=evil).status_code == 400
+    assert c.get("/studio/api/catalog", headers={**auth, **evil}).status_code == 400
+    assert c.get("/studio/", headers={"Host": "127.0.0.1:8766"}).status_code == 200
 
 
 def test_the_page_and_its_assets_stay_on_their_own_origin(client: Any) -> None:

@@ -20,6 +20,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jxc_rules.service.problems import Problem
 
-__all__ = ["LocalScenario", "Studio", "StudioState", "create_studio_app"]
+__all__ = ["LOCAL_HOSTS", "LocalScenario", "Studio", "StudioState", "create_studio_app"]
+
+#: the Host headers a local studio answers: a web page elsewhere that points a name of its own
+#: at 127.0.0.1 (DNS rebinding) gets 400, not the studio
+LOCAL_HOSTS: tuple[str, ...] = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 #: the page may talk to its own origin only: no CDN, no fonts, no beacons
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -154,13 +159,15 @@ def create_studio_app(
     save_dir: str | Path = "studio-packs",
     scenario: str | None = None,
     settings: Any = None,
+    allowed_hosts: Sequence[str] | None = LOCAL_HOSTS,
 ) -> Studio:
     """The service app with the studio's router and page, a session token and a launch code.
 
     ``save_dir`` is where saved pack versions go (``<save_dir>/<industry>/<version>.yaml``);
     ``scenario`` a bundled scenario name or a scenario file shown first. ``settings`` (a
     :class:`jxc_rules.service.Settings`) default to the studio's: a SQLite database in a fresh
-    temporary folder, tokens required.
+    temporary folder, tokens required. ``allowed_hosts`` are the Host headers answered
+    (:data:`LOCAL_HOSTS`; ``None`` answers any, for ``--allow-remote``).
     """
     from jxc_rules._internal.bundled import as_name
     from jxc_rules.service import Settings, create_app
@@ -218,6 +225,10 @@ def create_studio_app(
 
     app.mount("/studio/static", StaticFiles(directory=static), name="studio-static")
     app.add_middleware(_Headers)
+    if allowed_hosts is not None:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
     studio = Studio(app=app, token=token, launch_code=code, workdir=workdir)
     app.add_middleware(_CloseAtShutdown, close=studio.close)
     return studio
