@@ -64,7 +64,11 @@ def test_committee_changes_the_uplift_runs_a_compare_and_saves_a_pack(
     page.wait_for_selector("#shortfall svg rect title", state="attached", timeout=20_000)
     shot(page, "compare")
 
+    en_cards = page.locator("#shortfall .card h4").all_inner_texts()
+    assert any("share of trials with a stockout" in c for c in en_cards), en_cards
     page.click("#lang")
+    zh_cards = page.locator("#shortfall .card h4").all_inner_texts()
+    assert any("缺货的试验占比" in c for c in zh_cards), zh_cards
     zh = page.inner_text("#headline")
     assert "对比" in zh, zh
     assert "毛利" in zh, zh

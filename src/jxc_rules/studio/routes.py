@@ -247,6 +247,11 @@ def catalog(info: Session, request: Request) -> dict[str, Any]:
             "start": studio.start_scenario, "save_dir": str(studio.save_dir),
             "groups": {k: {"en": v[0], "zh": v[1]} for k, v in GROUPS.items()},
             "report_headings": {"shortfall": TEXT["en"]["shortfall"]},
+            # the report's words (its heat maps come as drawn, in English): the page puts the
+            # Chinese ones into the cards' headings and hover texts
+            "report_words": [[TEXT["en"][k], TEXT["zh"][k]] for k in
+                             sorted(TEXT["en"], key=lambda k: -len(TEXT["en"][k]))
+                             if k in TEXT["zh"] and len(TEXT["en"][k]) > 3],
             "kpis": [{"name": k.name, "en": k.en, "zh": k.zh, "better": k.better,
                       "unit": k.unit} for k in KPIS]}
 

@@ -720,7 +720,18 @@ function renderShortfall() {
   for (const el of grid.querySelectorAll("*")) for (const a of [...el.attributes]) if (/^on/i.test(a.name) || /^(href|xlink:href|src)$/i.test(a.name)) el.removeAttribute(a.name);
   const h = document.createElement("h3"); h.textContent = t("shortfall");
   const g = document.createElement("div"); g.className = "grid";
-  for (const card of grid.querySelectorAll(":scope > .card")) g.append(document.importNode(card, true));
+  for (const card of grid.querySelectorAll(":scope > .card")) {
+    const node = document.importNode(card, true);
+    if (S.lang === "zh") {
+      // headings (HTML, they wrap) and hover texts in Chinese; the drawn labels stay as sized
+      for (const el of node.querySelectorAll("h4, title")) {
+        let text = el.textContent;
+        for (const [en, zh] of S.catalog.report_words || []) text = text.split(en).join(zh);
+        el.textContent = text;
+      }
+    }
+    g.append(node);
+  }
   box.append(h, g);
 }
 
