@@ -465,17 +465,26 @@ def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]
 
 
 def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray, bool]:
-    """statsmodels' Newton from ``start`` (quadratic near the optimum); where a step meets a
-    singular or indefinite Hessian (many sold-out days far from the start), scipy's
-    trust-region Newton (``trust-exact``, via statsmodels' ``minimize``), then BFGS."""
+    """statsmodels' Newton from ``start`` (quadratic near the optimum); where it fails — a
+    singular or indefinite Hessian (many sold-out days far from the start), a run that ends
+    worse than it started — scipy's Newton-CG with its line search, then the trust-region
+    Newton (``trust-exact``), then BFGS (all through statsmodels' ``fit``)."""
     import warnings
 
     attempts: list[dict[str, Any]] = [
-        {"method": "newton", "maxiter": 100, "tol": tol},
-        {"method": "minimize", "min_method": "trust-exact", "maxiter": 500},
-        {"method": "bfgs", "maxiter": 5000},
+        {"method": "newton", "maxiter": 25, "tol": tol},
+        {"method": "minimize", "min_method": "Newton-CG", "maxiter": 200, "skip_hessian": True},
+        {"method": "minimize", "min_method": "trust-exact", "maxiter": 500,
+         "skip_hessian": True},
+        {"method": "bfgs", "maxiter": 5000, "skip_hessian": True},
     ]
+    if getattr(model, "n_shift", 0):
+        # μ = exp(Xβ) + A s curves the likelihood along the nearly collinear (takeaway
+        # multiplier, share) pair: plain Newton may overshoot there (then Newton-CG's line
+        # search takes over); from the pilot's optimum it needs few steps if it converges
+        attempts[0] = {"method": "newton", "maxiter": 12, "tol": tol}
     best: tuple[FloatArray, bool] | None = None
+    floor = model.loglike(start)
     for kwargs in attempts:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # statsmodels' notes; convergence checked here
@@ -486,11 +495,15 @@ def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray,
         params = np.asarray(res.params, dtype=np.float64)
         if not np.all(np.isfinite(params)):
             continue
-        converged = bool(res.mle_retvals.get("converged", True))
+        # converged when the score vanishes (statsmodels' own flag also waits for a weakly
+        # identified parameter to stop drifting, which a vanishing score already settles)
         grad = np.abs(model.score(params)).max()
-        if converged and grad < 1e-3 * max(1.0, float(np.abs(model.endog).sum()) ** 0.5):
+        # ... at a point no worse than the start: a Newton run that shot off to where the
+        # likelihood is flat (a share of 10⁶, every mean huge) has a small score too
+        better = model.loglike(params) >= floor - 1e-6 * abs(floor)
+        if better and grad < 1e-3 * max(1.0, float(np.abs(model.endog).sum()) ** 0.5):
             return params, True
-        if best is None:
+        if best is None and better:
             best = (params, False)
     if best is None:
         from jxc_rules.errors import JxcRulesError
@@ -509,26 +522,34 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
     model_class = _model_class()
     xs = design.x.tocsr()
     pairs = _gram_pairs(xs)
+    pilot = None
     if start is None:
         # start: least squares on log(y + 1/2), one Newton pass at a guessed dispersion, then
         # α by the method of moments on the exact rows (Cameron & Trivedi 2013, §3.2)
         gram = (xs.T @ xs).toarray()
         gram[np.diag_indices_from(gram)] += 1e-8 * max(1.0, float(gram.diagonal().max()))
         beta0 = np.linalg.solve(gram, xs.T @ np.log(y + 0.5))     # least squares, normal eq.
-        start = np.concatenate([beta0, np.full(additive.shape[1], 0.2)])
-        pilot = model_class(y, xs, additive=additive, censored=cens, alpha=0.05, names=names,
-                            sparse_exog=xs, pairs=pairs)
-        start, _ = _maximize(pilot, start, tol=1e-3)      # only α needs it: loose
+        # the pilot is log-linear (the weather terms absorb the takeaway shift for now): Newton
+        # from a rough start is safe there; the shares then start at 0 from its optimum
+        pilot = model_class(y, xs, additive=additive[:, :0], censored=cens, alpha=0.05,
+                            names=names[: xs.shape[1]], sparse_exog=xs, pairs=pairs)
+        beta1, _ = _maximize(pilot, beta0, tol=1e-3)      # only α needs it: loose
+        start = np.concatenate([beta1, np.zeros(additive.shape[1])])
         exact = ~cens
-        mu0, _ = pilot._mean(start)
+        mu0, _ = pilot._mean(beta1)
         mu0 = mu0[exact]
         alpha = float(np.sum((y[exact] - mu0) ** 2 - mu0) / np.sum(mu0**2))
         alpha = min(max(alpha, 1e-6), 50.0)
     else:
         alpha = float(start[-1])
         start = start[:-1]
-    model = model_class(y, xs, additive=additive, censored=cens, alpha=alpha, names=names,
-                        sparse_exog=xs, pairs=pairs)
+    if pilot is not None and not additive.shape[1]:
+        model = pilot                                   # same model, the dispersion updated
+        model.r = 1.0 / alpha
+        model._cache = None
+    else:
+        model = model_class(y, xs, additive=additive, censored=cens, alpha=alpha, names=names,
+                            sparse_exog=xs, pairs=pairs)
     params, converged = _maximize(model, start, tol=1e-8)
     hess = model.hessian(params)
     try:
