@@ -130,3 +130,45 @@ def test_a_sweep_job_equals_the_library_sweep(make_app: Any) -> None:
         # the numbers: every KPI summary of every point (the mapping's layout is the
         # simulator's to choose)
         assert got["kpis"] == json.loads(json.dumps(want["kpis"], default=str))
+
+
+def test_progress_streams_for_longer_than_the_body_and_request_limits(make_app: Any) -> None:
+    """The body-read and request time limits guard the request; a job's server-sent progress is
+    a response that runs on until the job ends (it was cut after body_timeout_s)."""
+    import httpx
+
+    from tests.service.conftest import LiveServer
+
+    app, tok = make_app(body_timeout_s=0.5, request_timeout_s=1.0)
+    server = LiveServer(app).start()
+    try:
+        a = bearer(tok["all"])
+        with httpx.Client(base_url=server.url, timeout=120) as c:
+            job = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO},
+                                           "trials": 4000, "seed": 1}, headers=a).json()
+            start = time.monotonic()
+            lines = []
+            with c.stream("GET", f"/v1/jobs/{job['id']}/events", headers=a) as r:
+                assert r.status_code == 200
+                for line in r.iter_lines():
+                    if line.startswith("data: "):
+                        lines.append(json.loads(line.removeprefix("data: ")))
+            took = time.monotonic() - start
+        assert lines, "no events"
+        assert lines[-1]["status"] == "done", lines[-1]
+        assert took > 1.0, f"the job ended in {took:.2f} s: make it longer for this test"
+        # and a request that is slow to answer is still cut at the request limit
+        slow = httpx.post(f"{server.url}/v1/jobs", headers=a, timeout=30,
+                          content=_trickle(b'{"scenario": {"name": "' + SCENARIO.encode()
+                                           + b'"}, "trials": 5}', pause=1.0))
+        assert slow.status_code in (408, 413, 422, 504), slow.text
+    finally:
+        server.stop()
+
+
+def _trickle(body: bytes, pause: float) -> Any:
+    def chunks() -> Any:
+        yield body[:5]
+        time.sleep(pause)
+        yield body[5:]
+    return chunks()

@@ -56,8 +56,9 @@ def _problem_response(p: Problem, request: Request) -> JSONResponse:
 
 
 class Guard:
-    """Outer ASGI layer: body size and body-read timeout, a whole-request time limit, and the
-    audit row of every HTTP request (token name, method, path, subject, status, outcome)."""
+    """Outer ASGI layer: body size and body-read timeout, a time limit until the response
+    starts (a streamed response then runs on), and the audit row of every HTTP request (token
+    name, method, path, subject, status, outcome)."""
 
     def __init__(self, app: ASGIApp, state: Any) -> None:
         self.app = app
@@ -71,12 +72,15 @@ class Guard:
         scope.setdefault("state", {})
         started = False
         status = 500
+        response_started = asyncio.Event()
+        waiter: asyncio.Future[Any] | None = None
 
         async def send_wrapper(message: Message) -> None:
             nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
+                response_started.set()
             await send(message)
 
         async def reply(p: Problem) -> None:
@@ -102,9 +106,14 @@ class Guard:
                                     field="body"))
                 return
             seen = 0
+            body_done = False
 
             async def guarded_receive() -> Message:
-                nonlocal seen
+                nonlocal seen, body_done
+                if body_done:
+                    # the body is in: what remains is the wait for the client to disconnect,
+                    # which a streamed response (a job's events) does for as long as it runs
+                    return await receive()
                 try:
                     message = await asyncio.wait_for(receive(), st.body_timeout_s)
                 except TimeoutError:
@@ -113,11 +122,22 @@ class Guard:
                     seen += len(message.get("body", b""))
                     if seen > st.max_body_bytes:
                         raise _BodyTooLarge(st.max_body_bytes)
+                    body_done = not message.get("more_body", False)
                 return message
 
+            # the time limit runs until the response starts; a streamed response then runs on
+            # (server-sent progress of a long job), ended by the client or by the job
+            task = asyncio.ensure_future(self.app(scope, guarded_receive, send_wrapper))
+            waiter = asyncio.ensure_future(response_started.wait())  # cancelled at the end
             try:
-                await asyncio.wait_for(self.app(scope, guarded_receive, send_wrapper),
-                                       st.request_timeout_s)
+                finished, _ = await asyncio.wait({task, waiter}, timeout=st.request_timeout_s,
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                if not finished:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+                    raise TimeoutError
+                await task
             except TimeoutError:
                 if not started:
                     await reply(Problem(504, "timeout", f"the request took longer than "
@@ -125,6 +145,8 @@ class Guard:
                                         "retried with the same Idempotency-Key to learn its "
                                         "outcome", headers={"Retry-After": "1"}))
         finally:
+            if waiter is not None:
+                waiter.cancel()
             state = scope["state"]
             outcome = state.get("jxc_outcome") or ("ok" if status < 400 else "error")
             self.state.store.audit_later(state.get("jxc_token"), scope.get("method", "?"),
