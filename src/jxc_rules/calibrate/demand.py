@@ -252,7 +252,6 @@ def _model_class() -> Any:
 
         def hessian(self, params: FloatArray) -> FloatArray:
             _, d1, d2, expo = self._parts(params)
-            xs = self.xs
             w = d2 * expo**2 + d1 * expo
             rows, flat, prod = self._pairs
             p = self.n_beta
