@@ -512,6 +512,23 @@ def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray,
     return best
 
 
+def _pilot_steps(model: Any, start: FloatArray, steps: int = 3) -> FloatArray:
+    """A few Newton steps from the least-squares start: enough for α's moment estimate (the
+    final fit then converges from there); any failure falls back to the full search."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = model.fit(start_params=start, method="newton", maxiter=steps, disp=False)
+            params = np.asarray(res.params, dtype=np.float64)
+            if np.all(np.isfinite(params)) and model.loglike(params) >= model.loglike(start):
+                return params
+        except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+            pass
+    return _maximize(model, start, tol=1e-3)[0]
+
+
 def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[str],
                  *, censor: bool, start: FloatArray | None = None
                  ) -> tuple[FloatArray, FloatArray, float, bool]:
@@ -532,7 +549,7 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
         # from a rough start is safe there; the shares then start at 0 from its optimum
         pilot = model_class(y, xs, additive=additive[:, :0], censored=cens, alpha=0.05,
                             names=names[: xs.shape[1]], sparse_exog=xs, pairs=pairs)
-        beta1, _ = _maximize(pilot, beta0, tol=1e-3)      # only α needs it: loose
+        beta1 = _pilot_steps(pilot, beta0)
         start = np.concatenate([beta1, np.zeros(additive.shape[1])])
         exact = ~cens
         mu0, _ = pilot._mean(beta1)
