@@ -436,6 +436,53 @@ def cases(scale: float) -> list[Case]:
                  unit="items", target=">= 50x prophet", check=_check_both)]
 
 
+# ------------------------------------------------------------------------- a chain's export
+def chain_sales(stores: int) -> Any:
+    """A chain's two-year export: store *k* is history seed *k* (true demand, its own weather),
+    renamed ``store-kk`` — ``stores × 5`` (store, dish) series in one file, one fit per
+    channel. The truth is the same in every store."""
+    from jxc_rules.calibrate.sales import read_sales
+
+    header = ""
+    rows: list[str] = []
+    for k in range(stores):
+        prepared(k, "demand")
+        lines = (_TMP / f"history-{k}-demand.csv").read_text(encoding="utf-8").splitlines()
+        header = lines[0]
+        rows.extend(line.replace(",chengdu-01,", f",store-{k:02d},", 1) for line in lines[1:])
+    rows.sort(key=lambda line: line[:10])             # by date, stores in order (stable)
+    path = _TMP / f"chain-{stores}.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return read_sales(path, _pack())
+
+
+def chain_row(stores: int, prophet_per_item: float) -> str:
+    """Ours on the chain's export: fit time per (store, dish) series beside Prophet's per-item
+    time (Prophet fits each series alone, so its time per item does not change with the
+    chain), the profile's error and our coverage."""
+    from jxc_rules.calibrate.demand import fit_demand
+    from jxc_rules.simulate.executors import single_threaded_blas
+
+    sales = chain_sales(stores)
+    with single_threaded_blas():
+        fits = [fit_demand(sales, _pack(), naive=False) for _ in range(3)]
+    items = stores * len(dishes())
+    per_item = min(f.seconds for f in fits) / items
+    errors, covered = [], []
+    prefix = f"holidays.{HOLIDAY}."
+    for e in fits[0].estimates:
+        if e.path.startswith(prefix):
+            channel, pos = e.path[len(prefix):].split(".", 1)
+            true = truth(channel)[pos]
+            errors.append(_log_error(e.value, true))
+            covered.append(e.low <= true <= e.high)
+    return (f"{stores}-store chain ({items} store-dish series, one file): ours "
+            f"{per_item * 1e3:.2f} ms per item (best of 3, one BLAS thread), Prophet "
+            f"{prophet_per_item * 1e3:.0f} ms per item (its per-series fits, as above) → "
+            f"{prophet_per_item / per_item:.0f}× faster; RMSE log {_rmse(errors):.3f} over "
+            f"{len(errors)} positions, 95 % coverage {np.mean(covered):.0%}")
+
+
 # ------------------------------------------------------------------------------------ main
 def _mcmc_seconds(samples: int) -> tuple[float, float]:
     """Time one Prophet fit with ``mcmc_samples`` (dish 0, dine-in; Prophet's default 4 chains
@@ -461,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mcmc", type=int, default=0,
                         help="also time one Prophet fit with this many mcmc_samples")
     parser.add_argument("--modes", nargs="+", choices=sorted(MODES), default=list(MODES))
+    parser.add_argument("--stores", type=int, default=10,
+                        help="the chain row: a chain of this many stores (0: no chain row)")
     args = parser.parse_args(argv)
     if not prophet_available():
         print("prophet is not installed: pip install -e '.[bench-prophet]'", file=sys.stderr)
@@ -497,6 +546,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{t_lean * 1e3:.1f} ms → {t_prophet / t_lean:.1f}× faster")
         print(f"Prophet holiday-effect interval width (MAP, predict's _lower/_upper): "
               f"{s.interval_width:.2g}")
+        if mode == "demand" and args.stores:
+            print(chain_row(args.stores, t_prophet))
     if args.mcmc:
         seconds, width = _mcmc_seconds(args.mcmc)
         print(f"\nProphet with mcmc_samples={args.mcmc}: one fit {seconds:.1f} s, "
