@@ -132,9 +132,19 @@ class DemandFit:
 # the likelihood
 
 
-def _nb_parts(y: FloatArray, mu: FloatArray, r: float, censored: npt.NDArray[np.bool_]
+def _nb_constant(y: FloatArray, r: float) -> FloatArray:
+    """The part of the NB2 log-pmf that does not depend on μ: lnΓ(y+r) − lnΓ(r) − lnΓ(y+1)."""
+    from scipy import special
+
+    return np.asarray(special.gammaln(y + r) - special.gammaln(r) - special.gammaln(y + 1),
+                      dtype=np.float64)
+
+
+def _nb_parts(y: FloatArray, mu: FloatArray, r: float, censored: npt.NDArray[np.bool_],
+              constant: FloatArray | None = None
               ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per-row log-likelihood and its first and second derivatives in μ (NB2, size r)."""
+    """Per-row log-likelihood and its first and second derivatives in μ (NB2, size r);
+    ``constant`` is :func:`_nb_constant` of the exact rows (computed here when not given)."""
     from scipy import special
 
     ll = np.empty_like(mu)
@@ -142,8 +152,8 @@ def _nb_parts(y: FloatArray, mu: FloatArray, r: float, censored: npt.NDArray[np.
     d2 = np.empty_like(mu)
     ex = ~censored
     ye, me = y[ex], mu[ex]
-    ll[ex] = (special.gammaln(ye + r) - special.gammaln(r) - special.gammaln(ye + 1)
-              + r * np.log(r / (r + me)) + ye * np.log(me / (r + me)))
+    const = _nb_constant(ye, r) if constant is None else constant
+    ll[ex] = const + r * np.log(r / (r + me)) + ye * np.log(me / (r + me))
     d1[ex] = ye / me - (ye + r) / (r + me)
     d2[ex] = -ye / me**2 + (ye + r) / (r + me) ** 2
     cz = censored & (y <= 0)                 # P(Y >= 0) = 1
@@ -210,6 +220,7 @@ def _model_class() -> Any:
             self.xs_t = self.xs.T.tocsr()
             self._pairs = pairs if pairs is not None else _gram_pairs(self.xs)
             self._cache: tuple[bytes, tuple[FloatArray, ...]] | None = None
+            self._constant: tuple[float, FloatArray] | None = None     # lnΓ terms at self.r
             # the design stays sparse here: statsmodels gets no dense exog (its data handling
             # would copy and scan it), every parameter is named as an "extra" one
             super().__init__(endog, None, extra_params_names=list(names), hasconst=False)
@@ -233,7 +244,10 @@ def _model_class() -> Any:
             if self._cache is not None and self._cache[0] == key:
                 return self._cache[1]
             mu, expo = self._mean(params)
-            ll, d1, d2 = _nb_parts(self.endog, mu, self.r, self.censored)
+            if self._constant is None or self._constant[0] != self.r:
+                exact = ~self.censored
+                self._constant = (self.r, _nb_constant(self.endog[exact], self.r))
+            ll, d1, d2 = _nb_parts(self.endog, mu, self.r, self.censored, self._constant[1])
             self._cache = (key, (ll, d1, d2, expo))
             return self._cache[1]
 
@@ -566,7 +580,7 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
     else:
         model = model_class(y, xs, additive=additive, censored=cens, alpha=alpha, names=names,
                             sparse_exog=xs, pairs=pairs)
-    params, converged = _maximize(model, start, tol=1e-8)
+    params, converged = _maximize(model, start, tol=1e-7)
     hess = model.hessian(params)
     try:
         cov = np.linalg.inv(-hess)
