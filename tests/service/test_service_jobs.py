@@ -132,6 +132,35 @@ def test_a_sweep_job_equals_the_library_sweep(make_app: Any) -> None:
         assert got["kpis"] == json.loads(json.dumps(want["kpis"], default=str))
 
 
+def test_a_pack_field_sweep_job_runs_as_the_library_sweep(make_app: Any) -> None:
+    """SweepSpec's own example, a candidate pack field, is accepted (it was refused at submit:
+    only true-world paths were checked) and equals the library's sweep; a pack path the pack
+    does not have is a 422 naming the sweep."""
+    from jxc_rules.simulate import sweep
+
+    app, tok = make_app()
+    param = "candidate.replenishment.safety_days"
+    with TestClient(app) as c:
+        a = bearer(tok["all"])
+        bad = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 5,
+                                       "sweep": {"param": "candidate.replenishment.safety_day",
+                                                 "values": [1]}}, headers=a)
+        assert bad.status_code == 422, bad.text
+        assert bad.json()["field"].startswith("sweep")
+        assert "safety_days" in bad.json()["detail"]        # did you mean ...
+        r = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 10, "seed": 2,
+                                     "sweep": {"param": param, "values": [0.0, 1.5]}},
+                   headers=a)
+        assert r.status_code == 202, r.text
+        view = wait(c, tok["all"], r.json()["id"])
+        assert view["status"] == "done", view
+        got = c.get(f"/v1/jobs/{view['id']}/result", headers=a).json()["sweep"]
+        scenario = load_scenario(SCENARIO)
+        rules = [scenario.rules["baseline"], scenario.rules["candidate"]]
+        want = sweep(scenario, param, [0.0, 1.5], rules=rules, trials=10, seed=2).to_mapping()
+        assert got["kpis"] == json.loads(json.dumps(want["kpis"], default=str))
+
+
 def test_progress_streams_for_longer_than_the_body_and_request_limits(make_app: Any) -> None:
     """The body-read and request time limits guard the request; a job's server-sent progress is
     a response that runs on until the job ends (it was cut after body_timeout_s)."""

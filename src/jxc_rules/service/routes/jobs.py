@@ -123,11 +123,24 @@ def submit_job(info: JobsWrite, body: JobRequest, request: Request) -> dict[str,
         raise _untemp(from_library(exc, prefix="scenario")) from exc
     set_subject(request, f"scenario {scenario.name}")
     if body.sweep is not None:
-        from jxc_rules.simulate.sweep import apply_parameter
+        from jxc_rules.simulate.sweep import PACK_PREFIXES, _pack_at, apply_parameter
 
         try:
-            for v in body.sweep.values:
-                apply_parameter(scenario, body.sweep.param, v)
+            if body.sweep.param.startswith(PACK_PREFIXES):
+                # a pack field (candidate. / baseline. / packs.): checked on the packs the job
+                # will run, as the worker loads them (the scenario's own when none are given)
+                packs = [_load_ref(p.model_dump(), f"packs[{i}]")
+                         for i, p in enumerate(body.packs)]
+                if not packs:
+                    from jxc_rules.simulate.runner import load_rules
+
+                    packs = [load_rules(scenario.rules.get(k)) for k in ("baseline",
+                             "candidate") if scenario.rules.get(k)] or [None]
+                for v in body.sweep.values:
+                    _pack_at(packs, body.sweep.param, v)
+            else:
+                for v in body.sweep.values:
+                    apply_parameter(scenario, body.sweep.param, v)
         except JxcRulesError as exc:
             raise from_library(exc, prefix="sweep", fallback_field="param") from exc
     runs = 1 + (len(body.sweep.values) if body.sweep is not None else 0)
