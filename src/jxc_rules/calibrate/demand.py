@@ -178,21 +178,19 @@ def _nb_parts(y: FloatArray, mu: FloatArray, r: float, censored: npt.NDArray[np.
 def _gram_pairs(xs: Any) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
     """For ``Xᵀ diag(w) X`` by one ``bincount``: every pair of nonzeros within a row of the CSR
     matrix ``xs`` as (row, flat index i·P + j, x_ri·x_rj). Rows hold a handful of nonzeros (an
-    item's weekday level and a few effects), so the pairs are few."""
+    item's weekday level and a few effects), so the pairs are few: Σ_r k_r² for k_r nonzeros."""
     n_rows, p = xs.shape
-    counts = np.diff(xs.indptr)
-    width = int(counts.max(initial=0))
-    idx = np.zeros((n_rows, max(width, 1)), dtype=np.intp)
-    val = np.zeros((n_rows, max(width, 1)))
-    pos = np.arange(xs.indices.size) - np.repeat(xs.indptr[:-1], counts)
-    row_of = np.repeat(np.arange(n_rows), counts)
-    idx[row_of, pos] = xs.indices
-    val[row_of, pos] = xs.data
-    prod = (val[:, :, None] * val[:, None, :]).reshape(n_rows, -1)
-    flat = (idx[:, :, None] * p + idx[:, None, :]).reshape(n_rows, -1)
-    keep = prod != 0
-    rows = np.broadcast_to(np.arange(n_rows)[:, None], keep.shape)[keep]
-    return rows.astype(np.intp), flat[keep].astype(np.intp), prod[keep]
+    starts = xs.indptr[:-1].astype(np.intp)
+    k = np.diff(xs.indptr).astype(np.intp)
+    squares = k * k
+    rows = np.repeat(np.arange(n_rows, dtype=np.intp), squares)
+    offset = np.concatenate([[0], np.cumsum(squares)[:-1]]).astype(np.intp)
+    t = np.arange(int(squares.sum()), dtype=np.intp) - offset[rows]
+    kr = k[rows]
+    a = starts[rows] + t // kr
+    b = starts[rows] + t % kr
+    cols = xs.indices.astype(np.intp)
+    return rows, cols[a] * p + cols[b], np.asarray(xs.data[a] * xs.data[b], dtype=np.float64)
 
 
 @functools.cache
@@ -365,8 +363,10 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
                 cols.append((sel[nz], weights[nz, k]))
                 meta.append(_Column("base", f"{sales.locations[lo]}/{sales.items[n]}/"
                                             f"{names[k]}"))
-    # holiday positions over the pack's windows
+    # holiday positions over the pack's windows; rows run day-major (np.nonzero's order), so
+    # the rows of day d are day_start[d] .. day_start[d + 1]
     day_of = {d: k for k, d in enumerate(sales.dates)}
+    day_start = np.searchsorted(d_ix, np.arange(n_days + 1))
     for hname, rule in (getattr(pack, "holidays", {}) or {}).items():
         profile = rule.profile(channel)
         hb = blocks.get(hname, [])
@@ -383,9 +383,8 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
             days = by_pos.get(pos)
             if not days:
                 continue
-            on = np.zeros(n_days)
-            on[days] = 1.0
-            dense(on[d_ix])
+            nz = np.concatenate([np.arange(day_start[d], day_start[d + 1]) for d in days])
+            cols.append((nz.astype(np.intp), np.ones(nz.size)))
             meta.append(_Column("holiday", f"{hname} {pos}",
                                 f"holidays.{hname}.{channel}.{pos}",
                                 _position_value(profile, pos), holiday=hname))
@@ -556,7 +555,9 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
     if start is None:
         # start: least squares on log(y + 1/2), one Newton pass at a guessed dispersion, then
         # α by the method of moments on the exact rows (Cameron & Trivedi 2013, §3.2)
-        gram = (xs.T @ xs).toarray()
+        n_par = xs.shape[1]
+        gram: FloatArray = np.bincount(pairs[1], weights=pairs[2], minlength=n_par * n_par
+                                       ).astype(np.float64).reshape(n_par, n_par)  # XᵀX
         gram[np.diag_indices_from(gram)] += 1e-8 * max(1.0, float(gram.diagonal().max()))
         beta0 = np.linalg.solve(gram, xs.T @ np.log(y + 0.5))     # least squares, normal eq.
         # the pilot is log-linear (the weather terms absorb the takeaway shift for now): Newton
@@ -755,23 +756,27 @@ def _estimates(sales: SalesData, pack: Any, design: _Design, params: FloatArray,
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     lo_d, hi_d = sales.dates[0], sales.dates[-1]
     d_ix, l_ix, _ = design.row_index
+    years = np.array([d.year for d in sales.dates], dtype=np.int64)
+    n_loc = len(sales.locations)
+
+    def distinct(values: npt.NDArray[np.int64]) -> int:
+        return int(np.unique(values).size)
+
     for k, col in enumerate(design.columns):
         if col.path is None:
             continue
         b, s = float(params[k]), float(se[k])
-        touched = np.zeros(design.y.size, dtype=bool)
-        touched[design.x.indices[design.x.indptr[k]:design.x.indptr[k + 1]]] = True
+        touched = design.x.indices[design.x.indptr[k]:design.x.indptr[k + 1]]
         if col.kind == "holiday":
             assert col.holiday is not None
-            n = len({sales.dates[d].year for d in d_ix[touched]})
+            n = distinct(years[d_ix[touched]])
             zh = _ZH_HOLIDAY.get(col.holiday, col.holiday)
             en, zh_text = sufficiency(n, col.holiday, zh)
             label = f"{col.holiday}s" if n != 1 else col.holiday
             method = "censored NB2 regression, holiday position over the pack's window"
         else:
             assert col.weather is not None
-            n = len({(int(d), int(lo)) for d, lo in zip(d_ix[touched], l_ix[touched],
-                                                         strict=True)})
+            n = distinct(d_ix[touched] * n_loc + l_ix[touched])     # (day, location) pairs
             label = f"{col.weather} days"
             en, zh_text = sufficiency(n, f"{col.weather} day", "雨天" if col.weather == "rain"
                                       else ("雪天" if col.weather == "snow" else col.weather))
@@ -784,9 +789,8 @@ def _estimates(sales: SalesData, pack: Any, design: _Design, params: FloatArray,
     for j, state in enumerate(shift_states):
         b, s = float(params[p + j]), float(se[p + j])
         rule = pack.weather[state]
-        touched = design.weather[:, tuple(getattr(pack, "weather", {})).index(state)] > 0
-        n = len({(int(d), int(lo)) for d, lo in zip(d_ix[touched], l_ix[touched],
-                                                     strict=True)})
+        rows = np.flatnonzero(design.weather[:, tuple(getattr(pack, "weather", {})).index(state)])
+        n = distinct(d_ix[rows] * n_loc + l_ix[rows])
         en, zh_text = sufficiency(n, f"{state} day", state)
         out.append(Estimate(f"weather.{state}.shift_to_takeaway", b, b - z * s, b + z * s,
                             float(rule.shift_to_takeaway), n, f"{state} days", lo_d, hi_d,
