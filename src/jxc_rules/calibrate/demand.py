@@ -484,7 +484,10 @@ def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray,
     import warnings
 
     attempts: list[dict[str, Any]] = [
-        {"method": "newton", "maxiter": 25, "tol": tol},
+        # full_output=False, skip_hessian: statsmodels' closing Hessian and inverse are not
+        # needed (the score decides convergence here, the covariance is computed once after)
+        {"method": "newton", "maxiter": 25, "tol": tol, "full_output": False,
+         "skip_hessian": True},
         {"method": "minimize", "min_method": "Newton-CG", "maxiter": 200, "skip_hessian": True},
         {"method": "minimize", "min_method": "trust-exact", "maxiter": 500,
          "skip_hessian": True},
@@ -494,7 +497,7 @@ def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray,
         # μ = exp(Xβ) + A s curves the likelihood along the nearly collinear (takeaway
         # multiplier, share) pair: plain Newton may overshoot there (then Newton-CG's line
         # search takes over); from the pilot's optimum it needs few steps if it converges
-        attempts[0] = {"method": "newton", "maxiter": 12, "tol": tol}
+        attempts[0] = {**attempts[0], "maxiter": 12}
     best: tuple[FloatArray, bool] | None = None
     floor = model.loglike(start)
     for kwargs in attempts:
@@ -533,7 +536,8 @@ def _pilot_steps(model: Any, start: FloatArray, steps: int = 3) -> FloatArray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = model.fit(start_params=start, method="newton", maxiter=steps, disp=False)
+            res = model.fit(start_params=start, method="newton", maxiter=steps, disp=False,
+                            full_output=False, skip_hessian=True)
             params = np.asarray(res.params, dtype=np.float64)
             if np.all(np.isfinite(params)) and model.loglike(params) >= model.loglike(start):
                 return params
