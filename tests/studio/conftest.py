@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,34 +15,23 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
+from tests.service.conftest import LiveServer
+
 CHROMIUM = os.environ.get("JXC_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "reports" / "screenshots"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class LiveStudio:
-    """A studio served by uvicorn on 127.0.0.1:<free port> until :meth:`stop`."""
+class LiveStudio(LiveServer):
+    """A studio served by uvicorn on 127.0.0.1:<free port> until :meth:`stop` (the service
+    tests' live server with the studio's app, its launch link and its clean-up)."""
 
     def __init__(self, save_dir: Path, scenario: str | None = None) -> None:
-        import uvicorn
-
         from jxc_rules.studio.app import create_studio_app
 
         self.studio = create_studio_app(save_dir=save_dir, scenario=scenario)
         self.save_dir = save_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        cfg = uvicorn.Config(self.studio.app, host="127.0.0.1", port=self.port,
-                             lifespan="on", log_level="warning")
-        self.server = uvicorn.Server(cfg)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        super().__init__(self.studio.app)
 
     @property
     def link(self) -> str:
@@ -53,17 +39,11 @@ class LiveStudio:
         return self.url + self.studio.page_path
 
     def start(self) -> LiveStudio:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
+        super().start()
         return self
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
+        super().stop()
         self.studio.close()
 
 
