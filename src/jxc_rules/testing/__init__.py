@@ -101,6 +101,10 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs
     # isort: split
     from jxc_rules.testing.simulate import scenario_mappings, sweep_specs
 
+    # --- strategies calibrate ---
+    # isort: split
+    from jxc_rules.testing.calibrate import SalesExport, sales_exports
+
     # --- composite cases, boundaries, registration, profiles ---
     # isort: split
     from jxc_rules.testing.cases import (
@@ -146,6 +150,9 @@ _LAZY: dict[str, str] = {
     "rate_models": "jxc_rules.testing.shelf_life",
     "shelf_life_rules": "jxc_rules.testing.shelf_life",
     "temperature_logs": "jxc_rules.testing.shelf_life",
+    # --- lazy calibrate ---
+    "SalesExport": "jxc_rules.testing.calibrate",
+    "sales_exports": "jxc_rules.testing.calibrate",
     # --- lazy wastage ---
     "channel_histories": "jxc_rules.testing.wastage",
     "channel_loss_models": "jxc_rules.testing.wastage",
@@ -216,6 +223,9 @@ __all__ = [
     "rate_models",
     "shelf_life_rules",
     "temperature_logs",
+    # --- __all__ calibrate ---
+    "SalesExport",
+    "sales_exports",
     # --- __all__ wastage ---
     "channel_histories",
     "channel_loss_models",
