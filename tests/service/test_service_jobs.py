@@ -161,6 +161,32 @@ def test_a_pack_field_sweep_job_runs_as_the_library_sweep(make_app: Any) -> None
         assert got["kpis"] == json.loads(json.dumps(want["kpis"], default=str))
 
 
+def test_a_job_answers_in_the_language_asked(make_app: Any) -> None:
+    """``lang: zh``: the headline and the HTML report in Chinese (the committee's page asks for
+    them); an unknown language is a 422 naming ``lang``."""
+    app, tok = make_app()
+    with TestClient(app) as c:
+        a = bearer(tok["all"])
+        bad = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 5,
+                                       "lang": "fr"}, headers=a)
+        assert bad.status_code == 422
+        assert "lang" in bad.json()["field"]
+        r = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 10,
+                                     "lang": "zh"}, headers=a)
+        assert r.status_code == 202, r.text
+        view = wait(c, tok["all"], r.json()["id"])
+        assert view["status"] == "done", view
+        result = c.get(f"/v1/jobs/{view['id']}/result", headers=a).json()
+        scenario = load_scenario(SCENARIO)
+        from jxc_rules.simulate import compare
+
+        want = compare(scenario, scenario.rules["baseline"], scenario.rules["candidate"],
+                       trials=10, seed=0).headline("zh")
+        assert result["headline"] == want
+        html = c.get(f"/v1/jobs/{view['id']}/report.html", headers=a).text
+        assert '<html lang="zh-CN">' in html
+
+
 def test_progress_streams_for_longer_than_the_body_and_request_limits(make_app: Any) -> None:
     """The body-read and request time limits guard the request; a job's server-sent progress is
     a response that runs on until the job ends (it was cut after body_timeout_s)."""

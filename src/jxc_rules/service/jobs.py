@@ -94,8 +94,9 @@ def _worker(conn: Any, spec: dict[str, Any]) -> None:  # pragma: no cover - runs
             }
             from jxc_rules.simulate.compare import run_headline
 
-            payload["headline"] = (comparison.headline() if comparison is not None
-                                   else run_headline(results[0]))
+            lang = spec.get("lang", "en")
+            payload["headline"] = (comparison.headline(lang) if comparison is not None
+                                   else run_headline(results[0], lang))
             notes = tuple(getattr(scenario, "calendar_notes", ()))
             if notes:
                 payload["notes"] = list(notes)
@@ -105,7 +106,7 @@ def _worker(conn: Any, spec: dict[str, Any]) -> None:  # pragma: no cover - runs
             if swept is not None:
                 payload["sweep"] = swept.to_mapping()
             text = json.dumps(jsonable(payload, allow_nan=True), ensure_ascii=False)
-            html = html_report(results, comparison, swept, notes=notes,
+            html = html_report(results, comparison, swept, notes=notes, lang=lang,
                                meta={"horizon": f"{scenario.start} – {scenario.end}"})
             conn.send(("done", text, html))
         except JxcRulesError as exc:

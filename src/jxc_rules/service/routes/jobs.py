@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -50,6 +50,8 @@ class JobRequest(BaseModel):
     trials: int = Field(default=200, ge=1, le=1_000_000)
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     sweep: SweepSpec | None = None
+    lang: Literal["en", "zh"] = Field(default="en", description=(
+        "Language of the result's headline and of the HTML report"))
 
 
 class Progress(BaseModel):
@@ -152,7 +154,8 @@ def submit_job(info: JobsWrite, body: JobRequest, request: Request) -> dict[str,
                       field="trials")
     spec = {"scenario": body.scenario.model_dump(), "packs": [p.model_dump() for p in body.packs],
             "trials": body.trials, "seed": body.seed,
-            "sweep": None if body.sweep is None else body.sweep.model_dump()}
+            "sweep": None if body.sweep is None else body.sweep.model_dump(),
+            "lang": body.lang}
     chunks = len(chunk_sizes(body.trials, DEFAULT_CHUNK_TRIALS)) * runs
     job = _manager(request).submit(info.name, spec, chunks)
     if job is None:
