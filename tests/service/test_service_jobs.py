@@ -161,6 +161,43 @@ def test_a_pack_field_sweep_job_runs_as_the_library_sweep(make_app: Any) -> None
         assert got["kpis"] == json.loads(json.dumps(want["kpis"], default=str))
 
 
+def test_a_grid_job_equals_the_library_grid(make_app: Any) -> None:
+    """Two parameters swept together (a true-world and a pack field), as a repeated --sweep;
+    sweep and grid together, or one parameter twice, are a 422 naming the field."""
+    from jxc_rules.simulate import sweep
+
+    app, tok = make_app()
+    axes = [{"param": "demand.scale", "values": [0.9, 1.1]},
+            {"param": "candidate.replenishment.safety_days", "values": [0.5, 1.5]}]
+    with TestClient(app) as c:
+        a = bearer(tok["all"])
+        both = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 5,
+                                        "sweep": axes[0], "grid": axes}, headers=a)
+        assert both.status_code == 422
+        assert both.json()["field"] == "grid"
+        twice = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 5,
+                                         "grid": [axes[0], axes[0]]}, headers=a)
+        assert twice.status_code == 422
+        assert twice.json()["field"] == "grid[1].param"
+        bad = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 5,
+                                       "grid": [axes[0], {"param": "nope.x", "values": [1]}]},
+                     headers=a)
+        assert bad.status_code == 422
+        assert bad.json()["field"].startswith("grid[1]")
+        r = c.post("/v1/jobs", json={"scenario": {"name": SCENARIO}, "trials": 8, "seed": 5,
+                                     "grid": axes}, headers=a)
+        assert r.status_code == 202, r.text
+        view = wait(c, tok["all"], r.json()["id"])
+        assert view["status"] == "done", view
+        assert view["progress"]["chunks_done"] == view["progress"]["chunks"]
+        got = c.get(f"/v1/jobs/{view['id']}/result", headers=a).json()["sweep"]
+        scenario = load_scenario(SCENARIO)
+        rules = [scenario.rules["baseline"], scenario.rules["candidate"]]
+        want = sweep(scenario, [(ax["param"], ax["values"]) for ax in axes], rules=rules,
+                     trials=8, seed=5).to_mapping()
+        assert got["kpis"] == json.loads(json.dumps(want["kpis"], default=str))
+
+
 def test_a_job_answers_in_the_language_asked(make_app: Any) -> None:
     """``lang: zh``: the headline and the HTML report in Chinese (the committee's page asks for
     them); an unknown language is a 422 naming ``lang``."""

@@ -81,10 +81,11 @@ def _worker(conn: Any, spec: dict[str, Any]) -> None:  # pragma: no cover - runs
                 results = run_many(scenario, packs, trials=spec["trials"], seed=spec["seed"],
                                    progress=tick)
             swept = None
-            if spec.get("sweep"):
+            axes = ([spec["sweep"]] if spec.get("sweep") else []) + list(spec.get("grid") or [])
+            if axes:
                 from jxc_rules.simulate.sweep import sweep
 
-                swept = sweep(scenario, spec["sweep"]["param"], spec["sweep"]["values"],
+                swept = sweep(scenario, [(ax["param"], ax["values"]) for ax in axes],
                               rules=packs, trials=spec["trials"], seed=spec["seed"],
                               progress=tick)
             payload: dict[str, Any] = {

@@ -50,6 +50,9 @@ class JobRequest(BaseModel):
     trials: int = Field(default=200, ge=1, le=1_000_000)
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     sweep: SweepSpec | None = None
+    grid: list[SweepSpec] | None = Field(default=None, min_length=2, max_length=2, description=(
+        "Two parameters swept together (every combination), as a repeated `--sweep`; "
+        "instead of `sweep`"))
     lang: Literal["en", "zh"] = Field(default="en", description=(
         "Language of the result's headline and of the HTML report"))
 
@@ -109,6 +112,30 @@ def _job(request: Request, job_id: str, info: TokenInfo) -> Any:
     return job
 
 
+def _check_axis(body: JobRequest, scenario: Any, axis: SweepSpec, where: str) -> None:
+    """A swept parameter, checked before a worker starts: a pack field (``candidate.`` /
+    ``baseline.`` / ``packs.``) on the packs the job will run, as the worker loads them (the
+    scenario's own when none are given), a true-world field on the scenario."""
+    from jxc_rules.service.jobs import _load_ref
+    from jxc_rules.simulate.sweep import PACK_PREFIXES, _pack_at, apply_parameter
+
+    try:
+        if axis.param.startswith(PACK_PREFIXES):
+            packs = [_load_ref(p.model_dump(), f"packs[{i}]") for i, p in enumerate(body.packs)]
+            if not packs:
+                from jxc_rules.simulate.runner import load_rules
+
+                packs = [load_rules(scenario.rules.get(k)) for k in ("baseline", "candidate")
+                         if scenario.rules.get(k)] or [None]
+            for v in axis.values:
+                _pack_at(packs, axis.param, v)
+        else:
+            for v in axis.values:
+                apply_parameter(scenario, axis.param, v)
+    except JxcRulesError as exc:
+        raise from_library(exc, prefix=where, fallback_field="param") from exc
+
+
 @router.post("/jobs", status_code=202, response_model=JobView,
              summary="Start a simulation job in a worker process (bounded trials x days)")
 def submit_job(info: JobsWrite, body: JobRequest, request: Request) -> dict[str, Any]:
@@ -124,28 +151,20 @@ def submit_job(info: JobsWrite, body: JobRequest, request: Request) -> dict[str,
     except JxcRulesError as exc:
         raise _untemp(from_library(exc, prefix="scenario")) from exc
     set_subject(request, f"scenario {scenario.name}")
-    if body.sweep is not None:
-        from jxc_rules.simulate.sweep import PACK_PREFIXES, _pack_at, apply_parameter
-
-        try:
-            if body.sweep.param.startswith(PACK_PREFIXES):
-                # a pack field (candidate. / baseline. / packs.): checked on the packs the job
-                # will run, as the worker loads them (the scenario's own when none are given)
-                packs = [_load_ref(p.model_dump(), f"packs[{i}]")
-                         for i, p in enumerate(body.packs)]
-                if not packs:
-                    from jxc_rules.simulate.runner import load_rules
-
-                    packs = [load_rules(scenario.rules.get(k)) for k in ("baseline",
-                             "candidate") if scenario.rules.get(k)] or [None]
-                for v in body.sweep.values:
-                    _pack_at(packs, body.sweep.param, v)
-            else:
-                for v in body.sweep.values:
-                    apply_parameter(scenario, body.sweep.param, v)
-        except JxcRulesError as exc:
-            raise from_library(exc, prefix="sweep", fallback_field="param") from exc
-    runs = 1 + (len(body.sweep.values) if body.sweep is not None else 0)
+    if body.sweep is not None and body.grid is not None:
+        raise Problem(422, "validation", "give sweep (one parameter) or grid (two), not both",
+                      field="grid")
+    axes = [("sweep", body.sweep)] if body.sweep is not None else \
+        [(f"grid[{k}]", ax) for k, ax in enumerate(body.grid or [])]
+    for where, axis in axes:
+        _check_axis(body, scenario, axis, where)
+    if body.grid is not None and body.grid[0].param == body.grid[1].param:
+        raise Problem(422, "validation", f"grid: {body.grid[0].param!r} twice; sweep two "
+                      "different parameters", field="grid[1].param")
+    points = 1
+    for _, axis in axes:
+        points *= len(axis.values)
+    runs = 1 + (points if axes else 0)
     work = body.trials * scenario.days * runs
     if work > settings.max_trials_days:
         raise Problem(422, "job-too-large", f"trials × days × runs = {body.trials} × "
@@ -155,6 +174,7 @@ def submit_job(info: JobsWrite, body: JobRequest, request: Request) -> dict[str,
     spec = {"scenario": body.scenario.model_dump(), "packs": [p.model_dump() for p in body.packs],
             "trials": body.trials, "seed": body.seed,
             "sweep": None if body.sweep is None else body.sweep.model_dump(),
+            "grid": None if body.grid is None else [ax.model_dump() for ax in body.grid],
             "lang": body.lang}
     chunks = len(chunk_sizes(body.trials, DEFAULT_CHUNK_TRIALS)) * runs
     job = _manager(request).submit(info.name, spec, chunks)
