@@ -484,10 +484,9 @@ def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray,
     import warnings
 
     attempts: list[dict[str, Any]] = [
-        # full_output=False, skip_hessian: statsmodels' closing Hessian and inverse are not
-        # needed (the score decides convergence here, the covariance is computed once after)
-        {"method": "newton", "maxiter": 25, "tol": tol, "full_output": False,
-         "skip_hessian": True},
+        # skip_hessian: statsmodels' closing Hessian is not needed (the score decides
+        # convergence here, the covariance is computed once after)
+        {"method": "newton", "maxiter": 25, "tol": tol, "skip_hessian": True},
         {"method": "minimize", "min_method": "Newton-CG", "maxiter": 200, "skip_hessian": True},
         {"method": "minimize", "min_method": "trust-exact", "maxiter": 500,
          "skip_hessian": True},
@@ -537,7 +536,7 @@ def _pilot_steps(model: Any, start: FloatArray, steps: int = 3) -> FloatArray:
         warnings.simplefilter("ignore")
         try:
             res = model.fit(start_params=start, method="newton", maxiter=steps, disp=False,
-                            full_output=False, skip_hessian=True)
+                            skip_hessian=True)
             params = np.asarray(res.params, dtype=np.float64)
             if np.all(np.isfinite(params)) and model.loglike(params) >= model.loglike(start):
                 return params
