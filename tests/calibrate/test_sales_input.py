@@ -112,7 +112,7 @@ def test_a_missing_day_is_not_a_zero(tmp_path: Path, pack: Any) -> None:
 
 
 def test_empty_and_header_only_files(tmp_path: Path, pack: Any) -> None:
-    assert "empty file" in str(_error(tmp_path, pack, ""))
+    assert "file is empty" in str(_error(tmp_path, pack, ""))
     assert "no data rows" in str(_error(tmp_path, pack, HEADER))
 
 
@@ -128,8 +128,12 @@ def test_non_utf8_and_oversized_files(tmp_path: Path, pack: Any,
     path = tmp_path / "sales.csv"
     path.write_bytes(HEADER.encode() + "2026-03-02,店,dish_beef,dine_in,1,0,clear\n"
                      .encode("gbk"))
-    with pytest.raises(DataFileError, match="UTF-8"):
+    assert read_sales(path, pack).locations == ("店",)     # a GB18030 (GBK) export reads
+    path.write_bytes(HEADER.encode() + b"2026-03-02,\xff\xff\xff,dish_beef,dine_in,1,0,clear\n")
+    with pytest.raises(DataFileError, match="UTF-8") as info:
         read_sales(path, pack)
+    assert info.value.location is not None
+    assert info.value.location.line == 2
     import jxc_rules.calibrate.sales as sales_module
 
     monkeypatch.setattr(sales_module, "MAX_BYTES", 10)

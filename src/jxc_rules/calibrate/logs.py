@@ -263,7 +263,10 @@ class _Table:
         return row.cells[col].strip() if col < len(row.cells) else ""
 
 
-def _read_table(path: PathLike) -> _Table:
+def _read_table(path: PathLike, *, max_bytes: int | None = None) -> _Table:
+    """The rows of a CSV (UTF-8, else GB18030) or ``.xlsx`` file, header first, each with its
+    physical line; ``max_bytes`` bounds the file (default :data:`MAX_BYTES`)."""
+    limit = MAX_BYTES if max_bytes is None else max_bytes
     p = Path(path)
     name = str(path)
     try:
@@ -271,9 +274,9 @@ def _read_table(path: PathLike) -> _Table:
     except OSError as exc:
         raise DataFileError(f"cannot read the file ({exc.strerror or exc}); check the path",
                             location=SourceLocation(name)) from None
-    if size > MAX_BYTES:
+    if size > limit:
         raise DataFileError(
-            f"the file is {size / 2**20:.1f} MiB, above the {MAX_BYTES // 2**20} MiB limit; split "
+            f"the file is {size / 2**20:.1f} MiB, above the {limit // 2**20} MiB limit; split "
             "it by year or by store", location=SourceLocation(name))
     if p.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(p, name)

@@ -1,6 +1,7 @@
 """Daily sales as a store exports them: read, check, and lay out as arrays.
 
-File format (CSV, UTF-8, header on line 1; or an Excel ``.xlsx`` export, first sheet)::
+File format (CSV in UTF-8 or GB18030, header on line 1; or an Excel ``.xlsx`` export, first
+sheet)::
 
     date,location,item,channel,quantity,stockout,weather
     2026-03-01,chengdu-01,dish_beef,dine_in,131,0,rain
@@ -26,13 +27,10 @@ with 0, never a missing row), and a file larger than :data:`MAX_BYTES`. Nothing 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -109,75 +107,16 @@ def _error(file: str, line: int, column: int | None, field: str | None, message:
     return DataFileError(message, location=SourceLocation(file, line, column), field=field)
 
 
-def _check_size(path: Path) -> None:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise DataFileError(f"cannot read {str(path)!r}: {exc.strerror or exc}; check the path",
-                            location=SourceLocation(str(path))) from None
-    if size > MAX_BYTES:
-        raise DataFileError(f"{size:,} bytes: larger than {MAX_BYTES // 2**20} MiB; split the "
-                            "export by year", location=SourceLocation(str(path)))
+def table_rows(path: str | os.PathLike[str]) -> tuple[str, Iterator[tuple[int, list[str]]]]:
+    """``(where, rows)`` of a CSV (UTF-8 or GB18030) or ``.xlsx`` export: ``where`` names the
+    file (``file[sheet]`` for a workbook), ``rows`` are ``(physical line, cells)``, header first
+    — the one table reader of the calibration's files (:func:`jxc_rules.calibrate.logs`'s),
+    at this module's :data:`MAX_BYTES`."""
+    from jxc_rules.calibrate.logs import _read_table
 
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(physical line, cells) of a CSV file, header first; BOM tolerated."""
-    _check_size(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DataFileError("not UTF-8 text: save the export as CSV UTF-8 (Excel: 'CSV UTF-8')",
-                            location=SourceLocation(str(path), line)) from None
-    except OSError as exc:
-        raise DataFileError(f"cannot read {str(path)!r}: {exc.strerror or exc}",
-                            location=SourceLocation(str(path))) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error as exc:
-        raise DataFileError(f"not a readable CSV: {exc}", location=SourceLocation(
-            str(path), reader.line_num)) from None
-
-
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    _check_size(path)
-    try:
-        import openpyxl
-    except ImportError:
-        raise DataFileError("reading .xlsx needs the calibrate extra: pip install "
-                            "'jxc-rules[calibrate]' (or save the sheet as CSV)",
-                            location=SourceLocation(str(path))) from None
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise DataFileError(f"not a readable .xlsx workbook ({type(exc).__name__}); re-export "
-                            "it or save it as CSV", location=SourceLocation(str(path))) from None
-    sheet = book.worksheets[0]
-    for k, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = []
-        for v in row:
-            if v is None:
-                cells.append("")
-            elif isinstance(v, dt.datetime):
-                cells.append(v.date().isoformat())
-            elif isinstance(v, dt.date):
-                cells.append(v.isoformat())
-            elif isinstance(v, float) and v.is_integer():
-                cells.append(str(int(v)))
-            else:
-                cells.append(str(v))
-        yield k, cells
-    book.close()
-
-
-def table_rows(path: str | os.PathLike[str]) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) of a CSV or ``.xlsx`` file, header first."""
-    p = Path(path)
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return _xlsx_rows(p)
-    return _csv_rows(p)
+    table = _read_table(path, max_bytes=MAX_BYTES)
+    rows = [(1, list(table.header)), *((r.line, list(r.cells)) for r in table.rows)]
+    return table.file, iter(rows)
 
 
 def _header(file: str, rows: Iterator[tuple[int, list[str]]], required: Sequence[str],
@@ -239,9 +178,9 @@ def _states(file: str, line: int, col: int, text: str, known: Sequence[str]) -> 
 def read_weather(path: str | os.PathLike[str], pack: Any
                  ) -> dict[tuple[dt.date, str | None], frozenset[str]]:
     """``date[,location],weather`` rows → {(date, location or None): states}."""
-    file = os.fspath(path)
     known = tuple(getattr(pack, "weather", {}) or {})
-    cols, rows = _header(file, table_rows(path), ("date", "weather"), ("location",))
+    file, table = table_rows(path)
+    cols, rows = _header(file, table, ("date", "weather"), ("location",))
     out: dict[tuple[dt.date, str | None], frozenset[str]] = {}
     seen: dict[tuple[dt.date, str | None], int] = {}
     for line, cells in rows:
@@ -280,8 +219,8 @@ def read_sales(path: str | os.PathLike[str], pack: Any, *,
     ``weather`` is a separate ``date[,location],weather`` file (it replaces a ``weather``
     column of the sales file).
     """
-    file = os.fspath(path)
-    return sales_from_rows(file, table_rows(path), pack,
+    file, rows = table_rows(path)
+    return sales_from_rows(file, rows, pack,
                            weather=None if weather is None else read_weather(weather, pack))
 
 
