@@ -98,17 +98,15 @@ def _calibrate(args: argparse.Namespace) -> int:
     from jxc_rules.calibrate import calibrate
     from jxc_rules.errors import ValidationError
     from jxc_rules.rules_cli import format_changes
+    from jxc_rules.simulate_cli import _check_output
 
     lang = args.lang
-    out = Path(args.output) if args.output else None
-    if out is not None:
-        if out.exists():
-            raise ValidationError(f"-o {args.output!r} exists: a proposal never overwrites a "
-                                  "pack; give a new file name (e.g. the new version)",
-                                  field="output", value=args.output)
-        if not (out.parent if str(out.parent) else Path(".")).is_dir():
-            raise ValidationError(f"-o {args.output!r}: folder {str(out.parent)!r} does not "
-                                  "exist; create it first", field="output", value=args.output)
+    json_target = _check_output(args.json, "--json")      # checked before the fit runs
+    out = _check_output(args.output, "--output")
+    if out is not None and out.exists():
+        raise ValidationError(f"-o {args.output!r} exists: a proposal never overwrites a "
+                              "pack; give a new file name (e.g. the new version)",
+                              field="output", value=args.output)
     pack = _load_pack(args.pack)
     result = calibrate(pack, args.sales, weather=args.weather, accept_all=args.accept_all,
                        version=args.version, wastage=args.wastage, fish=args.fish,
@@ -156,11 +154,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.json:
         from jxc_rules import jsonable
 
-        text = json.dumps(jsonable(result.to_mapping()), ensure_ascii=False, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
+        _emit(json.dumps(jsonable(result.to_mapping()), ensure_ascii=False, indent=2),
+              json_target, "--json")
     if out is not None:
         proposal.write(out)
         print("\n" + _t(lang, "written").format(path=out))
@@ -169,11 +164,24 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit(text: str, target: Path | None, option: str) -> None:
+    """JSON to stdout (``-``) or written atomically to the checked ``target``."""
+    if target is None:
+        print(text)
+        return
+    from jxc_rules.simulate_cli import _write_atomically
+
+    _write_atomically(target, text + "\n", option)
+
+
 def _backtest(args: argparse.Namespace) -> int:
     from jxc_rules.calibrate.backtest import backtest
     from jxc_rules.calibrate.sales import read_sales
+    from jxc_rules.simulate_cli import _check_output
 
     lang = args.lang
+    json_target = _check_output(args.json, "--json")
+    report_target = _check_output(args.report, "--report")
     pack = _load_pack(args.pack)
     sales = read_sales(args.sales, pack, weather=args.weather)
     log = None
@@ -203,15 +211,13 @@ def _backtest(args: argparse.Namespace) -> int:
     print(_t(lang, "bt_flag").format(names=", ".join(result.flagged)) if result.flagged
           else _t(lang, "bt_none"))
     if args.json:
-        text = json.dumps(result.to_mapping(), ensure_ascii=False, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n", encoding="utf-8")
-    if args.report:
+        _emit(json.dumps(result.to_mapping(), ensure_ascii=False, indent=2), json_target,
+              "--json")
+    if report_target is not None:
         from jxc_rules.calibrate.report import backtest_html
+        from jxc_rules.simulate_cli import _write_atomically
 
-        Path(args.report).write_text(backtest_html(result, lang=lang), encoding="utf-8")
+        _write_atomically(report_target, backtest_html(result, lang=lang), "--report")
     return 0
 
 

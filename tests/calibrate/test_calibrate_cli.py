@@ -83,3 +83,31 @@ def test_bad_arguments_are_one_line_errors(tmp_path: Path, histories: dict[int, 
     assert main(["simulate", "hotpot-spring-festival-2027", "--horizon", "2026-12-31:2026-01-01",
                  "--trials", "5"]) == 1
     assert "START <= END" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--json", "--report", "-o"])
+def test_an_output_in_a_missing_folder_is_refused_before_any_work(
+        tmp_path: Path, histories: dict[int, Path], option: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    target = str(tmp_path / "no-such-folder" / "out.x")
+    if option == "--report":
+        argv = ["backtest", "hotpot@2026.10", "--sales", str(histories[0]), "--month",
+                "2026-03", option, target]
+    else:
+        argv = ["calibrate", "hotpot@2026.10", "--sales", str(histories[0]), option, target]
+    assert main(argv) == 1
+    err = capsys.readouterr()
+    assert "does not exist" in err.err
+    assert "Traceback" not in err.err
+    assert "Fitted from" not in err.out                      # refused before the fit
+
+
+def test_a_proposal_that_cannot_be_written_is_named(tmp_path: Path, pack: object) -> None:
+    from jxc_rules.calibrate.proposal import propose
+    from jxc_rules.errors import ValidationError
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(ValidationError, match="cannot write") as info:
+        propose(pack, []).write(blocker / "new.yaml")
+    assert info.value.field == "output"

@@ -54,8 +54,17 @@ class Proposal:
             raise ValidationError(f"{target!r} exists: a proposal never overwrites a pack; give "
                                   "a new file name (e.g. the new version)", field="output",
                                   value=target)
-        with open(target, "x" if not overwrite else "w", encoding="utf-8") as fh:
-            fh.write(self.text)
+        try:
+            with open(target, "x" if not overwrite else "w", encoding="utf-8") as fh:
+                fh.write(self.text)
+        except FileExistsError:
+            raise ValidationError(f"{target!r} appeared while writing: a proposal never "
+                                  "overwrites a pack; give a new file name", field="output",
+                                  value=target) from None
+        except OSError as exc:
+            raise ValidationError(f"cannot write {target!r}: {exc.strerror or exc}; choose a "
+                                  "folder you can write to", field="output",
+                                  value=target) from None
 
 
 def next_version(version: str) -> str:
