@@ -225,6 +225,20 @@ def test_an_unknown_field_is_refused_by_name(client: Any) -> None:
     assert r.json()["field"] == "edits.replenishment.safety_day"
 
 
+@pytest.mark.parametrize(("ref", "field"), [
+    ({"name": "../../etc/passwd"}, "candidate.name"),
+    ({"name": "hotpot@2026.11", "yaml": "x: 1"}, "candidate"),
+    ({"saved": "nope.yaml"}, "candidate.saved"),
+    ({"yaml": "industry: hotpot\n"}, "candidate"),
+])
+def test_a_bad_pack_reference_is_refused_by_field(client: Any, ref: dict[str, str],
+                                                  field: str) -> None:
+    c, auth, _studio = client
+    r = c.post("/studio/api/pack", json={"candidate": ref}, headers=auth)
+    assert r.status_code in (404, 422), r.text
+    assert r.json()["field"].startswith(field), r.json()
+
+
 def test_saving_writes_a_new_version_and_never_overwrites(client: Any, tmp_path: Path) -> None:
     c, auth, _studio = client
     body = {"candidate": {"name": "hotpot@2026.11"}, "edits": {UPLIFT: "1.6"},

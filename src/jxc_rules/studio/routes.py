@@ -87,29 +87,25 @@ def _saved_files(request: Request) -> list[str]:
 
 
 def _load_pack(ref: Ref, request: Request, field: str) -> tuple[Any, dict[str, str]]:
-    """(pack, the service's job reference for it)."""
-    from jxc_rules._internal.bundled import as_name
-    from jxc_rules.rules.load import load_pack, loads_pack
+    """(pack, the service's job reference for it): a pack saved by the studio, or a bundled
+    name / YAML text as the service loads them (:func:`~jxc_rules.service.routes.kernels.
+    load_ref`)."""
+    from jxc_rules.rules.load import loads_pack
+    from jxc_rules.service.routes.kernels import PackRef, load_ref
 
     given = [x for x in (ref.name, ref.saved, ref.yaml) if x is not None]
     if len(given) != 1:
         raise Problem(422, "validation", f"{field}: give exactly one of name, saved and yaml",
                       field=field)
+    if ref.saved is None:
+        pack = load_ref(PackRef(name=ref.name, yaml=ref.yaml), field)
+        return pack, ({"name": ref.name} if ref.name is not None else {"yaml": str(ref.yaml)})
+    if ref.saved not in _saved_files(request):
+        raise Problem(404, "unknown-item", f"{field}.saved: no saved pack {ref.saved!r} (saved: "
+                      f"{', '.join(_saved_files(request)) or 'none'})", field=f"{field}.saved")
+    text = (_saved_dir(request) / ref.saved).read_text(encoding="utf-8")
     try:
-        if ref.name is not None:
-            if as_name(ref.name) is None:
-                raise Problem(422, "validation", f"{field}.name: {ref.name!r} is not a bundled "
-                              "pack name such as 'hotpot@2026.11'", field=f"{field}.name")
-            return load_pack(ref.name), {"name": ref.name}
-        if ref.saved is not None:
-            if ref.saved not in _saved_files(request):
-                raise Problem(404, "unknown-item", f"{field}.saved: no saved pack "
-                              f"{ref.saved!r} (saved: {', '.join(_saved_files(request)) or 'none'}"
-                              ")", field=f"{field}.saved")
-            text = (_saved_dir(request) / ref.saved).read_text(encoding="utf-8")
-            return loads_pack(text, filename=ref.saved), {"yaml": text}
-        assert ref.yaml is not None
-        return loads_pack(ref.yaml, filename=f"<{field}>"), {"yaml": ref.yaml}
+        return loads_pack(text, filename=ref.saved), {"yaml": text}
     except JxcRulesError as exc:
         raise from_library(exc, prefix=field) from exc
 
