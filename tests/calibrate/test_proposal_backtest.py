@@ -161,6 +161,9 @@ def test_backtest_bad_arguments(pack: Any, histories: dict[int, Path]) -> None:
         backtest(pack, sales, "2025-01")
     with pytest.raises(ValidationError, match="threshold"):
         backtest(pack, sales, "2026-03", threshold=-1)
+    with pytest.raises(ValidationError, match="bias or mape") as info:
+        backtest(pack, sales, "2026-03", metric="rmse")
+    assert info.value.field == "metric"
 
 
 def test_calibrate_end_to_end_changes_what_the_data_contradict(

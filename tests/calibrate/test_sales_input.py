@@ -230,3 +230,43 @@ def test_an_oversized_fit_is_refused_before_it_is_built(tmp_path: Path, pack: An
     with pytest.raises(ValidationError, match="per location") as info:
         fit_demand(sales, pack)
     assert info.value.field == "sales"
+
+
+def test_sales_without_weather_refuse_the_weather_fit_in_words(tmp_path: Path,
+                                                              pack: Any) -> None:
+    """No weather column and no --weather file: the weather multipliers are a stated refusal
+    (en and zh), none is estimated, and the rest is still fitted."""
+    rng = np.random.default_rng(5)
+    start = dt.date(2026, 3, 2)
+    rows = [f"{start + dt.timedelta(days=k)},dish_beef,dine_in,{rng.poisson(40)}\n"
+            for k in range(42)]
+    path = _write(tmp_path, "date,item,channel,quantity\n" + "".join(rows))
+    fit = fit_demand(read_sales(path, pack), pack)
+    refused = {r.what: r for r in fit.refusals}
+    assert "weather" in refused
+    assert "天气" in refused["weather"].reason_zh
+    assert not any(e.path.startswith("weather.") for e in fit.estimates)
+    assert "dine_in" in fit.channels
+
+
+@pytest.mark.parametrize(("rain_qty", "rain_out", "words"), [
+    (0, 0, "nothing sold"), (25, 1, "sold out")])
+def test_an_effect_the_data_cannot_bound_is_refused_not_estimated(
+        tmp_path: Path, pack: Any, rain_qty: int, rain_out: int, words: str) -> None:
+    """Every rainy day sold nothing (the multiplier is 0: no finite estimate), or every rainy
+    day sold out (demand only bounded below): ``weather.rain.dine_in`` is a refusal naming why,
+    and the other effects are still fitted."""
+    rng = np.random.default_rng(8)
+    start = dt.date(2026, 3, 2)
+    rows = []
+    for k in range(56):
+        rain = k % 4 == 0
+        q, out = (rain_qty, rain_out) if rain else (int(rng.poisson(40)), 0)
+        rows.append(f"{start + dt.timedelta(days=k)},dish_beef,dine_in,{q},{out},"
+                    f"{'rain' if rain else 'clear'}\n")
+    path = _write(tmp_path, "date,item,channel,quantity,stockout,weather\n" + "".join(rows))
+    fit = fit_demand(read_sales(path, pack), pack)
+    refused = {r.what: r for r in fit.refusals}
+    assert "weather.rain.dine_in" in refused
+    assert words in refused["weather.rain.dine_in"].reason_en
+    assert all(e.path != "weather.rain.dine_in" for e in fit.estimates)
