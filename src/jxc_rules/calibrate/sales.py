@@ -96,7 +96,8 @@ def pack_sellables(pack: Any) -> tuple[str, ...]:
 
 
 def pack_channels(pack: Any) -> tuple[str, ...]:
-    """The channels a pack knows (its loss model's, else the standard three)."""
+    """The channels a sales file may name: the packs' three (``dine_in``, ``takeaway``,
+    ``group_meal``), which every holiday, weather and loss section is keyed by."""
     from jxc_rules.rules.schema import CHANNELS
 
     return tuple(CHANNELS)
