@@ -175,6 +175,66 @@ def _nb_parts(y: FloatArray, mu: FloatArray, r: float, censored: npt.NDArray[np.
     return ll, d1, d2
 
 
+class _NBTerms:
+    """:func:`_nb_parts` for one fixed ``(y, censored)`` at size ``r``, what does not depend on
+    μ computed once (the lnΓ constant of the exact rows, ln B(y, r) of the censored ones, the
+    row subsets) and the log-likelihood only when asked: Newton's steps need the derivatives
+    alone. Same formulas as :func:`_nb_parts` (tested equal)."""
+
+    def __init__(self, y: FloatArray, censored: npt.NDArray[np.bool_], r: float) -> None:
+        from scipy import special
+
+        self.r = r
+        self.y = y
+        self.all_exact = not bool(censored.any())
+        self.ex = np.flatnonzero(~censored)
+        self.cp = np.flatnonzero(censored & (y > 0))        # censored at 0: P(Y ≥ 0) = 1
+        self.ye = y if self.all_exact else y[self.ex]
+        self.yc = y[self.cp]
+        self.constant = _nb_constant(self.ye, r)
+        self.log_beta = (np.asarray(special.betaln(self.yc, r), dtype=np.float64)
+                         if self.cp.size else np.empty(0))
+
+    def derivatives(self, mu: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """First and second derivatives in μ per row, and ln P(Y ≥ y) of the censored rows."""
+        from scipy import special
+
+        r = self.r
+        if self.all_exact:
+            y = self.y
+            return (y / mu - (y + r) / (r + mu), -y / mu**2 + (y + r) / (r + mu) ** 2,
+                    np.empty(0))
+        d1 = np.zeros_like(mu)
+        d2 = np.zeros_like(mu)
+        ye, me = self.ye, mu[self.ex]
+        d1[self.ex] = ye / me - (ye + r) / (r + me)
+        d2[self.ex] = -ye / me**2 + (ye + r) / (r + me) ** 2
+        if not self.cp.size:
+            return d1, d2, np.empty(0)
+        yc, mc = self.yc, mu[self.cp]
+        x = mc / (r + mc)
+        log_surv = np.log(np.maximum(special.betainc(yc, r, x), 1e-300))
+        log_g = (yc - 1) * np.log(x) + (r - 1) * np.log1p(-x) - self.log_beta
+        lx = np.exp(log_g - log_surv)
+        lxx = lx * ((yc - 1) / x - (r - 1) / (1 - x)) - lx**2
+        xm = r / (r + mc) ** 2
+        xmm = -2.0 * r / (r + mc) ** 3
+        d1[self.cp] = lx * xm
+        d2[self.cp] = lxx * xm**2 + lx * xmm
+        return d1, d2, np.asarray(log_surv, dtype=np.float64)
+
+    def loglike(self, mu: FloatArray, log_surv: FloatArray) -> FloatArray:
+        """Per-row log-likelihood (``log_surv`` from :meth:`derivatives` at the same μ)."""
+        r = self.r
+        if self.all_exact:
+            return self.constant + r * np.log(r / (r + mu)) + self.y * np.log(mu / (r + mu))
+        ll = np.zeros_like(mu)
+        me = mu[self.ex]
+        ll[self.ex] = self.constant + r * np.log(r / (r + me)) + self.ye * np.log(me / (r + me))
+        ll[self.cp] = log_surv
+        return ll
+
+
 def _gram_pairs(xs: Any) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]:
     """For ``Xᵀ diag(w) X`` by one ``bincount``: every pair of nonzeros within a row of the CSR
     matrix ``xs`` as (row, flat index i·P + j, x_ri·x_rj). Rows hold a handful of nonzeros (an
@@ -208,17 +268,18 @@ def _model_class() -> Any:
 
         def __init__(self, endog: FloatArray, exog: Any, *, additive: FloatArray,
                      censored: npt.NDArray[np.bool_], alpha: float, names: Sequence[str],
-                     sparse_exog: Any = None, pairs: Any = None) -> None:
+                     sparse_exog: Any = None, pairs: Any = None, sparse_t: Any = None
+                     ) -> None:
             self.additive = additive
             self.censored = censored
             self.r = 1.0 / alpha
             self.xs = sparse_exog if sparse_exog is not None else sparse.csr_matrix(exog)
             self.n_beta = self.xs.shape[1]
             self.n_shift = len(names) - self.n_beta
-            self.xs_t = self.xs.T.tocsr()
+            self.xs_t = self.xs.T.tocsr() if sparse_t is None else sparse_t
             self._pairs = pairs if pairs is not None else _gram_pairs(self.xs)
-            self._cache: tuple[bytes, tuple[FloatArray, ...]] | None = None
-            self._constant: tuple[float, FloatArray] | None = None     # lnΓ terms at self.r
+            self._cache: tuple[bytes, list[Any]] | None = None
+            self._terms: _NBTerms | None = None                # per-row terms at self.r
             # the design stays sparse here: statsmodels gets no dense exog (its data handling
             # would copy and scan it), every parameter is named as an "extra" one
             super().__init__(endog, None, extra_params_names=list(names), hasconst=False)
@@ -237,33 +298,44 @@ def _model_class() -> Any:
             mu = expo + (self.additive @ params[self.n_beta:] if self.n_shift else 0.0)
             return np.maximum(mu, 1e-9), expo
 
-        def _parts(self, params: FloatArray) -> tuple[FloatArray, ...]:
+        def set_alpha(self, alpha: float) -> None:
+            """The same model at another dispersion."""
+            self.r = 1.0 / alpha
+            self._cache = None
+
+        def _parts(self, params: FloatArray) -> list[Any]:
+            """``[d1, d2, expo, mu, ln P(Y ≥ y) of the censored rows, loglikeobs or None]``,
+            computed once per parameter vector (the log-likelihood on first request)."""
             key = np.asarray(params, dtype=np.float64).tobytes()
             if self._cache is not None and self._cache[0] == key:
                 return self._cache[1]
             mu, expo = self._mean(params)
-            if self._constant is None or self._constant[0] != self.r:
-                exact = ~self.censored
-                self._constant = (self.r, _nb_constant(self.endog[exact], self.r))
-            ll, d1, d2 = _nb_parts(self.endog, mu, self.r, self.censored, self._constant[1])
-            self._cache = (key, (ll, d1, d2, expo))
+            if self._terms is None or self._terms.r != self.r:
+                self._terms = _NBTerms(self.endog, self.censored, self.r)
+            d1, d2, log_surv = self._terms.derivatives(mu)
+            self._cache = (key, [d1, d2, expo, mu, log_surv, None])
             return self._cache[1]
 
         def loglikeobs(self, params: FloatArray) -> FloatArray:
-            return self._parts(params)[0]
+            parts = self._parts(params)
+            if parts[5] is None:
+                assert self._terms is not None
+                parts[5] = self._terms.loglike(parts[3], parts[4])
+            ll: FloatArray = parts[5]
+            return ll
 
         def loglike(self, params: FloatArray) -> float:
-            return float(self._parts(params)[0].sum())
+            return float(self.loglikeobs(params).sum())
 
         def score(self, params: FloatArray) -> FloatArray:
-            _, d1, _, expo = self._parts(params)
+            d1, _, expo = self._parts(params)[:3]
             g = self.xs_t @ (d1 * expo)
             if self.n_shift:
                 g = np.concatenate([g, self.additive.T @ d1])
             return np.asarray(g, dtype=np.float64)
 
         def hessian(self, params: FloatArray) -> FloatArray:
-            _, d1, d2, expo = self._parts(params)
+            d1, d2, expo = self._parts(params)[:3]
             w = d2 * expo**2 + d1 * expo
             rows, flat, prod = self._pairs
             p = self.n_beta
@@ -330,43 +402,100 @@ def _weather_days(sales: SalesData, states: Sequence[str]) -> dict[str, FloatArr
                             dtype=np.float64) for state in states}
 
 
-def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
-            blocks: Mapping[str, list[tuple[dt.date, dt.date]]],
-            weather_days: Mapping[str, FloatArray]) -> _Design:
-    c = sales.channels.index(channel)
-    n_days, n_loc, n_items = sales.days, len(sales.locations), len(sales.items)
-    mask = np.broadcast_to(sales.present[None, :, :, c], (n_days, n_loc, n_items))
-    d_ix, l_ix, n_ix = (a.astype(np.intp) for a in np.nonzero(mask))
-    rows = d_ix.size
-    cols: list[tuple[npt.NDArray[np.intp], FloatArray]] = []    # (rows, values) per column
-
-    def dense(col: FloatArray) -> None:
-        nz = np.flatnonzero(col)
-        cols.append((nz, col[nz]))
-    meta: list[_Column] = []
-    # base: weekday levels per (location, item); days off = mean of Sat/Sun, 调休 = Mon..Fri
+def _week_weights(calendar: Any) -> FloatArray:
+    """``[D, 7]`` weekday-level weights of each day: its weekday, a day off of a break the mean
+    of Saturday and Sunday, a make-up workday (调休) the mean of Monday .. Friday."""
+    n_days = len(calendar.weekday)
     week = np.zeros((n_days, 7))
     week[np.arange(n_days), calendar.weekday] = 1.0
     week[calendar.day_off] = 0.0
     week[calendar.day_off, 5:] = 0.5
     week[calendar.makeup_workday] = 0.0
     week[np.ix_(calendar.makeup_workday, np.arange(5))] = 0.2
-    names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-    for lo in range(n_loc):
-        for n in range(n_items):
-            if not sales.present[lo, n, c]:
-                continue
-            sel = np.flatnonzero((l_ix == lo) & (n_ix == n))
-            weights = week[d_ix[sel]]                                    # [rows of it, 7]
-            for k in range(7):
-                nz = weights[:, k] != 0
-                cols.append((sel[nz], weights[nz, k]))
-                meta.append(_Column("base", f"{sales.locations[lo]}/{sales.items[n]}/"
-                                            f"{names[k]}"))
+    return week
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@attrs.frozen(eq=False)
+class _Rows:
+    """What the channels with the same series share: the rows (day-major), the base weekday
+    block of the design, the weather indicators and each break's rows."""
+
+    d_ix: npt.NDArray[np.intp]
+    l_ix: npt.NDArray[np.intp]
+    n_ix: npt.NDArray[np.intp]
+    day_start: npt.NDArray[np.intp]          # rows of day d: day_start[d] .. day_start[d + 1]
+    base: tuple[npt.NDArray[np.intp], FloatArray, npt.NDArray[np.intp]]   # rows, values, counts
+    base_meta: tuple[_Column, ...]
+    weather: FloatArray                      # [R, W]
+    breaks: dict[str, npt.NDArray[np.intp]]  # holiday → its break days' rows (ascending)
+
+
+def _rows_of(sales: SalesData, c: int, calendar: Any, weather_days: Mapping[str, FloatArray],
+             states: Sequence[str], shared: dict[Any, Any]) -> _Rows:
+    key = ("rows", sales.present[:, :, c].tobytes())
+    if key in shared:
+        cached: _Rows = shared[key]
+        return cached
+    n_days, n_loc, n_items = sales.days, len(sales.locations), len(sales.items)
+    mask = np.broadcast_to(sales.present[None, :, :, c], (n_days, n_loc, n_items))
+    d_ix, l_ix, n_ix = (a.astype(np.intp) for a in np.nonzero(mask))
+    # base: weekday levels per (location, item) series, 7 columns each (in location, item
+    # order; a weekday a short history never saw stays an empty column until _drop_empty)
+    if "week" not in shared:
+        shared["week"] = _week_weights(calendar)
+    week: FloatArray = shared["week"]
+    series = np.flatnonzero(sales.present[:, :, c].ravel())            # location-major codes
+    meta: list[_Column] = []
+    for code in series.tolist():
+        lo, n = divmod(code, n_items)
+        meta.extend(_Column("base", f"{sales.locations[lo]}/{sales.items[n]}/{name}")
+                    for name in _WEEKDAYS)
+    base_rows, base_vals = np.empty(0, dtype=np.intp), np.empty(0)
+    base_counts = np.zeros(series.size * 7, dtype=np.intp)
+    if series.size:
+        g = np.searchsorted(series, l_ix * n_items + n_ix)            # series of each row
+        weights = week[d_ix]                                           # [R, 7]
+        rr, kk = np.nonzero(weights)                                   # row-major
+        col_of = g[rr] * 7 + kk
+        by_col = np.argsort(col_of, kind="stable")                     # rows ascending
+        base_rows = rr[by_col].astype(np.intp)
+        base_vals = weights[rr, kk][by_col]
+        base_counts = np.bincount(col_of, minlength=series.size * 7).astype(np.intp)
+    wmat = np.zeros((d_ix.size, len(states)))
+    if sales.weather is not None:
+        for w, state in enumerate(states):
+            wmat[:, w] = weather_days[state][d_ix, l_ix]
+    out = _Rows(d_ix, l_ix, n_ix, np.searchsorted(d_ix, np.arange(n_days + 1)).astype(np.intp),
+                (base_rows, base_vals, base_counts), tuple(meta), wmat, {})
+    shared[key] = out
+    return out
+
+
+def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
+            blocks: Mapping[str, list[tuple[dt.date, dt.date]]],
+            weather_days: Mapping[str, FloatArray], shared: dict[Any, Any] | None = None
+            ) -> _Design:
+    """The channel's sparse design; ``shared`` (one dict per :func:`fit_demand` call) keeps
+    what channels with the same series have in common."""
+    shared = {} if shared is None else shared
+    c = sales.channels.index(channel)
+    n_items = len(sales.items)
+    states = tuple(getattr(pack, "weather", {}) or {})
+    common = _rows_of(sales, c, calendar, weather_days, states, shared)
+    d_ix, l_ix, n_ix, day_start = common.d_ix, common.l_ix, common.n_ix, common.day_start
+    rows = d_ix.size
+    base_rows, base_vals, base_counts = common.base
+    cols: list[tuple[npt.NDArray[np.intp], FloatArray]] = []    # (rows, values) per column
+    meta: list[_Column] = list(common.base_meta)
     # holiday positions over the pack's windows; rows run day-major (np.nonzero's order), so
     # the rows of day d are day_start[d] .. day_start[d + 1]
-    day_of = {d: k for k, d in enumerate(sales.dates)}
-    day_start = np.searchsorted(d_ix, np.arange(n_days + 1))
+    if "day_of" not in shared:
+        shared["day_of"] = {d: k for k, d in enumerate(sales.dates)}
+    day_of: dict[dt.date, int] = shared["day_of"]
+    ref: int | None = None                   # the reference item of the break factors
     for hname, rule in (getattr(pack, "holidays", {}) or {}).items():
         profile = rule.profile(channel)
         hb = blocks.get(hname, [])
@@ -389,46 +518,49 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
                                 f"holidays.{hname}.{channel}.{pos}",
                                 _position_value(profile, pos), holiday=hname))
         # per-item factor on the break days (reference: the best seller)
-        in_break = np.zeros(n_days)
-        for first, last in hb:
-            for k in range((last - first).days + 1):
-                j = day_of.get(first + dt.timedelta(days=k))
-                if j is not None:
-                    in_break[j] = 1.0
-        if in_break.any() and n_items > 1 and profile.during:
-            volume = sales.quantity[:, :, :, c].sum(axis=(0, 1))
-            ref = int(np.argmax(volume))
+        if hname not in common.breaks:
+            days_in = sorted({j for first, last in hb for k in range((last - first).days + 1)
+                              if (j := day_of.get(first + dt.timedelta(days=k))) is not None})
+            common.breaks[hname] = (np.concatenate([np.arange(day_start[d], day_start[d + 1])
+                                                    for d in days_in]).astype(np.intp)
+                                    if days_in else np.empty(0, dtype=np.intp))  # ascending
+        in_break = common.breaks[hname]
+        if in_break.size and n_items > 1 and profile.during:
+            if ref is None:
+                ref = int(np.argmax(sales.quantity[:, :, :, c].sum(axis=(0, 1))))
+            item_of = n_ix[in_break]
             for n in range(n_items):
                 if n == ref or not sales.present[:, n, c].any():
                     continue
-                col = in_break[d_ix] * (n_ix == n)
-                if col.any():
-                    dense(col)
+                nz = in_break[item_of == n]
+                if nz.size:
+                    cols.append((nz, np.ones(nz.size)))
                     meta.append(_Column("break_item", f"{hname} × {sales.items[n]}",
                                         holiday=hname))
     # weather states
-    states = tuple(getattr(pack, "weather", {}) or {})
-    wmat = np.zeros((rows, len(states)))
+    wmat = common.weather
     if sales.weather is not None:
         for w, state in enumerate(states):
-            wmat[:, w] = weather_days[state][d_ix, l_ix]
-            if wmat[:, w].any():
+            nz = np.flatnonzero(wmat[:, w])
+            if nz.size:
                 rule = pack.weather[state]
-                dense(wmat[:, w])
+                cols.append((nz, wmat[nz, w]))
                 meta.append(_Column("weather", f"{state}", f"weather.{state}.{channel}",
                                     rule.multiplier(channel), weather=state))
-    if rows * len(cols) > MAX_DESIGN_CELLS:
+    n_cols = base_counts.size + len(cols)
+    if rows * n_cols > MAX_DESIGN_CELLS:
         raise ValidationError(
-            f"{channel}: {rows:,} item-days × {len(cols):,} effects is larger than one fit "
+            f"{channel}: {rows:,} item-days × {n_cols:,} effects is larger than one fit "
             f"holds ({MAX_DESIGN_CELLS:,} cells); calibrate per location (filter the export) "
-            "or over fewer years", field="sales", value=rows * len(cols))
+            "or over fewer years", field="sales", value=rows * n_cols)
     from scipy import sparse
 
-    if cols:
-        indices = np.concatenate([r for r, _ in cols])
-        data = np.concatenate([v for _, v in cols])
-        indptr = np.concatenate([[0], np.cumsum([r.size for r, _ in cols])])
-        x = sparse.csc_matrix((data, indices, indptr), shape=(rows, len(cols)))
+    if n_cols:
+        indices = np.concatenate([base_rows, *(r for r, _ in cols)])
+        data = np.concatenate([base_vals, *(v for _, v in cols)])
+        counts = np.concatenate([base_counts, [r.size for r, _ in cols]]).astype(np.intp)
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        x = sparse.csc_matrix((data, indices, indptr), shape=(rows, n_cols))
     else:
         x = sparse.csc_matrix((rows, 0))
     y = sales.quantity[d_ix, l_ix, n_ix, c]
@@ -476,7 +608,8 @@ def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]
 # fitting
 
 
-def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray, bool]:
+def _maximize(model: Any, start: FloatArray, *, tol: float
+              ) -> tuple[FloatArray, bool, FloatArray | None]:
     """statsmodels' Newton from ``start`` (quadratic near the optimum); where it fails — a
     singular or indefinite Hessian (many sold-out days far from the start), a run that ends
     worse than it started — scipy's Newton-CG with its line search, then the trust-region
@@ -497,7 +630,7 @@ def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray,
         # multiplier, share) pair: plain Newton may overshoot there (then Newton-CG's line
         # search takes over); from the pilot's optimum it needs few steps if it converges
         attempts[0] = {**attempts[0], "maxiter": 12}
-    best: tuple[FloatArray, bool] | None = None
+    best: tuple[FloatArray, bool, FloatArray | None] | None = None
     floor = model.loglike(start)
     for kwargs in attempts:
         with warnings.catch_warnings():
@@ -515,10 +648,14 @@ def _maximize(model: Any, start: FloatArray, *, tol: float) -> tuple[FloatArray,
         # ... at a point no worse than the start: a Newton run that shot off to where the
         # likelihood is flat (a share of 10⁶, every mean huge) has a small score too
         better = model.loglike(params) >= floor - 1e-6 * abs(floor)
+        # Newton's results carry the inverse of the negative Hessian at the optimum (statsmodels
+        # computes it there): the covariance, not recomputed
+        cov = res.normalized_cov_params if kwargs["method"] == "newton" else None
+        cov = None if cov is None else np.asarray(cov, dtype=np.float64)
         if better and grad < 1e-3 * max(1.0, float(np.abs(model.endog).sum()) ** 0.5):
-            return params, True
+            return params, True, cov
         if best is None and better:
-            best = (params, False)
+            best = (params, False, cov)
     if best is None:
         from jxc_rules.errors import JxcRulesError
 
@@ -545,15 +682,31 @@ def _pilot_steps(model: Any, start: FloatArray, steps: int = 3) -> FloatArray:
     return _maximize(model, start, tol=1e-3)[0]
 
 
+@attrs.frozen(eq=False)
+class _Sparse:
+    """A design's CSR copy, its transpose and its Hessian pairs: built once per channel, shared
+    by the censored and the naive fits."""
+
+    xs: Any
+    xs_t: Any
+    pairs: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]
+
+    @classmethod
+    def of(cls, design: _Design) -> _Sparse:
+        xs = design.x.tocsr()
+        return cls(xs, design.x.T.tocsr(), _gram_pairs(xs))
+
+
 def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[str],
-                 *, censor: bool, start: FloatArray | None = None
+                 *, censor: bool, start: FloatArray | None = None,
+                 prepared: _Sparse | None = None
                  ) -> tuple[FloatArray, FloatArray, float, bool]:
     y = design.y
     cens = design.censored if censor else np.zeros_like(design.censored)
     names = [c.label for c in design.columns] + list(shift_names)
     model_class = _model_class()
-    xs = design.x.tocsr()
-    pairs = _gram_pairs(xs)
+    prepared = _Sparse.of(design) if prepared is None else prepared
+    xs, pairs = prepared.xs, prepared.pairs
     pilot = None
     if start is None:
         # start: least squares on log(y + 1/2), one Newton pass at a guessed dispersion, then
@@ -562,11 +715,12 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
         gram: FloatArray = np.bincount(pairs[1], weights=pairs[2], minlength=n_par * n_par
                                        ).astype(np.float64).reshape(n_par, n_par)  # XᵀX
         gram[np.diag_indices_from(gram)] += 1e-8 * max(1.0, float(gram.diagonal().max()))
-        beta0 = np.linalg.solve(gram, xs.T @ np.log(y + 0.5))     # least squares, normal eq.
+        beta0 = np.linalg.solve(gram, prepared.xs_t @ np.log(y + 0.5))   # least squares
         # the pilot is log-linear (the weather terms absorb the takeaway shift for now): Newton
         # from a rough start is safe there; the shares then start at 0 from its optimum
         pilot = model_class(y, xs, additive=additive[:, :0], censored=cens, alpha=0.05,
-                            names=names[: xs.shape[1]], sparse_exog=xs, pairs=pairs)
+                            names=names[: xs.shape[1]], sparse_exog=xs, pairs=pairs,
+                            sparse_t=prepared.xs_t)
         beta1 = _pilot_steps(pilot, beta0)
         start = np.concatenate([beta1, np.zeros(additive.shape[1])])
         exact = ~cens
@@ -579,17 +733,17 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
         start = start[:-1]
     if pilot is not None and not additive.shape[1]:
         model = pilot                                   # same model, the dispersion updated
-        model.r = 1.0 / alpha
-        model._cache = None
+        model.set_alpha(alpha)
     else:
         model = model_class(y, xs, additive=additive, censored=cens, alpha=alpha, names=names,
-                            sparse_exog=xs, pairs=pairs)
-    params, converged = _maximize(model, start, tol=1e-7)
-    hess = model.hessian(params)
-    try:
-        cov = np.linalg.inv(-hess)
-    except np.linalg.LinAlgError:
-        cov = np.linalg.pinv(-hess)
+                            sparse_exog=xs, pairs=pairs, sparse_t=prepared.xs_t)
+    params, converged, cov = _maximize(model, start, tol=1e-7)
+    if cov is None:
+        hess = model.hessian(params)
+        try:
+            cov = np.linalg.inv(-hess)
+        except np.linalg.LinAlgError:
+            cov = np.linalg.pinv(-hess)
     return params, np.asarray(cov, dtype=np.float64), alpha, converged
 
 
@@ -628,6 +782,7 @@ def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool 
     order = sorted(sales.channels, key=lambda ch: ch != "dine_in")   # dine-in first
     states = tuple(getattr(pack, "weather", {}) or {})
     weather_days = _weather_days(sales, states)
+    shared: dict[Any, Any] = {}                  # what the channels' designs have in common
     _holiday_refusals(sales, pack, blocks, refusals)
     if states and sales.weather is None:
         refusals.append(Refusal(
@@ -636,7 +791,7 @@ def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool 
             "销售文件没有天气列，也没有 --weather 文件：未拟合天气系数"))
     for channel in order:
         design, separated = _separate(_drop_empty(_design(sales, pack, channel, calendar,
-                                                          blocks, weather_days)))
+                                                          blocks, weather_days, shared)))
         for col, n_rows, zero in separated:
             if col.path is None:
                 continue
@@ -667,13 +822,14 @@ def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool 
             if cols:
                 additive = np.column_stack(cols)
         shift_names = [f"{s} shift_to_takeaway" for s in shift_states]
+        prepared = _Sparse.of(design)
         params, cov, alpha, converged = _fit_channel(design, additive, shift_names,
-                                                     censor=True)
+                                                     censor=True, prepared=prepared)
         naive_values: dict[str, float] = {}
         n_cens = int(design.censored.sum())
         if naive and n_cens:
             p_naive, _, _, _ = _fit_channel(design, additive, shift_names, censor=False,
-                                            start=np.append(params, alpha))
+                                            start=np.append(params, alpha), prepared=prepared)
             naive_values = _values(design, p_naive, shift_states)
         fits[channel] = ChannelFit(channel, tuple(c.label for c in design.columns)
                                    + tuple(shift_names), params, cov, alpha, int(design.y.size),
