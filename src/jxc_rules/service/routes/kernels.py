@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Literal, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Annotated, Any, Literal, TypeVar, cast, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from jxc_rules.errors import JxcRulesError
-from jxc_rules.service.auth import require, set_subject
+from jxc_rules.service.auth import bearer, require, set_subject
 from jxc_rules.service.problems import Problem, from_library
 
 __all__ = ["router"]
@@ -93,7 +94,60 @@ def run_one(fn: Callable[[], Any], *, fallback_field: str | None = None) -> Any:
         raise unlocated(exc, fallback_field or "body") from exc
 
 
-router = APIRouter(prefix="/v1", tags=["kernels"], dependencies=[require("kernels")])
+KERNELS = require("kernels")
+
+#: fast paths of batch endpoints by route name: ``(request) -> Response | None``, ``None`` to
+#: let FastAPI's own handler take the request (see :class:`FastBatchRoute`)
+FAST_PATHS: dict[str, Callable[[Request], Awaitable[Response | None]]] = {}
+
+
+class FastBatchRoute(APIRoute):
+    """A route whose plain, well-formed requests skip FastAPI's per-line model pass.
+
+    The route is declared as usual (the body model documents it in OpenAPI and validates
+    every request the fast path does not take). Its fast path reads the JSON itself, takes it
+    only when every line has exactly the shape the model would accept, then admits the token
+    with the same dependency (``require("kernels")``) and answers; anything else — another
+    content type, bad JSON, a missing or extra field, a float — returns ``None`` *before* the
+    token is looked at, and FastAPI's handler answers exactly as it always did (one rate-limit
+    take per request either way).
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        full = super().get_route_handler()
+        fast = FAST_PATHS.get(self.name)
+        if fast is None:
+            return full
+
+        async def handler(request: Request) -> Response:
+            answer = await fast(request)
+            return answer if answer is not None else await full(request)
+
+        return handler
+
+
+async def _admit(request: Request) -> None:
+    """The router's ``require("kernels")``, called as FastAPI would call it."""
+    dependency = cast(Callable[..., Awaitable[Any]], KERNELS.dependency)
+    await dependency(request, await bearer(request))
+
+
+async def _json_body(request: Request) -> Any:
+    """The body as FastAPI would decode it, or ``None`` (then FastAPI's handler decodes it and
+    answers any error itself)."""
+    if request.headers.get("content-type") not in _JSON_TYPES:
+        return None
+    body = await request.body()  # the Guard's 408 / 413 propagate as on FastAPI's path
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+_JSON_TYPES = frozenset({"application/json", "application/json; charset=utf-8"})
+
+router = APIRouter(prefix="/v1", tags=["kernels"], dependencies=[KERNELS],
+                   route_class=FastBatchRoute)
 
 
 # ------------------------------------------------------------------ units
@@ -113,13 +167,88 @@ class StringResults(BaseModel):
     results: list[str]
 
 
+ConvertRow = tuple[Any, str, str, Any, str]  # value, from_unit, to_unit, step, mode
+_MODES = frozenset(get_args(Mode))
+_CONVERT_KEYS = frozenset({"value", "from_unit", "to_unit", "step", "mode"})
+
+
+def convert_rows(rows: Sequence[ConvertRow]) -> list[str]:
+    """``str(convert(...))`` of every row: the integer fast path where it applies
+    (:func:`jxc_rules._internal.decimal_batch.convert_str`), else the library's ``convert``
+    with the usual error naming ``lines[i].field``."""
+    from jxc_rules._internal.decimal_batch import convert_str
+    from jxc_rules.units import convert
+
+    out = []
+    for i, (value, from_unit, to_unit, step, mode) in enumerate(rows):
+        text = convert_str(value, from_unit, to_unit) if step is None else None
+        if text is None:
+            try:
+                text = str(convert(value, from_unit, to_unit, step=step, mode=mode))
+            except JxcRulesError as exc:
+                raise from_library(exc, prefix=f"lines[{i}]") from exc
+            except UNLOCATED as exc:
+                raise unlocated(exc, f"lines[{i}]") from exc
+        out.append(text)
+    return out
+
+
+def _results(texts: list[str]) -> Response:
+    """``{"results": [...]}`` of ``str(Decimal)`` texts (digits, ``.``, ``-``, ``+``, ``E``:
+    nothing JSON escapes), joined once."""
+    body = '{"results":["' + '","'.join(texts) + '"]}' if texts else '{"results":[]}'
+    return Response(body.encode(), media_type="application/json")
+
+
+def plain_convert_rows(data: Any) -> list[ConvertRow] | None:
+    """The rows of a decoded convert body when it is exactly what :class:`ConvertRequest`
+    accepts unchanged (types, lengths, keys, modes), else ``None`` for the model to judge."""
+    if type(data) is not dict or len(data) != 1:
+        return None
+    lines = data.get("lines")
+    if type(lines) is not list or not 1 <= len(lines) <= MAX_LINES:
+        return None
+    rows: list[ConvertRow] = []
+    for ln in lines:
+        if type(ln) is not dict:
+            return None
+        value = ln.get("value")
+        from_unit = ln.get("from_unit")
+        to_unit = ln.get("to_unit")
+        if (type(value) is not str and type(value) is not int) or type(from_unit) is not str \
+                or type(to_unit) is not str or not 0 < len(from_unit) <= 200 \
+                or not 0 < len(to_unit) <= 200:
+            return None
+        if len(ln) == 3:
+            rows.append((value, from_unit, to_unit, None, "half_up"))
+            continue
+        if not ln.keys() <= _CONVERT_KEYS:
+            return None
+        step = ln.get("step")
+        mode = ln.get("mode", "half_up")
+        if (step is not None and type(step) is not str and type(step) is not int) \
+                or type(mode) is not str or mode not in _MODES:
+            return None
+        rows.append((value, from_unit, to_unit, step, mode))
+    return rows
+
+
+async def _fast_convert(request: Request) -> Response | None:
+    rows = plain_convert_rows(await _json_body(request))
+    if rows is None:
+        return None
+    await _admit(request)
+    return _results(convert_rows(rows))
+
+
+FAST_PATHS["convert_batch"] = _fast_convert
+
+
 @router.post("/units/convert", response_model=StringResults,
              summary="Exact unit conversion of many values (jxc_rules.convert)")
 async def convert_batch(body: ConvertRequest) -> Response:
-    from jxc_rules.units import convert
-
-    return fast({"results": run_lines(body.lines, lambda ln: convert(
-        ln.value, ln.from_unit, ln.to_unit, step=ln.step, mode=ln.mode))})
+    return _results(convert_rows([(ln.value, ln.from_unit, ln.to_unit, ln.step, ln.mode)
+                                  for ln in body.lines]))
 
 
 # ------------------------------------------------------------------ packaging
