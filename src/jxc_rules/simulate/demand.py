@@ -173,6 +173,51 @@ class TableSampler:
         out: npt.NDArray[np.float64] = (k - start).astype(np.float64)
         return out
 
+    def draw_days(self, first_day: int, combo: npt.NDArray[np.intp] | None,
+                  uniforms: npt.NDArray[np.float64], out: npt.NDArray[np.float64],
+                  work: npt.NDArray[np.intp] | None = None) -> npt.NDArray[np.float64]:
+        """:meth:`draw` of the days ``first_day ... first_day + B − 1`` at once: counts
+        ``[B, T, N, C]`` into ``out`` from uniforms ``[B, T, N, C]`` (``combo[B, T]`` or None),
+        elementwise the same numbers as ``B`` calls of :meth:`draw` (the same table, the same
+        search) at a fixed number of array operations for the whole block. ``work`` (optional)
+        is an integer scratch array of at least ``2 · uniforms.size`` elements."""
+        n_days = uniforms.shape[0]
+        days = slice(first_day, first_day + n_days)
+        if self.values is not None:
+            if combo is None:
+                vals = self.values[days, :1]                          # [B, 1, N, C]
+            else:
+                vals = self.values[days][np.arange(n_days)[:, None], combo]
+            np.copyto(out, np.broadcast_to(vals, uniforms.shape))
+            return out
+        day_ids = self.ids[days]                                  # [B, combos, N, C]
+        # [B, 1, N, C] without weather, else each trial's combination: [B, T, N, C]
+        day_ids = day_ids[:, :1] if combo is None \
+            else day_ids[np.arange(n_days)[:, None], combo]
+        size = uniforms.size
+        if work is None or work.size < 2 * size:
+            work = np.empty(2 * size, dtype=np.intp)
+        cell = work[:size].reshape(uniforms.shape)
+        k = work[size:2 * size].reshape(uniforms.shape)
+        np.multiply(uniforms, GUIDE_SIZE, out=out)                # out: scratch until the end
+        np.copyto(cell, out, casting="unsafe")                    # floor(u · M), u >= 0
+        cell += day_ids * GUIDE_SIZE
+        # indices are in range by construction: "clip" only spares take() its buffered copy
+        np.take(self.guide, cell, out=k, mode="clip")
+        np.take(self.cdf, k, out=out, mode="clip")
+        mask = work[:size].view(np.bool_)[:size].reshape(uniforms.shape)    # cell is done
+        todo = np.flatnonzero(np.less_equal(out, uniforms, out=mask))
+        if todo.size:
+            flat_k = k.reshape(-1)
+            flat_u = uniforms.reshape(-1) if uniforms.flags.c_contiguous \
+                else np.ascontiguousarray(uniforms).reshape(-1)
+            while todo.size:
+                flat_k[todo] += 1
+                todo = todo[self.cdf[flat_k[todo]] <= flat_u[todo]]
+        k -= self.start[day_ids]
+        np.copyto(out, k, casting="unsafe")
+        return out
+
 
 def _cdf_table(lam: float, distribution: Distribution) -> npt.NDArray[np.float64]:
     from scipy import stats

@@ -235,6 +235,20 @@ def _simulate_chunk(task: ChunkTask, record: DayRecorder | None = None
     """Simulate ``task.trials`` trials of every plan on common random draws; return, per plan,
     the per-trial KPI vectors (and, with ``record``, the first plan's daily paths).
 
+    Without ``record`` the blocked day loop runs (:func:`_simulate_blocked`: the same numbers,
+    bit for bit, at a fraction of the array operations per day); with it, the day-by-day loop
+    (:func:`_simulate_daily`), which keeps the daily paths.
+    """
+    if record is None:
+        return _simulate_blocked(task)
+    return _simulate_daily(task, record)
+
+
+def _simulate_daily(task: ChunkTask, record: DayRecorder | None = None
+                    ) -> list[dict[str, FloatArray]]:
+    """The day-by-day loop: every array operation of a day in the order of the module
+    docstring (the reference the blocked loop is tested against, bit for bit).
+
     Random numbers per day (:func:`uniforms`): one uniform per trial and weather state (stream
     0), one per trial, demand entity and channel (stream 1), turned into counts by exact inversion
     of the demand distribution (:class:`~jxc_rules.simulate.demand.TableSampler`).
@@ -384,6 +398,340 @@ def _simulate_chunk(task: ChunkTask, record: DayRecorder | None = None
                 if ages > 2:
                     inv[1:ages - 1] = inv[0:ages - 2]
                 inv[0] = 0.0
+    for st in states:
+        on_hand = st.inv.sum(axis=0) if mode == "buckets" else st.inv
+        st.acc.closing = on_hand @ cost + st.pipe.sum(axis=2) @ cost
+    return [st.acc.finish() for st in states]
+
+
+_BLOCK_CELLS = 1 << 18
+"""Elements of one ``[days, trials, ...]`` block array (2 MB)."""
+
+_MAX_BLOCK_DAYS = 64
+
+
+def block_days(trials: int, width: int, days: int) -> int:
+    """Days per block of :func:`_simulate_blocked`: about :data:`_BLOCK_CELLS` elements of
+    ``trials × width`` a day, between 1 and 64 days (never more than the horizon).
+
+    >>> block_days(1000, 1, 365), block_days(100_000, 1, 365), block_days(10, 1, 20)
+    (64, 2, 20)
+    """
+    return max(1, min(_MAX_BLOCK_DAYS, max(days, 1), _BLOCK_CELLS // max(1, trials * width)))
+
+
+def _seq_add(total: FloatArray, buf: FloatArray) -> None:
+    """``total += buf[1]; total += buf[2]; ...`` in one call (``buf[0]`` is overwritten): a
+    reduction over the outer axis of a C-ordered array adds the rows in order, element by
+    element, so the result is bit-identical to the day-by-day sums — except when ``total`` is
+    a single element, where numpy sums the one remaining axis pairwise."""
+    if total.size == 1:          # one element: a reduction would sum pairwise
+        for row in buf[1:]:
+            total += row
+        return
+    buf[0] = total
+    np.add.reduce(buf, axis=0, out=total)
+
+
+class _Block:
+    """Per-block buffers of one plan: the day-by-day values the KPIs need, ``[B, T, ...]``."""
+
+    __slots__ = ("aged", "issued", "onhand", "served", "shipped", "stock", "sums", "window")
+
+    def __init__(self, days: int, trials: int, items: int, age_cols: int, mode: str,
+                 has_loss: bool) -> None:
+        shape = (days, trials, items)
+        self.stock = np.zeros(shape)
+        self.issued = np.zeros(shape)
+        self.served = np.zeros(shape) if has_loss else self.issued
+        self.onhand = np.zeros(shape)
+        self.shipped = np.zeros(shape)
+        self.aged = np.zeros((days + 1, trials, age_cols))   # row 0: the running total
+        self.window = np.zeros((days, len(AGE_WINDOW), trials, items)) \
+            if mode == "window" else None
+        self.sums = np.zeros((days + 1, trials))
+
+
+def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: FloatArray,
+                  blk: _Block, standard: FloatArray, has_loss: bool, nonneg: bool) -> None:
+    """:meth:`Accumulator.record_day` of ``nb`` days at once, the same numbers bit for bit:
+    money sums are added day by day in order (:func:`_seq_add`), counts are whole numbers
+    (any order gives the same float). ``nonneg``: stock is never negative, so a short item-day
+    (need > stock) always has demand, and an item-day that served something had stock."""
+    w = acc.world
+    stock, served, issued, onhand = (blk.stock[:nb], blk.served[:nb], blk.issued[:nb],
+                                     blk.onhand[:nb])
+    rows = blk.sums[1:nb + 1]
+    buf = blk.sums[:nb + 1]
+    one = demand.shape[2] == 1
+    for total, x, weight in ((acc.demand_value, demand, w.price),
+                             (acc.served_value, served, w.price),
+                             (acc.served_cost, served, w.cost),
+                             (acc.issued_cost, issued, w.cost),
+                             (acc.purchased, blk.shipped[:nb], w.cost)):
+        if one:     # x @ weight of one item is the one product, exactly
+            np.multiply(x[:, :, 0], weight[0], out=rows)
+        else:
+            np.matmul(x, weight, out=rows)
+        _seq_add(total, buf)
+    stocked_out = need > stock if nonneg else (need > stock) & (demand > 0)
+    acc.stockouts += np.count_nonzero(stocked_out, axis=(0, 2))
+    acc.daily_stockouts[d0:d0 + nb] += np.count_nonzero(stocked_out, axis=1)
+    if has_loss:
+        for j in range(nb):
+            acc.daily_waste[d0 + j] += (issued[j] - served[j]).sum(axis=0) * w.cost
+    _seq_add(acc.aged, blk.aged[:nb + 1])
+    acc.safety_ok += np.count_nonzero(onhand >= (standard - 1e-9)[:, None, :], axis=(0, 2))
+    acc.with_stock += np.count_nonzero(stock > 0, axis=(0, 2))
+    sold = served > 0 if nonneg else (stock > 0) & (served > 0)
+    acc.sold += np.count_nonzero(sold, axis=(0, 2))
+    acc.day += nb
+
+
+def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
+    """:func:`_simulate_daily` with the work that does not depend on the stock done for a block
+    of days at once: the demand draws (one table search per block), the KPI sums (one
+    reduction per block) and the age mix; what stays per day is the stock recursion itself,
+    with buffers reused and the features the world does not have skipped. Bit-identical to
+    the day-by-day loop (``tests/test_simulate_fastpath.py``)."""
+    world, plans, trials = task.world, task.plans, task.trials
+    n_items = len(world.item_ids)
+    n_entities, n_channels = world.mu.shape[1], world.mu.shape[2]
+    identity = (world.explode.shape[0] == n_items
+                and bool(np.array_equal(world.explode, np.eye(n_items))))
+    gross_factor = 1.0 / (1.0 - world.loss)                     # [I, C]
+    has_loss = bool((world.loss > 0).any())
+    has_shrink = bool((world.retention < 1).any())
+    n_weather = world.weather_p.shape[1]
+    bits = (1 << np.arange(n_weather)).astype(np.intp)
+    mode = _age_mode(world)
+    states = [_State(trials, world, plan, mode) for plan in plans]
+    item_idx = np.arange(n_items)
+    ages = world.age_buckets
+    cost = world.cost
+    ring = max(AGE_WINDOW)
+    expiring = [np.flatnonzero(world.expire[d].any(axis=0)) for d in range(world.days)] \
+        if mode == "buckets" else []
+    cells = n_entities * n_channels
+    age_cols = {"none": 1, "window": len(AGE_WINDOW) + 1, "buckets": ages}[mode]
+    width = max(cells, n_items * (len(AGE_WINDOW) if mode == "window" else 1))
+    n_block = block_days(trials, width, world.days)
+    # random numbers: trial t's numbers of a day sit at t·per_trial of the day's stream
+    philox = np.random.Philox(counter=[0, 0, 0, 0], key=np.array(task.key, dtype=np.uint64))
+    gen = np.random.Generator(philox)
+    pstate = philox.state
+
+    def draw_uniforms(day: int, stream: int, per_trial: int, out: FloatArray) -> None:
+        steps = task.first_trial * per_trial // 4
+        pstate["state"]["counter"][:] = (steps, day, stream, 0)
+        pstate["buffer_pos"] = 4
+        pstate["has_uint32"] = 0
+        philox.state = pstate
+        gen.random(out=out)
+
+    u_skip = task.first_trial * cells % 4
+    u_buf = np.empty((n_block, u_skip + trials * cells))
+    w_skip = task.first_trial * n_weather % 4
+    w_buf = np.empty((n_block, w_skip + trials * n_weather)) if n_weather else None
+    counts_buf = np.empty((n_block, trials, n_entities, n_channels))
+    simple_demand = identity and n_channels == 1
+    demand_buf = np.empty((n_block, trials, n_items))
+    need_buf = np.empty((n_block, trials, n_items)) if has_loss else demand_buf
+    blocks = [_Block(n_block, trials, n_items, age_cols, mode, has_loss) for _ in plans]
+    work = np.empty(2 * n_block * trials * cells, dtype=np.intp)
+    nonneg = bool((world.initial >= 0).all() and (world.retention >= 0).all())
+    frac = np.empty((trials, n_items))
+    zero = np.zeros((trials, n_items))
+    lags = [np.array([(r - w) % ring for w in AGE_WINDOW]) for r in range(ring)]
+    lead0 = [st.pipe.shape[2] == 1 and bool(np.isfinite(plan.assumed_retention).all())
+             for plan, st in zip(plans, states, strict=True)]
+    packs = [bool((plan.pack_size > 0).any()) for plan in plans]
+    # window mode: the rolling arrival sums as one [3, T, I] array (st.younger: its rows)
+    young = [np.stack(st.younger) if st.arrivals is not None else None for st in states]
+    for st, y in zip(states, young, strict=True):
+        if y is not None:
+            st.younger = list(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for d0 in range(0, world.days, n_block):
+            nb = min(n_block, world.days - d0)
+            combo_blk = None
+            if n_weather:
+                assert w_buf is not None
+                for j in range(nb):
+                    draw_uniforms(d0 + j, _STREAM_WEATHER, n_weather, w_buf[j])
+                wu = w_buf[:nb, w_skip:].reshape(nb, trials, n_weather)
+                combo_blk = (wu < world.weather_p[d0:d0 + nb, None, :]) @ bits   # [B, T]
+            for j in range(nb):
+                draw_uniforms(d0 + j, _STREAM_DEMAND, cells, u_buf[j])
+            u = u_buf[:nb, u_skip:].reshape(nb, trials, n_entities, n_channels)
+            counts_blk = world.sampler.draw_days(d0, combo_blk, u, counts_buf[:nb], work)
+            if simple_demand:
+                demand_blk = counts_blk[:, :, :, 0]
+                if has_loss:
+                    np.multiply(demand_blk, gross_factor[None, None, :, 0], out=need_buf[:nb])
+                need_blk = need_buf[:nb] if has_loss else demand_blk
+            else:
+                for j in range(nb):
+                    counts = counts_blk[j]
+                    if identity:
+                        q = counts
+                    else:
+                        q = (counts.transpose(0, 2, 1).reshape(-1, n_entities) @ world.explode
+                             ).reshape(trials, n_channels, n_items).transpose(0, 2, 1)
+                    if n_channels == 1:
+                        demand_buf[j] = q[:, :, 0]
+                        if has_loss:
+                            need_buf[j] = q[:, :, 0] * gross_factor[None, :, 0]
+                    else:
+                        demand_buf[j] = q.sum(axis=2)
+                        if has_loss:
+                            need_buf[j] = (q * gross_factor[None]).sum(axis=2)
+                demand_blk, need_blk = demand_buf[:nb], need_buf[:nb]
+            for p, (plan, st) in enumerate(zip(plans, states, strict=True)):
+                blk = blocks[p]
+                inv, pipe, acc = st.inv, st.pipe, st.acc
+                y = young[p]
+                for j in range(nb):
+                    d = d0 + j
+                    need, demand = need_blk[j], demand_blk[j]
+                    review = bool(plan.review[d])
+                    shipped = blk.shipped[j]
+                    if plan.forecast is None:
+                        target = plan.target[d]
+                    elif review:
+                        target, st.safety = _forecast_target(plan, st, d)
+                    stock = inv.sum(axis=0) if mode == "buckets" else inv    # [T, I] on hand
+                    if review:
+                        if lead0[p]:
+                            np.subtract(target, stock, out=shipped)     # the pipeline is empty
+                        else:
+                            in_transit = pipe[:, :, 0] if pipe.shape[2] == 1 \
+                                else pipe.sum(axis=2)
+                            position = stock + in_transit * plan.assumed_retention[None, :]
+                            np.subtract(target, position, out=shipped)
+                        np.maximum(shipped, zero, out=shipped)
+                        np.multiply(shipped, 1000.0, out=shipped)   # _round_orders, in place
+                        np.round(shipped, 6, out=shipped)
+                        np.ceil(shipped, out=shipped)
+                        np.divide(shipped, 1000.0, out=shipped)
+                        if packs[p]:
+                            sizes = np.where(plan.pack_size > 0, plan.pack_size, 0.001)
+                            from jxc_rules.packaging import ship_plan_batch
+
+                            boxed = ship_plan_batch(shipped, sizes[None, :], mode=plan.rounding,
+                                                    decimals=3).shipped
+                            shipped[:] = np.where(plan.pack_size[None, :] > 0, boxed, shipped)
+                        if not lead0[p]:
+                            if pipe.shape[2] == 1:
+                                pipe[:, :, 0] += shipped
+                            else:
+                                pipe[:, item_idx, plan.lead] += shipped
+                    else:
+                        shipped[:] = 0.0
+                    # lead 0: today's order is today's delivery (nothing on other days)
+                    arriving = (shipped if review else None) if lead0[p] else pipe[:, :, 0]
+                    arrived: FloatArray | None = arriving
+                    if has_shrink and arriving is not None:
+                        arrived = arriving * world.retention[None, :]
+                        lost = arriving - arrived
+                        acc.shrink += lost @ cost
+                        acc.daily_waste[d] += lost.sum(axis=0) * cost
+                    stock_d = blk.stock[j]
+                    if mode == "buckets":
+                        if arrived is not None:
+                            inv[0] += arrived
+                            np.add(stock, arrived, out=stock_d)
+                        else:
+                            stock_d[:] = stock
+                    elif arrived is not None:
+                        np.add(inv, arrived, out=stock_d)
+                    else:
+                        stock_d[:] = inv
+                    if st.arrivals is not None:              # window: roll the arrival sums
+                        assert y is not None
+                        today = (arrived if arrived is not None else zero) \
+                            + world.initial[None, :] if d == 0 else arrived
+                        if d >= ring:
+                            np.subtract(y, st.arrivals[lags[d % ring]], out=y)
+                            if today is not None:
+                                np.add(y, today, out=y)
+                        else:
+                            for younger, w in zip(st.younger, AGE_WINDOW, strict=True):
+                                if d >= w:
+                                    younger -= st.arrivals[(d - w) % ring]
+                                if today is not None:
+                                    younger += today
+                        if today is None:
+                            st.arrivals[d % ring] = 0.0
+                        else:
+                            st.arrivals[d % ring] = today
+                        blk.window[j] = y  # type: ignore[index]
+                    if not lead0[p]:
+                        if pipe.shape[2] > 1:
+                            pipe[:, :, :-1] = pipe[:, :, 1:]
+                        pipe[:, :, -1] = 0.0
+                    # the served fraction: stock / need where short, else 1 (0/0 and x/0 → 1)
+                    np.divide(stock_d, need, out=frac)
+                    np.fmin(frac, 1.0, out=frac)
+                    issued = np.multiply(need, frac, out=blk.issued[j])
+                    if has_loss:
+                        np.multiply(demand, frac, out=blk.served[j])
+                    if mode == "buckets":
+                        remaining = np.maximum(stock_d - issued, 0.0)
+                        keep = np.empty_like(inv)
+                        keep[0] = remaining
+                        for a in range(1, ages):
+                            np.subtract(keep[a - 1], inv[a - 1], out=keep[a])
+                        np.maximum(keep, 0.0, out=keep)
+                        np.minimum(keep, inv, out=inv)
+                        for a in expiring[d].tolist():
+                            mask = world.expire[d, :, a]
+                            expired = inv[a] * mask[None, :]
+                            inv[a] -= expired
+                            acc.expired += expired @ cost
+                            acc.daily_waste[d] += expired.sum(axis=0) * cost
+                        np.sum(inv, axis=0, out=blk.onhand[j])
+                        blk.aged[j + 1] = (inv @ cost).T
+                    else:               # the day's closing stock is tomorrow's inv
+                        inv = blk.onhand[j]
+                        np.subtract(stock_d, issued, out=inv)
+                        np.maximum(inv, zero, out=inv)
+                    if st.hist is not None and plan.forecast is not None:
+                        coef = plan.forecast.coef[d]
+                        counts = counts_blk[j]
+                        st.hist[d % plan.forecast.window] = np.divide(
+                            counts, coef[None], out=np.array(counts, dtype=np.float64,
+                                                             copy=True),
+                            where=coef[None] > 0)
+                    if mode == "buckets":
+                        inv[ages - 1] += inv[ages - 2]
+                        if ages > 2:
+                            inv[1:ages - 1] = inv[0:ages - 2]
+                        inv[0] = 0.0
+                onhand = blk.onhand[:nb]
+                if mode != "buckets":
+                    st.inv[...] = inv
+                    inv = st.inv
+                # stock value by age column (contiguous products, then placed: a product into
+                # a strided output may take another summation order)
+                if mode == "window":
+                    assert blk.window is not None
+                    aged = blk.aged[1:nb + 1]
+                    younger_stock = np.minimum(onhand[:, None], blk.window[:nb])
+                    if n_items == 1:    # one item: the product is exact
+                        aged[:, :, :len(AGE_WINDOW)] = (younger_stock[..., 0] * cost[0]
+                                                        ).transpose(0, 2, 1)
+                        np.multiply(onhand[:, :, 0], cost[0], out=aged[:, :, -1])
+                    else:
+                        aged[:, :, :len(AGE_WINDOW)] = (younger_stock @ cost).transpose(0, 2, 1)
+                        aged[:, :, -1] = onhand @ cost
+                elif mode == "none":
+                    if n_items == 1:
+                        np.multiply(onhand[:, :, 0], cost[0], out=blk.aged[1:nb + 1, :, 0])
+                    else:
+                        blk.aged[1:nb + 1, :, 0] = onhand @ cost
+                _record_block(acc, d0, nb, demand_blk, need_blk, blk,
+                              world.standard[d0:d0 + nb], has_loss, nonneg)
     for st in states:
         on_hand = st.inv.sum(axis=0) if mode == "buckets" else st.inv
         st.acc.closing = on_hand @ cost + st.pipe.sum(axis=2) @ cost
