@@ -446,7 +446,7 @@ class _Block:
         self.served = np.zeros(shape) if has_loss else self.issued
         self.onhand = np.zeros(shape)
         self.shipped = np.zeros(shape)
-        self.aged = np.zeros((days + 1, trials, age_cols))   # row 0: the running total
+        self.aged = np.zeros((days + 1, age_cols, trials))   # row 0: the running total
         self.window = np.zeros((days, len(AGE_WINDOW), trials, items)) \
             if mode == "window" else None
         self.sums = np.zeros((days + 1, trials))
@@ -480,7 +480,9 @@ def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: 
     if has_loss:
         for j in range(nb):
             acc.daily_waste[d0 + j] += (issued[j] - served[j]).sum(axis=0) * w.cost
-    _seq_add(acc.aged, blk.aged[:nb + 1])
+    aged = np.ascontiguousarray(acc.aged.T)                 # [columns, T]
+    _seq_add(aged, blk.aged[:nb + 1])
+    acc.aged[...] = aged.T
     acc.safety_ok += np.count_nonzero(onhand >= (standard - 1e-9)[:, None, :], axis=(0, 2))
     acc.with_stock += np.count_nonzero(stock > 0, axis=(0, 2))
     sold = served > 0 if nonneg else (stock > 0) & (served > 0)
@@ -542,7 +544,6 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     nonneg = bool((world.initial >= 0).all() and (world.retention >= 0).all())
     frac = np.empty((trials, n_items))
     zero = np.zeros((trials, n_items))
-    lags = [np.array([(r - w) % ring for w in AGE_WINDOW]) for r in range(ring)]
     lead0 = [st.pipe.shape[2] == 1 and bool(np.isfinite(plan.assumed_retention).all())
              for plan, st in zip(plans, states, strict=True)]
     packs = [bool((plan.pack_size > 0).any()) for plan in plans]
@@ -591,10 +592,12 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 blk = blocks[p]
                 inv, pipe, acc = st.inv, st.pipe, st.acc
                 y = young[p]
+                prev = y
+                reviews = plan.review[d0:d0 + nb].tolist()
                 for j in range(nb):
                     d = d0 + j
                     need, demand = need_blk[j], demand_blk[j]
-                    review = bool(plan.review[d])
+                    review = reviews[j]
                     shipped = blk.shipped[j]
                     if plan.forecast is None:
                         target = plan.target[d]
@@ -611,7 +614,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                             np.subtract(target, position, out=shipped)
                         np.maximum(shipped, zero, out=shipped)
                         np.multiply(shipped, 1000.0, out=shipped)   # _round_orders, in place
-                        np.round(shipped, 6, out=shipped)
+                        shipped.round(6, out=shipped)
                         np.ceil(shipped, out=shipped)
                         np.divide(shipped, 1000.0, out=shipped)
                         if packs[p]:
@@ -648,15 +651,18 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                     else:
                         stock_d[:] = inv
                     if st.arrivals is not None:              # window: roll the arrival sums
-                        assert y is not None
+                        assert blk.window is not None
                         today = (arrived if arrived is not None else zero) \
                             + world.initial[None, :] if d == 0 else arrived
+                        cur = blk.window[j]                  # today's sums, from yesterday's
                         if d >= ring:
-                            np.subtract(y, st.arrivals[lags[d % ring]], out=y)
+                            for k, w in enumerate(AGE_WINDOW):
+                                np.subtract(prev[k], st.arrivals[(d - w) % ring], out=cur[k])
                             if today is not None:
-                                np.add(y, today, out=y)
+                                np.add(cur, today, out=cur)
                         else:
-                            for younger, w in zip(st.younger, AGE_WINDOW, strict=True):
+                            cur[...] = prev
+                            for younger, w in zip(cur, AGE_WINDOW, strict=True):
                                 if d >= w:
                                     younger -= st.arrivals[(d - w) % ring]
                                 if today is not None:
@@ -665,7 +671,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                             st.arrivals[d % ring] = 0.0
                         else:
                             st.arrivals[d % ring] = today
-                        blk.window[j] = y  # type: ignore[index]
+                        prev = cur
                     if not lead0[p]:
                         if pipe.shape[2] > 1:
                             pipe[:, :, :-1] = pipe[:, :, 1:]
@@ -691,7 +697,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                             acc.expired += expired @ cost
                             acc.daily_waste[d] += expired.sum(axis=0) * cost
                         np.sum(inv, axis=0, out=blk.onhand[j])
-                        blk.aged[j + 1] = (inv @ cost).T
+                        blk.aged[j + 1] = inv @ cost             # [A, T] yuan by age
                     else:               # the day's closing stock is tomorrow's inv
                         inv = blk.onhand[j]
                         np.subtract(stock_d, issued, out=inv)
@@ -712,24 +718,27 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 if mode != "buckets":
                     st.inv[...] = inv
                     inv = st.inv
+                if y is not None:
+                    y[...] = prev
                 # stock value by age column (contiguous products, then placed: a product into
                 # a strided output may take another summation order)
+                aged = blk.aged[1:nb + 1]                    # [B, columns, T]
+                n_win = len(AGE_WINDOW)
                 if mode == "window":
                     assert blk.window is not None
-                    aged = blk.aged[1:nb + 1]
-                    younger_stock = np.minimum(onhand[:, None], blk.window[:nb])
                     if n_items == 1:    # one item: the product is exact
-                        aged[:, :, :len(AGE_WINDOW)] = (younger_stock[..., 0] * cost[0]
-                                                        ).transpose(0, 2, 1)
-                        np.multiply(onhand[:, :, 0], cost[0], out=aged[:, :, -1])
+                        np.minimum(onhand[:, None, :, 0], blk.window[:nb, :, :, 0],
+                                   out=aged[:, :n_win])
+                        aged[:, :n_win] *= cost[0]
+                        np.multiply(onhand[:, :, 0], cost[0], out=aged[:, n_win])
                     else:
-                        aged[:, :, :len(AGE_WINDOW)] = (younger_stock @ cost).transpose(0, 2, 1)
-                        aged[:, :, -1] = onhand @ cost
+                        aged[:, :n_win] = np.minimum(onhand[:, None], blk.window[:nb]) @ cost
+                        aged[:, n_win] = onhand @ cost
                 elif mode == "none":
                     if n_items == 1:
-                        np.multiply(onhand[:, :, 0], cost[0], out=blk.aged[1:nb + 1, :, 0])
+                        np.multiply(onhand[:, :, 0], cost[0], out=aged[:, 0])
                     else:
-                        blk.aged[1:nb + 1, :, 0] = onhand @ cost
+                        aged[:, 0] = onhand @ cost
                 _record_block(acc, d0, nb, demand_blk, need_blk, blk,
                               world.standard[d0:d0 + nb], has_loss, nonneg)
     for st in states:

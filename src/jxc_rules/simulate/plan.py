@@ -438,7 +438,8 @@ def compile_world(scenario: Scenario, reference: Any = None) -> World:
     perishable = np.array([scenario.items[i].perishable for i in item_names], dtype=bool)
     for loc in locs:
         temp = loc.storage_temp_c if loc.storage_temp_c is not None else scenario.storage_temp_c
-        times, temps = _day_temperature_logs(scenario, loc.id, temp, cal.dates)
+        if any(spec.perishable for spec in scenario.items.values()):   # else never read
+            times, temps = _day_temperature_logs(scenario, loc.id, temp, cal.dates)
         for item in scenario.items:
             if scenario.items[item].perishable:
                 rule = _shelf_rule(scenario, reference, item)
