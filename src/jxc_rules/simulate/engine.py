@@ -652,6 +652,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                         stock_d[:] = inv
                     if st.arrivals is not None:              # window: roll the arrival sums
                         assert blk.window is not None
+                        assert prev is not None
                         today = (arrived if arrived is not None else zero) \
                             + world.initial[None, :] if d == 0 else arrived
                         cur = blk.window[j]                  # today's sums, from yesterday's
