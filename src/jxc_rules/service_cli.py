@@ -46,9 +46,11 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"jxc-rules service on http://{args.host}:{args.port} (ledger: "
           f"{_safe_url(args.db)}, {args.workers} worker(s)); OpenAPI at /openapi.json",
           file=sys.stderr)
+    # uvicorn picks uvloop and httptools itself when installed (uvicorn[standard], the extra)
     common: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": args.log_level,
                               "timeout_keep_alive": 5,
-                              "limit_concurrency": args.limit_concurrency}
+                              "limit_concurrency": args.limit_concurrency,
+                              "access_log": args.access_log}
     if args.workers > 1:
         prepare(settings)
         os.environ[SETTINGS_ENV] = json.dumps(attrs.asdict(attrs.evolve(
@@ -117,6 +119,9 @@ def register(sub: Any) -> None:
                        help="connections served at once before 503 (default 256)")
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false",
+                       help="no uvicorn access log line per request (the audit log still has "
+                            "every request)")
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", help="manage the service's API tokens",

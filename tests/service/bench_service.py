@@ -1,16 +1,23 @@
 """Loopback benchmark of the service, not collected by pytest:
-``python tests/service/bench_service.py [--seconds S] [--json FILE]``.
+``python tests/service/bench_service.py [--seconds S] [--workers 1,2] [--cases convert,reserve]
+[--json FILE]``.
 
-Starts ``uvicorn`` (one worker, access log off) on 127.0.0.1 in a subprocess with a SQLite
-ledger in a temporary folder, then drives it from client *processes* (each one keep-alive
-``http.client`` connection, so the client's own GIL is not what is measured):
+Starts ``jxc-rules serve --workers N --log-level warning --no-access-log`` on 127.0.0.1 in a
+subprocess (uvloop + httptools, as uvicorn picks them) with a SQLite ledger in a temporary
+folder, then drives it from client *processes* (each one keep-alive ``http.client``
+connection, so the client's own GIL is not what is measured):
 
 - a 100-line conversion batch (``POST /v1/units/convert``), 1 and 8 concurrent clients;
 - a 50-line reservation then its release (``POST /v1/reservations`` with an Idempotency-Key),
   1 and 8 concurrent clients;
-- the same conversion batch in-process (``convert`` per line) for comparison.
+- the same conversion batch in-process: the library's ``convert`` per line, and the service's
+  own conversion (``convert_rows``: the integer fast path) without HTTP.
 
-Prints requests/s and p50 / p99 latency per case, and ``--json`` writes them.
+The load generator shares the machine's cores with the server. Each HTTP row therefore also
+gives the CPU time the server processes (the uvicorn supervisor and its workers) and the
+client processes spent per request: ``req/s`` is what the clients saw on the wall clock;
+``server_cpu_us`` per request says what the server alone would sustain on idle cores
+(``cores / server_cpu_us``). The load average before and after is printed with the rows.
 """
 
 from __future__ import annotations
@@ -40,8 +47,9 @@ def _port() -> int:
         return port
 
 
-def _client(args: tuple[int, str, str, int, float, int]) -> list[float]:
+def _client(args: tuple[int, str, str, int, float, int]) -> tuple[list[float], float]:
     port, token, kind, n, t_end, who = args
+    cpu0 = time.process_time()
     conn = http.client.HTTPConnection("127.0.0.1", port)
     head = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     out: list[float] = []
@@ -71,37 +79,88 @@ def _client(args: tuple[int, str, str, int, float, int]) -> list[float]:
             assert r.status == 200, r.status
         out.append(time.perf_counter() - t0)
     conn.close()
-    return out
+    return out, time.process_time() - cpu0
 
 
-def _case(pool: Any, port: int, token: str, kind: str, clients: int,
-          seconds: float) -> dict[str, Any]:
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) of the server processes: the supervisor and its workers."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            for p in [proc, *proc.children(recursive=True)]:
+                t = p.cpu_times()
+                total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _case(pool: Any, port: int, token: str, kind: str, clients: int, seconds: float,
+          server_pid: int, workers: int) -> dict[str, Any]:
+    cpu0 = _cpu([server_pid])
     t_end = time.perf_counter() + seconds
     t0 = time.perf_counter()
     parts = pool.map(_client, [(port, token, kind, 10**9, t_end, w) for w in range(clients)])
     wall = time.perf_counter() - t0
-    lat = sorted(x for p in parts for x in p)
-    return {"case": kind, "clients": clients, "requests": len(lat),
-            "requests_per_s": round(len(lat) / wall, 1),
-            "p50_ms": round(1000 * lat[len(lat) // 2], 2),
-            "p99_ms": round(1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))], 2)}
+    server_cpu = _cpu([server_pid]) - cpu0
+    lat = sorted(x for p, _ in parts for x in p)
+    client_cpu = sum(c for _, c in parts)
+    n = len(lat)
+    return {"case": kind, "workers": workers, "clients": clients, "requests": n,
+            "requests_per_s": round(n / wall, 1),
+            "p50_ms": round(1000 * lat[n // 2], 2),
+            "p99_ms": round(1000 * lat[min(n - 1, int(n * 0.99))], 2),
+            "server_cpu_us": round(1e6 * server_cpu / max(n, 1), 1),
+            "client_cpu_us": round(1e6 * client_cpu / max(n, 1), 1)}
 
 
-def _in_process(seconds: float) -> dict[str, Any]:
+def _in_process(seconds: float, fast: bool) -> dict[str, Any]:
+    from jxc_rules.service.routes.kernels import convert_rows
     from jxc_rules.units import convert
 
     lines = CONVERT["lines"]
+    rows = [(ln["value"], ln["from_unit"], ln["to_unit"], None, "half_up") for ln in lines]
+    want = [str(convert(ln["value"], ln["from_unit"], ln["to_unit"])) for ln in lines]
+    assert convert_rows(rows) == want
     lat = []
     t_end = time.perf_counter() + seconds
     while time.perf_counter() < t_end:
         t0 = time.perf_counter()
-        [str(convert(ln["value"], ln["from_unit"], ln["to_unit"])) for ln in lines]
+        if fast:
+            convert_rows(rows)
+        else:
+            [str(convert(ln["value"], ln["from_unit"], ln["to_unit"])) for ln in lines]
         lat.append(time.perf_counter() - t0)
     lat.sort()
-    return {"case": "convert in-process", "clients": 1, "requests": len(lat),
+    return {"case": "convert in-process, " + ("service fast path" if fast else
+                                              "library convert"),
+            "workers": 0, "clients": 1, "requests": len(lat),
             "requests_per_s": round(len(lat) / seconds, 1),
             "p50_ms": round(1000 * statistics.median(lat), 3),
             "p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3)}
+
+
+def _start(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jxc_rules", "serve", "--db", db, "--port", str(port),
+         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        env={**os.environ})
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port)
+            c.request("GET", "/health")
+            c.getresponse().read()
+            c.close()
+            return server
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise
+            time.sleep(0.1)
 
 
 def main() -> int:
@@ -109,52 +168,60 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--json", default=None)
     ap.add_argument("--db", default=None, help="a database URL (default: SQLite in a temp dir)")
+    ap.add_argument("--workers", default="1,2", help="server worker counts, e.g. 1,2")
+    ap.add_argument("--clients", default="1,8", help="concurrent client counts, e.g. 1,8")
+    ap.add_argument("--cases", default="convert,reserve", help="convert and/or reserve")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp()
     db = args.db or f"sqlite:///{tmp}/bench.db"
+    from jxc_rules.service.app import prepare
+    from jxc_rules.service.settings import Settings
     from jxc_rules.service.store import Store, make_engine
 
+    prepare(Settings(db_url=db))
     store = Store(make_engine(db))
-    store.create_tables()
     token = store.add_token("bench", ["kernels", "reservation:write"], rate_per_s=1e9,
                             burst=10**9)
-    port = _port()
-    code = ("import uvicorn; from jxc_rules.service import Settings, create_app; "
-            f"uvicorn.run(create_app(Settings(db_url={db!r})), host='127.0.0.1', port={port}, "
-            "log_level='warning', access_log=False)")
-    server = subprocess.Popen([sys.executable, "-c", code], env={**os.environ})
-    try:
-        deadline = time.monotonic() + 30
-        while True:
+    load0 = os.getloadavg()
+    rows = [_in_process(args.seconds, fast=False), _in_process(args.seconds, fast=True)]
+    cases = args.cases.split(",")
+    clients = [int(c) for c in args.clients.split(",")]
+    with mp.get_context("spawn").Pool(max(clients)) as pool:
+        pool.map(abs, range(64))  # workers started before the clock runs
+        for workers in (int(w) for w in args.workers.split(",")):
+            port = _port()
+            server = _start(db, port, workers)
             try:
                 c = http.client.HTTPConnection("127.0.0.1", port)
-                c.request("GET", "/health")
-                c.getresponse().read()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        c = http.client.HTTPConnection("127.0.0.1", port)
-        for sku in SKUS:
-            c.request("POST", "/v1/stock/receive", json.dumps({"sku": sku, "quantity": 10**9}),
-                      {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-            c.getresponse().read()
-        rows = [_in_process(args.seconds)]
-        with mp.get_context("spawn").Pool(8) as pool:
-            pool.map(abs, range(64))  # workers started before the clock runs
-            for kind in ("convert", "reserve"):
-                for clients in (1, 8):
-                    rows.append(_case(pool, port, token, kind, clients, args.seconds))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+                if "reserve" in cases:
+                    for sku in SKUS:
+                        c.request("POST", "/v1/stock/receive",
+                                  json.dumps({"sku": sku, "quantity": 10**9}),
+                                  {"Authorization": f"Bearer {token}",
+                                   "Content-Type": "application/json"})
+                        c.getresponse().read()
+                c.close()
+                # one short warm-up (imports, caches, the first connections) off the clock
+                _case(pool, port, token, "convert", max(clients), 1.0, server.pid, workers)
+                for kind in cases:
+                    for n in clients:
+                        rows.append(_case(pool, port, token, kind, n, args.seconds,
+                                          server.pid, workers))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    load1 = os.getloadavg()
+    print(f"load average before {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}, after "
+          f"{load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}; {os.cpu_count()} cores")
     for r in rows:
-        print(f"{r['case']:<20} clients={r['clients']}  {r['requests_per_s']:>9} req/s  "
-              f"p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  (n={r['requests']})")
+        cpu = (f"  server {r['server_cpu_us']} us/req, clients {r['client_cpu_us']} us/req"
+               if "server_cpu_us" in r else "")
+        print(f"{r['case']:<38} workers={r['workers']} clients={r['clients']}  "
+              f"{r['requests_per_s']:>9} req/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  "
+              f"(n={r['requests']}){cpu}")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump(rows, fh, indent=2)
+            json.dump({"load_before": load0, "load_after": load1, "rows": rows}, fh, indent=2)
     return 0
 
 

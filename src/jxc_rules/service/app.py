@@ -72,15 +72,15 @@ class Guard:
         scope.setdefault("state", {})
         started = False
         status = 500
-        response_started = asyncio.Event()
-        waiter: asyncio.Future[Any] | None = None
+        limit: asyncio.Timeout | None = None
 
         async def send_wrapper(message: Message) -> None:
             nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                response_started.set()
+                if limit is not None and not limit.expired():
+                    limit.reschedule(None)  # the response has started: it may run on
             await send(message)
 
         async def reply(p: Problem) -> None:
@@ -115,7 +115,8 @@ class Guard:
                     # which a streamed response (a job's events) does for as long as it runs
                     return await receive()
                 try:
-                    message = await asyncio.wait_for(receive(), st.body_timeout_s)
+                    async with asyncio.timeout(st.body_timeout_s):  # (wait_for: a task each)
+                        message = await receive()
                 except TimeoutError:
                     raise _SlowBody(st.body_timeout_s) from None
                 if message["type"] == "http.request":
@@ -126,18 +127,12 @@ class Guard:
                 return message
 
             # the time limit runs until the response starts; a streamed response then runs on
-            # (server-sent progress of a long job), ended by the client or by the job
-            task = asyncio.ensure_future(self.app(scope, guarded_receive, send_wrapper))
-            waiter = asyncio.ensure_future(response_started.wait())  # cancelled at the end
+            # (server-sent progress of a long job), ended by the client or by the job. In the
+            # request's own task (no task and no event per request): past the limit the app is
+            # cancelled where it waits, and asyncio.timeout turns that into TimeoutError
             try:
-                finished, _ = await asyncio.wait({task, waiter}, timeout=st.request_timeout_s,
-                                                 return_when=asyncio.FIRST_COMPLETED)
-                if not finished:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-                    raise TimeoutError
-                await task
+                async with asyncio.timeout(st.request_timeout_s) as limit:
+                    await self.app(scope, guarded_receive, send_wrapper)
             except TimeoutError:
                 if not started:
                     await reply(Problem(504, "timeout", f"the request took longer than "
@@ -145,8 +140,6 @@ class Guard:
                                         "retried with the same Idempotency-Key to learn its "
                                         "outcome", headers={"Retry-After": "1"}))
         finally:
-            if waiter is not None:
-                waiter.cancel()
             state = scope["state"]
             outcome = state.get("jxc_outcome") or ("ok" if status < 400 else "error")
             self.state.store.audit_later(state.get("jxc_token"), scope.get("method", "?"),
