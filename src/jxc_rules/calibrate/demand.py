@@ -571,6 +571,8 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
 def _drop_empty(design: _Design) -> _Design:
     """Columns no row touches (a base weekday a short history never saw) are dropped."""
     keep = np.flatnonzero(np.diff(design.x.indptr) > 0)
+    if keep.size == design.x.shape[1]:
+        return design
     return attrs.evolve(design, x=design.x[:, keep],
                         columns=tuple(design.columns[k] for k in keep))
 
@@ -590,22 +592,31 @@ def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]
     coefficient."""
     dropped: list[tuple[_Column, int, bool]] = []
     while True:
-        touched = (design.x != 0).astype(np.float64).T.tocsr()      # [P, R]
-        sold = touched @ design.y                  # a sold-out 0 says nothing either
-        exact = touched @ (~design.censored).astype(np.float64) > 0
-        some = np.diff(touched.indptr) > 0
+        x = design.x                               # CSC: column k's rows in indptr[k]..
+        n_col = x.shape[1]
+        col_of = np.repeat(np.arange(n_col), np.diff(x.indptr))
+        on = x.data != 0                           # the rows each column touches
+        col_of, row_of = col_of[on], x.indices[on]
+        sold = np.bincount(col_of, weights=design.y[row_of], minlength=n_col)
+        # a sold-out 0 says nothing either
+        exact = np.bincount(col_of, weights=~design.censored[row_of], minlength=n_col) > 0
+        some = np.bincount(col_of, minlength=n_col) > 0
         bad = np.flatnonzero(((sold == 0) | ~exact) & some)
         if not bad.size:
             return design, dropped
         k = int(bad[0])
         rows = np.zeros(design.y.size, dtype=bool)
-        rows[touched.indices[touched.indptr[k]:touched.indptr[k + 1]]] = True
+        rows[row_of[col_of == k]] = True
         dropped.append((design.columns[k], int(rows.sum()), bool(sold[k] == 0)))
         design = _drop_empty(_rows(design, ~rows))
 
 
 # --------------------------------------------------------------------------------------------
 # fitting
+
+
+class _ShotOff(Exception):
+    """A Newton run left for where the likelihood is flat (see :func:`_maximize`)."""
 
 
 def _maximize(model: Any, start: FloatArray, *, tol: float
@@ -632,12 +643,23 @@ def _maximize(model: Any, start: FloatArray, *, tol: float
         attempts[0] = {**attempts[0], "maxiter": 12}
     best: tuple[FloatArray, bool, FloatArray | None] | None = None
     floor = model.loglike(start)
+
+    def watch(params: FloatArray) -> None:
+        # a Newton step that lands far below the start (every mean huge, the likelihood flat
+        # there) never comes back: the run is abandoned at once instead of after maxiter steps
+        # (the parts at that point are cached: the next step needs them anyway)
+        ll = model.loglike(params)
+        if not ll >= floor - 0.1 * abs(floor):
+            raise _ShotOff
+
     for kwargs in attempts:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # statsmodels' notes; convergence checked here
             try:
-                res = model.fit(start_params=start, disp=False, **kwargs)
-            except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+                res = model.fit(start_params=start, disp=False,
+                                callback=watch if kwargs["method"] == "newton" else None,
+                                **kwargs)
+            except (np.linalg.LinAlgError, FloatingPointError, ValueError, _ShotOff):
                 continue
         params = np.asarray(res.params, dtype=np.float64)
         if not np.all(np.isfinite(params)):
@@ -918,8 +940,15 @@ def _estimates(sales: SalesData, pack: Any, design: _Design, params: FloatArray,
     years = np.array([d.year for d in sales.dates], dtype=np.int64)
     n_loc = len(sales.locations)
 
+    seen = np.zeros(max(int(years.max()) - int(years.min()) + 1, sales.days * n_loc),
+                    dtype=bool)
+
     def distinct(values: npt.NDArray[np.int64]) -> int:
-        return int(np.unique(values).size)
+        """How many distinct values (each in 0 .. seen.size - 1)."""
+        seen[values] = True
+        n = int(np.count_nonzero(seen))
+        seen[values] = False
+        return n
 
     for k, col in enumerate(design.columns):
         if col.path is None:
@@ -928,7 +957,7 @@ def _estimates(sales: SalesData, pack: Any, design: _Design, params: FloatArray,
         touched = design.x.indices[design.x.indptr[k]:design.x.indptr[k + 1]]
         if col.kind == "holiday":
             assert col.holiday is not None
-            n = distinct(years[d_ix[touched]])
+            n = distinct(years[d_ix[touched]] - years[0])
             zh = _ZH_HOLIDAY.get(col.holiday, col.holiday)
             en, zh_text = sufficiency(n, col.holiday, zh)
             label = f"{col.holiday}s" if n != 1 else col.holiday
