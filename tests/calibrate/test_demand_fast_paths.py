@@ -1,0 +1,122 @@
+"""The demand fit's shortcuts give what the plain computation gives: the NB2 terms computed once
+per dispersion, the design parts shared by the channels, the covariance taken from statsmodels'
+Newton result, and a Newton run abandoned when it shoots off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from jxc_rules.calibrate import demand as D
+from jxc_rules.calibrate.sales import read_sales
+
+
+@pytest.mark.parametrize("share_censored", [0.0, 0.3])
+def test_nb_terms_equal_the_reference_parts(share_censored: float) -> None:
+    rng = np.random.default_rng(7)
+    y = rng.negative_binomial(20, 0.4, 400).astype(np.float64)
+    mu = y * rng.uniform(0.7, 1.4, y.size) + 0.3
+    censored = rng.uniform(size=y.size) < share_censored
+    censored[:3] = share_censored > 0                 # a censored 0 among them
+    y[0] = 0.0
+    r = 1 / 0.04
+    ll, d1, d2 = D._nb_parts(y, mu, r, censored)
+    terms = D._NBTerms(y, censored, r)
+    t1, t2, log_surv = terms.derivatives(mu)
+    np.testing.assert_allclose(t1, d1, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(t2, d2, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(terms.loglike(mu, log_surv), ll, rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def sales(histories: dict[int, Path], pack: Any) -> Any:
+    return read_sales(histories[0], pack)
+
+
+def _parts(sales: Any, pack: Any) -> tuple[Any, Any, Any]:
+    from jxc_rules.simulate.calendar import build_calendar
+
+    calendar = build_calendar(sales.dates[0], sales.dates[-1])
+    blocks = D._blocks(sales.dates)
+    weather = D._weather_days(sales, tuple(pack.weather))
+    return calendar, blocks, weather
+
+
+def test_shared_design_parts_equal_a_design_built_alone(sales: Any, pack: Any) -> None:
+    calendar, blocks, weather = _parts(sales, pack)
+    shared: dict[Any, Any] = {}
+    for channel in sales.channels:
+        alone = D._design(sales, pack, channel, calendar, blocks, weather)
+        together = D._design(sales, pack, channel, calendar, blocks, weather, shared)
+        assert alone.columns == together.columns
+        assert (alone.x != together.x).nnz == 0
+        np.testing.assert_array_equal(alone.y, together.y)
+        np.testing.assert_array_equal(alone.weather, together.weather)
+        for a, b in zip(alone.row_index, together.row_index, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert any(key[0] == "rows" for key in shared if isinstance(key, tuple))
+
+
+def test_base_block_has_seven_weekday_columns_per_series(sales: Any, pack: Any) -> None:
+    calendar, blocks, weather = _parts(sales, pack)
+    design = D._design(sales, pack, "dine_in", calendar, blocks, weather)
+    base = [c for c in design.columns if c.kind == "base"]
+    assert len(base) == 7 * int(sales.present[:, :, 0].sum())
+    x = design.x.toarray()
+    # every row's weekday weights sum to 1 (a weekday, a day off's weekend mean, a 调休 mean)
+    np.testing.assert_allclose(x[:, : len(base)].sum(axis=1), 1.0)
+
+
+def test_newton_covariance_is_the_inverse_negative_hessian(sales: Any, pack: Any) -> None:
+    calendar, blocks, weather = _parts(sales, pack)
+    design, _ = D._separate(D._drop_empty(D._design(sales, pack, "dine_in", calendar, blocks,
+                                                    weather)))
+    params, cov, alpha, converged = D._fit_channel(design, np.zeros((design.y.size, 0)), [],
+                                                   censor=True)
+    assert converged
+    model = D._model_class()(design.y, None, additive=np.zeros((design.y.size, 0)),
+                             censored=design.censored, alpha=alpha,
+                             names=[c.label for c in design.columns],
+                             sparse_exog=design.x.tocsr())
+    expected = np.linalg.inv(-model.hessian(params))
+    np.testing.assert_allclose(cov, expected, rtol=1e-8, atol=1e-12)
+
+
+class _Result:
+    def __init__(self, params: np.ndarray) -> None:
+        self.params = params
+        self.normalized_cov_params = None
+
+
+class _ShootingModel:
+    """Newton lands where the likelihood is flat; Newton-CG finds the optimum at 1."""
+
+    endog = np.ones(4)
+
+    def __init__(self) -> None:
+        self.methods: list[str] = []
+
+    def loglike(self, params: np.ndarray) -> float:
+        return float(-np.sum((params - 1.0) ** 2)) - 10.0
+
+    def score(self, params: np.ndarray) -> np.ndarray:
+        return np.asarray(-2.0 * (params - 1.0))
+
+    def fit(self, *, start_params: np.ndarray, callback: Any = None, **kwargs: Any) -> _Result:
+        self.methods.append(kwargs["method"])
+        if kwargs["method"] == "newton":
+            callback(np.full_like(start_params, 1e6))     # the first step shoots off
+            raise AssertionError("the run should have been abandoned")
+        return _Result(np.ones_like(start_params))
+
+
+def test_a_newton_run_that_shoots_off_is_abandoned_at_once() -> None:
+    model = _ShootingModel()
+    params, converged, cov = D._maximize(model, np.zeros(2), tol=1e-7)
+    assert converged
+    np.testing.assert_allclose(params, 1.0)
+    assert cov is None                                   # recomputed by the caller
+    assert model.methods == ["newton", "minimize"]
