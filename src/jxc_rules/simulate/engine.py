@@ -490,6 +490,70 @@ def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: 
     acc.day += nb
 
 
+def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray, inv: FloatArray,
+                 prev: FloatArray | None, need_blk: FloatArray, demand_blk: FloatArray,
+                 blk: _Block, arrivals: FloatArray | None, initial: FloatArray,
+                 has_loss: bool, zero: FloatArray, ones: FloatArray, frac: FloatArray
+                 ) -> tuple[FloatArray, FloatArray | None]:
+    """The days of one block of a fixed order-up-to plan with no lead time, no purchase packs,
+    no transit shrink and no perishables: the operations of the general day loop that such a
+    plan performs, in the same order, and nothing else (``np.round(x, 6)`` spelled out as
+    numpy computes it: ``rint(x · 1e6) / 1e6``). Returns the closing stock and window sums."""
+    sub, mul, div, add = np.subtract, np.multiply, np.divide, np.add
+    mx, rint, ceil, fmin = np.maximum, np.rint, np.ceil, np.fmin
+    ring = max(AGE_WINDOW)
+    for j in range(nb):
+        d = d0 + j
+        shipped, stock, need = blk.shipped[j], blk.stock[j], need_blk[j]
+        if reviews[j]:
+            sub(targets[d], inv, out=shipped)           # the pipeline is empty at the review
+            mx(shipped, zero, out=shipped)
+            mul(shipped, 1000.0, out=shipped)           # _round_orders: the 0.001 grid
+            mul(shipped, 1e6, out=shipped)
+            rint(shipped, out=shipped)
+            div(shipped, 1e6, out=shipped)
+            ceil(shipped, out=shipped)
+            div(shipped, 1000.0, out=shipped)
+            add(inv, shipped, out=stock)
+            arrived: FloatArray | None = shipped
+        else:
+            shipped.fill(0.0)
+            stock[...] = inv
+            arrived = None
+        if arrivals is not None:                        # window: roll the arrival sums
+            assert blk.window is not None
+            assert prev is not None
+            today = (arrived if arrived is not None else zero) + initial[None, :] \
+                if d == 0 else arrived
+            cur = blk.window[j]
+            if d >= ring:
+                for k, w in enumerate(AGE_WINDOW):
+                    sub(prev[k], arrivals[(d - w) % ring], out=cur[k])
+                if today is not None:
+                    add(cur, today, out=cur)
+            else:
+                cur[...] = prev
+                for younger, w in zip(cur, AGE_WINDOW, strict=True):
+                    if d >= w:
+                        younger -= arrivals[(d - w) % ring]
+                    if today is not None:
+                        younger += today
+            if today is None:
+                arrivals[d % ring] = 0.0
+            else:
+                arrivals[d % ring] = today
+            prev = cur
+        div(stock, need, out=frac)                      # served fraction (see the day loop)
+        fmin(frac, ones, out=frac)
+        issued = mul(need, frac, out=blk.issued[j])
+        if has_loss:
+            mul(demand_blk[j], frac, out=blk.served[j])
+        inv = blk.onhand[j]
+        sub(stock, issued, out=inv)
+        mx(inv, zero, out=inv)
+    return inv, prev
+
+
 def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     """:func:`_simulate_daily` with the work that does not depend on the stock done for a block
     of days at once: the demand draws (one table search per block), the KPI sums (one
@@ -547,6 +611,10 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     lead0 = [st.pipe.shape[2] == 1 and bool(np.isfinite(plan.assumed_retention).all())
              for plan, st in zip(plans, states, strict=True)]
     packs = [bool((plan.pack_size > 0).any()) for plan in plans]
+    # the common case on its own short loop: a fixed order-up-to plan delivered the same day
+    simple = [lead0[p] and not packs[p] and plan.forecast is None and not has_shrink
+              and mode != "buckets" for p, plan in enumerate(plans)]
+    ones = np.ones((trials, n_items))
     # window mode: the rolling arrival sums as one [3, T, I] array (st.younger: its rows)
     young = [np.stack(st.younger) if st.arrivals is not None else None for st in states]
     for st, y in zip(states, young, strict=True):
@@ -594,7 +662,11 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 y = young[p]
                 prev = y
                 reviews = plan.review[d0:d0 + nb].tolist()
-                for j in range(nb):
+                if simple[p]:
+                    inv, prev = _days_simple(d0, nb, reviews, plan.target, inv, prev,
+                                             need_blk, demand_blk, blk, st.arrivals,
+                                             world.initial, has_loss, zero, ones, frac)
+                for j in range(nb if not simple[p] else 0):
                     d = d0 + j
                     need, demand = need_blk[j], demand_blk[j]
                     review = reviews[j]
