@@ -120,3 +120,32 @@ def test_a_newton_run_that_shoots_off_is_abandoned_at_once() -> None:
     np.testing.assert_allclose(params, 1.0)
     assert cov is None                                   # recomputed by the caller
     assert model.methods == ["newton", "minimize"]
+
+
+def test_stopping_before_the_closing_hessian_gives_the_same_point(sales: Any, pack: Any
+                                                                   ) -> None:
+    """The naive fit and the pilot stop at statsmodels' own last iterate without its closing
+    Hessian: the same parameters as the full run."""
+    import warnings
+
+    calendar, blocks, weather = _parts(sales, pack)
+    design, _ = D._separate(D._drop_empty(D._design(sales, pack, "dine_in", calendar, blocks,
+                                                    weather)))
+    none = np.zeros((design.y.size, 0))
+    params, _, alpha, _ = D._fit_channel(design, none, [], censor=True)
+    start = np.append(params * 0.9, alpha)
+    full, cov, _, ok_full = D._fit_channel(design, none, [], censor=False, start=start)
+    lean, no_cov, _, ok_lean = D._fit_channel(design, none, [], censor=False, start=start,
+                                              need_cov=False)
+    assert ok_full
+    assert ok_lean
+    np.testing.assert_array_equal(lean, full)
+    assert cov.shape == (full.size, full.size)
+    assert no_cov.size == 0
+    model = D._model_class()(design.y, None, additive=none, censored=design.censored,
+                             alpha=alpha, names=[c.label for c in design.columns],
+                             sparse_exog=design.x.tocsr())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = model.fit(start_params=params * 0.9, method="newton", maxiter=3, disp=False)
+    np.testing.assert_array_equal(D._pilot_steps(model, params * 0.9), plain.params)

@@ -619,17 +619,61 @@ class _ShotOff(Exception):
     """A Newton run left for where the likelihood is flat (see :func:`_maximize`)."""
 
 
-def _maximize(model: Any, start: FloatArray, *, tol: float
+class _Stopped(Exception):
+    """statsmodels' Newton reached the iterate it stops at (see :class:`_NewtonWatch`)."""
+
+    def __init__(self, params: FloatArray) -> None:
+        super().__init__()
+        self.params = params
+
+
+class _NewtonWatch:
+    """statsmodels' Newton callback: raises :class:`_ShotOff` at an iterate far below the start
+    (``floor``), and — when ``stop_early`` — :class:`_Stopped` at the iterate statsmodels' own
+    rule stops at (no parameter moved by more than ``tol``, or ``maxiter`` steps): the same
+    point, without the Hessian and its inverse statsmodels computes after the loop, which a
+    fit whose covariance is not used (the pilot, the naive comparison) does not need."""
+
+    def __init__(self, model: Any, start: FloatArray, floor: float | None, *, tol: float,
+                 maxiter: int, stop_early: bool) -> None:
+        self.model, self.floor, self.tol, self.maxiter = model, floor, tol, maxiter
+        self.stop_early = stop_early
+        self.previous = np.asarray(start, dtype=np.float64)
+        self.steps = 0
+
+    def __call__(self, params: FloatArray) -> None:
+        params = np.asarray(params, dtype=np.float64)
+        self.steps += 1
+        # a Newton step that lands far below the start (every mean huge, the likelihood flat
+        # there) never comes back: the run is abandoned at once instead of after maxiter steps
+        # (the parts at that point are cached: the next step needs them anyway)
+        if self.floor is not None:
+            ll = self.model.loglike(params)
+            if not ll >= self.floor - 0.1 * abs(self.floor):
+                raise _ShotOff
+        last = self.steps >= self.maxiter or not np.any(np.abs(params - self.previous)
+                                                         > self.tol)
+        self.previous = params
+        if self.stop_early and last:
+            raise _Stopped(params)
+
+
+def _maximize(model: Any, start: FloatArray, *, tol: float, need_cov: bool = True
               ) -> tuple[FloatArray, bool, FloatArray | None]:
     """statsmodels' Newton from ``start`` (quadratic near the optimum); where it fails — a
     singular or indefinite Hessian (many sold-out days far from the start), a run that ends
     worse than it started — scipy's Newton-CG with its line search, then the trust-region
-    Newton (``trust-exact``), then BFGS (all through statsmodels' ``fit``)."""
+    Newton (``trust-exact``), then BFGS (all through statsmodels' ``fit``).
+
+    Returns ``(params, converged, cov)``: ``cov`` is statsmodels' inverse negative Hessian at
+    the optimum when Newton got there, else None (the caller computes it); ``need_cov=False``
+    stops Newton at its last iterate before statsmodels' closing Hessian (:class:`_NewtonWatch`)
+    and always returns None."""
     import warnings
 
     attempts: list[dict[str, Any]] = [
-        # skip_hessian: statsmodels' closing Hessian is not needed (the score decides
-        # convergence here, the covariance is computed once after)
+        # skip_hessian: no closing Hessian for the other optimisers (the score decides
+        # convergence here, the covariance is computed once after); Newton's own is kept
         {"method": "newton", "maxiter": 25, "tol": tol, "skip_hessian": True},
         {"method": "minimize", "min_method": "Newton-CG", "maxiter": 200, "skip_hessian": True},
         {"method": "minimize", "min_method": "trust-exact", "maxiter": 500,
@@ -643,25 +687,19 @@ def _maximize(model: Any, start: FloatArray, *, tol: float
         attempts[0] = {**attempts[0], "maxiter": 12}
     best: tuple[FloatArray, bool, FloatArray | None] | None = None
     floor = model.loglike(start)
-
-    def watch(params: FloatArray) -> None:
-        # a Newton step that lands far below the start (every mean huge, the likelihood flat
-        # there) never comes back: the run is abandoned at once instead of after maxiter steps
-        # (the parts at that point are cached: the next step needs them anyway)
-        ll = model.loglike(params)
-        if not ll >= floor - 0.1 * abs(floor):
-            raise _ShotOff
-
     for kwargs in attempts:
+        newton = kwargs["method"] == "newton"
+        watch = (_NewtonWatch(model, start, floor, tol=kwargs["tol"], maxiter=kwargs["maxiter"],
+                              stop_early=not need_cov) if newton else None)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # statsmodels' notes; convergence checked here
             try:
-                res = model.fit(start_params=start, disp=False,
-                                callback=watch if kwargs["method"] == "newton" else None,
-                                **kwargs)
+                res = model.fit(start_params=start, disp=False, callback=watch, **kwargs)
+                params = np.asarray(res.params, dtype=np.float64)
+            except _Stopped as stop:
+                res, params = None, stop.params
             except (np.linalg.LinAlgError, FloatingPointError, ValueError, _ShotOff):
                 continue
-        params = np.asarray(res.params, dtype=np.float64)
         if not np.all(np.isfinite(params)):
             continue
         # converged when the score vanishes (statsmodels' own flag also waits for a weakly
@@ -672,7 +710,7 @@ def _maximize(model: Any, start: FloatArray, *, tol: float
         better = model.loglike(params) >= floor - 1e-6 * abs(floor)
         # Newton's results carry the inverse of the negative Hessian at the optimum (statsmodels
         # computes it there): the covariance, not recomputed
-        cov = res.normalized_cov_params if kwargs["method"] == "newton" else None
+        cov = res.normalized_cov_params if newton and res is not None else None
         cov = None if cov is None else np.asarray(cov, dtype=np.float64)
         if better and grad < 1e-3 * max(1.0, float(np.abs(model.endog).sum()) ** 0.5):
             return params, True, cov
@@ -691,17 +729,22 @@ def _pilot_steps(model: Any, start: FloatArray, steps: int = 3) -> FloatArray:
     final fit then converges from there); any failure falls back to the full search."""
     import warnings
 
+    tol = 1e-8                                    # statsmodels' Newton default
+    watch = _NewtonWatch(model, start, None, tol=tol, maxiter=steps, stop_early=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = model.fit(start_params=start, method="newton", maxiter=steps, disp=False,
-                            skip_hessian=True)
-            params = np.asarray(res.params, dtype=np.float64)
+            try:
+                res = model.fit(start_params=start, method="newton", maxiter=steps, disp=False,
+                                tol=tol, skip_hessian=True, callback=watch)
+                params = np.asarray(res.params, dtype=np.float64)
+            except _Stopped as stop:
+                params = stop.params
             if np.all(np.isfinite(params)) and model.loglike(params) >= model.loglike(start):
                 return params
         except (np.linalg.LinAlgError, FloatingPointError, ValueError):
             pass
-    return _maximize(model, start, tol=1e-3)[0]
+    return _maximize(model, start, tol=1e-3, need_cov=False)[0]
 
 
 @attrs.frozen(eq=False)
@@ -721,8 +764,10 @@ class _Sparse:
 
 def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[str],
                  *, censor: bool, start: FloatArray | None = None,
-                 prepared: _Sparse | None = None
+                 prepared: _Sparse | None = None, need_cov: bool = True
                  ) -> tuple[FloatArray, FloatArray, float, bool]:
+    """Fit one channel's design: ``(params, cov, alpha, converged)``; ``need_cov=False`` (the
+    naive comparison) returns an empty ``cov``."""
     y = design.y
     cens = design.censored if censor else np.zeros_like(design.censored)
     names = [c.label for c in design.columns] + list(shift_names)
@@ -759,7 +804,9 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
     else:
         model = model_class(y, xs, additive=additive, censored=cens, alpha=alpha, names=names,
                             sparse_exog=xs, pairs=pairs, sparse_t=prepared.xs_t)
-    params, converged, cov = _maximize(model, start, tol=1e-7)
+    params, converged, cov = _maximize(model, start, tol=1e-7, need_cov=need_cov)
+    if not need_cov:
+        return params, np.empty((0, 0)), alpha, converged
     if cov is None:
         hess = model.hessian(params)
         try:
@@ -851,7 +898,8 @@ def fit_demand(sales: SalesData, pack: Any, *, level: float = 0.95, naive: bool 
         n_cens = int(design.censored.sum())
         if naive and n_cens:
             p_naive, _, _, _ = _fit_channel(design, additive, shift_names, censor=False,
-                                            start=np.append(params, alpha), prepared=prepared)
+                                            start=np.append(params, alpha), prepared=prepared,
+                                            need_cov=False)
             naive_values = _values(design, p_naive, shift_states)
         fits[channel] = ChannelFit(channel, tuple(c.label for c in design.columns)
                                    + tuple(shift_names), params, cov, alpha, int(design.y.size),
