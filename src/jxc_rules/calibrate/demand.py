@@ -397,9 +397,12 @@ def _weather_days(sales: SalesData, states: Sequence[str]) -> dict[str, FloatArr
     """``state → [D, L]`` indicator of the days each weather state was recorded."""
     if sales.weather is None:
         return {}
-    n_loc = len(sales.locations)
-    return {state: np.array([[state in day[lo] for lo in range(n_loc)] for day in sales.weather],
-                            dtype=np.float64) for state in states}
+    kinds: dict[frozenset[str], int] = {}         # the distinct weather sets recorded
+    n = sales.days * len(sales.locations)
+    codes = np.fromiter((kinds.setdefault(s, len(kinds)) for day in sales.weather for s in day),
+                        dtype=np.intp, count=n).reshape(sales.days, len(sales.locations))
+    return {state: np.array([state in kind for kind in kinds], dtype=np.float64)[codes]
+            for state in states}
 
 
 def _week_weights(calendar: Any) -> FloatArray:
