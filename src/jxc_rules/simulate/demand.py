@@ -252,8 +252,6 @@ def _cdf_tables(lams: npt.NDArray[np.float64],
     pair a table needs, flattened (the same values as one call per mean, elementwise)."""
     from scipy import stats
 
-    if distribution.kind == "negative_binomial":  # scipy's nbinom is faster one mean at a time
-        return [_cdf_table(float(lam), distribution) for lam in lams]
     out: list[npt.NDArray[np.float64]] = [np.ones(1)] * len(lams)
     positive = np.flatnonzero(lams > 0)
     if not positive.size:
@@ -261,8 +259,14 @@ def _cdf_tables(lams: npt.NDArray[np.float64],
     sizes = np.array([_table_size(float(lams[i]), distribution) for i in positive])
     bounds = np.concatenate([[0], np.cumsum(sizes)])
     ks = np.arange(bounds[-1]) - np.repeat(bounds[:-1], sizes)      # 0..size−1 per mean
-    lam = np.repeat(lams[positive], sizes)
-    flat = np.asarray(stats.poisson.cdf(ks, lam), dtype=np.float64)
+    if distribution.kind == "negative_binomial":
+        # the p of each mean as _cdf_table computes it, then one elementwise call
+        k = float(distribution.dispersion or 1.0)
+        p = np.array([k / (k + float(lams[i])) for i in positive])
+        flat = np.asarray(stats.nbinom.cdf(ks, k, np.repeat(p, sizes)), dtype=np.float64)
+    else:
+        lam = np.repeat(lams[positive], sizes)
+        flat = np.asarray(stats.poisson.cdf(ks, lam), dtype=np.float64)
     for j, i in enumerate(positive):
         head = np.maximum.accumulate(flat[bounds[j]:bounds[j + 1]])
         size = int(sizes[j])
