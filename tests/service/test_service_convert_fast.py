@@ -160,3 +160,17 @@ def test_which_requests_take_the_fast_path(client: Any, monkeypatch: Any) -> Non
     assert send(c, tok["kernels"], {"lines": [{**body["lines"][0], "value": 1.5}]}, FAST)[0] \
         == 422
     assert taken == [1]
+
+
+def test_dependency_overrides_are_honoured(make_app: Any) -> None:
+    from jxc_rules.service.auth import ANONYMOUS
+    from jxc_rules.service.routes.kernels import KERNELS
+
+    app, _tok = make_app()
+    assert KERNELS.dependency is not None
+    app.dependency_overrides[KERNELS.dependency] = lambda: ANONYMOUS
+    with TestClient(app) as c:
+        r = c.post("/v1/units/convert",
+                   json={"lines": [{"value": "3", "from_unit": "斤", "to_unit": "kg"}]})
+    assert r.status_code == 200
+    assert r.json() == {"results": ["1.5"]}

@@ -234,6 +234,8 @@ def plain_convert_rows(data: Any) -> list[ConvertRow] | None:
 
 
 async def _fast_convert(request: Request) -> Response | None:
+    if request.app.dependency_overrides:  # a test's or a host's overrides: FastAPI's path
+        return None
     rows = plain_convert_rows(await _json_body(request))
     if rows is None:
         return None
