@@ -464,16 +464,18 @@ def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: 
     rows = blk.sums[1:nb + 1]
     buf = blk.sums[:nb + 1]
     one = demand.shape[2] == 1
-    for total, x, weight in ((acc.demand_value, demand, w.price),
-                             (acc.served_value, served, w.price),
-                             (acc.served_cost, served, w.cost),
-                             (acc.issued_cost, issued, w.cost),
-                             (acc.purchased, blk.shipped[:nb], w.cost)):
+    sums = [(acc.demand_value, demand, w.price), (acc.served_value, served, w.price),
+            (acc.served_cost, served, w.cost), (acc.purchased, blk.shipped[:nb], w.cost)]
+    if has_loss:            # else served is issued: the same sums, bit for bit (below)
+        sums.append((acc.issued_cost, issued, w.cost))
+    for total, x, weight in sums:
         if one:     # x @ weight of one item is the one product, exactly
             np.multiply(x[:, :, 0], weight[0], out=rows)
         else:
             np.matmul(x, weight, out=rows)
         _seq_add(total, buf)
+    if not has_loss:        # both have added the same numbers every day since the start
+        acc.issued_cost[...] = acc.served_cost
     stocked_out = need > stock if nonneg else (need > stock) & (demand > 0)
     acc.stockouts += np.count_nonzero(stocked_out, axis=(0, 2))
     acc.daily_stockouts[d0:d0 + nb] += np.count_nonzero(stocked_out, axis=1)
