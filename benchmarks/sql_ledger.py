@@ -83,12 +83,17 @@ def setup_ours(url: str) -> None:
     ledger.close()
 
 
-def run_ours(url: str, worker: int, n: int, lines: int, out: Any) -> None:
+def run_ours(url: str, worker: int, n: int, lines: int, out: Any, size: int = 1) -> None:
     ledger = SqlLedger(url, lock_timeout=120)
     batch = orders(worker, n, lines)
     start = time.perf_counter()
-    for oid, req in batch:
-        ledger.reserve(oid, req)
+    if size == 1:
+        for oid, req in batch:
+            ledger.reserve(oid, req)
+    else:  # an order feed: reserve_many of `size` orders a transaction
+        for i in range(0, len(batch), size):
+            outcomes = ledger.reserve_many(batch[i:i + size])
+            assert all(v is True for v in outcomes.values()), outcomes
     out.put(time.perf_counter() - start)
     ledger.close()
 
@@ -161,14 +166,16 @@ def check_naive(url: str, all_orders: list[tuple[str, dict[str, int]]]) -> None:
     assert got == want, "lost update in the naive loop"
 
 
-def measure(backend: str, kind: str, procs: int, n: int, lines: int, tmp: Path) -> float:
+def measure(backend: str, kind: str, procs: int, n: int, lines: int, tmp: Path,
+            size: int = 1) -> float:
     url, drop = fresh(backend, tmp)
     try:
         (setup_ours if kind == "ours" else setup_naive)(url)
         out = FORK.Queue()
         target = run_ours if kind == "ours" else run_naive
         share = max(1, n // procs)
-        ps = [FORK.Process(target=target, args=(url, w, share, lines, out))
+        extra = (size,) if kind == "ours" else ()
+        ps = [FORK.Process(target=target, args=(url, w, share, lines, out, *extra))
               for w in range(procs)]
         wall = time.perf_counter()
         for p in ps:
@@ -191,16 +198,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lines", type=int, default=50, help="lines per order (50)")
     ap.add_argument("--backends", default="sqlite,postgresql,mariadb")
     ap.add_argument("--processes", default="1,8")
+    ap.add_argument("--batch", type=int, default=50,
+                    help="orders per reserve_many call in the batch column (50)")
     args = ap.parse_args(argv)
     tmp = Path(os.environ.get("TMPDIR", "/tmp"))
-    print(f"{'backend':<11} {'procs':>5} {'SqlLedger orders/s':>19} {'naive orders/s':>15} "
-          f"{'ratio':>7}")
+    print(f"{'backend':<11} {'procs':>5} {'reserve orders/s':>17} "
+          f"{'reserve_many(' + str(args.batch) + ') orders/s':>26} {'naive orders/s':>15} "
+          f"{'ratios vs naive':>16}")
     for backend in args.backends.split(","):
         for procs in (int(p) for p in args.processes.split(",")):
             ours = measure(backend, "ours", procs, args.orders, args.lines, tmp)
+            many = measure(backend, "ours", procs, args.orders * 4, args.lines, tmp,
+                           size=args.batch)
             naive = measure(backend, "naive", procs, args.orders, args.lines, tmp)
-            print(f"{backend:<11} {procs:>5} {ours:>19,.0f} {naive:>15,.0f} "
-                  f"{ours / naive:>6.1f}×", flush=True)
+            print(f"{backend:<11} {procs:>5} {ours:>17,.0f} {many:>26,.0f} {naive:>15,.0f} "
+                  f"{ours / naive:>7.1f}× {many / naive:>7.1f}×", flush=True)
     return 0
 
 

@@ -1,0 +1,156 @@
+"""``SqlLedger.reserve_many``: a batch of orders in one transaction, each all or nothing.
+
+The oracle is the in-memory ``Ledger`` reserving the same orders one by one: every outcome
+(reserved, already held, refused with the same error and shortages) and the final state agree,
+on SQLite, PostgreSQL and MariaDB. Refused orders leave nothing; a host transaction that rolls
+back after a batch leaves no reservation and no journal row; bad input names ``orders[i]``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jxc_rules.errors import (
+    DuplicateError,
+    InsufficientStock,
+    JxcRulesError,
+    UnknownItemError,
+    ValidationError,
+)
+from jxc_rules.reservation import Ledger, SqlLedger, StockTable
+from jxc_rules.testing.reservation import check_invariants
+
+SKUS = ["bolt", "nut", "oil", "gear"]  # "gear" has no stock row: an unknown SKU
+STOCK = {"bolt": 10, "nut": Fraction(11, 2), "oil": 3}
+
+quantities = st.one_of(st.integers(1, 6), st.sampled_from([Fraction(1, 2), Fraction(5, 4)]))
+order_lines = st.dictionaries(st.sampled_from(SKUS), quantities, min_size=1, max_size=3)
+batches = st.lists(st.tuples(st.sampled_from([f"SO-{i}" for i in range(6)]), order_lines),
+                   min_size=1, max_size=8)
+
+
+def _oracle(batch: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], Ledger]:
+    """What reserving the batch one order at a time gives (the last outcome per id)."""
+    ledger = Ledger(STOCK)
+    out: dict[str, Any] = {}
+    for oid, req in batch:
+        try:
+            out[oid] = ledger.reserve(oid, req)
+        except JxcRulesError as exc:
+            out[oid] = exc
+    return out, ledger
+
+
+def _same_outcome(got: bool | JxcRulesError, want: Any) -> None:
+    if isinstance(want, JxcRulesError):
+        assert type(got) is type(want), (got, want)
+        if isinstance(want, InsufficientStock):
+            assert isinstance(got, InsufficientStock)
+            assert got.shortages == want.shortages
+    else:
+        assert got is want
+
+
+_prefixes = (f"b{i}_" for i in itertools.count())
+
+
+def test_a_batch_equals_the_orders_reserved_one_by_one(database: str) -> None:
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(batch=batches)
+    def check(batch: list[tuple[str, dict[str, Any]]]) -> None:
+        ledger = SqlLedger(database, prefix=next(_prefixes))
+        ledger.create_tables()
+        for sku, q in STOCK.items():
+            ledger.receive(sku, q)
+        want, oracle = _oracle(batch)
+        got = ledger.reserve_many(batch)
+        # one outcome per id; a repeated id's outcome is the later call's (as one by one)
+        assert list(got) == list(dict.fromkeys(oid for oid, _ in batch))
+        for oid, outcome in got.items():
+            _same_outcome(outcome, want[oid])
+        for sku in STOCK:
+            assert ledger.reserved(sku) == oracle.reserved(sku), sku
+            assert ledger.available(sku) == oracle.available(sku), sku
+        assert ledger.orders() == oracle.orders()
+        check_invariants(ledger)  # the journal replays to the state
+        ledger.close()
+
+    check()
+
+
+def test_refused_orders_leave_nothing_and_the_others_are_held(database: str) -> None:
+    ledger = SqlLedger(database)
+    ledger.create_tables()
+    for sku, q in STOCK.items():
+        ledger.receive(sku, q)
+    ledger.reserve("OLD", {"oil": 1})
+    got = ledger.reserve_many([
+        ("A", {"bolt": 4, "nut": "2.5"}),
+        ("B", {"bolt": 7}),                 # 6 left after A: short by 1
+        ("C", {"gear": 1}),                 # no stock row
+        ("OLD", {"oil": 2}),                # the id holds other lines
+        ("OLD", {"oil": 1}),                # exactly its lines: already held
+        ("D", {"bolt": 6, "oil": 2}),       # what is left, exactly
+    ])
+    assert got["A"] is True and got["D"] is True
+    assert isinstance(got["B"], InsufficientStock) and got["B"].shortages == {"bolt": 1}
+    assert isinstance(got["C"], UnknownItemError)
+    # the later outcome of a repeated id wins, as if reserved one by one
+    assert got["OLD"] is False
+    assert ledger.available("bolt") == 0 and ledger.available("oil") == 0
+    assert "B" not in ledger.orders() and "C" not in ledger.orders()
+    assert [e.order_id for e in ledger.journal() if e.kind == "reserve"] == ["OLD", "A", "D"]
+    check_invariants(ledger)
+
+
+def test_a_duplicate_id_with_other_lines_in_one_batch_is_refused(database: str) -> None:
+    ledger = SqlLedger(database)
+    ledger.create_tables()
+    ledger.receive("bolt", 10)
+    got = ledger.reserve_many([("A", {"bolt": 2}), ("A", {"bolt": 3})])
+    assert isinstance(got["A"], DuplicateError)
+    assert ledger.order("A") == {"bolt": 2} and ledger.reserved("bolt") == 2
+
+
+def test_a_host_transaction_rolled_back_after_a_batch_leaves_nothing(database: str) -> None:
+    engine = sa.create_engine(database)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE inventory (item_code VARCHAR(40) PRIMARY KEY, "
+                             "qty NUMERIC(14,3) NOT NULL)"))
+        conn.execute(sa.text("INSERT INTO inventory VALUES ('bolt', 10), ('nut', 5.5)"))
+    stock = StockTable("inventory", sku="item_code", on_hand="qty")
+    SqlLedger(engine, stock=stock).create_tables()
+    with engine.connect() as conn:
+        trans = conn.begin()
+        ledger = SqlLedger(conn, stock=stock)
+        got = ledger.reserve_many({"A": {"bolt": 3}, "B": {"nut": "5.5"}})
+        assert got == {"A": True, "B": True}
+        assert ledger.reserved("nut") == Fraction(11, 2)
+        trans.rollback()
+    after = SqlLedger(engine, stock=stock)
+    assert after.orders() == {} and after.journal() == []
+    assert after.reserved("bolt") == 0 and after.available("nut") == Fraction(11, 2)
+    engine.dispose()
+
+
+def test_bad_input_names_the_order_and_changes_nothing() -> None:
+    ledger = SqlLedger("sqlite://")
+    ledger.create_tables()
+    ledger.receive("bolt", 10)
+    with pytest.raises(ValidationError, match=r"orders\[1\]"):
+        ledger.reserve_many([("A", {"bolt": 1}), (17, {"bolt": 1})])
+    with pytest.raises(ValidationError, match=r"orders\[0\]"):
+        ledger.reserve_many([("A", {"bolt": "-1"})])
+    with pytest.raises(ValidationError, match=r"orders\[0\].*pair"):
+        ledger.reserve_many(["A"])  # type: ignore[list-item]
+    with pytest.raises(ValidationError, match="split the batch"):
+        ledger.reserve_many([(f"O{i}", {"bolt": 1}) for i in range(10_001)])
+    assert ledger.orders() == {} and ledger.reserved("bolt") == 0
+    assert ledger.reserve_many([]) == {}
