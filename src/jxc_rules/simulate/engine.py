@@ -436,7 +436,8 @@ def _seq_add(total: FloatArray, buf: FloatArray) -> None:
 class _Block:
     """Per-block buffers of one plan: the day-by-day values the KPIs need, ``[B, T, ...]``."""
 
-    __slots__ = ("aged", "issued", "onhand", "served", "shipped", "stock", "sums", "window")
+    __slots__ = ("aged", "aged_total", "issued", "onhand", "served", "shipped", "stock", "sums",
+                 "window")
 
     def __init__(self, days: int, trials: int, items: int, age_cols: int, mode: str,
                  has_loss: bool) -> None:
@@ -447,6 +448,7 @@ class _Block:
         self.onhand = np.zeros(shape)
         self.shipped = np.zeros(shape)
         self.aged = np.zeros((days + 1, age_cols, trials))   # row 0: the running total
+        self.aged_total = np.zeros((age_cols, trials))       # Accumulator.aged, [columns, T]
         self.window = np.zeros((days, len(AGE_WINDOW), trials, items)) \
             if mode == "window" else None
         self.sums = np.zeros((days + 1, trials))
@@ -482,9 +484,7 @@ def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: 
     if has_loss:
         for j in range(nb):
             acc.daily_waste[d0 + j] += (issued[j] - served[j]).sum(axis=0) * w.cost
-    aged = np.ascontiguousarray(acc.aged.T)                 # [columns, T]
-    _seq_add(aged, blk.aged[:nb + 1])
-    acc.aged[...] = aged.T
+    _seq_add(blk.aged_total, blk.aged[:nb + 1])           # acc.aged, transposed (at the end)
     acc.safety_ok += np.count_nonzero(onhand >= (standard - 1e-9)[:, None, :], axis=(0, 2))
     acc.with_stock += np.count_nonzero(stock > 0, axis=(0, 2))
     sold = served > 0 if nonneg else (stock > 0) & (served > 0)
@@ -816,7 +816,8 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                         aged[:, 0] = onhand @ cost
                 _record_block(acc, d0, nb, demand_blk, need_blk, blk,
                               world.standard[d0:d0 + nb], has_loss, nonneg)
-    for st in states:
+    for st, blk in zip(states, blocks, strict=True):
+        st.acc.aged[...] = blk.aged_total.T
         on_hand = st.inv.sum(axis=0) if mode == "buckets" else st.inv
         st.acc.closing = on_hand @ cost + st.pipe.sum(axis=2) @ cost
     return [st.acc.finish() for st in states]
