@@ -494,16 +494,20 @@ def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: 
 
 def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray, inv: FloatArray,
                  prev: FloatArray | None, need_blk: FloatArray, demand_blk: FloatArray,
-                 blk: _Block, arrivals: FloatArray | None, initial: FloatArray,
+                 blk: _Block, ring: list[FloatArray] | None, initial: FloatArray,
                  has_loss: bool, zero: FloatArray, ones: FloatArray, frac: FloatArray
                  ) -> tuple[FloatArray, FloatArray | None]:
     """The days of one block of a fixed order-up-to plan with no lead time, no purchase packs,
     no transit shrink and no perishables: the operations of the general day loop that such a
     plan performs, in the same order, and nothing else (``np.round(x, 6)`` spelled out as
-    numpy computes it: ``rint(x · 1e6) / 1e6``). Returns the closing stock and window sums."""
+    numpy computes it: ``rint(x · 1e6) / 1e6``). Returns the closing stock and window sums.
+
+    ``ring`` holds the arrivals of the last seven days (window mode) by reference: a day's
+    arrivals are its row of the block buffer, which is not overwritten for ``nb`` days — the
+    caller passes blocks longer than the ring, or copies."""
     sub, mul, div, add = np.subtract, np.multiply, np.divide, np.add
     mx, rint, ceil, fmin = np.maximum, np.rint, np.ceil, np.fmin
-    ring = max(AGE_WINDOW)
+    n_ring = max(AGE_WINDOW)
     for j in range(nb):
         d = d0 + j
         shipped, stock, need = blk.shipped[j], blk.stock[j], need_blk[j]
@@ -522,28 +526,25 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray, inv
             shipped.fill(0.0)
             stock[...] = inv
             arrived = None
-        if arrivals is not None:                        # window: roll the arrival sums
+        if ring is not None:                            # window: roll the arrival sums
             assert blk.window is not None
             assert prev is not None
             today = (arrived if arrived is not None else zero) + initial[None, :] \
                 if d == 0 else arrived
             cur = blk.window[j]
-            if d >= ring:
+            if d >= n_ring:
                 for k, w in enumerate(AGE_WINDOW):
-                    sub(prev[k], arrivals[(d - w) % ring], out=cur[k])
+                    sub(prev[k], ring[(d - w) % n_ring], out=cur[k])
                 if today is not None:
                     add(cur, today, out=cur)
             else:
                 cur[...] = prev
                 for younger, w in zip(cur, AGE_WINDOW, strict=True):
                     if d >= w:
-                        younger -= arrivals[(d - w) % ring]
+                        younger -= ring[(d - w) % n_ring]
                     if today is not None:
                         younger += today
-            if today is None:
-                arrivals[d % ring] = 0.0
-            else:
-                arrivals[d % ring] = today
+            ring[d % n_ring] = zero if today is None else today     # by reference
             prev = cur
         div(stock, need, out=frac)                      # served fraction (see the day loop)
         fmin(frac, ones, out=frac)
@@ -617,6 +618,12 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     simple = [lead0[p] and not packs[p] and plan.forecast is None and not has_shrink
               and mode != "buckets" for p, plan in enumerate(plans)]
     ones = np.ones((trials, n_items))
+    # the simple loop's arrivals of the last days, by reference into the block buffers: safe
+    # while a block outlives the ring (else the simple loop is not used for window mode)
+    if n_block <= ring:
+        simple = [sm and mode != "window" for sm in simple]
+    rings: list[list[FloatArray] | None] = [
+        [zero] * ring if mode == "window" and simple[p] else None for p in range(len(plans))]
     # window mode: the rolling arrival sums as one [3, T, I] array (st.younger: its rows)
     young = [np.stack(st.younger) if st.arrivals is not None else None for st in states]
     for st, y in zip(states, young, strict=True):
@@ -666,7 +673,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 reviews = plan.review[d0:d0 + nb].tolist()
                 if simple[p]:
                     inv, prev = _days_simple(d0, nb, reviews, plan.target, inv, prev,
-                                             need_blk, demand_blk, blk, st.arrivals,
+                                             need_blk, demand_blk, blk, rings[p],
                                              world.initial, has_loss, zero, ones, frac)
                 for j in range(nb if not simple[p] else 0):
                     d = d0 + j
