@@ -147,8 +147,13 @@ def _by_key(q: Any, c_sku: Any, c_loc: Any, skus: list[str], locs: list[str],
         import sqlalchemy as sa
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        q = q.where(c_sku == sa.any_(sa.bindparam("jxc_skus", skus, type_=ARRAY(sa.String))),
-                    c_loc == sa.any_(sa.bindparam("jxc_locs", locs, type_=ARRAY(sa.String))))
+        # FROM unnest(:skus) JOIN table: a prepared (generic) plan of "sku = ANY($1)" would
+        # test every row against the whole array (only a constant array is hashed): 2.6 ms
+        # instead of 0.25 ms for 50 keys of 2,000 rows
+        k = sa.func.unnest(sa.bindparam("jxc_skus", skus, type_=ARRAY(sa.String))).table_valued(
+            "sku").render_derived(name="jxc_k")
+        q = q.select_from(k).join(c_sku.table, sa.and_(c_sku == k.c.sku, c_loc == sa.any_(
+            sa.bindparam("jxc_locs", locs, type_=ARRAY(sa.String)))))
     else:
         q = q.where(c_sku.in_(skus), c_loc.in_(locs))
     q = q.order_by(c_sku, c_loc)
@@ -556,7 +561,7 @@ class SqlLedger:
             q = _by_key(sa.select(t.c.sku, t.c.location, t.c.on_hand), t.c.sku, t.c.location,
                         skus, locs, self.dialect)
             if lock and self.dialect != "sqlite":
-                q = q.with_for_update()
+                q = q.with_for_update(of=t)
             out: dict[tuple[str, str], Number] = {}
             for sku, loc, text in conn.execute(q):
                 out[(sku, loc)] = self._parse(text, f"{t.name}.on_hand", sku)
@@ -659,7 +664,7 @@ class SqlLedger:
             # repeatable read). PostgreSQL transactions of ours run READ COMMITTED: each
             # statement sees what committed before it, and the stock rows, locked first by every
             # writer, already serialise all changes of these rows.
-            q = q.with_for_update()
+            q = q.with_for_update(of=h)
         wanted = set(keys)
         return {(s, loc): self._parse(r, h.name, s) for s, loc, r in conn.execute(q)
                 if (s, loc) in wanted}
@@ -686,42 +691,57 @@ class SqlLedger:
         return stmt
 
     def _insert_rows(self, conn: Any, name: str, rows: list[dict[str, Any]]) -> None:
-        """Insert ``rows`` (dicts with every column but ``seq``) into our table ``name``.
+        """Insert ``rows`` (dicts with every column but ``seq``) into our table ``name``."""
+        self._insert_many(conn, [(name, rows)])
 
-        One statement and one round trip whatever the row count. PyMySQL rewrites an
-        executemany INSERT into one multi-row ``VALUES`` and SQLite's executemany is a loop in
-        C. On PostgreSQL the rows travel as one JSON parameter, ``INSERT … SELECT FROM
-        json_to_recordset(…)`` (``ON CONFLICT`` for ``held``): psycopg would otherwise send one
-        statement per row, or re-parse a multi-row ``VALUES`` text of thousands of placeholders
-        on every call (and arrays of text cost a regex per element to encode); this statement's
-        text stays short and is prepared once.
+    def _insert_many(self, conn: Any, parts: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        """Insert each part's rows into our table of that name (``held``: an upsert).
+
+        One statement a table whatever the row count: PyMySQL rewrites an executemany INSERT
+        into one multi-row ``VALUES`` and SQLite's executemany is a loop in C. On PostgreSQL
+        all the parts are **one** statement and one round trip: each table's rows travel as one
+        JSON parameter, ``INSERT … SELECT FROM json_to_recordset(…)`` in data-modifying ``WITH``
+        clauses (``ON CONFLICT`` for ``held``; the journal's rows in their given order).
+        psycopg would otherwise send one statement per row, or re-parse a multi-row ``VALUES``
+        text of thousands of placeholders on every call (and arrays of text cost a regex per
+        element to encode); this statement's text stays short and is prepared once.
         """
-        if not rows:
+        parts = [(n, rows) for n, rows in parts if rows]
+        if not parts:
             return
         if self.dialect != "postgresql":
-            stmt = self._upsert_held() if name == "held" else self._tables[name].insert()
-            conn.execute(stmt, rows)
+            for name, rows in parts:
+                stmt = self._upsert_held() if name == "held" else self._tables[name].insert()
+                conn.execute(stmt, rows)
             return
-        cache: dict[str, tuple[Any, list[str]]] = self.__dict__.setdefault("_pg_bulk", {})
-        if name not in cache:
+        names = tuple(n for n, _rows in parts)
+        cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_pg_bulk", {})
+        if names not in cache:
             import sqlalchemy as sa
 
-            table = self._tables[name]
-            cols = [c for c in table.columns if c.name != "seq"]
             quote = self._engine.dialect.identifier_preparer.quote
-            names = ", ".join(quote(c.name) for c in cols)
-            shape = ", ".join(f"{quote(c.name)} "
-                              f"{'timestamp' if isinstance(c.type, sa.DateTime) else 'text'}"
-                              for c in cols)
-            text = (f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM "
-                    f"json_to_recordset(CAST(:rows AS json)) AS r({shape})")
-            if name == "held":
-                text += (" ON CONFLICT (sku, location) DO UPDATE SET reserved = "
-                         "EXCLUDED.reserved")
-            cache[name] = (sa.text(text), [c.name for c in cols])
-        stmt, _names = cache[name]
-        conn.execute(stmt, {"rows": json.dumps(rows, ensure_ascii=False, default=_iso,
-                                               separators=(",", ":"))})
+            inserts = []
+            for name in names:
+                table = self._tables[name]
+                cols = [c for c in table.columns if c.name != "seq"]
+                listed = ", ".join(quote(c.name) for c in cols)
+                shape = ", ".join(
+                    f"{quote(c.name)} "
+                    f"{'timestamp' if isinstance(c.type, sa.DateTime) else 'text'}"
+                    for c in cols)
+                sql = (f"INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} FROM "
+                       f"ROWS FROM (json_to_recordset(CAST(:{name} AS json)) AS ({shape})) "
+                       f"WITH ORDINALITY AS r({listed}, jxc_n) ORDER BY jxc_n")
+                if name == "held":
+                    sql += (" ON CONFLICT (sku, location) DO UPDATE SET reserved = "
+                            "EXCLUDED.reserved")
+                inserts.append(sql)
+            head = [f"jxc_w{k} AS ({sql})" for k, sql in enumerate(inserts[:-1])]
+            cache[names] = sa.text(("WITH " + ", ".join(head) + " " if head else "")
+                                   + inserts[-1])
+        conn.execute(cache[names], {
+            name: json.dumps(rows, ensure_ascii=False, default=_iso, separators=(",", ":"))
+            for name, rows in parts})
 
     def _write_held(self, conn: Any, before: Mapping[tuple[str, str], Number],
                     after: Mapping[tuple[str, str], Number]) -> None:
@@ -753,14 +773,6 @@ class SqlLedger:
                           separators=(",", ":"))
         conn.execute(j.insert().values(kind=kind, order_id=order_id, lines=text, reason=reason,
                                        at=at))
-
-    def _log_many(self, conn: Any, kind: str, entries: list[tuple[str, list[list[str]]]],
-                  at: _dt.datetime) -> None:
-        """One journal row per order (lines as exact text), in one statement."""
-        self._insert_rows(conn, "journal", [
-            {"kind": kind, "order_id": oid, "reason": None, "at": at,
-             "lines": json.dumps(lines, ensure_ascii=False, separators=(",", ":"))}
-            for oid, lines in entries])
 
     def _location(self, location: object) -> str:
         if location is None:
@@ -916,20 +928,27 @@ class SqlLedger:
         if not done:
             return out
         changed = {k: v for k, v in held.items() if before.get(k) != v or k not in before}
-        self._write_held(conn, before, changed)
         now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
-        self._insert_rows(conn, "orders", [{"order_id": oid, "status": RESERVED,
-                                            "location": loc, "at": now}
-                                           for oid, _req in done])
         rows: list[dict[str, str]] = []
-        entries: list[tuple[str, list[list[str]]]] = []
+        journal: list[dict[str, Any]] = []
         for oid, req in done:
             texts = [(s, _text(qty)) for s, qty in req.items()]
             rows.extend({"order_id": oid, "sku": s, "ordered": q, "held": q, "consumed": "0"}
                         for s, q in texts)
-            entries.append((oid, [[s, loc, q] for s, q in texts]))
-        self._insert_rows(conn, "lines", rows)
-        self._log_many(conn, "reserve", entries, now)
+            journal.append({"kind": "reserve", "order_id": oid, "reason": None, "at": now,
+                            "lines": json.dumps([[s, loc, q] for s, q in texts],
+                                                ensure_ascii=False, separators=(",", ":"))})
+        held_rows = [{"sku": k[0], "location": k[1], "reserved": _text(v)}
+                     for k, v in changed.items()]
+        if self.dialect == "postgresql" or self._upsert_held() is not None:
+            parts = [("held", held_rows)]
+        else:  # pragma: no cover - other dialects: portable statements
+            self._write_held(conn, before, changed)
+            parts = []
+        self._insert_many(conn, [*parts, ("orders", [{"order_id": oid, "status": RESERVED,
+                                                       "location": loc, "at": now}
+                                                      for oid, _req in done]),
+                                 ("lines", rows), ("journal", journal)])
         return out
 
     def _partial(self, oid: str, lines: Mapping[str, Any] | None,
