@@ -83,8 +83,8 @@ def test_a_poisson_base_stock_year_is_bit_identical(tmp_path: Path, track_age: b
 
 
 def test_short_blocks_of_many_trials_are_bit_identical(tmp_path: Path) -> None:
-    # 12,000 trials with age tracking: blocks of fewer days than the arrival ring (the
-    # general day loop keeps its own copies of the arrivals then)
+    # 12,000 trials with age tracking: blocks of fewer days than the arrival ring (the short
+    # day loop copies each day's arrivals into the ring then, instead of referencing them)
     doc = {"horizon": {"start": "2026-01-01", "end": "2026-02-09"}, "channels": ["dine_in"],
            "track_stock_age": True,
            "items": {"rice": {"unit": "kg", "cost_per_unit": 4, "price_per_unit": 10,

@@ -495,16 +495,16 @@ def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: 
 def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray, inv: FloatArray,
                  prev: FloatArray | None, need_blk: FloatArray, demand_blk: FloatArray,
                  blk: _Block, ring: list[FloatArray] | None, initial: FloatArray,
-                 has_loss: bool, zero: FloatArray, ones: FloatArray, frac: FloatArray
-                 ) -> tuple[FloatArray, FloatArray | None]:
+                 has_loss: bool, zero: FloatArray, ones: FloatArray, frac: FloatArray,
+                 by_reference: bool = True) -> tuple[FloatArray, FloatArray | None]:
     """The days of one block of a fixed order-up-to plan with no lead time, no purchase packs,
     no transit shrink and no perishables: the operations of the general day loop that such a
     plan performs, in the same order, and nothing else (``np.round(x, 6)`` spelled out as
     numpy computes it: ``rint(x · 1e6) / 1e6``). Returns the closing stock and window sums.
 
-    ``ring`` holds the arrivals of the last seven days (window mode) by reference: a day's
-    arrivals are its row of the block buffer, which is not overwritten for ``nb`` days — the
-    caller passes blocks longer than the ring, or copies."""
+    ``ring`` holds the arrivals of the last seven days (window mode); ``by_reference``: a day's
+    arrivals are kept as its row of the block buffer, not overwritten for a block's length of
+    days (blocks longer than the ring), else copied into the ring's own rows."""
     sub, mul, div, add = np.subtract, np.multiply, np.divide, np.add
     mx, rint, ceil, fmin = np.maximum, np.rint, np.ceil, np.fmin
     n_ring = max(AGE_WINDOW)
@@ -544,7 +544,10 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray, inv
                         younger -= ring[(d - w) % n_ring]
                     if today is not None:
                         younger += today
-            ring[d % n_ring] = zero if today is None else today     # by reference
+            if by_reference:
+                ring[d % n_ring] = zero if today is None else today
+            else:
+                ring[d % n_ring][...] = zero if today is None else today
             prev = cur
         div(stock, need, out=frac)                      # served fraction (see the day loop)
         fmin(frac, ones, out=frac)
@@ -618,12 +621,12 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     simple = [lead0[p] and not packs[p] and plan.forecast is None and not has_shrink
               and mode != "buckets" for p, plan in enumerate(plans)]
     ones = np.ones((trials, n_items))
-    # the simple loop's arrivals of the last days, by reference into the block buffers: safe
-    # while a block outlives the ring (else the simple loop is not used for window mode)
-    if n_block <= ring:
-        simple = [sm and mode != "window" for sm in simple]
+    # the simple loop's arrivals of the last days: by reference into the block buffers while a
+    # block outlives the ring, else copied into the ring's rows
+    by_reference = n_block > ring
     rings: list[list[FloatArray] | None] = [
-        [zero] * ring if mode == "window" and simple[p] else None for p in range(len(plans))]
+        ([zero] * ring if by_reference else list(st.arrivals))
+        if st.arrivals is not None and simple[p] else None for p, st in enumerate(states)]
     # window mode: the rolling arrival sums as one [3, T, I] array (st.younger: its rows)
     young = [np.stack(st.younger) if st.arrivals is not None else None for st in states]
     for st, y in zip(states, young, strict=True):
@@ -674,7 +677,8 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 if simple[p]:
                     inv, prev = _days_simple(d0, nb, reviews, plan.target, inv, prev,
                                              need_blk, demand_blk, blk, rings[p],
-                                             world.initial, has_loss, zero, ones, frac)
+                                             world.initial, has_loss, zero, ones, frac,
+                                             by_reference)
                 for j in range(nb if not simple[p] else 0):
                     d = d0 + j
                     need, demand = need_blk[j], demand_blk[j]
