@@ -122,7 +122,10 @@ def _age_mode(world: World) -> str:
 
 
 def bytes_per_trial(world: World, plans: tuple[Plan, ...] | list[Plan]) -> int:
-    """An upper estimate of one trial's working set in a chunk (state, temporaries, KPIs)."""
+    """An upper estimate of one trial's working set in a chunk (state, temporaries, KPIs).
+
+    The blocked day loop adds its block buffers: about :data:`_BLOCK_CELLS` elements per array
+    whatever the chunk (≈ 30 MB at most per chunk), not counted per trial."""
     n_items = len(world.item_ids)
     cells = world.mu.shape[1] * world.mu.shape[2]
     mode = _age_mode(world)
