@@ -4,6 +4,7 @@ Newton result, and a Newton run abandoned when it shoots off."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,35 @@ def test_stopping_before_the_closing_hessian_gives_the_same_point(sales: Any, pa
         warnings.simplefilter("ignore")
         plain = model.fit(start_params=params * 0.9, method="newton", maxiter=3, disp=False)
     np.testing.assert_array_equal(D._pilot_steps(model, params * 0.9), plain.params)
+
+
+def test_separation_reports_each_column_once_with_its_remaining_rows(sales: Any, pack: Any
+                                                                      ) -> None:
+    """Two effects with no finite estimate whose days overlap: the first (all sold nothing)
+    leaves with its rows, the second (all sold out) is counted on the rows still in the fit."""
+    import attrs
+
+    calendar, blocks, weather = _parts(sales, pack)
+    design = D._drop_empty(D._design(sales, pack, "dine_in", calendar, blocks, weather))
+    cols = [k for k, c in enumerate(design.columns) if c.kind == "holiday"]
+    rows_of = {k: design.x.indices[design.x.indptr[k]:design.x.indptr[k + 1]] for k in cols}
+    first, second = next((a, b) for a, b in itertools.pairwise(cols)
+                         if np.intersect1d(rows_of[a], rows_of[b]).size == 0)
+    shared_row = rows_of[first][0]
+    y = design.y.copy()
+    y[rows_of[first]] = 0.0
+    censored = design.censored.copy()
+    censored[rows_of[second]] = True
+    # one row of the second column is also one of the first's (a sold-out 0)
+    x = design.x.tolil()
+    x[shared_row, second] = 1.0
+    design = attrs.evolve(design, x=x.tocsc(), y=y, censored=censored)
+    kept, dropped = D._separate(design)
+    assert [(c.label, zero) for c, _, zero in dropped] == [
+        (design.columns[first].label, True), (design.columns[second].label, False)]
+    assert dropped[0][1] == rows_of[first].size
+    assert dropped[1][1] == rows_of[second].size          # the shared row left with the first
+    labels = {c.label for c in kept.columns}
+    assert design.columns[first].label not in labels
+    assert design.columns[second].label not in labels
+    assert kept.y.size == design.y.size - rows_of[first].size - rows_of[second].size

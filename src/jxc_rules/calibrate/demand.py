@@ -594,24 +594,29 @@ def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]
     the likelihood — and is reported (``(column, rows, all zero)``), never kept at a huge
     coefficient."""
     dropped: list[tuple[_Column, int, bool]] = []
+    x = design.x                                   # CSC: column k's rows in indptr[k]..
+    n_col = x.shape[1]
+    on = x.data != 0                               # the rows each column touches
+    col_all = np.repeat(np.arange(n_col), np.diff(x.indptr))[on]
+    row_all = x.indices[on]
+    alive = np.ones(design.y.size, dtype=bool)     # rows not yet left out
     while True:
-        x = design.x                               # CSC: column k's rows in indptr[k]..
-        n_col = x.shape[1]
-        col_of = np.repeat(np.arange(n_col), np.diff(x.indptr))
-        on = x.data != 0                           # the rows each column touches
-        col_of, row_of = col_of[on], x.indices[on]
+        live = alive[row_all]
+        col_of, row_of = col_all[live], row_all[live]
         sold = np.bincount(col_of, weights=design.y[row_of], minlength=n_col)
         # a sold-out 0 says nothing either
         exact = np.bincount(col_of, weights=~design.censored[row_of], minlength=n_col) > 0
         some = np.bincount(col_of, minlength=n_col) > 0
         bad = np.flatnonzero(((sold == 0) | ~exact) & some)
         if not bad.size:
-            return design, dropped
+            break
         k = int(bad[0])
-        rows = np.zeros(design.y.size, dtype=bool)
-        rows[row_of[col_of == k]] = True
-        dropped.append((design.columns[k], int(rows.sum()), bool(sold[k] == 0)))
-        design = _drop_empty(_rows(design, ~rows))
+        rows = row_of[col_of == k]
+        dropped.append((design.columns[k], int(rows.size), bool(sold[k] == 0)))
+        alive[rows] = False
+    if dropped:
+        design = _drop_empty(_rows(design, alive))
+    return design, dropped
 
 
 # --------------------------------------------------------------------------------------------
