@@ -440,7 +440,7 @@ class _Block:
     """Per-block buffers of one plan: the day-by-day values the KPIs need, ``[B, T, ...]``."""
 
     __slots__ = ("aged", "aged_total", "issued", "onhand", "served", "shipped", "stock", "sums",
-                 "window")
+                 "window", "window_rows")
 
     def __init__(self, days: int, trials: int, items: int, age_cols: int, mode: str,
                  has_loss: bool) -> None:
@@ -454,6 +454,9 @@ class _Block:
         self.aged_total = np.zeros((age_cols, trials))       # Accumulator.aged, [columns, T]
         self.window = np.zeros((days, len(AGE_WINDOW), trials, items)) \
             if mode == "window" else None
+        # the window sums of each day of the block, one view per window (made once)
+        self.window_rows = [list(day) for day in self.window] if self.window is not None \
+            else []
         self.sums = np.zeros((days + 1, trials))
 
 
@@ -511,6 +514,7 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray, inv
     sub, mul, div, add = np.subtract, np.multiply, np.divide, np.add
     mx, rint, ceil, fmin = np.maximum, np.rint, np.ceil, np.fmin
     n_ring = max(AGE_WINDOW)
+    w1, w3, w7 = AGE_WINDOW
     for j in range(nb):
         d = d0 + j
         shipped, stock, need = blk.shipped[j], blk.stock[j], need_blk[j]
@@ -536,8 +540,11 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray, inv
                 if d == 0 else arrived
             cur = blk.window[j]
             if d >= n_ring:
-                for k, w in enumerate(AGE_WINDOW):
-                    sub(prev[k], ring[(d - w) % n_ring], out=cur[k])
+                rows, prev_rows = blk.window_rows[j], blk.window_rows[j - 1] if j \
+                    else list(prev)
+                sub(prev_rows[0], ring[(d - w1) % n_ring], out=rows[0])
+                sub(prev_rows[1], ring[(d - w3) % n_ring], out=rows[1])
+                sub(prev_rows[2], ring[(d - w7) % n_ring], out=rows[2])
                 if today is not None:
                     add(cur, today, out=cur)
             else:
