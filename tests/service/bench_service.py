@@ -24,6 +24,7 @@ client processes spent per request: ``req/s`` is what the clients saw on the wal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing as mp
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from typing import Any
 
 CONVERT = {"lines": [{"value": str(i * 7 + 1), "from_unit": "斤" if i % 2 else "g",
@@ -210,7 +212,38 @@ def main() -> int:
     ap.add_argument("--cases", default="convert,reserve", help="convert and/or reserve")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp()
-    db = args.db or f"sqlite:///{tmp}/bench.db"
+    with _own_schema(args.db or f"sqlite:///{tmp}/bench.db") as db:
+        return _run(args, db)
+
+
+@contextlib.contextmanager
+def _own_schema(db: str) -> Iterator[str]:
+    """A PostgreSQL URL gets a schema of the benchmark's own (dropped afterwards), a MariaDB
+    one a database of its own: the benchmark never writes beside a host's tables."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    url = sa.make_url(db)
+    if url.get_backend_name() not in ("postgresql", "mysql", "mariadb"):
+        yield db
+        return
+    name = f"jxc_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    pg = url.get_backend_name() == "postgresql"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE {'SCHEMA' if pg else 'DATABASE'} {name}"))
+    own = (url.update_query_dict({"options": f"-csearch_path={name}"}) if pg
+           else url.set(database=name))
+    try:
+        yield own.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {name} CASCADE" if pg else f"DROP DATABASE {name}"))
+        admin.dispose()
+
+
+def _run(args: argparse.Namespace, db: str) -> int:
     from jxc_rules.service.app import prepare
     from jxc_rules.service.settings import Settings
     from jxc_rules.service.store import Store, make_engine

@@ -201,9 +201,11 @@ class Store:
                     f"CREATE OR REPLACE FUNCTION {name}_refuse() RETURNS trigger "
                     f"LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '{name} is append-only'; "
                     "END $$")
+                # this table's trigger: pg_trigger holds every schema's (a service in another
+                # schema of the same database has a trigger of the same name)
                 exists = conn.exec_driver_sql(
-                    "SELECT 1 FROM pg_trigger WHERE tgname = %(t)s",
-                    {"t": f"{name}_append_only"}).first()
+                    "SELECT 1 FROM pg_trigger WHERE tgname = %(t)s AND tgrelid = "
+                    "CAST(%(rel)s AS regclass)", {"t": f"{name}_append_only", "rel": name}).first()
                 if exists is None:
                     conn.exec_driver_sql(
                         f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
