@@ -966,9 +966,15 @@ class SqlLedger:
         return want
 
     def _take(self, order_id: str, lines: Mapping[str, Any] | None, consume: bool) -> bool:
+        return self._take_left(order_id, lines, consume)[0]
+
+    def _take_left(self, order_id: str, lines: Mapping[str, Any] | None,
+                   consume: bool) -> tuple[bool, dict[str, Fraction]]:
+        """Release or consume; (done, what each line of the order still holds afterwards —
+        ``{}`` once the order is forgotten) — what :meth:`held` would read back."""
         oid = check_order_id(order_id)
 
-        def body(conn: Any) -> bool:
+        def body(conn: Any) -> tuple[bool, dict[str, Fraction]]:
             import sqlalchemy as sa
 
             o, t = self._tables["orders"], self._tables["lines"]
@@ -987,7 +993,7 @@ class SqlLedger:
             have = self._order_lines(conn, oid)
             if status == CONSUMED:
                 if consume and lines is None:
-                    return False
+                    return False, {s: Fraction(v[1]) for s, v in sorted(have.items())}
                 raise ValidationError(f"order {oid!r} was consumed; nothing is held",
                                       field="order_id", value=oid)
             take = self._partial(oid, lines, have)
@@ -1006,28 +1012,50 @@ class SqlLedger:
                                                 context=f"consume {oid!r}: on hand")
                     self._write_on_hand(conn, key, _number(stock[key] - q))
             rows = []
-            left_total: Number = 0
-            for s, (_ordered, h, c) in have.items():
+            left: dict[str, Fraction] = {}
+            for s, (_ordered, h, c) in sorted(have.items()):
                 q = take.get(s, 0)
                 nh, nc = h - q, (c + q) if consume else c
-                left_total += nh
+                left[s] = Fraction(nh)
                 if q:
-                    rows.append({"k_oid": oid, "k_sku": s, "h": _text(nh), "c": _text(nc)})
-            if rows:
-                conn.execute(t.update().where(t.c.order_id == sa.bindparam("k_oid"),
-                                              t.c.sku == sa.bindparam("k_sku"))
-                             .values(held=sa.bindparam("h"), consumed=sa.bindparam("c")), rows)
-            if left_total == 0:
-                if consume or any(v[2] for v in have.values()):
+                    rows.append({"sku": s, "held": _text(nh), "consumed": _text(nc)})
+            empty = not any(left.values())
+            forget = empty and not consume and not any(v[2] for v in have.values())
+            if forget:  # all released, nothing shipped: forget the order (its id is free)
+                conn.execute(t.delete().where(t.c.order_id == oid))
+                conn.execute(o.delete().where(o.c.order_id == oid))
+            else:
+                self._update_lines(conn, oid, rows)
+                if empty:
                     conn.execute(o.update().where(o.c.order_id == oid).values(status=CONSUMED))
-                else:  # all released, nothing shipped: forget the order (its id is free)
-                    conn.execute(t.delete().where(t.c.order_id == oid))
-                    conn.execute(o.delete().where(o.c.order_id == oid))
             self._log(conn, "consume" if consume else "release", oid,
                       [(s, loc, q) for s, q in take.items()])
-            return True
+            return True, ({} if forget else left)
 
         return self._run(body)
+
+    def _update_lines(self, conn: Any, oid: str, rows: list[dict[str, str]]) -> None:
+        """Set ``held`` and ``consumed`` of the order's lines in ``rows``: one statement."""
+        import sqlalchemy as sa
+
+        if not rows:
+            return
+        t = self._tables["lines"]
+        if self.dialect == "postgresql":
+            stmt = self.__dict__.get("_pg_lines_update")
+            if stmt is None:
+                quote = self._engine.dialect.identifier_preparer.quote
+                stmt = self._pg_lines_update = sa.text(
+                    f"UPDATE {quote(t.name)} AS l SET held = r.held, consumed = r.consumed FROM "
+                    "json_to_recordset(CAST(:rows AS json)) AS r(sku text, held text, "
+                    "consumed text) WHERE l.order_id = :oid AND l.sku = r.sku")
+            conn.execute(stmt, {"oid": oid, "rows": json.dumps(rows, ensure_ascii=False)})
+            return
+        conn.execute(t.update().where(t.c.order_id == sa.bindparam("k_oid"),
+                                      t.c.sku == sa.bindparam("k_sku"))
+                     .values(held=sa.bindparam("h"), consumed=sa.bindparam("c")),
+                     [{"k_oid": oid, "k_sku": r["sku"], "h": r["held"], "c": r["consumed"]}
+                      for r in rows])
 
     def release(self, order_id: str, lines: Mapping[str, Any] | None = None) -> None:
         """Give back what an open order holds (all of it, or ``lines``); an order released in

@@ -28,6 +28,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -36,6 +37,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from jxc_rules.errors import JxcRulesError, LedgerBusy, LedgerError
+from jxc_rules.reservation.base import normalize_requirements
 from jxc_rules.service.auth import (
     ReservationRead,
     ReservationWrite,
@@ -199,9 +201,11 @@ def reserve(info: ReservationWrite, body: ReserveRequest, request: Request,
 
     def fn(led: Any) -> tuple[int, Any]:
         new = led.reserve(body.order_id, body.lines, location=body.location or None)
+        # the order holds exactly these lines (reserved now, or already with the same lines):
+        # no read back (a savepoint and two statements a request)
+        lines = {s: Fraction(q) for s, q in normalize_requirements(body.lines).items()}
         return (201 if new else 200), {"order_id": body.order_id, "reserved": bool(new),
-                                       "location": body.location,
-                                       "lines": exact_text(led.order(body.order_id))}
+                                       "location": body.location, "lines": exact_text(lines)}
 
     return _apply(request, info, idempotency_key, "reserve", body.model_dump(), fn)
 
@@ -231,14 +235,11 @@ def _take(kind: str) -> Any:
 
         def fn(led: Any) -> tuple[int, Any]:
             _order_scope(led, info, order_id)
-            if kind == "release":
-                led.release(order_id, lines)
-                done = True
-            else:
-                done = bool(led.consume(order_id, lines))
-            return 200, {"order_id": order_id, kind + "d": done,
-                         "held": exact_text(led.held(order_id)) if led.orders().get(order_id)
-                         else {}}
+            # what the order still holds comes back from the same call (no read of every
+            # order's status after it)
+            done, left = led._take_left(order_id, lines, kind == "consume")
+            return 200, {"order_id": order_id, kind + "d": bool(done) or kind == "release",
+                         "held": exact_text(left)}
 
         return _apply(request, info, idempotency_key, kind,
                       {"order_id": order_id, "lines": lines}, fn,
