@@ -176,6 +176,51 @@ def ledger_machine(
               lines=st.dictionaries(st.sampled_from(SKUS), QUANTITIES, min_size=1, max_size=3))
         def reserve(self, order: str, lines: dict[str, Fraction]) -> None:
             result, error = self._call("reserve", order, lines)
+            self._check_reserve(order, lines, result, error)
+
+        @precondition(lambda self: hasattr(self.ledger, "reserve_many"))
+        @rule(batch=st.lists(st.tuples(
+            st.sampled_from(ORDERS),
+            st.dictionaries(st.sampled_from(SKUS), QUANTITIES, min_size=1, max_size=3).filter(
+                lambda d: any(d.values()))), min_size=1, max_size=4))
+        def reserve_many(self, batch: list[tuple[str, dict[str, Fraction]]]) -> None:
+            """A batch in one call: each order as if reserved alone, in turn."""
+            if any(any(k not in self.stock for k in lines) for _o, lines in batch):
+                return  # an unknown SKU is a per-order refusal; the single rule covers it
+            outcomes, error = self._call("reserve_many", batch)
+            assert error is None, error
+            last = {order: i for i, (order, _lines) in enumerate(batch)}
+            for i, (order, lines) in enumerate(batch):
+                before = dict(self.open.get(order) or {})
+                outcome = self._expect_reserve(order, lines)
+                if last[order] == i:  # the later outcome of a repeated id is the one returned
+                    got = outcomes[order]
+                    if isinstance(outcome, type):
+                        assert isinstance(got, outcome), (order, got)
+                    elif isinstance(outcome, set):
+                        assert isinstance(got, InsufficientStock), (order, got)
+                        assert set(got.shortages) == outcome
+                    else:
+                        assert got is outcome, (order, got, outcome, before)
+
+        def _expect_reserve(self, order: str, lines: dict[str, Fraction]) -> Any:
+            """The model's outcome of reserving ``lines`` under ``order`` now (and its update):
+            True / False, an error class, or the set of short SKUs."""
+            wanted = {k: v for k, v in lines.items() if v}
+            previous = self.open.get(order)
+            if order in self.shipped and previous is None:
+                return DuplicateError if self.shipped[order] != wanted else False
+            if previous is not None:
+                return False if previous == wanted else DuplicateError
+            short = {k for k, v in wanted.items() if v > self._available(k)}
+            if short:
+                return short
+            self.open[order] = wanted
+            self.shipped[order] = {k: Fraction(0) for k in wanted}
+            return True
+
+        def _check_reserve(self, order: str, lines: dict[str, Fraction], result: Any,
+                           error: Exception | None) -> None:
             wanted = {k: v for k, v in lines.items() if v}
             previous = self.open.get(order)
             if order in self.shipped and previous is None:
