@@ -99,13 +99,17 @@ def test_refused_orders_leave_nothing_and_the_others_are_held(database: str) -> 
         ("OLD", {"oil": 1}),                # exactly its lines: already held
         ("D", {"bolt": 6, "oil": 2}),       # what is left, exactly
     ])
-    assert got["A"] is True and got["D"] is True
-    assert isinstance(got["B"], InsufficientStock) and got["B"].shortages == {"bolt": 1}
+    assert got["A"] is True
+    assert got["D"] is True
+    assert isinstance(got["B"], InsufficientStock)
+    assert got["B"].shortages == {"bolt": 1}
     assert isinstance(got["C"], UnknownItemError)
     # the later outcome of a repeated id wins, as if reserved one by one
     assert got["OLD"] is False
-    assert ledger.available("bolt") == 0 and ledger.available("oil") == 0
-    assert "B" not in ledger.orders() and "C" not in ledger.orders()
+    assert ledger.available("bolt") == 0
+    assert ledger.available("oil") == 0
+    assert "B" not in ledger.orders()
+    assert "C" not in ledger.orders()
     assert [e.order_id for e in ledger.journal() if e.kind == "reserve"] == ["OLD", "A", "D"]
     check_invariants(ledger)
 
@@ -116,7 +120,8 @@ def test_a_duplicate_id_with_other_lines_in_one_batch_is_refused(database: str) 
     ledger.receive("bolt", 10)
     got = ledger.reserve_many([("A", {"bolt": 2}), ("A", {"bolt": 3})])
     assert isinstance(got["A"], DuplicateError)
-    assert ledger.order("A") == {"bolt": 2} and ledger.reserved("bolt") == 2
+    assert ledger.order("A") == {"bolt": 2}
+    assert ledger.reserved("bolt") == 2
 
 
 def test_a_host_transaction_rolled_back_after_a_batch_leaves_nothing(database: str) -> None:
@@ -135,8 +140,10 @@ def test_a_host_transaction_rolled_back_after_a_batch_leaves_nothing(database: s
         assert ledger.reserved("nut") == Fraction(11, 2)
         trans.rollback()
     after = SqlLedger(engine, stock=stock)
-    assert after.orders() == {} and after.journal() == []
-    assert after.reserved("bolt") == 0 and after.available("nut") == Fraction(11, 2)
+    assert after.orders() == {}
+    assert after.journal() == []
+    assert after.reserved("bolt") == 0
+    assert after.available("nut") == Fraction(11, 2)
     engine.dispose()
 
 
@@ -152,5 +159,20 @@ def test_bad_input_names_the_order_and_changes_nothing() -> None:
         ledger.reserve_many(["A"])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match="split the batch"):
         ledger.reserve_many([(f"O{i}", {"bolt": 1}) for i in range(10_001)])
-    assert ledger.orders() == {} and ledger.reserved("bolt") == 0
+    assert ledger.orders() == {}
+    assert ledger.reserved("bolt") == 0
     assert ledger.reserve_many([]) == {}
+
+
+def test_the_in_memory_ledger_has_the_same_batch_contract() -> None:
+    ledger = Ledger({"bolt": 5})
+    got = ledger.reserve_many({"A": {"bolt": 3}, "B": {"bolt": 3}, "C": {"gear": 1}})
+    assert got["A"] is True
+    assert isinstance(got["B"], InsufficientStock)
+    assert got["B"].shortages == {"bolt": 1}
+    assert isinstance(got["C"], UnknownItemError)
+    assert ledger.reserved("bolt") == 3
+    assert set(ledger.orders()) == {"A"}
+    with pytest.raises(ValidationError, match=r"orders\[0\]"):
+        ledger.reserve_many([("", {"bolt": 1})])
+    check_invariants(ledger)

@@ -20,7 +20,7 @@ Quantities are exact: ``int``, ``Fraction``, ``Decimal`` or decimal strings in, 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any, Protocol, runtime_checkable
 
@@ -91,6 +91,51 @@ def check_order_id(order_id: object) -> str:
     if not isinstance(order_id, str) or not order_id:
         raise bad_value("order_id", order_id, "a non-empty string")
     return order_id
+
+
+MAX_BATCH_ORDERS = 10_000
+MAX_BATCH_LINES = 200_000
+
+
+def normalize_batch(
+    orders: Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]], *,
+    check_id: Callable[[object], str] | None = None,
+    check_key: Callable[[object, str], object] | None = None,
+) -> list[tuple[str, dict[str, Number]]]:
+    """The ``(order_id, requirements)`` pairs of a ``reserve_many`` call, each normalised.
+
+    A mapping or an iterable of pairs; at most ``MAX_BATCH_ORDERS`` orders and
+    ``MAX_BATCH_LINES`` lines. Anything that is not an order refuses the whole batch with a
+    :class:`~jxc_rules.errors.ValidationError` naming ``orders[i]``.
+    """
+    items = list(orders.items()) if isinstance(orders, Mapping) else list(orders)
+    if len(items) > MAX_BATCH_ORDERS:
+        raise bad_value("orders", f"{len(items)} orders", f"at most {MAX_BATCH_ORDERS} orders "
+                        "a call; split the batch")
+    check = check_id or check_order_id
+    batch: list[tuple[str, dict[str, Number]]] = []
+    lines = 0
+    for i, item in enumerate(items):
+        try:
+            oid, requirements = item
+        except (TypeError, ValueError):
+            raise bad_value(f"orders[{i}]", type(item).__name__,
+                            "an (order_id, requirements) pair") from None
+        try:
+            oid = check(oid)
+            req = normalize_requirements(requirements)
+            if check_key is not None:
+                for sku in req:
+                    check_key(sku, "requirements key")
+        except ValidationError as exc:
+            raise ValidationError(f"orders[{i}]: {exc}", field=f"orders[{i}]",
+                                  value=oid) from exc
+        lines += len(req)
+        batch.append((oid, req))
+    if lines > MAX_BATCH_LINES:
+        raise bad_value("orders", f"{lines} lines", f"at most {MAX_BATCH_LINES} lines a call; "
+                        "split the batch")
+    return batch
 
 
 def check_sku(sku: object, field: str = "sku") -> str:

@@ -8,13 +8,14 @@ thread: checks and updates of a reservation happen under the same lock acquisiti
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
 from jxc_rules.errors import (
     DuplicateError,
     InsufficientStock,
+    JxcRulesError,
     UnknownItemError,
     ValidationError,
     bad_value,
@@ -24,6 +25,7 @@ from jxc_rules.reservation.base import (
     _exact,
     check_order_id,
     check_sku,
+    normalize_batch,
     normalize_requirements,
     normalize_stock,
     same_lines,
@@ -103,32 +105,57 @@ class Ledger:
         oid = check_order_id(order_id)
         req = normalize_requirements(requirements)
         with self._lock:
-            existing = self._orders.get(oid)
-            if existing is not None:
-                if same_lines(existing[0], req):
-                    return False
-                raise DuplicateError(
-                    f"order {oid!r} is already {existing[1]} with other lines "
-                    f"({_fmt(existing[0])}); got {_fmt(req)}", field="order_id", value=oid)
-            avail = self._available
-            short: dict[str, Fraction] = {}
-            unknown: list[str] = []
-            for sku, q in req.items():
-                a = avail.get(sku)
-                if a is None:
-                    unknown.append(sku)
-                elif q > a:
-                    short[sku] = Fraction(q - a)
-            if unknown:
-                raise _unknown_sku(unknown, f"order {oid!r}")
-            if short:
-                raise InsufficientStock(short, context=f"order {oid!r}")
-            reserved = self._reserved
-            for sku, q in req.items():
-                avail[sku] -= q
-                reserved[sku] += q
-            self._orders[oid] = (req, RESERVED)
-            self._log("reserve", oid, tuple(req.items()))
+            return self._reserve_locked(oid, req)
+
+    def reserve_many(self, orders: Mapping[str, Mapping[str, Any]]
+                     | Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, bool | JxcRulesError]:
+        """Reserve a batch of orders, each all or nothing, as :meth:`reserve` one by one (under
+        one lock: no other call sees the batch half done).
+
+        Returns per order id, in input order, ``True`` / ``False`` as :meth:`reserve` would, or
+        the error that refused that order (``InsufficientStock``, ``UnknownItemError``,
+        ``DuplicateError``); input that is not an order refuses the whole call, naming
+        ``orders[i]`` (the same contract as :meth:`SqlLedger.reserve_many
+        <jxc_rules.reservation.SqlLedger.reserve_many>`).
+        """
+        batch = normalize_batch(orders)
+        out: dict[str, bool | JxcRulesError] = {}
+        with self._lock:
+            for oid, req in batch:
+                try:
+                    out[oid] = self._reserve_locked(oid, req)
+                except JxcRulesError as exc:
+                    out[oid] = exc
+        return out
+
+    def _reserve_locked(self, oid: str, req: dict[str, Number]) -> bool:
+        """reserve() under the lock (held by the caller)."""
+        existing = self._orders.get(oid)
+        if existing is not None:
+            if same_lines(existing[0], req):
+                return False
+            raise DuplicateError(
+                f"order {oid!r} is already {existing[1]} with other lines "
+                f"({_fmt(existing[0])}); got {_fmt(req)}", field="order_id", value=oid)
+        avail = self._available
+        short: dict[str, Fraction] = {}
+        unknown: list[str] = []
+        for sku, q in req.items():
+            a = avail.get(sku)
+            if a is None:
+                unknown.append(sku)
+            elif q > a:
+                short[sku] = Fraction(q - a)
+        if unknown:
+            raise _unknown_sku(unknown, f"order {oid!r}")
+        if short:
+            raise InsufficientStock(short, context=f"order {oid!r}")
+        reserved = self._reserved
+        for sku, q in req.items():
+            avail[sku] -= q
+            reserved[sku] += q
+        self._orders[oid] = (req, RESERVED)
+        self._log("reserve", oid, tuple(req.items()))
         return True
 
     def release(self, order_id: str) -> None:

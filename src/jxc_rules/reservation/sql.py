@@ -68,7 +68,14 @@ from jxc_rules.errors import (
     ValidationError,
     bad_value,
 )
-from jxc_rules.reservation.base import Number, _exact, check_sku, normalize_requirements, same_lines
+from jxc_rules.reservation.base import (
+    Number,
+    _exact,
+    check_sku,
+    normalize_batch,
+    normalize_requirements,
+    same_lines,
+)
 from jxc_rules.reservation.journal import Event
 
 if TYPE_CHECKING:
@@ -80,8 +87,6 @@ T = TypeVar("T")
 
 SCHEMA_VERSION = "jxc_rules.reservation.sql/2"
 MAX_ORDER_ID = 100
-MAX_BATCH_ORDERS = 10_000
-MAX_BATCH_LINES = 200_000
 MAX_KEY = 200
 RESERVED = "reserved"
 CONSUMED = "consumed"
@@ -840,33 +845,9 @@ class SqlLedger:
         read, naming ``orders[i]``.
         """
         loc = self._location(location)
-        items = list(orders.items()) if isinstance(orders, Mapping) else list(orders)
-        if not items:
+        batch = normalize_batch(orders, check_id=check_order_id, check_key=_key)
+        if not batch:
             return {}
-        if len(items) > MAX_BATCH_ORDERS:
-            raise bad_value("orders", f"{len(items)} orders", f"at most {MAX_BATCH_ORDERS} "
-                            "orders a call; split the batch")
-        batch: list[tuple[str, dict[str, Number]]] = []
-        lines = 0
-        for i, item in enumerate(items):
-            try:
-                oid, requirements = item
-            except (TypeError, ValueError):
-                raise bad_value(f"orders[{i}]", type(item).__name__,
-                                "an (order_id, requirements) pair") from None
-            try:
-                oid = check_order_id(oid)
-                req = normalize_requirements(requirements)
-                for sku in req:
-                    _key(sku, "requirements key")
-            except ValidationError as exc:
-                raise ValidationError(f"orders[{i}]: {exc}", field=f"orders[{i}]",
-                                      value=oid) from exc
-            lines += len(req)
-            batch.append((oid, req))
-        if lines > MAX_BATCH_LINES:
-            raise bad_value("orders", f"{lines} lines", f"at most {MAX_BATCH_LINES} lines a "
-                            "call; split the batch")
         return self._run(lambda conn: self._reserve_all(conn, batch, loc))
 
     def _reserve_all(self, conn: Any, batch: list[tuple[str, dict[str, Number]]],

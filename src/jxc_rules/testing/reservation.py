@@ -150,6 +150,9 @@ def ledger_machine(
             self.stock = {"bolt": Fraction(10), "nut": Fraction(10), "oil": Fraction(5, 2)}
             self.ledger = make_ledger(dict(self.stock))
             self.open: dict[str, dict[str, Fraction]] = {}
+            # the lines each known order was reserved with (open reduces after partial calls;
+            # idempotency compares with these)
+            self.ordered: dict[str, dict[str, Fraction]] = {}
             self.shipped: dict[str, dict[str, Fraction]] = {}
             self.partial = _takes_lines(self.ledger.consume)
 
@@ -207,15 +210,13 @@ def ledger_machine(
             """The model's outcome of reserving ``lines`` under ``order`` now (and its update):
             True / False, an error class, or the set of short SKUs."""
             wanted = {k: v for k, v in lines.items() if v}
-            previous = self.open.get(order)
-            if order in self.shipped and previous is None:
-                return DuplicateError if self.shipped[order] != wanted else False
-            if previous is not None:
-                return False if previous == wanted else DuplicateError
+            if order in self.open or order in self.shipped:  # known: open or consumed
+                return False if self.ordered.get(order) == wanted else DuplicateError
             short = {k for k, v in wanted.items() if v > self._available(k)}
             if short:
                 return short
             self.open[order] = wanted
+            self.ordered[order] = dict(wanted)
             self.shipped[order] = {k: Fraction(0) for k in wanted}
             return True
 
@@ -229,10 +230,10 @@ def ledger_machine(
             if not wanted or any(k not in self.stock for k in wanted):
                 assert error is not None
             elif previous is not None:
-                if previous == wanted:
+                if self.ordered.get(order) == wanted:
                     assert (error, result) == (None, False)
                 else:
-                    assert isinstance(error, DuplicateError) or error is not None
+                    assert isinstance(error, DuplicateError), error
             else:
                 short = {k for k, v in wanted.items() if v > self._available(k)}
                 if short:
@@ -241,6 +242,7 @@ def ledger_machine(
                 else:
                     assert (error, result) == (None, True), error
                     self.open[order] = wanted
+                    self.ordered[order] = dict(wanted)
                     self.shipped[order] = {k: Fraction(0) for k in wanted}
 
         @rule(order=st.sampled_from(ORDERS), part=st.booleans())
@@ -259,6 +261,7 @@ def ledger_machine(
                 del self.open[order]
                 if not any(self.shipped.get(order, {}).values()):
                     self.shipped.pop(order, None)
+                    self.ordered.pop(order, None)
             else:
                 assert error is not None
 
