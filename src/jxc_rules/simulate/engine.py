@@ -37,7 +37,7 @@ Workers return per-trial KPI vectors (:mod:`jxc_rules.simulate.kpis`), never dai
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -247,15 +247,31 @@ def _simulate_chunk(task: ChunkTask, record: DayRecorder | None = None
     return _simulate_daily(task, record)
 
 
-def _simulate_daily(task: ChunkTask, record: DayRecorder | None = None
-                    ) -> list[dict[str, FloatArray]]:
-    """The day-by-day loop: every array operation of a day in the order of the module
-    docstring (the reference the blocked loop is tested against, bit for bit).
+class _Setup(NamedTuple):
+    world: World
+    plans: tuple[Plan, ...]
+    trials: int
+    n_items: int
+    n_entities: int
+    n_channels: int
+    identity: bool
+    gross_factor: FloatArray
+    has_loss: bool
+    has_shrink: bool
+    n_weather: int
+    bits: npt.NDArray[np.intp]
+    mode: str
+    states: list[_State]
+    item_idx: npt.NDArray[np.int_]
+    ages: int
+    cost: FloatArray
+    ring: int
+    expiring: list[npt.NDArray[np.intp]]
 
-    Random numbers per day (:func:`uniforms`): one uniform per trial and weather state (stream
-    0), one per trial, demand entity and channel (stream 1), turned into counts by exact inversion
-    of the demand distribution (:class:`~jxc_rules.simulate.demand.TableSampler`).
-    """
+
+def _loop_setup(task: ChunkTask) -> _Setup:
+    """What both day loops derive from the task before the first day (one place, so the
+    blocked loop and its day-by-day reference cannot drift apart)."""
     world, plans, trials = task.world, task.plans, task.trials
     n_items = len(world.item_ids)
     n_entities, n_channels = world.mu.shape[1], world.mu.shape[2]
@@ -274,6 +290,23 @@ def _simulate_daily(task: ChunkTask, record: DayRecorder | None = None
     ring = max(AGE_WINDOW)
     expiring = [np.flatnonzero(world.expire[d].any(axis=0)) for d in range(world.days)] \
         if mode == "buckets" else []
+    return _Setup(world, plans, trials, n_items, n_entities, n_channels, identity,
+                  gross_factor, has_loss, has_shrink, n_weather, bits, mode, states, item_idx,
+                  ages, cost, ring, expiring)
+
+
+def _simulate_daily(task: ChunkTask, record: DayRecorder | None = None
+                    ) -> list[dict[str, FloatArray]]:
+    """The day-by-day loop: every array operation of a day in the order of the module
+    docstring (the reference the blocked loop is tested against, bit for bit).
+
+    Random numbers per day (:func:`uniforms`): one uniform per trial and weather state (stream
+    0), one per trial, demand entity and channel (stream 1), turned into counts by exact inversion
+    of the demand distribution (:class:`~jxc_rules.simulate.demand.TableSampler`).
+    """
+    (world, plans, trials, n_items, n_entities, n_channels, identity, gross_factor, has_loss,
+     has_shrink, n_weather, bits, mode, states, item_idx, ages, cost, ring,
+     expiring) = _loop_setup(task)
     streams = _Streams(task.key, task.first_trial, trials)
     for d in range(world.days):
         combo = None
@@ -576,24 +609,9 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     reduction per block) and the age mix; what stays per day is the stock recursion itself,
     with buffers reused and the features the world does not have skipped. Bit-identical to
     the day-by-day loop (``tests/test_simulate_fastpath.py``)."""
-    world, plans, trials = task.world, task.plans, task.trials
-    n_items = len(world.item_ids)
-    n_entities, n_channels = world.mu.shape[1], world.mu.shape[2]
-    identity = (world.explode.shape[0] == n_items
-                and bool(np.array_equal(world.explode, np.eye(n_items))))
-    gross_factor = 1.0 / (1.0 - world.loss)                     # [I, C]
-    has_loss = bool((world.loss > 0).any())
-    has_shrink = bool((world.retention < 1).any())
-    n_weather = world.weather_p.shape[1]
-    bits = (1 << np.arange(n_weather)).astype(np.intp)
-    mode = _age_mode(world)
-    states = [_State(trials, world, plan, mode) for plan in plans]
-    item_idx = np.arange(n_items)
-    ages = world.age_buckets
-    cost = world.cost
-    ring = max(AGE_WINDOW)
-    expiring = [np.flatnonzero(world.expire[d].any(axis=0)) for d in range(world.days)] \
-        if mode == "buckets" else []
+    (world, plans, trials, n_items, n_entities, n_channels, identity, gross_factor, has_loss,
+     has_shrink, n_weather, bits, mode, states, item_idx, ages, cost, ring,
+     expiring) = _loop_setup(task)
     cells = n_entities * n_channels
     age_cols = {"none": 1, "window": len(AGE_WINDOW) + 1, "buckets": ages}[mode]
     width = max(cells, n_items * (len(AGE_WINDOW) if mode == "window" else 1))
