@@ -21,6 +21,8 @@ import re
 from fractions import Fraction
 from typing import Final
 
+from jxc_rules._internal.exact import split_twos_fives
+
 __all__ = ["convert_str", "plan"]
 
 #: a plain decimal as ``to_fraction`` reads it after ``strip()`` and dropping ``_``: ASCII
@@ -55,13 +57,7 @@ def plan(from_unit: str, to_unit: str) -> tuple[int, int, int] | None:
     except Exception:
         return None
     p, q = factor.numerator, factor.denominator
-    rest, twos, fives = q, 0, 0
-    while rest % 2 == 0:
-        rest //= 2
-        twos += 1
-    while rest % 5 == 0:
-        rest //= 5
-        fives += 1
+    rest, twos, fives = split_twos_fives(q)
     k = max(twos, fives)
     made = (p * (10**k // (q // rest)), k, rest)
     if len(_plans) < _MAX_PLANS:

@@ -130,19 +130,29 @@ def fraction_to_decimal(value: Fraction, digits: int = 40) -> Decimal:
     """
     num, den = value.numerator, value.denominator
     # den = 2^a 5^b terminates; strip those factors to find out
-    d = den
-    twos = fives = 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
+    d, twos, fives = split_twos_fives(den)
     if d == 1:
         scale = max(twos, fives)  # the fewest decimal places that hold value exactly
         return decimal_from_int(num * 10**scale // den, -scale)
     # a fresh context: the caller's precision, rounding and traps do not leak in
     return Context(prec=digits, rounding=ROUND_HALF_EVEN).divide(Decimal(num), Decimal(den))
+
+
+def split_twos_fives(n: int) -> tuple[int, int, int]:
+    """``(rest, a, b)`` with ``n = 2**a * 5**b * rest`` and ``rest`` prime to 10: ``n / 10**k``
+    terminates iff ``rest == 1`` (then with ``k = max(a, b)`` decimal places).
+
+    >>> split_twos_fives(40), split_twos_fives(3 * 25)
+    ((1, 3, 1), (3, 0, 2))
+    """
+    rest, twos, fives = n, 0, 0
+    while rest % 2 == 0:
+        rest //= 2
+        twos += 1
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    return rest, twos, fives
 
 
 def to_decimal(value: object, field: str = "value") -> Decimal:

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from jxc_rules._internal.exact import fraction_to_decimal, to_fraction
+from jxc_rules._internal.exact import fraction_to_decimal, split_twos_fives, to_fraction
 from jxc_rules.errors import (
     DuplicateError,
     InsufficientStock,
@@ -122,12 +122,8 @@ def _text(q: Number | Fraction) -> str:
     f = Fraction(q)
     if f.denominator == 1:
         return str(f.numerator)
-    d = f.denominator
-    while d % 2 == 0:
-        d //= 2
-    while d % 5 == 0:
-        d //= 5
-    return str(fraction_to_decimal(f)) if d == 1 else f"{f.numerator}/{f.denominator}"
+    terminates = split_twos_fives(f.denominator)[0] == 1
+    return str(fraction_to_decimal(f)) if terminates else f"{f.numerator}/{f.denominator}"
 
 
 def _number(value: Any) -> Number:

@@ -247,6 +247,14 @@ def _simulate_chunk(task: ChunkTask, record: DayRecorder | None = None
     return _simulate_daily(task, record)
 
 
+def _stock_demand(counts: FloatArray, explode: FloatArray) -> FloatArray:
+    """Demand per stock item ``[T, I, C]`` from counts per demand entity ``[T, N, C]``: the
+    BOM explosion as one matrix product over (trial, channel) rows."""
+    trials, n_entities, n_channels = counts.shape
+    return (counts.transpose(0, 2, 1).reshape(-1, n_entities) @ explode
+            ).reshape(trials, n_channels, explode.shape[1]).transpose(0, 2, 1)
+
+
 class _Setup(NamedTuple):
     world: World
     plans: tuple[Plan, ...]
@@ -316,11 +324,7 @@ def _simulate_daily(task: ChunkTask, record: DayRecorder | None = None
         u = streams.uniforms(d, _STREAM_DEMAND, n_entities * n_channels
                              ).reshape(trials, n_entities, n_channels)
         counts = world.sampler.draw(d, combo, u)                 # [T, N, C]
-        if identity:
-            q = counts
-        else:
-            q = (counts.transpose(0, 2, 1).reshape(-1, n_entities) @ world.explode
-                 ).reshape(trials, n_channels, n_items).transpose(0, 2, 1)
+        q = counts if identity else _stock_demand(counts, world.explode)
         if n_channels == 1:
             demand = q[:, :, 0]
             need = demand * gross_factor[None, :, 0] if has_loss else demand
@@ -682,11 +686,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
             else:
                 for j in range(nb):
                     counts = counts_blk[j]
-                    if identity:
-                        q = counts
-                    else:
-                        q = (counts.transpose(0, 2, 1).reshape(-1, n_entities) @ world.explode
-                             ).reshape(trials, n_channels, n_items).transpose(0, 2, 1)
+                    q = counts if identity else _stock_demand(counts, world.explode)
                     if n_channels == 1:
                         demand_buf[j] = q[:, :, 0]
                         if has_loss:
