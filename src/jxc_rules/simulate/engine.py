@@ -247,6 +247,30 @@ def _simulate_chunk(task: ChunkTask, record: DayRecorder | None = None
     return _simulate_daily(task, record)
 
 
+def _fefo_and_expiry(inv: FloatArray, remaining: FloatArray, expiring: npt.NDArray[np.intp],
+                     world: World, d: int, acc: Accumulator,
+                     wasted: FloatArray | None = None) -> None:
+    """Age buckets ``inv [A, T, I]`` after a day's issue, in place: FEFO leaves the youngest
+    ``remaining`` stock (bucket a keeps clip(remaining − stock younger than a, 0, inv[a])),
+    then the lots of the ages in ``expiring`` expire at the end of day ``d`` (their cost to
+    ``acc.expired`` and ``acc.daily_waste[d]``; per cell to ``wasted`` when recording)."""
+    keep = np.empty_like(inv)                    # remaining − stock younger than a
+    keep[0] = remaining
+    for a in range(1, inv.shape[0]):             # A slices: faster than cumsum(axis=0)
+        np.subtract(keep[a - 1], inv[a - 1], out=keep[a])
+    np.maximum(keep, 0.0, out=keep)
+    np.minimum(keep, inv, out=inv)               # <= inv: stays >= 0 exactly
+    cost = world.cost
+    for a in expiring.tolist():
+        mask = world.expire[d, :, a]
+        expired = inv[a] * mask[None, :]
+        inv[a] -= expired
+        acc.expired += expired @ cost
+        acc.daily_waste[d] += expired.sum(axis=0) * cost
+        if wasted is not None:
+            wasted += expired * cost
+
+
 def _stock_demand(counts: FloatArray, explode: FloatArray) -> FloatArray:
     """Demand per stock item ``[T, I, C]`` from counts per demand entity ``[T, N, C]``: the
     BOM explosion as one matrix product over (trial, channel) rows."""
@@ -396,21 +420,8 @@ def _simulate_daily(task: ChunkTask, record: DayRecorder | None = None
             if mode == "buckets":
                 # FEFO: what remains is the youngest (stock − issued); bucket a keeps
                 # clip(remaining − stock younger than a, 0, inv[a])
-                remaining = np.maximum(stock - issued, 0.0)
-                keep = np.empty_like(inv)                # remaining − stock younger than a
-                keep[0] = remaining
-                for a in range(1, ages):                 # A slices: faster than cumsum(axis=0)
-                    np.subtract(keep[a - 1], inv[a - 1], out=keep[a])
-                np.maximum(keep, 0.0, out=keep)
-                np.minimum(keep, inv, out=inv)           # <= inv: stays >= 0 exactly
-                for a in expiring[d].tolist():
-                    mask = world.expire[d, :, a]
-                    expired = inv[a] * mask[None, :]
-                    inv[a] -= expired
-                    acc.expired += expired @ cost
-                    acc.daily_waste[d] += expired.sum(axis=0) * cost
-                    if recording:
-                        wasted += expired * cost
+                _fefo_and_expiry(inv, np.maximum(stock - issued, 0.0), expiring[d], world, d,
+                                 acc, wasted if recording else None)
                 on_hand = inv.sum(axis=0)
                 aged = (inv @ cost).T                    # [T, A] yuan by age
             else:
@@ -797,19 +808,8 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                     if has_loss:
                         np.multiply(demand, frac, out=blk.served[j])
                     if mode == "buckets":
-                        remaining = np.maximum(stock_d - issued, 0.0)
-                        keep = np.empty_like(inv)
-                        keep[0] = remaining
-                        for a in range(1, ages):
-                            np.subtract(keep[a - 1], inv[a - 1], out=keep[a])
-                        np.maximum(keep, 0.0, out=keep)
-                        np.minimum(keep, inv, out=inv)
-                        for a in expiring[d].tolist():
-                            mask = world.expire[d, :, a]
-                            expired = inv[a] * mask[None, :]
-                            inv[a] -= expired
-                            acc.expired += expired @ cost
-                            acc.daily_waste[d] += expired.sum(axis=0) * cost
+                        _fefo_and_expiry(inv, np.maximum(stock_d - issued, 0.0), expiring[d],
+                                         world, d, acc)
                         np.sum(inv, axis=0, out=blk.onhand[j])
                         blk.aged[j + 1] = inv @ cost             # [A, T] yuan by age
                     else:               # the day's closing stock is tomorrow's inv
