@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from jxc_rules.errors import (
     UnknownItemError,
     ValidationError,
 )
-from jxc_rules.reservation import Ledger, SqlLedger, StockTable
+from jxc_rules.reservation import Ledger, SqliteLedger, SqlLedger, StockTable
 from jxc_rules.testing.reservation import check_invariants
 
 SKUS = ["bolt", "nut", "oil", "gear"]  # "gear" has no stock row: an unknown SKU
@@ -164,8 +165,10 @@ def test_bad_input_names_the_order_and_changes_nothing() -> None:
     assert ledger.reserve_many([]) == {}
 
 
-def test_the_in_memory_ledger_has_the_same_batch_contract() -> None:
-    ledger = Ledger({"bolt": 5})
+@pytest.mark.parametrize("kind", ["memory", "sqlite-file"])
+def test_the_other_ledgers_have_the_same_batch_contract(kind: str, tmp_path: Path) -> None:
+    ledger: Any = (Ledger({"bolt": 5}) if kind == "memory"
+                   else SqliteLedger(str(tmp_path / "l.db"), {"bolt": 5}))
     got = ledger.reserve_many({"A": {"bolt": 3}, "B": {"bolt": 3}, "C": {"gear": 1}})
     assert got["A"] is True
     assert isinstance(got["B"], InsufficientStock)

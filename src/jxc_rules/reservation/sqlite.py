@@ -34,13 +34,14 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any, Final
 
 from jxc_rules.errors import (
     DuplicateError,
     InsufficientStock,
+    JxcRulesError,
     LedgerBusy,
     LedgerError,
     UnknownItemError,
@@ -52,6 +53,7 @@ from jxc_rules.reservation.base import (
     _exact,
     check_order_id,
     check_sku,
+    normalize_batch,
     normalize_requirements,
     normalize_stock,
     same_lines,
@@ -356,42 +358,62 @@ class SqliteLedger:
         """Hold every line or nothing, in one ``BEGIN IMMEDIATE`` transaction (see ``Ledger``)."""
         oid = check_order_id(order_id)
         req = normalize_requirements(requirements)
-
-        def body(cur: sqlite3.Cursor) -> bool:
-            row = cur.execute("SELECT status, lines FROM orders WHERE order_id = ?",
-                              (oid,)).fetchone()
-            if row is not None:
-                held = _decode(row[1], f"orders.lines of order {oid!r}")
-                if same_lines(held, req):
-                    return False
-                raise DuplicateError(f"order {oid!r} is already {row[0]} with other lines",
-                                     field="order_id", value=oid)
-            rows = self._rows(cur, list(req))
-            unknown = [s for s in req if s not in rows]
-            if unknown:
-                raise UnknownItemError(
-                    f"order {oid!r}: unknown SKU {', '.join(map(repr, unknown))} "
-                    "(not in the ledger)", key=unknown[0])
-            short: dict[str, Fraction] = {}
-            updates: list[tuple[str, str]] = []
-            for sku, q in req.items():
-                on_hand_text, reserved_text = rows[sku]
-                reserved = _num(reserved_text, f"stock.reserved of SKU {sku!r}")
-                available = _num(on_hand_text, f"stock.on_hand of SKU {sku!r}") - reserved
-                if q > available:
-                    short[sku] = Fraction(q - available)
-                updates.append((_text(reserved + q), sku))
-            if short:
-                raise InsufficientStock(short, context=f"order {oid!r}")
-            cur.executemany("UPDATE stock SET reserved = ? WHERE sku = ?", updates)
-            lines = _encode(req)
-            cur.execute("INSERT INTO orders (order_id, status, lines) VALUES (?, 'reserved', ?)",
-                        (oid, lines))
-            self._log(cur, "reserve", oid, lines)
-            return True
-
-        result: bool = self._write(body)
+        result: bool = self._write(lambda cur: self._reserve_in(cur, oid, req))
         return result
+
+    @_guard
+    def reserve_many(self, orders: Mapping[str, Mapping[str, Any]]
+                     | Iterable[tuple[str, Mapping[str, Any]]]) -> dict[str, bool | JxcRulesError]:
+        """A batch of orders in one ``BEGIN IMMEDIATE`` transaction, each all or nothing, as
+        :meth:`reserve` one by one; the outcome per order id (``True``, ``False`` or the error
+        that refused it), the same contract as ``Ledger.reserve_many``."""
+        batch = normalize_batch(orders)
+
+        def body(cur: sqlite3.Cursor) -> dict[str, bool | JxcRulesError]:
+            out: dict[str, bool | JxcRulesError] = {}
+            for oid, req in batch:
+                try:  # a refusal is raised before that order writes anything
+                    out[oid] = self._reserve_in(cur, oid, req)
+                except (DuplicateError, UnknownItemError, InsufficientStock) as exc:
+                    out[oid] = exc
+            return out
+
+        result: dict[str, bool | JxcRulesError] = self._write(body) if batch else {}
+        return result
+
+    def _reserve_in(self, cur: sqlite3.Cursor, oid: str, req: dict[str, Number]) -> bool:
+        row = cur.execute("SELECT status, lines FROM orders WHERE order_id = ?",
+                          (oid,)).fetchone()
+        if row is not None:
+            held = _decode(row[1], f"orders.lines of order {oid!r}")
+            if same_lines(held, req):
+                return False
+            raise DuplicateError(f"order {oid!r} is already {row[0]} with other lines",
+                                 field="order_id", value=oid)
+        rows = self._rows(cur, list(req))
+        unknown = [s for s in req if s not in rows]
+        if unknown:
+            raise UnknownItemError(
+                f"order {oid!r}: unknown SKU {', '.join(map(repr, unknown))} "
+                "(not in the ledger)", key=unknown[0])
+        short: dict[str, Fraction] = {}
+        updates: list[tuple[str, str]] = []
+        for sku, q in req.items():
+            on_hand_text, reserved_text = rows[sku]
+            reserved = _num(reserved_text, f"stock.reserved of SKU {sku!r}")
+            available = _num(on_hand_text, f"stock.on_hand of SKU {sku!r}") - reserved
+            if q > available:
+                short[sku] = Fraction(q - available)
+            updates.append((_text(reserved + q), sku))
+        if short:
+            raise InsufficientStock(short, context=f"order {oid!r}")
+        cur.executemany("UPDATE stock SET reserved = ? WHERE sku = ?", updates)
+        lines = _encode(req)
+        cur.execute("INSERT INTO orders (order_id, status, lines) VALUES (?, 'reserved', ?)",
+                    (oid, lines))
+        self._log(cur, "reserve", oid, lines)
+        return True
+
 
     def _open_order(self, cur: sqlite3.Cursor, oid: str) -> tuple[str, str]:
         row = cur.execute("SELECT status, lines FROM orders WHERE order_id = ?",
