@@ -67,33 +67,33 @@ def test_hotpot_compare_is_bit_identical() -> None:
     _assert_same(a, b, exact=True)
 
 
-@pytest.mark.parametrize("track_age", [False, True])
-@pytest.mark.parametrize(("trials", "first"), [(1, 0), (2, 3), (257, 1), (1500, 0)])
-def test_a_poisson_base_stock_year_is_bit_identical(tmp_path: Path, track_age: bool,
-                                                     trials: int, first: int) -> None:
-    doc = {"horizon": {"start": "2026-01-01", "end": "2026-12-31"}, "channels": ["dine_in"],
+def _poisson_rice(tmp_path: Path, end: str, *, track_age: bool) -> Any:
+    """A one-item Poisson base-stock world from 2026-01-01 to ``end`` (order up to 12 kg)."""
+    doc = {"horizon": {"start": "2026-01-01", "end": end}, "channels": ["dine_in"],
            "track_stock_age": track_age,
            "items": {"rice": {"unit": "kg", "cost_per_unit": 4, "price_per_unit": 10,
                               "initial_stock": 12, "demand": {"dine_in": 10.0}}},
            "policy": {"order_up_to": {"rice": 12}}}
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    a, b, _ = _both(load_scenario(path), [None], trials, first)
+    return load_scenario(path)
+
+
+@pytest.mark.parametrize("track_age", [False, True])
+@pytest.mark.parametrize(("trials", "first"), [(1, 0), (2, 3), (257, 1), (1500, 0)])
+def test_a_poisson_base_stock_year_is_bit_identical(tmp_path: Path, track_age: bool,
+                                                     trials: int, first: int) -> None:
+    scenario = _poisson_rice(tmp_path, "2026-12-31", track_age=track_age)
+    a, b, _ = _both(scenario, [None], trials, first)
     _assert_same(a, b, exact=True)
 
 
 def test_short_blocks_of_many_trials_are_bit_identical(tmp_path: Path) -> None:
     # 12,000 trials with age tracking: blocks of fewer days than the arrival ring (the short
     # day loop copies each day's arrivals into the ring then, instead of referencing them)
-    doc = {"horizon": {"start": "2026-01-01", "end": "2026-02-09"}, "channels": ["dine_in"],
-           "track_stock_age": True,
-           "items": {"rice": {"unit": "kg", "cost_per_unit": 4, "price_per_unit": 10,
-                              "initial_stock": 12, "demand": {"dine_in": 10.0}}},
-           "policy": {"order_up_to": {"rice": 12}}}
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    scenario = _poisson_rice(tmp_path, "2026-02-09", track_age=True)
     assert block_days(12_000, 3, 40) <= 7
-    a, b, _ = _both(load_scenario(path), [None], 12_000, 0)
+    a, b, _ = _both(scenario, [None], 12_000, 0)
     _assert_same(a, b, exact=True)
 
 

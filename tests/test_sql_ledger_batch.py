@@ -160,6 +160,9 @@ def test_bad_input_names_the_order_and_changes_nothing() -> None:
         ledger.reserve_many(["A"])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match="split the batch"):
         ledger.reserve_many([(f"O{i}", {"bolt": 1}) for i in range(10_001)])
+    many_lines = {f"s{j}": 1 for j in range(201)}  # 1,000 orders x 201 lines > 200,000
+    with pytest.raises(ValidationError, match="lines a call"):
+        ledger.reserve_many([(f"O{i}", many_lines) for i in range(1_000)])
     assert ledger.orders() == {}
     assert ledger.reserved("bolt") == 0
     assert ledger.reserve_many([]) == {}
