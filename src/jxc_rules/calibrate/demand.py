@@ -177,9 +177,11 @@ def _nb_parts(y: FloatArray, mu: FloatArray, r: float, censored: npt.NDArray[np.
 
 class _NBTerms:
     """:func:`_nb_parts` for one fixed ``(y, censored)`` at size ``r``, what does not depend on
-    μ computed once (the lnΓ constant of the exact rows, ln B(y, r) of the censored ones, the
-    row subsets) and the log-likelihood only when asked: Newton's steps need the derivatives
-    alone. Same formulas as :func:`_nb_parts` (tested equal)."""
+    μ computed once (the lnΓ constant, ln B(y, r) of the censored rows, the row subsets) and the
+    log-likelihood only when asked: Newton's steps need the derivatives alone. The exact rows'
+    terms are computed over every row and the censored rows overwritten — elementwise the same
+    operations on the same operands as :func:`_nb_parts` on the exact subset, so bit for bit
+    its values, without the gathers and scatters (tested equal)."""
 
     def __init__(self, y: FloatArray, censored: npt.NDArray[np.bool_], r: float) -> None:
         from scipy import special
@@ -187,11 +189,10 @@ class _NBTerms:
         self.r = r
         self.y = y
         self.all_exact = not bool(censored.any())
-        self.ex = np.flatnonzero(~censored)
+        self.censored = np.flatnonzero(censored)
         self.cp = np.flatnonzero(censored & (y > 0))        # censored at 0: P(Y ≥ 0) = 1
-        self.ye = y if self.all_exact else y[self.ex]
         self.yc = y[self.cp]
-        self.constant = _nb_constant(self.ye, r)
+        self.constant = _nb_constant(y, r)                  # every row (censored: unused)
         self.log_beta = (np.asarray(special.betaln(self.yc, r), dtype=np.float64)
                          if self.cp.size else np.empty(0))
 
@@ -199,16 +200,13 @@ class _NBTerms:
         """First and second derivatives in μ per row, and ln P(Y ≥ y) of the censored rows."""
         from scipy import special
 
-        r = self.r
+        r, y = self.r, self.y
+        d1 = y / mu - (y + r) / (r + mu)
+        d2 = -y / mu**2 + (y + r) / (r + mu) ** 2
         if self.all_exact:
-            y = self.y
-            return (y / mu - (y + r) / (r + mu), -y / mu**2 + (y + r) / (r + mu) ** 2,
-                    np.empty(0))
-        d1 = np.zeros_like(mu)
-        d2 = np.zeros_like(mu)
-        ye, me = self.ye, mu[self.ex]
-        d1[self.ex] = ye / me - (ye + r) / (r + me)
-        d2[self.ex] = -ye / me**2 + (ye + r) / (r + me) ** 2
+            return d1, d2, np.empty(0)
+        d1[self.censored] = 0.0
+        d2[self.censored] = 0.0
         if not self.cp.size:
             return d1, d2, np.empty(0)
         yc, mc = self.yc, mu[self.cp]
@@ -226,11 +224,10 @@ class _NBTerms:
     def loglike(self, mu: FloatArray, log_surv: FloatArray) -> FloatArray:
         """Per-row log-likelihood (``log_surv`` from :meth:`derivatives` at the same μ)."""
         r = self.r
+        ll = self.constant + r * np.log(r / (r + mu)) + self.y * np.log(mu / (r + mu))
         if self.all_exact:
-            return self.constant + r * np.log(r / (r + mu)) + self.y * np.log(mu / (r + mu))
-        ll = np.zeros_like(mu)
-        me = mu[self.ex]
-        ll[self.ex] = self.constant + r * np.log(r / (r + me)) + self.ye * np.log(me / (r + me))
+            return ll
+        ll[self.censored] = 0.0
         ll[self.cp] = log_surv
         return ll
 
