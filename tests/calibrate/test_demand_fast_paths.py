@@ -183,3 +183,27 @@ def test_separation_reports_each_column_once_with_its_remaining_rows(sales: Any,
     assert design.columns[first].label not in labels
     assert design.columns[second].label not in labels
     assert kept.y.size == design.y.size - rows_of[first].size - rows_of[second].size
+
+
+def test_row_filter_and_day_rows_equal_the_plain_constructions(sales: Any, pack: Any) -> None:
+    """_keep_rows filters a CSC design's rows without the CSR round trip, _day_rows joins the
+    rows of a list of days in one pass: the same arrays as the plain constructions."""
+    calendar, blocks, weather = _parts(sales, pack)
+    design = D._drop_empty(D._design(sales, pack, "takeaway", calendar, blocks, weather))
+    rng = np.random.default_rng(3)
+    for share in (0.0, 0.5, 0.97, 1.0):
+        keep = rng.uniform(size=design.y.size) < share
+        plain = design.x.tocsr()[keep].tocsc()
+        fast = D._keep_rows(design.x, keep)
+        assert fast.shape == plain.shape
+        for a, b in ((fast.data, plain.data), (fast.indices, plain.indices),
+                     (fast.indptr, plain.indptr)):
+            np.testing.assert_array_equal(a, b)
+            assert a.dtype == b.dtype
+    day_start = np.searchsorted(design.row_index[0], np.arange(sales.days + 1)).astype(np.intp)
+    for days in ([], [0], [5, 3, 400, 401], list(range(sales.days))):
+        plain_rows = (np.concatenate([np.arange(day_start[d], day_start[d + 1]) for d in days])
+                      if days else np.empty(0, dtype=np.intp))
+        got = D._day_rows(day_start, days)
+        np.testing.assert_array_equal(got, plain_rows)
+        assert got.dtype == np.intp

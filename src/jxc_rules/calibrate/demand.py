@@ -474,6 +474,16 @@ def _rows_of(sales: SalesData, c: int, calendar: Any, weather_days: Mapping[str,
     return out
 
 
+def _day_rows(day_start: npt.NDArray[np.intp], days: Sequence[int]) -> npt.NDArray[np.intp]:
+    """The rows of ``days`` (rows of day d: ``day_start[d] .. day_start[d + 1]``), day by day
+    in the order given: the concatenation of their ranges in one pass."""
+    at = np.asarray(days, dtype=np.intp)
+    first = day_start[at]
+    n = day_start[at + 1] - first
+    before = np.cumsum(n) - n                      # rows of the earlier days
+    return np.repeat(first - before, n) + np.arange(int(n.sum()), dtype=np.intp)
+
+
 def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
             blocks: Mapping[str, list[tuple[dt.date, dt.date]]],
             weather_days: Mapping[str, FloatArray], shared: dict[Any, Any] | None = None
@@ -512,8 +522,8 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
             days = by_pos.get(pos)
             if not days:
                 continue
-            nz = np.concatenate([np.arange(day_start[d], day_start[d + 1]) for d in days])
-            cols.append((nz.astype(np.intp), np.ones(nz.size)))
+            nz = _day_rows(day_start, days)
+            cols.append((nz, np.ones(nz.size)))
             meta.append(_Column("holiday", f"{hname} {pos}",
                                 f"holidays.{hname}.{channel}.{pos}",
                                 _position_value(profile, pos), holiday=hname))
@@ -521,9 +531,7 @@ def _design(sales: SalesData, pack: Any, channel: str, calendar: Any,
         if hname not in common.breaks:
             days_in = sorted({j for first, last in hb for k in range((last - first).days + 1)
                               if (j := day_of.get(first + dt.timedelta(days=k))) is not None})
-            common.breaks[hname] = (np.concatenate([np.arange(day_start[d], day_start[d + 1])
-                                                    for d in days_in]).astype(np.intp)
-                                    if days_in else np.empty(0, dtype=np.intp))  # ascending
+            common.breaks[hname] = _day_rows(day_start, days_in)            # ascending
         in_break = common.breaks[hname]
         if in_break.size and n_items > 1 and profile.during:
             if ref is None:
@@ -577,9 +585,25 @@ def _drop_empty(design: _Design) -> _Design:
                         columns=tuple(design.columns[k] for k in keep))
 
 
+def _keep_rows(x: Any, keep: npt.NDArray[np.bool_]) -> Any:
+    """The CSC matrix ``x`` with only the rows ``keep``, filtered in place of the CSR round
+    trip ``x.tocsr()[keep].tocsc()`` (the same arrays: each column's entries stay in order)."""
+    from scipy import sparse
+
+    if not x.has_sorted_indices:
+        return x.tocsr()[keep].tocsc()
+    on = keep[x.indices]
+    n_col = x.shape[1]
+    counts = np.bincount(np.repeat(np.arange(n_col), np.diff(x.indptr))[on], minlength=n_col)
+    new_row = (np.cumsum(keep) - 1).astype(x.indices.dtype)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(x.indptr.dtype)
+    return sparse.csc_matrix((x.data[on], new_row[x.indices[on]], indptr),
+                             shape=(int(np.count_nonzero(keep)), n_col))
+
+
 def _rows(design: _Design, keep: npt.NDArray[np.bool_]) -> _Design:
     d, lo, n = design.row_index
-    return attrs.evolve(design, x=design.x.tocsr()[keep].tocsc(), y=design.y[keep],
+    return attrs.evolve(design, x=_keep_rows(design.x, keep), y=design.y[keep],
                         censored=design.censored[keep], row_index=(d[keep], lo[keep], n[keep]),
                         weather=design.weather[keep])
 
