@@ -207,3 +207,30 @@ def test_row_filter_and_day_rows_equal_the_plain_constructions(sales: Any, pack:
         got = D._day_rows(day_start, days)
         np.testing.assert_array_equal(got, plain_rows)
         assert got.dtype == np.intp
+
+
+def test_the_parts_kept_for_a_few_parameter_vectors_are_theirs(sales: Any, pack: Any) -> None:
+    """The model keeps the per-row terms of its first and last few parameter vectors: whatever
+    the order of the requests, each answer is that of a fresh model at that vector."""
+    calendar, blocks, weather = _parts(sales, pack)
+    design = D._drop_empty(D._design(sales, pack, "dine_in", calendar, blocks, weather))
+    none = np.zeros((design.y.size, 0))
+    censored = design.censored.copy()
+    censored[::7] = True
+
+    def model() -> Any:
+        return D._model_class()(design.y, None, additive=none, censored=censored, alpha=0.04,
+                                names=[c.label for c in design.columns],
+                                sparse_exog=design.x.tocsr())
+
+    rng = np.random.default_rng(5)
+    base = np.log(design.y.mean() + 1.0)
+    vectors = [base + rng.normal(0, 0.1, design.x.shape[1]) for _ in range(6)]
+    kept = model()
+    for k in [0, 1, 2, 0, 3, 4, 1, 0, 5, 2, 5, 0]:
+        fresh = model()
+        p = vectors[k]
+        assert kept.loglike(p) == fresh.loglike(p)
+        np.testing.assert_array_equal(kept.score(p), fresh.score(p))
+        np.testing.assert_array_equal(kept.hessian(p), fresh.hessian(p))
+    assert len(kept._cache) <= D._KEEP

@@ -250,6 +250,11 @@ def _gram_pairs(xs: Any) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Fl
     return rows, cols[a] * p + cols[b], np.asarray(xs.data[a] * xs.data[b], dtype=np.float64)
 
 
+_KEEP = 3
+"""Parameter vectors whose per-row terms a model keeps (the first one asked for and the last
+ones)."""
+
+
 @functools.cache
 def _model_class() -> Any:
     from scipy import sparse
@@ -275,7 +280,7 @@ def _model_class() -> Any:
             self.n_shift = len(names) - self.n_beta
             self.xs_t = self.xs.T.tocsr() if sparse_t is None else sparse_t
             self._pairs = pairs if pairs is not None else _gram_pairs(self.xs)
-            self._cache: tuple[bytes, list[Any]] | None = None
+            self._cache: dict[bytes, list[Any]] = {}     # params → parts (see _parts)
             self._terms: _NBTerms | None = None                # per-row terms at self.r
             # the design stays sparse here: statsmodels gets no dense exog (its data handling
             # would copy and scan it), every parameter is named as an "extra" one
@@ -298,20 +303,26 @@ def _model_class() -> Any:
         def set_alpha(self, alpha: float) -> None:
             """The same model at another dispersion."""
             self.r = 1.0 / alpha
-            self._cache = None
+            self._cache = {}
 
         def _parts(self, params: FloatArray) -> list[Any]:
             """``[d1, d2, expo, mu, ln P(Y ≥ y) of the censored rows, loglikeobs or None]``,
-            computed once per parameter vector (the log-likelihood on first request)."""
+            computed once per parameter vector (the log-likelihood on first request) and kept
+            for the last :data:`_KEEP` vectors: a fit's start is asked for again (the pilot's
+            closing comparison, a fallback optimiser restarting where Newton started)."""
             key = np.asarray(params, dtype=np.float64).tobytes()
-            if self._cache is not None and self._cache[0] == key:
-                return self._cache[1]
+            parts = self._cache.get(key)
+            if parts is not None:
+                return parts
             mu, expo = self._mean(params)
             if self._terms is None or self._terms.r != self.r:
                 self._terms = _NBTerms(self.endog, self.censored, self.r)
             d1, d2, log_surv = self._terms.derivatives(mu)
-            self._cache = (key, [d1, d2, expo, mu, log_surv, None])
-            return self._cache[1]
+            if len(self._cache) >= _KEEP:
+                # the oldest goes, except the first (a fit's start)
+                del self._cache[list(self._cache)[1 if _KEEP > 1 else 0]]
+            parts = self._cache[key] = [d1, d2, expo, mu, log_surv, None]
+            return parts
 
         def loglikeobs(self, params: FloatArray) -> FloatArray:
             parts = self._parts(params)
