@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from jxc_rules.simulate.kpis import KPI_INFO, check_materiality, materiality_overrides
 from jxc_rules.simulate.runner import SimulationResult, run_many
-from jxc_rules.simulate.scenario import Scenario, load_scenario
+from jxc_rules.simulate.scenario import Scenario, load_scenario_cached
 
 __all__ = ["HEADLINE_KPIS", "VERDICTS", "CompareResult", "PairedDifference", "compare",
            "headline", "paired_difference", "run_headline"]
@@ -283,7 +283,7 @@ def compare(
     >>> {d.verdict for d in res.differences.values()}
     {'no detectable change'}
     """
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario_cached(scenario)
     limits = {**sc.materiality, **materiality_overrides(materiality)}
     base, cand = run_many(sc, [baseline, candidate], trials=trials, seed=seed,
                           executor=executor, chunk_trials=chunk_trials, progress=progress,

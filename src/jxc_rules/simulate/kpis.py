@@ -312,5 +312,24 @@ def summarize(values: FloatArray) -> KpiSummary:
 def summarize_all(samples: Mapping[str, FloatArray],
                   names: Sequence[str] | None = None) -> dict[str, KpiSummary]:
     """:func:`summarize` of every public KPI in ``samples``."""
-    keys = names if names is not None else [k for k in samples if not k.startswith("_")]
-    return {k: summarize(samples[k]) for k in keys}
+    keys = list(names) if names is not None else [k for k in samples if not k.startswith("_")]
+    arrays = [np.asarray(samples[k], dtype=np.float64) for k in keys]
+    size = arrays[0].size if arrays else 0
+    if size < 2 or any(x.ndim != 1 or x.size != size for x in arrays):
+        return {k: summarize(x) for k, x in zip(keys, arrays, strict=True)}
+    # the KPIs side by side: one reduction per statistic over the rows with no NaN (a row of
+    # a C-ordered [K, T] array reduces exactly as the 1-D vector: the same numbers)
+    table = np.stack(arrays)
+    finite = [bool(v) for v in np.asarray(np.isfinite(table).all(axis=1))]
+    rows = [i for i, ok in enumerate(finite) if ok]
+    out = {k: summarize(x) for k, x, ok in zip(keys, arrays, finite, strict=True) if not ok}
+    if rows:
+        full = table if len(rows) == len(keys) else table[rows]
+        means = full.mean(axis=1).tolist()
+        stds = full.std(axis=1, ddof=1).tolist()
+        p05, p50, p95 = np.percentile(full, [5, 50, 95], axis=1).tolist()
+        root = math.sqrt(size)
+        for j, i in enumerate(rows):
+            out[keys[i]] = KpiSummary(means[j], stds[j] / root, p05[j], p50[j], p95[j],
+                                      stds[j], size)
+    return {k: out[k] for k in keys}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +19,7 @@ from jxc_rules.simulate.engine import ChunkTask, bytes_per_trial, run_tasks
 from jxc_rules.simulate.executors import auto_chunk_trials, chunk_sizes, seed_key
 from jxc_rules.simulate.kpis import KpiSummary, summarize_all
 from jxc_rules.simulate.plan import Plan, World, compile_plan, compile_world
-from jxc_rules.simulate.scenario import Scenario, load_scenario
+from jxc_rules.simulate.scenario import Scenario, load_scenario_cached
 
 __all__ = ["MAX_CHUNK_BYTES", "MAX_TRIALS", "SimulationResult", "load_rules", "run",
            "run_many"]
@@ -71,7 +74,42 @@ def load_rules(rules: Any) -> Any:
 
 
 def _scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    """A Scenario as is; a path through the content-hash cache (parsed once per content)."""
+    return scenario if isinstance(scenario, Scenario) else load_scenario_cached(scenario)
+
+
+WORLD_CACHE_SIZE = 8
+"""Compiled worlds :func:`world_of` keeps (least recently used first out)."""
+
+_WORLDS: OrderedDict[tuple[int, int], tuple[weakref.ref[Scenario], Any, World]] = OrderedDict()
+_WORLDS_LOCK = threading.Lock()
+
+
+def world_of(scenario: Scenario, reference: Any = None) -> World:
+    """:func:`~jxc_rules.simulate.plan.compile_world` of ``scenario`` under ``reference``,
+    reused while both are the same objects (held by weak reference: a cache entry never keeps
+    a scenario or pack alive). A scenario path goes through
+    :func:`~jxc_rules.simulate.scenario.load_scenario_cached`, so one file run many times is
+    parsed and compiled once. Worlds are read-only to the engine, so sharing one is safe."""
+    key = (id(scenario), id(reference))
+    with _WORLDS_LOCK:
+        hit = _WORLDS.get(key)
+        if hit is not None and hit[0]() is scenario and (
+                hit[1] is None if reference is None else hit[1] is not None
+                and hit[1]() is reference):
+            _WORLDS.move_to_end(key)
+            return hit[2]
+    world = compile_world(scenario, reference)
+    try:
+        ref: Any = None if reference is None else weakref.ref(reference)
+    except TypeError:           # not weak-referenceable: not cached
+        return world
+    with _WORLDS_LOCK:
+        _WORLDS[key] = (weakref.ref(scenario), ref, world)
+        _WORLDS.move_to_end(key)
+        while len(_WORLDS) > WORLD_CACHE_SIZE:
+            _WORLDS.popitem(last=False)
+    return world
 
 
 def _label(rules: Any, path: Any, plan: Plan) -> str:
@@ -104,7 +142,7 @@ def run_many(
     loaded = [load_rules(p) for p in packs]
     ref = loaded[0] if reference == "first" else load_rules(reference)
     if world is None:
-        world = compile_world(sc, ref)
+        world = world_of(sc, ref)
     plans = tuple(compile_plan(sc, world, p) for p in loaded)
     key = seed_key(seed)
     chunk_sizes(1, 1 if chunk_trials is None else chunk_trials)  # its own check first

@@ -9,11 +9,15 @@ YAML reader :mod:`jxc_rules._internal.yaml_source`.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import datetime as dt
 import difflib
+import hashlib
 import io
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -50,6 +54,7 @@ __all__ = [
     "Scenario",
     "WeatherState",
     "load_scenario",
+    "load_scenario_cached",
 ]
 
 CHANNELS = ("dine_in", "takeaway", "group_meal")
@@ -205,6 +210,9 @@ def _read_csv(path: Path, field: str) -> list[dict[str, str]]:
         raise _bad(field, str(path), f"a readable CSV file ({exc.strerror}; {where}") from None
     if len(raw) > CSV_MAX_BYTES:
         raise _bad(field, str(path), f"a CSV file of at most {CSV_MAX_BYTES >> 20} MiB")
+    reads = _CSV_READS.get()
+    if reads is not None:       # load_scenario_cached: what the scenario depends on
+        reads.append((os.path.abspath(path), hashlib.sha256(raw).hexdigest()))
     try:
         text = raw.decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text, newline=""), restkey="\x00extra"))
@@ -656,6 +664,37 @@ def _tab_in_indent(filename: str) -> tuple[int, int] | None:
     return None
 
 
+_CSV_READS: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar(
+    "jxc_rules_scenario_csv_reads", default=None)
+"""While :func:`load_scenario_cached` loads a file: the CSV files read (path, sha256)."""
+
+SCENARIO_CACHE_SIZE = 16
+"""Scenarios :func:`load_scenario_cached` keeps (least recently used first out)."""
+
+_SCENARIOS: OrderedDict[tuple[str, str, Any, str], tuple[Scenario, tuple[tuple[str, str], ...]]] \
+    = OrderedDict()
+_SCENARIOS_LOCK = threading.Lock()
+
+
+def _digest(path: str) -> str | None:
+    """sha256 of a file's bytes (None when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read(CSV_MAX_BYTES + 1)).hexdigest()
+    except OSError:
+        return None
+
+
+def _scenario_file(path: str | os.PathLike[str]) -> str:
+    """The file :func:`load_scenario` reads for ``path`` (a bundled name resolved)."""
+    from jxc_rules._internal.bundled import as_name, scenario_path
+
+    named = as_name(os.fspath(path)) if isinstance(path, str) else None
+    if named is not None and named[1] is None:
+        path = scenario_path(named[0])
+    return os.fspath(path)
+
+
 def load_scenario(path: str | os.PathLike[str], *,
                   horizon: tuple[dt.date, dt.date] | None = None) -> Scenario:
     """Read and check a scenario file, or a bundled scenario by name.
@@ -1068,3 +1107,44 @@ def load_scenario(path: str | os.PathLike[str], *,
         marks=marks,
         schedule=schedule,
     )
+
+
+def load_scenario_cached(path: str | os.PathLike[str], *,
+                         horizon: tuple[dt.date, dt.date] | None = None) -> Scenario:
+    """:func:`load_scenario`, reusing the Scenario of a file already loaded with the same
+    content: the cache key is the file's path, ``horizon`` and the sha256 of its bytes, and a
+    hit is checked against the content of every ``csv:`` file the scenario read. What
+    :func:`~jxc_rules.simulate.run` and its siblings use for a path, so a host that runs one
+    scenario file many times parses it once (and the compiled world is reused with it).
+
+    The Scenario returned is shared between callers: it is frozen; do not change its mappings
+    (``Scenario.replace`` makes a new one). Errors are :func:`load_scenario`'s, never cached.
+
+    >>> load_scenario_cached("base-stock-poisson") is load_scenario_cached("base-stock-poisson")
+    True
+    """
+    filename = _scenario_file(path)
+    digest = _digest(filename)
+    if digest is None:                       # let load_scenario say what is wrong
+        return load_scenario(path, horizon=horizon)
+    key = (os.path.abspath(filename), filename, horizon, digest)
+    with _SCENARIOS_LOCK:
+        hit = _SCENARIOS.get(key)
+    if hit is not None and all(_digest(p) == d for p, d in hit[1]):
+        with _SCENARIOS_LOCK:
+            if key in _SCENARIOS:
+                _SCENARIOS.move_to_end(key)
+        return hit[0]
+    token = _CSV_READS.set([])
+    try:
+        scenario = load_scenario(path, horizon=horizon)
+        reads = tuple(_CSV_READS.get() or ())
+    finally:
+        _CSV_READS.reset(token)
+    if _digest(filename) == digest:          # unchanged while it was read: the key holds
+        with _SCENARIOS_LOCK:
+            _SCENARIOS[key] = (scenario, reads)
+            _SCENARIOS.move_to_end(key)
+            while len(_SCENARIOS) > SCENARIO_CACHE_SIZE:
+                _SCENARIOS.popitem(last=False)
+    return scenario
