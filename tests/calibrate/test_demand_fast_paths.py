@@ -234,3 +234,47 @@ def test_the_parts_kept_for_a_few_parameter_vectors_are_theirs(sales: Any, pack:
         np.testing.assert_array_equal(kept.score(p), fresh.score(p))
         np.testing.assert_array_equal(kept.hessian(p), fresh.hessian(p))
     assert len(kept._cache) <= D._KEEP
+
+
+def test_survival_once_per_group_of_alike_rows_is_bit_for_bit_every_row() -> None:
+    """betainc once per group of censored rows with the same y and mean gives every row's own
+    value; a grouping whose rows differ (a shared fingerprint) is caught and every row done."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(1, 60, 300).astype(np.float64)
+    mu = y * rng.uniform(0.8, 2.0, y.size)
+    y[150:], mu[150:] = y[:150], mu[:150]                       # rows 150.. repeat 0..149
+    censored = np.ones(y.size, dtype=bool)
+    r = 1 / 0.03
+    plain = D._NBTerms(y, censored, r).derivatives(mu)
+    first = np.arange(150, dtype=np.intp)
+    of = np.concatenate([first, first])
+    grouped = D._NBTerms(y, censored, r, (first, of))
+    assert grouped.first is not None
+    for a, b in zip(grouped.derivatives(mu), plain, strict=True):
+        np.testing.assert_array_equal(a, b)
+    moved = mu.copy()
+    moved[200] *= 1.01                                           # no longer alike row 50
+    for a, b in zip(grouped.derivatives(moved), D._NBTerms(y, censored, r).derivatives(moved),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_alike_rows_share_y_and_design_row_and_no_additive_term(sales: Any, pack: Any
+                                                               ) -> None:
+    calendar, blocks, weather = _parts(sales, pack)
+    design = D._drop_empty(D._design(sales, pack, "takeaway", calendar, blocks, weather))
+    xs = design.x.tocsr()
+    censored = design.y >= np.quantile(design.y, 0.7)            # the busy days, many alike
+    additive = np.where(design.weather[:, :1] > 0, 0.3, 0.0)
+    first, of = D._alike_rows(xs, design.y, censored, additive)
+    cp = np.flatnonzero(censored & (design.y > 0))
+    assert of.size == cp.size
+    assert first.size < cp.size                                  # some rows are alike
+    dense = xs[cp].toarray()
+    for g, row in enumerate(first):
+        members = np.flatnonzero(of == g)
+        assert row == members.min()
+        assert np.all(design.y[cp[members]] == design.y[cp[row]])
+        assert np.all(dense[members] == dense[row])
+        if additive[cp[row], 0] != 0:
+            assert members.size == 1

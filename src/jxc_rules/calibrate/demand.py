@@ -181,9 +181,16 @@ class _NBTerms:
     log-likelihood only when asked: Newton's steps need the derivatives alone. The exact rows'
     terms are computed over every row and the censored rows overwritten — elementwise the same
     operations on the same operands as :func:`_nb_parts` on the exact subset, so bit for bit
-    its values, without the gathers and scatters (tested equal)."""
+    its values, without the gathers and scatters (tested equal).
 
-    def __init__(self, y: FloatArray, censored: npt.NDArray[np.bool_], r: float) -> None:
+    ``alike`` (:func:`_alike_rows`): the censored rows with ``y > 0`` grouped by ``y`` and design
+    row, whose P(Y ≥ y) is then the same number — ``betainc`` is evaluated once per group (a
+    sold-out weekend of the same dish and position in two years), after checking that the
+    inputs are indeed equal (else on every row)."""
+
+    def __init__(self, y: FloatArray, censored: npt.NDArray[np.bool_], r: float,
+                 alike: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None
+                 ) -> None:
         from scipy import special
 
         self.r = r
@@ -195,11 +202,25 @@ class _NBTerms:
         self.constant = _nb_constant(y, r)                  # every row (censored: unused)
         self.log_beta = (np.asarray(special.betaln(self.yc, r), dtype=np.float64)
                          if self.cp.size else np.empty(0))
+        self.first: npt.NDArray[np.intp] | None = None     # distinct rows (positions in cp)
+        self.of: npt.NDArray[np.intp] | None = None        # each row's distinct row
+        if alike is not None and self.cp.size and alike[0].size < 0.9 * self.cp.size:
+            self.first, self.of = alike                 # else not worth the check
+            self.yc_first = self.yc[self.first]
+
+    def _survival(self, x: FloatArray) -> FloatArray:
+        """``betainc(yc, r, x)``: once per distinct row where the rows alike have equal x."""
+        from scipy import special
+
+        if self.first is not None and self.of is not None:
+            x_first = x[self.first]
+            if np.array_equal(x_first[self.of], x):
+                return np.asarray(special.betainc(self.yc_first, self.r, x_first),
+                                  dtype=np.float64)[self.of]
+        return np.asarray(special.betainc(self.yc, self.r, x), dtype=np.float64)
 
     def derivatives(self, mu: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """First and second derivatives in μ per row, and ln P(Y ≥ y) of the censored rows."""
-        from scipy import special
-
         r, y = self.r, self.y
         d1 = y / mu - (y + r) / (r + mu)
         d2 = -y / mu**2 + (y + r) / (r + mu) ** 2
@@ -211,7 +232,7 @@ class _NBTerms:
             return d1, d2, np.empty(0)
         yc, mc = self.yc, mu[self.cp]
         x = mc / (r + mc)
-        log_surv = np.log(np.maximum(special.betainc(yc, r, x), 1e-300))
+        log_surv = np.log(np.maximum(self._survival(x), 1e-300))
         log_g = (yc - 1) * np.log(x) + (r - 1) * np.log1p(-x) - self.log_beta
         lx = np.exp(log_g - log_surv)
         lxx = lx * ((yc - 1) / x - (r - 1) / (1 - x)) - lx**2
@@ -250,6 +271,31 @@ def _gram_pairs(xs: Any) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Fl
     return rows, cols[a] * p + cols[b], np.asarray(xs.data[a] * xs.data[b], dtype=np.float64)
 
 
+def _alike_rows(xs: Any, y: FloatArray, censored: npt.NDArray[np.bool_], additive: FloatArray
+                ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The censored rows with ``y > 0`` (in row order, positions among them) grouped by ``y``
+    and, by a fingerprint of the design row (its nonzeros against fixed random weights), the
+    same design row and no additive term: rows whose mean, and so P(Y ≥ y), is the same number
+    at every parameter vector. ``(first, of)``: each group's first row, each row's group. A
+    fingerprint shared by two different rows only costs time: :meth:`_NBTerms._survival`
+    checks that the rows grouped have equal inputs."""
+    cp = np.flatnonzero(censored & (y > 0))
+    if not cp.size:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    weights = np.random.default_rng(20261208).uniform(1.0, 2.0, xs.shape[1])
+    print_ = np.asarray(xs @ weights, dtype=np.float64)[cp]
+    if additive.shape[1]:
+        lone = np.any(additive[cp] != 0, axis=1)           # alike only itself
+        print_[lone] = -1.0 - np.flatnonzero(lone)
+    yc = y[cp]
+    order = np.lexsort((print_, yc))
+    new = np.ones(cp.size, dtype=bool)
+    new[1:] = (yc[order][1:] != yc[order][:-1]) | (print_[order][1:] != print_[order][:-1])
+    of = np.empty(cp.size, dtype=np.intp)
+    of[order] = np.cumsum(new) - 1
+    return np.asarray(order[new], dtype=np.intp), of    # lexsort is stable: lowest row first
+
+
 _KEEP = 3
 """Parameter vectors whose per-row terms a model keeps (the first one asked for and the last
 ones)."""
@@ -282,6 +328,7 @@ def _model_class() -> Any:
             self._pairs = pairs if pairs is not None else _gram_pairs(self.xs)
             self._cache: dict[bytes, list[Any]] = {}     # params → parts (see _parts)
             self._terms: _NBTerms | None = None                # per-row terms at self.r
+            self._alike: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None
             # the design stays sparse here: statsmodels gets no dense exog (its data handling
             # would copy and scan it), every parameter is named as an "extra" one
             super().__init__(endog, None, extra_params_names=list(names), hasconst=False)
@@ -316,7 +363,10 @@ def _model_class() -> Any:
                 return parts
             mu, expo = self._mean(params)
             if self._terms is None or self._terms.r != self.r:
-                self._terms = _NBTerms(self.endog, self.censored, self.r)
+                if self._alike is None and self.censored.any():
+                    self._alike = _alike_rows(self.xs, self.endog, self.censored,
+                                              self.additive)
+                self._terms = _NBTerms(self.endog, self.censored, self.r, self._alike)
             d1, d2, log_surv = self._terms.derivatives(mu)
             if len(self._cache) >= _KEEP:
                 # the oldest goes, except the first (a fit's start)
