@@ -278,3 +278,25 @@ def test_alike_rows_share_y_and_design_row_and_no_additive_term(sales: Any, pack
         assert np.all(dense[members] == dense[row])
         if additive[cp[row], 0] != 0:
             assert members.size == 1
+
+
+def test_models_sharing_the_lngamma_terms_give_their_own_loglikelihood(sales: Any, pack: Any
+                                                                       ) -> None:
+    """The censored and the naive model of one design share the lnΓ terms of its sales at the
+    same dispersion (_Sparse.constants): each log-likelihood is that of a model alone."""
+    calendar, blocks, weather = _parts(sales, pack)
+    design = D._drop_empty(D._design(sales, pack, "dine_in", calendar, blocks, weather))
+    prepared = D._Sparse.of(design)
+    none = np.zeros((design.y.size, 0))
+    censored = design.y >= np.quantile(design.y, 0.8)
+    params = np.full(design.x.shape[1], np.log(design.y.mean() + 1.0))
+    names = [c.label for c in design.columns]
+    for alpha in (0.04, 0.04, 0.1):
+        for cens in (censored, np.zeros_like(censored)):
+            shared = D._model_class()(design.y, None, additive=none, censored=cens, alpha=alpha,
+                                      names=names, sparse_exog=prepared.xs,
+                                      constants=prepared.constants)
+            alone = D._model_class()(design.y, None, additive=none, censored=cens, alpha=alpha,
+                                     names=names, sparse_exog=prepared.xs)
+            np.testing.assert_array_equal(shared.loglikeobs(params), alone.loglikeobs(params))
+    assert sorted(prepared.constants) == [1 / 0.1, 1 / 0.04]

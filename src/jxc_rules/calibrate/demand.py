@@ -189,8 +189,8 @@ class _NBTerms:
     inputs are indeed equal (else on every row)."""
 
     def __init__(self, y: FloatArray, censored: npt.NDArray[np.bool_], r: float,
-                 alike: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None
-                 ) -> None:
+                 alike: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None,
+                 constant: FloatArray | None = None) -> None:
         from scipy import special
 
         self.r = r
@@ -199,7 +199,9 @@ class _NBTerms:
         self.censored = np.flatnonzero(censored)
         self.cp = np.flatnonzero(censored & (y > 0))        # censored at 0: P(Y ≥ 0) = 1
         self.yc = y[self.cp]
-        self.constant = _nb_constant(y, r)                  # every row (censored: unused)
+        # every row (censored: unused); ``constant``: the same array, computed by a model of
+        # the same sales at the same r (the naive fit's, after the censored one's)
+        self.constant = _nb_constant(y, r) if constant is None else constant
         self.log_beta = (np.asarray(special.betaln(self.yc, r), dtype=np.float64)
                          if self.cp.size else np.empty(0))
         self.first: npt.NDArray[np.intp] | None = None     # distinct rows (positions in cp)
@@ -316,8 +318,8 @@ def _model_class() -> Any:
 
         def __init__(self, endog: FloatArray, exog: Any, *, additive: FloatArray,
                      censored: npt.NDArray[np.bool_], alpha: float, names: Sequence[str],
-                     sparse_exog: Any = None, pairs: Any = None, sparse_t: Any = None
-                     ) -> None:
+                     sparse_exog: Any = None, pairs: Any = None, sparse_t: Any = None,
+                     constants: dict[float, FloatArray] | None = None) -> None:
             self.additive = additive
             self.censored = censored
             self.r = 1.0 / alpha
@@ -329,6 +331,8 @@ def _model_class() -> Any:
             self._cache: dict[bytes, list[Any]] = {}     # params → parts (see _parts)
             self._terms: _NBTerms | None = None                # per-row terms at self.r
             self._alike: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None
+            # r → _nb_constant(endog, r), shared by the models of one design (see _Sparse)
+            self._constants = {} if constants is None else constants
             # the design stays sparse here: statsmodels gets no dense exog (its data handling
             # would copy and scan it), every parameter is named as an "extra" one
             super().__init__(endog, None, extra_params_names=list(names), hasconst=False)
@@ -366,7 +370,10 @@ def _model_class() -> Any:
                 if self._alike is None and self.censored.any():
                     self._alike = _alike_rows(self.xs, self.endog, self.censored,
                                               self.additive)
-                self._terms = _NBTerms(self.endog, self.censored, self.r, self._alike)
+                constant = self._constants.get(self.r)
+                self._terms = _NBTerms(self.endog, self.censored, self.r, self._alike,
+                                       constant)
+                self._constants.setdefault(self.r, self._terms.constant)
             d1, d2, log_surv = self._terms.derivatives(mu)
             if len(self._cache) >= _KEEP:
                 # the oldest goes, except the first (a fit's start)
@@ -845,6 +852,7 @@ class _Sparse:
     xs: Any
     xs_t: Any
     pairs: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray]
+    constants: dict[float, FloatArray] = attrs.field(factory=dict)   # r → lnΓ terms of y
 
     @classmethod
     def of(cls, design: _Design) -> _Sparse:
@@ -877,7 +885,7 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
         # from a rough start is safe there; the shares then start at 0 from its optimum
         pilot = model_class(y, xs, additive=additive[:, :0], censored=cens, alpha=0.05,
                             names=names[: xs.shape[1]], sparse_exog=xs, pairs=pairs,
-                            sparse_t=prepared.xs_t)
+                            sparse_t=prepared.xs_t, constants=prepared.constants)
         beta1 = _pilot_steps(pilot, beta0)
         start = np.concatenate([beta1, np.zeros(additive.shape[1])])
         exact = ~cens
@@ -893,7 +901,8 @@ def _fit_channel(design: _Design, additive: FloatArray, shift_names: Sequence[st
         model.set_alpha(alpha)
     else:
         model = model_class(y, xs, additive=additive, censored=cens, alpha=alpha, names=names,
-                            sparse_exog=xs, pairs=pairs, sparse_t=prepared.xs_t)
+                            sparse_exog=xs, pairs=pairs, sparse_t=prepared.xs_t,
+                            constants=prepared.constants)
     # the naive comparison (no covariance) stops once a Newton step moves no parameter by 1e-5:
     # Newton converges quadratically there, so its values are within ~1e-10 of the optimum
     params, converged, cov = _maximize(model, start, tol=1e-7 if need_cov else 1e-5,
