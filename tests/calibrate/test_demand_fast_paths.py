@@ -300,3 +300,46 @@ def test_models_sharing_the_lngamma_terms_give_their_own_loglikelihood(sales: An
                                      names=names, sparse_exog=prepared.xs)
             np.testing.assert_array_equal(shared.loglikeobs(params), alone.loglikeobs(params))
     assert sorted(prepared.constants) == [1 / 0.1, 1 / 0.04]
+
+
+def _separate_plainly(design: Any) -> tuple[np.ndarray, list[tuple[str, int, bool]]]:
+    """The separation loop recounting every column after each drop (the reference)."""
+    x = design.x
+    n_col = x.shape[1]
+    on = x.data != 0
+    col_all = np.repeat(np.arange(n_col), np.diff(x.indptr))[on]
+    row_all = x.indices[on]
+    alive = np.ones(design.y.size, dtype=bool)
+    dropped = []
+    while True:
+        live = alive[row_all]
+        col_of, row_of = col_all[live], row_all[live]
+        sold = np.bincount(col_of, weights=design.y[row_of], minlength=n_col)
+        exact = np.bincount(col_of, weights=~design.censored[row_of], minlength=n_col) > 0
+        some = np.bincount(col_of, minlength=n_col) > 0
+        bad = np.flatnonzero(((sold == 0) | ~exact) & some)
+        if not bad.size:
+            return alive, dropped
+        k = int(bad[0])
+        rows = row_of[col_of == k]
+        dropped.append((design.columns[k].label, int(rows.size), bool(sold[k] == 0)))
+        alive[rows] = False
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_separation_with_updated_counts_equals_recounting_every_column(
+        sales: Any, pack: Any, seed: int) -> None:
+    import attrs
+
+    calendar, blocks, weather = _parts(sales, pack)
+    design = D._drop_empty(D._design(sales, pack, "group_meal", calendar, blocks, weather))
+    rng = np.random.default_rng(seed)
+    y = design.y * (rng.uniform(size=design.y.size) < 0.6)         # many zero sales
+    censored = rng.uniform(size=design.y.size) < 0.5               # many sold out
+    design = attrs.evolve(design, y=y, censored=censored)
+    alive, expected = _separate_plainly(design)
+    kept, dropped = D._separate(design)
+    assert [(c.label, n, zero) for c, n, zero in dropped] == expected
+    assert len(expected) >= 2                                    # several drops
+    np.testing.assert_array_equal(kept.y, design.y[alive])
+    assert (kept.x != D._drop_empty(D._rows(design, alive)).x).nnz == 0

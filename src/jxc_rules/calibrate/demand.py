@@ -684,25 +684,43 @@ def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]
     coefficient."""
     dropped: list[tuple[_Column, int, bool]] = []
     x = design.x                                   # CSC: column k's rows in indptr[k]..
-    n_col = x.shape[1]
+    n_col, n_row = x.shape[1], design.y.size
     on = x.data != 0                               # the rows each column touches
     col_all = np.repeat(np.arange(n_col), np.diff(x.indptr))[on]
     row_all = x.indices[on]
-    alive = np.ones(design.y.size, dtype=bool)     # rows not yet left out
+    start = np.searchsorted(col_all, np.arange(n_col + 1))        # column k: start[k]..
+    y_all = design.y[row_all]
+    exact_all = ~design.censored[row_all]
+    # per column: what it sold, whether a row is exact (a sold-out 0 says nothing either), and
+    # whether it has rows left — each a sum over its live entries in entry order, updated for
+    # the columns a drop touches only (the same sums as over every column again)
+    sold = np.bincount(col_all, weights=y_all, minlength=n_col)
+    exact = np.bincount(col_all, weights=exact_all, minlength=n_col) > 0
+    some = np.bincount(col_all, minlength=n_col) > 0
+    live = np.ones(col_all.size, dtype=bool)       # entries whose row is still in the fit
+    alive = np.ones(n_row, dtype=bool)             # rows not yet left out
+    by_row = np.argsort(row_all, kind="stable")    # the entries of each row
+    row_start = np.concatenate([[0], np.cumsum(np.bincount(row_all, minlength=n_row))])
+    touched = np.zeros(n_col, dtype=bool)
     while True:
-        live = alive[row_all]
-        col_of, row_of = col_all[live], row_all[live]
-        sold = np.bincount(col_of, weights=design.y[row_of], minlength=n_col)
-        # a sold-out 0 says nothing either
-        exact = np.bincount(col_of, weights=~design.censored[row_of], minlength=n_col) > 0
-        some = np.bincount(col_of, minlength=n_col) > 0
         bad = np.flatnonzero(((sold == 0) | ~exact) & some)
         if not bad.size:
             break
         k = int(bad[0])
-        rows = row_of[col_of == k]
+        mine = np.arange(start[k], start[k + 1])
+        rows = row_all[mine[live[mine]]]
         dropped.append((design.columns[k], int(rows.size), bool(sold[k] == 0)))
         alive[rows] = False
+        gone = by_row[_day_rows(row_start, rows)]  # the entries of the rows left out
+        live[gone] = False
+        touched[:] = False
+        touched[col_all[gone]] = True
+        sub = live & touched[col_all]
+        cols = np.flatnonzero(touched)
+        sold[cols] = np.bincount(col_all[sub], weights=y_all[sub], minlength=n_col)[cols]
+        exact[cols] = np.bincount(col_all[sub], weights=exact_all[sub], minlength=n_col
+                                  )[cols] > 0
+        some[cols] = np.bincount(col_all[sub], minlength=n_col)[cols] > 0
     if dropped:
         design = _drop_empty(_rows(design, alive))
     return design, dropped
