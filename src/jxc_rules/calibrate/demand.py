@@ -542,7 +542,8 @@ def _rows_of(sales: SalesData, c: int, calendar: Any, weather_days: Mapping[str,
     return out
 
 
-def _day_rows(day_start: npt.NDArray[np.intp], days: Sequence[int]) -> npt.NDArray[np.intp]:
+def _day_rows(day_start: npt.NDArray[np.intp], days: Sequence[int] | npt.NDArray[np.intp]
+              ) -> npt.NDArray[np.intp]:
     """The rows of ``days`` (rows of day d: ``day_start[d] .. day_start[d + 1]``), day by day
     in the order given: the concatenation of their ranges in one pass."""
     at = np.asarray(days, dtype=np.intp)
@@ -699,13 +700,15 @@ def _separate(design: _Design) -> tuple[_Design, list[tuple[_Column, int, bool]]
     some = np.bincount(col_all, minlength=n_col) > 0
     live = np.ones(col_all.size, dtype=bool)       # entries whose row is still in the fit
     alive = np.ones(n_row, dtype=bool)             # rows not yet left out
-    by_row = np.argsort(row_all, kind="stable")    # the entries of each row
-    row_start = np.concatenate([[0], np.cumsum(np.bincount(row_all, minlength=n_row))])
     touched = np.zeros(n_col, dtype=bool)
+    by_row = row_start = None
     while True:
         bad = np.flatnonzero(((sold == 0) | ~exact) & some)
         if not bad.size:
             break
+        if by_row is None or row_start is None:    # the entries of each row
+            by_row = np.argsort(row_all, kind="stable")
+            row_start = np.concatenate([[0], np.cumsum(np.bincount(row_all, minlength=n_row))])
         k = int(bad[0])
         mine = np.arange(start[k], start[k + 1])
         rows = row_all[mine[live[mine]]]
