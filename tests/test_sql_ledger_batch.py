@@ -8,6 +8,7 @@ back after a batch leaves no reservation and no journal row; bad input names ``o
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from fractions import Fraction
 from pathlib import Path
@@ -182,3 +183,75 @@ def test_the_other_ledgers_have_the_same_batch_contract(kind: str, tmp_path: Pat
     with pytest.raises(ValidationError, match=r"orders\[0\]"):
         ledger.reserve_many([("", {"bolt": 1})])
     check_invariants(ledger)
+
+
+# ------------------------------------------------------------------ release_many
+release_ids = st.lists(st.sampled_from([f"SO-{i}" for i in range(6)] + ["NOPE"]), min_size=1,
+                       max_size=8)
+
+
+def _same_ops(ledger: Any, batch: list[tuple[str, dict[str, Any]]], shipped: set[str]) -> None:
+    """Reserve the batch one by one, then ship half of the first line of each ``shipped``
+    order (all of it when the order has one unit: the order is then consumed)."""
+    for oid, req in batch:
+        with contextlib.suppress(JxcRulesError):
+            ledger.reserve(oid, req)
+    for oid in sorted(shipped):
+        if oid not in ledger.orders():
+            continue
+        sku, held = sorted(ledger.held(oid).items())[0]
+        ledger.consume(oid, {sku: held if held <= 1 else held / 2})
+
+
+def test_release_many_equals_releases_one_by_one(database: str) -> None:
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(batch=batches, shipped=st.sets(st.sampled_from([f"SO-{i}" for i in range(6)])),
+           ids=release_ids)
+    def check(batch: list[tuple[str, dict[str, Any]]], shipped: set[str],
+              ids: list[str]) -> None:
+        # the oracle: the same ledger kind releasing one order per call
+        ledger, oracle = (SqlLedger(database, prefix=next(_prefixes)) for _ in range(2))
+        for led in (ledger, oracle):
+            led.create_tables()
+            for sku, q in STOCK.items():
+                led.receive(sku, q)
+        _same_ops(ledger, batch, shipped)
+        _same_ops(oracle, batch, shipped)
+        want: dict[str, Any] = {}
+        for oid in ids:
+            try:
+                oracle.release(oid)
+                want[oid] = True
+            except JxcRulesError as exc:
+                want[oid] = exc
+        got = ledger.release_many(ids)
+        assert list(got) == list(dict.fromkeys(ids))
+        for oid, outcome in got.items():
+            _same_outcome(outcome, want[oid])
+        for sku in STOCK:
+            assert ledger.reserved(sku) == oracle.reserved(sku), sku
+            assert ledger.on_hand(sku) == oracle.on_hand(sku), sku
+        assert ledger.orders() == oracle.orders()
+        for oid in oracle.orders():
+            assert ledger.held(oid) == oracle.held(oid), oid
+        check_invariants(ledger)  # the journal replays to the state
+        ledger.close()
+        oracle.close()
+
+    check()
+
+
+def test_release_many_bad_id_names_it_and_changes_nothing(database: str) -> None:
+    ledger = SqlLedger(database)
+    ledger.create_tables()
+    ledger.receive("bolt", 10)
+    ledger.reserve("A", {"bolt": 4})
+    before = ledger.snapshot()
+    with pytest.raises(ValidationError, match=r"order_ids\[1\]") as info:
+        ledger.release_many(["A", ""])
+    assert info.value.field == "order_ids[1]"
+    assert ledger.snapshot() == before
+    assert ledger.release_many([]) == {}
+    assert ledger.release_many(["A"]) == {"A": True}
+    assert ledger.available("bolt") == 10
+    assert ledger.orders() == {}

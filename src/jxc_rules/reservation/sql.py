@@ -133,32 +133,39 @@ def _number(value: Any) -> Number:
     return f.numerator if f.denominator == 1 else f
 
 
-def _by_key(q: Any, c_sku: Any, c_loc: Any, skus: list[str], locs: list[str],
-            dialect: str) -> Any:
-    """``q`` restricted to the (sku, location) rows of ``skus`` x ``locs``, in key order.
+def _by_key(q: Any, c_sku: Any, c_loc: Any, dialect: str, one_location: bool) -> Any:
+    """``q`` restricted to the (sku, location) rows of the parameters ``jxc_skus`` x
+    ``jxc_locs``, in key order: a statement built once per shape and cached by the ledger
+    (:meth:`SqlLedger._stmt`), its keys bound per call (:func:`_key_params`).
 
     Both key columns are constrained, ordered as the primary key and, for one location, bounded
-    by ``LIMIT len(skus)``: PostgreSQL then walks the key index instead of a sequential scan,
-    which on a small, often-updated table (``held``) would wade through every dead row version
-    (measured: 3.9 ms vs 0.5 ms for 50 keys of 2,000). On PostgreSQL the keys travel as one
-    array, ``FROM unnest(:skus) JOIN`` the table: a statement of one parameter, not one per SKU,
-    is parsed and prepared once by psycopg instead of on every call, and its generic plan stays
-    a join (``sku = ANY($1)`` would test every row against the whole array).
+    by ``LIMIT jxc_n`` (the number of SKUs): PostgreSQL then walks the key index instead of a
+    sequential scan, which on a small, often-updated table (``held``) would wade through every
+    dead row version (measured: 3.9 ms vs 0.5 ms for 50 keys of 2,000). On PostgreSQL the keys
+    travel as one array, ``FROM unnest(:skus) JOIN`` the table: a statement of one parameter,
+    not one per SKU, is parsed and prepared once by psycopg instead of on every call, and its
+    generic plan stays a join (``sku = ANY($1)`` would test every row against the whole array:
+    2.6 ms instead of 0.25 ms for 50 keys of 2,000 rows). Elsewhere ``IN`` lists of expanding
+    parameters.
     """
+    import sqlalchemy as sa
+
     if dialect == "postgresql":
-        import sqlalchemy as sa
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        # only a constant array is hashed: the generic plan of "sku = ANY($1)" took 2.6 ms
-        # instead of 0.25 ms for 50 keys of 2,000 rows
-        k = sa.func.unnest(sa.bindparam("jxc_skus", skus, type_=ARRAY(sa.String))).table_valued(
+        k = sa.func.unnest(sa.bindparam("jxc_skus", type_=ARRAY(sa.String))).table_valued(
             "sku").render_derived(name="jxc_k")
         q = q.select_from(k).join(c_sku.table, sa.and_(c_sku == k.c.sku, c_loc == sa.any_(
-            sa.bindparam("jxc_locs", locs, type_=ARRAY(sa.String)))))
+            sa.bindparam("jxc_locs", type_=ARRAY(sa.String)))))
     else:
-        q = q.where(c_sku.in_(skus), c_loc.in_(locs))
+        q = q.where(c_sku.in_(sa.bindparam("jxc_skus", expanding=True)),
+                    c_loc.in_(sa.bindparam("jxc_locs", expanding=True)))
     q = q.order_by(c_sku, c_loc)
-    return q.limit(len(skus)) if len(locs) == 1 else q
+    return q.limit(sa.bindparam("jxc_n", type_=sa.Integer)) if one_location else q
+
+
+def _key_params(skus: list[str], locs: list[str]) -> dict[str, Any]:
+    return {"jxc_skus": skus, "jxc_locs": locs, "jxc_n": len(skus)}
 
 
 def _iso(value: Any) -> str:
@@ -283,6 +290,9 @@ class SqlLedger:
         self._host: sa.Table | None = None
         self._host_cols: tuple[Any, Any, Any | None] | None = None
         self._checked = False
+        #: statements built once per shape (SQLAlchemy then skips building and hashing them
+        #: on every call); shared by the copies the service binds to its connections
+        self._stmts: dict[Any, Any] = {}
 
     # ---------------------------------------------------------------- schema
     def _define_tables(self, sa: Any) -> dict[str, Any]:
@@ -559,12 +569,16 @@ class SqlLedger:
         locs = sorted({k[1] for k in keys})
         if self.stock is None:
             t = self._tables["stock"]
-            q = _by_key(sa.select(t.c.sku, t.c.location, t.c.on_hand), t.c.sku, t.c.location,
-                        skus, locs, self.dialect)
-            if lock and self.dialect != "sqlite":
-                q = q.with_for_update(of=t)
+            one = len(locs) == 1
+
+            def build() -> Any:
+                q = _by_key(sa.select(t.c.sku, t.c.location, t.c.on_hand), t.c.sku,
+                            t.c.location, self.dialect, one)
+                return q.with_for_update(of=t) if lock and self.dialect != "sqlite" else q
+
+            q = self._stmt(("stock", lock, one), build)
             out: dict[tuple[str, str], Number] = {}
-            for sku, loc, text in conn.execute(q):
+            for sku, loc, text in conn.execute(q, _key_params(skus, locs)):
                 out[(sku, loc)] = self._parse(text, f"{t.name}.on_hand", sku)
             return {k: out[k] for k in keys if k in out}
         assert self._host_cols is not None
@@ -657,18 +671,53 @@ class SqlLedger:
         if not keys:
             return {}
         h = self._tables["held"]
-        q = _by_key(sa.select(h.c.sku, h.c.location, h.c.reserved), h.c.sku, h.c.location,
-                    sorted({k[0] for k in keys}), sorted({k[1] for k in keys}), self.dialect)
-        if self.dialect != "sqlite" and not (self._conn is None and
-                                             self.dialect == "postgresql"):
-            # a locking read is fresh whatever the snapshot (a host's transaction, MariaDB's
-            # repeatable read). PostgreSQL transactions of ours run READ COMMITTED: each
-            # statement sees what committed before it, and the stock rows, locked first by every
-            # writer, already serialise all changes of these rows.
-            q = q.with_for_update(of=h)
+        skus, locs = sorted({k[0] for k in keys}), sorted({k[1] for k in keys})
+        # a locking read is fresh whatever the snapshot (a host's transaction, MariaDB's
+        # repeatable read). PostgreSQL transactions of ours run READ COMMITTED: each
+        # statement sees what committed before it, and the stock rows, locked first by every
+        # writer, already serialise all changes of these rows.
+        lock = self.dialect != "sqlite" and not (self._conn is None and
+                                                 self.dialect == "postgresql")
+        one = len(locs) == 1
+
+        def build() -> Any:
+            q = _by_key(sa.select(h.c.sku, h.c.location, h.c.reserved), h.c.sku, h.c.location,
+                        self.dialect, one)
+            return q.with_for_update(of=h) if lock else q
+
+        q = self._stmt(("held", lock, one), build)
         wanted = set(keys)
-        return {(s, loc): self._parse(r, h.name, s) for s, loc, r in conn.execute(q)
-                if (s, loc) in wanted}
+        return {(s, loc): self._parse(r, h.name, s)
+                for s, loc, r in conn.execute(q, _key_params(skus, locs)) if (s, loc) in wanted}
+
+    def _by_ids(self, name: str, cols: tuple[Any, ...]) -> Any:
+        """``SELECT cols FROM {name} WHERE order_id IN :jxc_ids`` (locking off SQLite)."""
+        import sqlalchemy as sa
+
+        def build() -> Any:
+            q = sa.select(*cols).where(self._tables[name].c.order_id.in_(
+                sa.bindparam("jxc_ids", expanding=True)))
+            return q.with_for_update() if self.dialect != "sqlite" else q
+
+        return self._stmt(("ids", name, tuple(c.name for c in cols)), build)
+
+    def _order_keys(self, conn: Any, ids: list[str]) -> list[tuple[str, str]]:
+        """The (sku, location) keys of orders ``ids``, read without a lock (to lock their
+        stock rows first, in key order)."""
+        import sqlalchemy as sa
+
+        o, t = self._tables["orders"], self._tables["lines"]
+        q = self._stmt("order_keys", lambda: sa.select(o.c.location, t.c.sku).join(
+            t, t.c.order_id == o.c.order_id).where(o.c.order_id.in_(
+                sa.bindparam("jxc_ids", expanding=True))))
+        return sorted({(str(s), str(loc)) for loc, s in conn.execute(q, {"jxc_ids": ids})})
+
+    def _stmt(self, key: Any, build: Callable[[], Any]) -> Any:
+        """The statement of shape ``key``, built by ``build()`` on first use."""
+        stmt = self._stmts.get(key)
+        if stmt is None:
+            stmt = self._stmts[key] = build()
+        return stmt
 
     def _upsert_held(self) -> Any:
         """The dialect's upsert into ``{prefix}held`` (built once), or None."""
@@ -846,27 +895,40 @@ class SqlLedger:
             return {}
         return self._run(lambda conn: self._reserve_all(conn, batch, loc))
 
+    # ------------------------------------------------ inside a caller's all-or-nothing batch
+    def _batch_begin(self, conn: Any) -> Callable[[], None] | None:
+        """What each call does first (schema check, lock timeout, SQLite's write lock), done
+        once for a transaction in which the caller (the service's group commit) runs several
+        ``_batch_*`` calls and rolls back all of them on any error; returns the timeout's
+        restore, to call at the end."""
+        self._check_schema(conn)
+        restore = self._set_timeout(conn)
+        self._lock_sqlite(conn)
+        return restore
+
+    def _batch_reserve(self, conn: Any, orders: Iterable[tuple[str, Mapping[str, Any]]],
+                       location: str | None) -> dict[str, bool | JxcRulesError]:
+        """:meth:`reserve_many` without its own savepoint (see :meth:`_batch_begin`)."""
+        loc = self._location(location)
+        batch = normalize_batch(orders, check_id=check_order_id, check_key=_key)
+        return self._reserve_all(conn, batch, loc) if batch else {}
+
     def _reserve_all(self, conn: Any, batch: list[tuple[str, dict[str, Number]]],
                      loc: str) -> dict[str, bool | JxcRulesError]:
         """The batch's outcomes; writes those reserved (one statement per table)."""
-        import sqlalchemy as sa
-
         keys = sorted({(s, loc) for _oid, req in batch for s in req})
         stock = self._stock_rows(conn, keys, lock=True)
         o, t = self._tables["orders"], self._tables["lines"]
         ids = sorted({oid for oid, _req in batch})
-        q = sa.select(o.c.order_id, o.c.status, o.c.location).where(o.c.order_id.in_(ids))
-        if self.dialect != "sqlite":
-            q = q.with_for_update()
         known: dict[str, tuple[str, str, dict[str, Number] | None]] = {
-            str(r[0]): (str(r[1]), str(r[2]), None) for r in conn.execute(q)}
+            str(r[0]): (str(r[1]), str(r[2]), None) for r in conn.execute(
+                self._by_ids("orders", (o.c.order_id, o.c.status, o.c.location)),
+                {"jxc_ids": ids})}
         if known:
-            lq = sa.select(t.c.order_id, t.c.sku, t.c.ordered).where(t.c.order_id.in_(
-                sorted(known)))
-            if self.dialect != "sqlite":
-                lq = lq.with_for_update()
             had: dict[str, dict[str, Number]] = {}
-            for oid, sku, ordered in conn.execute(lq):
+            for oid, sku, ordered in conn.execute(
+                    self._by_ids("lines", (t.c.order_id, t.c.sku, t.c.ordered)),
+                    {"jxc_ids": sorted(known)}):
                 had.setdefault(str(oid), {})[str(sku)] = self._parse(ordered, t.name, str(sku))
             known = {k: (v[0], v[1], had.get(k, {})) for k, v in known.items()}
         held = self._held_rows(conn, keys) if keys else {}
@@ -1038,6 +1100,112 @@ class SqlLedger:
         """Give back what an open order holds (all of it, or ``lines``); an order released in
         full with nothing consumed is forgotten, its id free again."""
         self._take(order_id, lines, consume=False)
+
+    def release_many(self, order_ids: Iterable[str]) -> dict[str, bool | JxcRulesError]:
+        """Release each order of a batch in full, in one transaction (what :meth:`release`
+        without ``lines`` does to each, in turn).
+
+        Per order id in input order: ``True``, or the error that refused it —
+        ``UnknownItemError`` (no open reservation), ``ValidationError`` (consumed: nothing is
+        held) — which leaves that order as it was and the others released. A repeated id gets
+        the later outcome, as one call after another would (released, then unknown). The
+        stock rows of all of them are locked once in key order, and every write is one
+        statement for the batch. An id that is not one refuses the whole call, naming
+        ``order_ids[i]``.
+        """
+        oids: list[str] = []
+        for i, oid in enumerate(order_ids):
+            try:
+                oids.append(check_order_id(oid))
+            except JxcRulesError as exc:
+                raise bad_value(f"order_ids[{i}]", repr(oid)[:60], str(exc)) from exc
+        if not oids:
+            return {}
+        done = self._run(lambda conn: self._release_all(conn, oids))
+        return {k: (v if isinstance(v, JxcRulesError) else True) for k, v in done.items()}
+
+    def _release_all(self, conn: Any,
+                     oids: list[str]) -> dict[str, dict[str, Fraction] | JxcRulesError]:
+        """Whole releases of ``oids`` — per order what its lines still hold afterwards
+        (``{}`` once forgotten), as :meth:`_take_left` answers — with the locks of
+        ``_take_left`` (stock rows, then the order and line rows, then held) taken once for
+        the batch and one write per table. An id given twice gets, like a repeated id of
+        :meth:`reserve_many`, the later outcome: what a second release would answer."""
+        import sqlalchemy as sa
+
+        o, t = self._tables["orders"], self._tables["lines"]
+        ids = {"jxc_ids": sorted(set(oids))}
+        keys = self._order_keys(conn, ids["jxc_ids"])
+        self._stock_rows(conn, keys, lock=True)
+        rows = {str(r[0]): (str(r[1]), str(r[2])) for r in conn.execute(
+            self._by_ids("orders", (o.c.order_id, o.c.status, o.c.location)), ids)}
+        have: dict[str, dict[str, tuple[Number, Number]]] = {}
+        for oid, sku, h, c in conn.execute(
+                self._by_ids("lines", (t.c.order_id, t.c.sku, t.c.held, t.c.consumed)), ids):
+            have.setdefault(str(oid), {})[str(sku)] = (self._parse(h, t.name, str(sku)),
+                                                       self._parse(c, t.name, str(sku)))
+        # the keys of orders that committed between the unlocked read and the locks
+        extra = sorted({(s, rows[oid][1]) for oid in rows for s in have.get(oid, {})}
+                       - set(keys))
+        if extra:
+            self._stock_rows(conn, extra, lock=True)
+        held = self._held_rows(conn, sorted(set(keys) | set(extra)))
+        before = dict(held)
+        out: dict[str, dict[str, Fraction] | JxcRulesError] = {}
+        forget: list[str] = []
+        closed: list[str] = []
+        gone: dict[str, bool] = {}  # released by this batch: True when kept as consumed
+        line_rows: list[dict[str, str]] = []
+        journal: list[dict[str, Any]] = []
+        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
+        for oid in oids:
+            if oid in gone:  # the same id again, as one release after another would see it
+                out[oid] = (ValidationError(f"order {oid!r} was consumed; nothing is held",
+                                            field="order_id", value=oid)
+                            if gone[oid] else UnknownItemError(
+                                f"unknown order {oid!r}: no open reservation", key=oid))
+                continue
+            if oid not in rows:
+                out[oid] = UnknownItemError(f"unknown order {oid!r}: no open reservation",
+                                            key=oid)
+                continue
+            status, loc = rows[oid]
+            lines = have.get(oid, {})
+            if status == CONSUMED:
+                out[oid] = ValidationError(f"order {oid!r} was consumed; nothing is held",
+                                           field="order_id", value=oid)
+                continue
+            take = {s: h for s, (h, _c) in sorted(lines.items()) if h}
+            for s, q_ in take.items():
+                held[(s, loc)] = _number(held.get((s, loc), 0) - q_)
+            if any(c for _h, c in lines.values()):
+                closed.append(oid)  # partly shipped before: kept, now consumed in full
+                line_rows.extend({"order_id": oid, "sku": s, "held": "0",
+                                  "consumed": _text(lines[s][1])} for s in take)
+                out[oid] = {s: Fraction(0) for s in sorted(lines)}
+                gone[oid] = True
+            else:
+                forget.append(oid)  # nothing shipped: forgotten, its id free again
+                out[oid] = {}
+                gone[oid] = False
+            journal.append({"kind": "release", "order_id": oid, "reason": None, "at": now,
+                            "lines": json.dumps([[s, loc, _text(q_)] for s, q_ in take.items()],
+                                                ensure_ascii=False, separators=(",", ":"))})
+        changed = {k: v for k, v in held.items() if before.get(k) != v}
+        self._write_held(conn, before, changed)
+        if forget:
+            for table in (t, o):
+                def delete(table: Any = table) -> Any:
+                    return table.delete().where(table.c.order_id.in_(
+                        sa.bindparam("jxc_ids", expanding=True)))
+
+                conn.execute(self._stmt(("delete", table.name), delete), {"jxc_ids": forget})
+        for oid in closed:
+            self._update_lines(conn, oid, [r for r in line_rows if r["order_id"] == oid])
+        if closed:
+            conn.execute(o.update().where(o.c.order_id.in_(closed)).values(status=CONSUMED))
+        self._insert_rows(conn, "journal", journal)
+        return out
 
     def consume(self, order_id: str, lines: Mapping[str, Any] | None = None) -> bool:
         """Book out what an open order holds (all, or ``lines`` for a partial shipment): on-hand
