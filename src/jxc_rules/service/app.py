@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -192,6 +192,7 @@ class _AppState:
                                 else contextlib.nullcontext())
         self._ledger: Any = None
         self._ledger_lock = threading.Lock()
+        self._group: Any = None
         self.jobs: Any = None
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
@@ -211,6 +212,29 @@ class _AppState:
                     self._ledger = led
         return self._ledger
 
+    def group_commit(self) -> Any:
+        """The :class:`~jxc_rules.service.group_commit.GroupCommit` of this worker's
+        reservation writes, or ``None`` with ``Settings(group_commit=False)``."""
+        if not self.settings.group_commit:
+            return None
+        if self._group is None:
+            with self._ledger_lock:
+                if self._group is None:
+                    from jxc_rules.service.group_commit import GroupCommit
+                    from jxc_rules.service.routes.reservation import _bound
+                    from jxc_rules.service.store import now
+
+                    @contextlib.contextmanager
+                    def begin() -> Iterator[Any]:
+                        with self.write_lock, self.engine.connect() as conn, conn.begin():
+                            yield conn
+
+                    self._group = GroupCommit(
+                        begin=begin, bound=lambda conn: _bound(self, conn),
+                        idempotency=self.store.idempotency, now=now,
+                        max_ops=self.settings.group_commit_max)
+        return self._group
+
     def start(self) -> None:
         if self.settings.create_tables:
             self.store.create_tables()
@@ -223,11 +247,19 @@ class _AppState:
     def _flush_loop(self) -> None:
         while not self._stop.wait(self.settings.audit_flush_s):
             try:
-                self.store.flush_audit()
+                # on SQLite in the writers' queue: a flush that took the database's write lock
+                # beside a reservation batch would put the batch into SQLite's busy handler,
+                # which sleeps in growing steps
+                with self.write_lock:
+                    self.store.flush_audit()
             except Exception:  # keep the rows, log, try again at the next tick
                 log.exception("audit flush failed; retrying")
 
     def stop(self) -> None:
+        if self._group is not None:
+            g = self._group
+            log.info("group commit: %d batches, %d writes, %d fell back to one at a time",
+                     g.batches, g.writes, g.fallbacks)
         self._stop.set()
         if self._flusher is not None:
             self._flusher.join(timeout=5)

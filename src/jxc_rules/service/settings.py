@@ -59,6 +59,13 @@ class Settings:
     require_tokens : bool
         ``False`` only for local experiments: every request then acts as an all-scopes token
         named ``anonymous`` (still audited).
+    group_commit : bool
+        Reservation writes (reserve, release, consume) that arrive together share one
+        database transaction and one commit (:mod:`jxc_rules.service.group_commit`); the
+        answers and guarantees are those of one request at a time. ``False``: one transaction
+        per request.
+    group_commit_max : int
+        Most writes in one shared transaction.
     create_tables : bool
         Create the tables at startup (idempotent); ``jxc-rules serve --workers N`` creates them
         once before the workers start and sets this ``False`` in each worker.
@@ -79,5 +86,7 @@ class Settings:
     token_cache_s: float = attrs.field(default=2.0, validator=_positive)
     audit_flush_s: float = attrs.field(default=0.2, validator=_positive)
     require_tokens: bool = True
+    group_commit: bool = True
+    group_commit_max: int = attrs.field(default=64, validator=_positive)
     create_tables: bool = True
     retention_jobs: int = attrs.field(default=100, validator=_nonneg_int)

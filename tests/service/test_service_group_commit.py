@@ -1,0 +1,196 @@
+"""Group commit of reservation writes (``jxc_rules.service.group_commit``).
+
+Concurrent reserves and releases share transactions, and every client still gets the answer
+one request at a time would give: exactly as many reservations succeed as stock allows, each
+refusal carries its shortage, every retry with the same key replays its first answer, and a
+batch whose transaction fails runs again one request at a time. On SQLite the test makes the
+batch deterministic by holding the service's writer lock while the requests queue; on
+PostgreSQL and MariaDB two service instances (two workers) batch against one database at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import fresh_database
+from tests.service.conftest import LiveServer, bearer
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def server_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database(request.param, tmp_path)
+
+
+def _queued(group: Any, n: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(group._queue) < n:
+        assert time.monotonic() < deadline, f"only {len(group._queue)} of {n} writes queued"
+        time.sleep(0.005)
+
+
+def _receive(h: httpx.Client, a: dict[str, str], sku: str, q: int) -> None:
+    assert h.post("/v1/stock/receive", json={"sku": sku, "quantity": q},
+                  headers=a).status_code == 200
+
+
+def test_one_batch_answers_as_one_request_at_a_time(make_app: Any) -> None:
+    app, tok = make_app()
+    state = app.state.jxc
+    server = LiveServer(app).start()
+    try:
+        a = bearer(tok["all"])
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            _receive(h, a, "FISH-1", 10)
+            for i in range(4):  # 4 held before: 6 available
+                assert h.post("/v1/reservations", json={"order_id": f"P{i}",
+                              "lines": {"FISH-1": 1}}, headers=a).status_code == 201
+        group = state.group_commit()
+        before = (group.batches, group.writes)
+
+        def write(i: int) -> tuple[int, Any]:
+            with httpx.Client(base_url=server.url, timeout=60) as h:
+                headers = {**a, "Idempotency-Key": f"gc-{i}"}
+                if i < 4:
+                    r = h.post(f"/v1/reservations/P{i}/release", headers=headers)
+                else:
+                    r = h.post("/v1/reservations", json={"order_id": f"SO-{i}",
+                               "lines": {"FISH-1": 1}}, headers=headers)
+                return r.status_code, r.json()
+
+        # the writer lock held: every write queues behind the first, then runs as one batch
+        state.write_lock.acquire()
+        try:
+            with ThreadPoolExecutor(16) as pool:
+                futures = [pool.submit(write, i) for i in range(16)]
+                _queued(group, 15)
+                state.write_lock.release()
+                answers = [f.result() for f in futures]
+        finally:
+            if state.write_lock.locked():
+                state.write_lock.release()
+        assert group.batches - before[0] <= 2  # the first write alone, the 15 behind it
+        assert group.writes - before[1] == 16
+        assert [s for s, _ in answers[:4]] == [200] * 4
+        codes = [s for s, _ in answers[4:]]
+        # 4 released + 6 available = 10 units for 12 orders, whichever ran first
+        assert codes.count(201) == 10
+        assert codes.count(409) == 2
+        for s, body in answers[4:]:
+            if s == 409:
+                assert body["shortages"] == {"FISH-1": "1"}
+                assert body["field"] == "lines"
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            stock = h.get("/v1/stock/FISH-1", headers=a).json()
+            assert (stock["reserved"], stock["available"]) == ("10", "0")
+            # retries replay the first answers, batched or not, and change nothing
+            for i in (0, 4, 5, 15):
+                headers = {**a, "Idempotency-Key": f"gc-{i}"}
+                r = (h.post(f"/v1/reservations/P{i}/release", headers=headers) if i < 4 else
+                     h.post("/v1/reservations", json={"order_id": f"SO-{i}",
+                            "lines": {"FISH-1": 1}}, headers=headers))
+                assert r.headers.get("Idempotency-Replayed") == "true"
+                assert (r.status_code, r.json()) == answers[i]
+            assert h.get("/v1/stock/FISH-1", headers=a).json() == stock
+    finally:
+        server.stop()
+        state.engine.dispose()
+
+
+def test_a_failed_batch_runs_again_one_request_at_a_time(make_app: Any,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    from jxc_rules.reservation.sql import SqlLedger
+
+    app, tok = make_app()
+    state = app.state.jxc
+    real = SqlLedger._batch_begin
+    failures = []
+
+    def fail_once(self: Any, conn: Any) -> Any:
+        if not failures:
+            failures.append(1)
+            raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection lost"))
+        return real(self, conn)
+
+    monkeypatch.setattr(SqlLedger, "_batch_begin", fail_once)
+    server = LiveServer(app).start()
+    try:
+        a = bearer(tok["all"])
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            _receive(h, a, "FISH-2", 3)
+            r = h.post("/v1/reservations", json={"order_id": "F-1", "lines": {"FISH-2": 2}},
+                       headers={**a, "Idempotency-Key": "f-1"})
+            assert r.status_code == 201, r.text
+            assert state.group_commit().fallbacks == 1
+            r = h.post("/v1/reservations", json={"order_id": "F-2", "lines": {"FISH-2": 2}},
+                       headers={**a, "Idempotency-Key": "f-2"})
+            assert r.status_code == 409
+            assert r.json()["shortages"] == {"FISH-2": "1"}
+            stock = h.get("/v1/stock/FISH-2", headers=a).json()
+            assert (stock["reserved"], stock["available"]) == ("2", "1")
+            # the fallen-back answer was stored once, in the transaction that made it
+            r = h.post("/v1/reservations", json={"order_id": "F-1", "lines": {"FISH-2": 2}},
+                       headers={**a, "Idempotency-Key": "f-1"})
+            assert (r.status_code, r.headers.get("Idempotency-Replayed")) == (201, "true")
+    finally:
+        server.stop()
+        state.engine.dispose()
+
+
+def test_two_workers_batching_against_one_database(make_app: Any, server_db: str) -> None:
+    """Two service instances (two uvicorn workers) on one PostgreSQL / MariaDB database:
+    their batches lock the stock rows in one order, so they queue instead of deadlocking, and
+    exactly the stock is reserved."""
+    from jxc_rules.service import Settings, create_app
+
+    app0, tok = make_app(server_db)
+    apps = [app0, create_app(Settings(db_url=server_db))]  # the tokens are in the database
+    servers = [LiveServer(app).start() for app in apps]
+    try:
+        a = bearer(tok["all"])
+        with httpx.Client(base_url=servers[0].url, timeout=60) as h:
+            for sku in ("FISH-X", "FISH-Y"):
+                _receive(h, a, sku, 20)
+        barrier = threading.Barrier(32)
+
+        def client(i: int) -> list[int]:
+            # the two SKUs in opposite orders from client to client
+            lines = {"FISH-X": 1, "FISH-Y": 1} if i % 2 else {"FISH-Y": 1, "FISH-X": 1}
+            with httpx.Client(base_url=servers[i % 2].url, timeout=60) as h:
+                barrier.wait()
+                codes = []
+                for k in range(2):
+                    oid = f"W{i}-{k}"
+                    r = h.post("/v1/reservations", json={"order_id": oid, "lines": lines},
+                               headers={**a, "Idempotency-Key": oid})
+                    codes.append(r.status_code)
+                    if k == 0 and r.status_code == 201 and i % 4 == 0:
+                        rel = h.post(f"/v1/reservations/{oid}/release", headers=a)
+                        assert rel.status_code == 200, rel.text
+                        codes[-1] = 0  # released again
+                return codes
+
+        with ThreadPoolExecutor(32) as pool:
+            codes = [c for cs in pool.map(client, range(32)) for c in cs]
+        assert set(codes) <= {0, 201, 409}
+        with httpx.Client(base_url=servers[1].url, timeout=60) as h:
+            for sku in ("FISH-X", "FISH-Y"):
+                stock = h.get(f"/v1/stock/{sku}", headers=a).json()
+                assert stock["reserved"] == str(codes.count(201)), (sku, stock)
+                assert int(stock["available"]) == 20 - codes.count(201)
+        assert 0 < codes.count(201) <= 20
+        assert sum(app.state.jxc.group_commit().writes for app in apps) >= 64
+    finally:
+        for server in servers:
+            server.stop()
+        for app in apps:
+            app.state.jxc.engine.dispose()
