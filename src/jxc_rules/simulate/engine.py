@@ -463,26 +463,36 @@ _MAX_BLOCK_DAYS = 64
 
 _SHORT_BLOCK_K = 600.0
 """The short day loop's blocks: about ``600 / √(trials × width)`` days (1k trials: 18 days,
-10k: 6). Its day is a dozen operations on ``[T, I]`` arrays, so a block's buffers are written
-and read back while they still sit in the core's cache (2 MB here): measured at 1k trials, 64-day
-blocks took 1.4× the time of 16–24-day ones, and at 10k trials 26-day blocks 1.35× 6-day ones;
-fewer days than that pay the per-block operations more often."""
+10k: 6), and their buffers within :data:`_SHORT_BLOCK_CELLS` elements. Its day is a dozen
+operations on ``[T, I]`` arrays, so a block's buffers are written and read back while they still
+sit in the core's cache (2 MB here): measured at 1k trials, 64-day blocks took 1.4× the time of
+16–24-day ones, and at 10k trials 26-day blocks 1.35× 6-day ones; fewer days than that pay the
+per-block operations more often."""
+
+_SHORT_BLOCK_CELLS = 1 << 17
+"""Elements of the widest short-loop block array (the age-window sums: 3 per item): at 12.5k
+trials with age tracking, 3-day blocks beat 5-day ones (1.1×)."""
 
 
-def block_days(trials: int, width: int, days: int, *, short: bool = False) -> int:
+def block_days(trials: int, width: int, days: int, *, short_width: int = 0) -> int:
     """Days per block of :func:`_simulate_blocked`: about :data:`_BLOCK_CELLS` elements of
-    ``trials × width`` a day, between 1 and 64 days (never more than the horizon); for the short
-    day loop (``short``) at most :data:`_SHORT_BLOCK_K` ``/ √(trials × width)`` days.
+    ``trials × width`` a day, between 1 and 64 days (never more than the horizon). For the short
+    day loop (``short_width``: the width of a day's demand) at most :data:`_SHORT_BLOCK_K`
+    ``/ √(trials × short_width)`` days and :data:`_SHORT_BLOCK_CELLS` elements of
+    ``trials × width``.
 
     >>> block_days(1000, 1, 365), block_days(100_000, 1, 365), block_days(10, 1, 20)
     (64, 2, 20)
-    >>> block_days(1000, 1, 365, short=True), block_days(10_000, 1, 365, short=True)
+    >>> block_days(1000, 3, 365, short_width=1), block_days(10_000, 1, 365, short_width=1)
     (18, 6)
+    >>> block_days(12_500, 3, 365, short_width=1)
+    3
     """
     cells = max(1, trials * width)
     out = min(_MAX_BLOCK_DAYS, max(days, 1), _BLOCK_CELLS // cells)
-    if short:
-        out = min(out, int(_SHORT_BLOCK_K / math.sqrt(cells)))
+    if short_width:
+        out = min(out, _SHORT_BLOCK_CELLS // cells,
+                  int(_SHORT_BLOCK_K / math.sqrt(max(1, trials * short_width))))
     return max(1, out)
 
 
@@ -504,7 +514,7 @@ class _Block:
 
     __slots__ = ("aged", "aged_total", "issued", "issued_rows", "onhand", "onhand_rows",
                  "served", "served_rows", "shipped", "shipped_rows", "stock", "stock_rows", "sums",
-                 "window", "window_rows")
+                 "window", "window_rows", "window_tails")
 
     def __init__(self, days: int, trials: int, items: int, age_cols: int, mode: str,
                  has_loss: bool) -> None:
@@ -521,11 +531,25 @@ class _Block:
         # the window sums of each day of the block, one view per window (made once)
         self.window_rows = [list(day) for day in self.window] if self.window is not None \
             else []
+        # the 3- and 7-day sums of each day (the short loop's 1-day sum is the day's arrivals)
+        self.window_tails = [day[1:] for day in self.window] if self.window is not None \
+            else []
         self.sums = np.zeros((days + 1, trials))
         # each buffer's day rows, one view per day (made once per chunk)
         self.shipped_rows, self.stock_rows = list(self.shipped), list(self.stock)
         self.issued_rows, self.served_rows = list(self.issued), list(self.served)
         self.onhand_rows = list(self.onhand)
+
+
+def _window_ones(blk: _Block, d0: int, nb: int, initial: FloatArray) -> FloatArray:
+    """The short loop's 1-day arrival sums of a block's days ``[B, T, I]``: each day's
+    arrivals (its order, 0 without a review), the opening stock added on day 0 — what the
+    rolling sum (yesterday's, minus yesterday's arrivals, plus today's) gives exactly."""
+    ones = blk.shipped[:nb]
+    if d0 == 0:
+        ones = ones.copy()
+        ones[0] += initial[None, :]
+    return ones
 
 
 def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: FloatArray,
@@ -623,7 +647,7 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray,
     mx, rint, ceil, fmin = np.maximum, np.rint, np.ceil, np.fmin
     zero, ones, c1000, c1e6 = k.zero, k.ones, k.c1000, k.c1e6
     n_ring = max(AGE_WINDOW)
-    w1, w3, w7 = AGE_WINDOW
+    _, w3, w7 = AGE_WINDOW
     shipped_rows, stock_rows, issued_rows = blk.shipped_rows, blk.stock_rows, blk.issued_rows
     served_rows, onhand_rows = blk.served_rows, blk.onhand_rows
     for j in range(nb):
@@ -652,13 +676,15 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray,
                 if d == 0 else arrived
             cur = blk.window[j]
             if d >= n_ring:
+                # the 1-day sum (yesterday's minus yesterday's arrivals, plus today's) is
+                # today's arrivals exactly: filled in at the block's end (_window_ones)
                 rows, prev_rows = blk.window_rows[j], blk.window_rows[j - 1] if j \
                     else list(prev)
-                sub(prev_rows[0], ring[(d - w1) % n_ring], rows[0])
                 sub(prev_rows[1], ring[(d - w3) % n_ring], rows[1])
                 sub(prev_rows[2], ring[(d - w7) % n_ring], rows[2])
                 if today is not None:
-                    add(cur, today, cur)
+                    tail = blk.window_tails[j]
+                    add(tail, today, tail)
             else:
                 cur[...] = prev
                 for younger, w in zip(cur, AGE_WINDOW, strict=True):
@@ -702,7 +728,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
               and mode != "buckets" for p, plan in enumerate(plans)]
     # the short loop's blocks by the width of a day's demand (its window sums are a few more
     # [T, I] rows a day, not a wider day: measured, 18-day blocks at 1k trials beat 10-day ones)
-    n_block = block_days(trials, max(cells, n_items), world.days, short=True) \
+    n_block = block_days(trials, width, world.days, short_width=max(cells, n_items)) \
         if all(simple) else block_days(trials, width, world.days)
     # random numbers: trial t's numbers of a day sit at t·per_trial of the day's stream
     philox = np.random.Philox(counter=[0, 0, 0, 0], key=np.array(task.key, dtype=np.uint64))
@@ -919,12 +945,20 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 n_win = len(AGE_WINDOW)
                 if mode == "window":
                     assert blk.window is not None
+                    ones_day = _window_ones(blk, d0, nb, world.initial) if simple[p] else None
                     if n_items == 1:    # one item: the product is exact
-                        np.minimum(onhand[:, None, :, 0], blk.window[:nb, :, :, 0],
-                                   out=aged[:, :n_win])
+                        if ones_day is None:
+                            np.minimum(onhand[:, None, :, 0], blk.window[:nb, :, :, 0],
+                                       out=aged[:, :n_win])
+                        else:
+                            np.minimum(onhand[:, :, 0], ones_day[:, :, 0], out=aged[:, 0])
+                            np.minimum(onhand[:, None, :, 0], blk.window[:nb, 1:, :, 0],
+                                       out=aged[:, 1:n_win])
                         aged[:, :n_win] *= cost[0]
                         np.multiply(onhand[:, :, 0], cost[0], out=aged[:, n_win])
                     else:
+                        if ones_day is not None:
+                            blk.window[:nb, 0] = ones_day
                         aged[:, :n_win] = np.minimum(onhand[:, None], blk.window[:nb]) @ cost
                         aged[:, n_win] = onhand @ cost
                 elif mode == "none":

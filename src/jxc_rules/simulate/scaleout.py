@@ -218,7 +218,7 @@ def _run_dask(client: Any, world: Any, plans: Any, light: list[LightTask],
                         "JXC_RULES_DASK_NO_WORKER_S")
             else:
                 no_workers_since = None
-            time.sleep(0.05)
+            time.sleep(0.01)        # a finished chunk waits at most 10 ms to be seen
             continue
         for fut in batch:
             i = index[fut.key]
