@@ -195,6 +195,8 @@ class _NBTerms:
 
         self.r = r
         self.y = y
+        self.neg_y = -y
+        self.y_r = y + r
         self.all_exact = not bool(censored.any())
         self.censored = np.flatnonzero(censored)
         self.cp = np.flatnonzero(censored & (y > 0))        # censored at 0: P(Y ≥ 0) = 1
@@ -223,9 +225,17 @@ class _NBTerms:
 
     def derivatives(self, mu: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """First and second derivatives in μ per row, and ln P(Y ≥ y) of the censored rows."""
+        # y/μ − (y+r)/(r+μ) and −y/μ² + (y+r)/(r+μ)², the same operations (sums commute
+        # exactly), the operands that do not depend on μ kept, the temporaries reused
         r, y = self.r, self.y
-        d1 = y / mu - (y + r) / (r + mu)
-        d2 = -y / mu**2 + (y + r) / (r + mu) ** 2
+        r_mu = r + mu
+        d1 = y / mu
+        d1 -= self.y_r / r_mu
+        d2 = np.square(mu)
+        np.divide(self.neg_y, d2, out=d2)
+        np.square(r_mu, out=r_mu)
+        np.divide(self.y_r, r_mu, out=r_mu)
+        d2 += r_mu
         if self.all_exact:
             return d1, d2, np.empty(0)
         d1[self.censored] = 0.0
@@ -247,7 +257,16 @@ class _NBTerms:
     def loglike(self, mu: FloatArray, log_surv: FloatArray) -> FloatArray:
         """Per-row log-likelihood (``log_surv`` from :meth:`derivatives` at the same μ)."""
         r = self.r
-        ll = self.constant + r * np.log(r / (r + mu)) + self.y * np.log(mu / (r + mu))
+        # constant + r·ln(r/(r+μ)) + y·ln(μ/(r+μ)), added in that order
+        r_mu = r + mu
+        ll = np.divide(r, r_mu)
+        np.log(ll, out=ll)
+        ll *= r
+        ll += self.constant
+        np.divide(mu, r_mu, out=r_mu)
+        np.log(r_mu, out=r_mu)
+        r_mu *= self.y
+        ll += r_mu
         if self.all_exact:
             return ll
         ll[self.censored] = 0.0
