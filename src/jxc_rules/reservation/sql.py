@@ -721,7 +721,7 @@ class SqlLedger:
 
     def _upsert_held(self) -> Any:
         """The dialect's upsert into ``{prefix}held`` (built once), or None."""
-        cached = getattr(self, "_upsert", False)
+        cached = self._stmts.get("upsert_held", False)
         if cached is not False:
             return cached
         h = self._tables["held"]
@@ -737,7 +737,7 @@ class SqlLedger:
             ins = sqlite.insert(h)
             stmt = ins.on_conflict_do_update(index_elements=[h.c.sku, h.c.location],
                                              set_={"reserved": ins.excluded.reserved})
-        self._upsert = stmt
+        self._stmts["upsert_held"] = stmt
         return stmt
 
     def _insert_rows(self, conn: Any, name: str, rows: list[dict[str, Any]]) -> None:
@@ -761,11 +761,19 @@ class SqlLedger:
             return
         if self.dialect != "postgresql":
             for name, rows in parts:
+                plain = None if name == "held" else self._driver_insert(name)
+                if plain is not None:
+                    # text columns only: the driver's executemany as is, without SQLAlchemy's
+                    # per-row parameter pass (a 50-line order is 50 rows of this table)
+                    sql, order = plain
+                    conn.exec_driver_sql(sql, [tuple(r[k] for k in order) for r in rows]
+                                         if order is not None else rows)
+                    continue
                 stmt = self._upsert_held() if name == "held" else self._tables[name].insert()
                 conn.execute(stmt, rows)
             return
         names = tuple(n for n, _rows in parts)
-        cache: dict[tuple[str, ...], Any] = self.__dict__.setdefault("_pg_bulk", {})
+        cache: dict[tuple[str, ...], Any] = self._stmts.setdefault("pg_bulk", {})
         if names not in cache:
             import sqlalchemy as sa
 
@@ -792,6 +800,25 @@ class SqlLedger:
         conn.execute(cache[names], {
             name: json.dumps(rows, ensure_ascii=False, default=_iso, separators=(",", ":"))
             for name, rows in parts})
+
+    def _driver_insert(self, name: str) -> tuple[str, list[str] | None] | None:
+        """``INSERT`` into our table ``name`` as the driver's SQL and its parameter order
+        (``None``: named), when no column needs a bind conversion (else ``None``)."""
+        key = ("driver_insert", name)
+        if key in self._stmts:
+            return self._stmts[key]  # type: ignore[no-any-return]
+        import sqlalchemy as sa
+
+        dialect = self._engine.dialect
+        cols = [c for c in self._tables[name].columns if c.name != "seq"]
+        out: tuple[str, list[str] | None] | None = None
+        if all(c.type.dialect_impl(dialect).bind_processor(dialect) is None for c in cols):
+            compiled = self._tables[name].insert().values(
+                {c.name: sa.bindparam(c.name) for c in cols}).compile(dialect=dialect)
+            order = list(compiled.positiontup) if compiled.positional else None
+            out = (str(compiled), order)
+        self._stmts[key] = out
+        return out
 
     def _write_held(self, conn: Any, before: Mapping[tuple[str, str], Number],
                     after: Mapping[tuple[str, str], Number]) -> None:
@@ -1081,10 +1108,10 @@ class SqlLedger:
             return
         t = self._tables["lines"]
         if self.dialect == "postgresql":
-            stmt = self.__dict__.get("_pg_lines_update")
+            stmt = self._stmts.get("pg_lines_update")
             if stmt is None:
                 quote = self._engine.dialect.identifier_preparer.quote
-                stmt = self._pg_lines_update = sa.text(
+                stmt = self._stmts["pg_lines_update"] = sa.text(
                     f"UPDATE {quote(t.name)} AS l SET held = r.held, consumed = r.consumed FROM "
                     "json_to_recordset(CAST(:rows AS json)) AS r(sku text, held text, "
                     "consumed text) WHERE l.order_id = :oid AND l.sku = r.sku")

@@ -97,8 +97,18 @@ class GroupCommit:
                  max_lines: int = 50_000) -> None:
         self._begin = begin
         self._bound = bound
-        self._idem = idempotency
+        import sqlalchemy as sa
+
+        idem = idempotency
         self._now = now
+        # the three statements of the idempotency records, built once
+        self._stored = sa.select(idem.c.token, idem.c.key, idem.c.request_hash, idem.c.status,
+                                 idem.c.body).where(sa.tuple_(idem.c.token, idem.c.key).in_(
+                                     sa.bindparam("jxc_pairs", expanding=True)))
+        self._insert = idem.insert()
+        self._answer = (idem.update().where(idem.c.token == sa.bindparam("k_token"),
+                                            idem.c.key == sa.bindparam("k_key"))
+                        .values(status=sa.bindparam("status"), body=sa.bindparam("body")))
         self.max_ops = max_ops
         self.max_lines = max_lines
         self._mu = threading.Lock()
@@ -187,16 +197,12 @@ class GroupCommit:
             x.done = True
 
     def _decide(self, conn: Any, batch: list[Write]) -> None:
-        import sqlalchemy as sa
-
-        idem = self._idem
         keyed = [x for x in batch if x.key is not None]
         todo = batch
         if keyed:
             pairs = [(x.token, x.key) for x in keyed]
-            stored = {(str(r[0]), str(r[1])): r[2:] for r in conn.execute(
-                sa.select(idem.c.token, idem.c.key, idem.c.request_hash, idem.c.status,
-                          idem.c.body).where(sa.tuple_(idem.c.token, idem.c.key).in_(pairs)))}
+            stored = {(str(r[0]), str(r[1])): r[2:]
+                      for r in conn.execute(self._stored, {"jxc_pairs": pairs})}
             todo = []
             for x in batch:
                 row = None if x.key is None else stored.get((x.token, x.key))
@@ -209,7 +215,7 @@ class GroupCommit:
             new = [{"token": x.token, "key": x.key, "request_hash": x.digest, "status": 0,
                     "body": "", "at": self._now()} for x in todo if x.key is not None]
             if new:
-                conn.execute(idem.insert(), new)
+                conn.execute(self._insert, new)
         if not todo:
             return
         led = self._bound(conn)
@@ -223,10 +229,7 @@ class GroupCommit:
                     "body": json.dumps(x.result[1], ensure_ascii=False)}
                    for x in todo if x.key is not None]
         if answers:
-            conn.execute(idem.update().where(idem.c.token == sa.bindparam("k_token"),
-                                             idem.c.key == sa.bindparam("k_key"))
-                         .values(status=sa.bindparam("status"), body=sa.bindparam("body")),
-                         answers)
+            conn.execute(self._answer, answers)
 
     def _ledger_writes(self, led: Any, conn: Any, todo: list[Write]) -> None:
         if led.dialect != "sqlite":

@@ -122,7 +122,10 @@ def exact_text(q: Any) -> Any:
     from jxc_rules.serialize import jsonable
 
     if isinstance(q, Mapping):
-        return {str(k): exact_text(v) for k, v in q.items()}
+        # whole quantities, the common case, straight to text (a reservation's answer has a
+        # line per SKU)
+        return {str(k): (str(v.numerator) if type(v) is Fraction and v.denominator == 1
+                         else exact_text(v)) for k, v in q.items()}
     if isinstance(q, (list, tuple)):
         return [exact_text(v) for v in q]
     if isinstance(q, Fraction):
