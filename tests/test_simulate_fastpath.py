@@ -150,3 +150,29 @@ def test_blocks_are_bounded_in_days_and_memory() -> None:
     assert block_days(10, 1, 20) == 20
     assert block_days(10**7, 3, 365) == 1
     assert block_days(12_500, 1, 365) * 12_500 <= 1 << 18
+
+
+@pytest.mark.parametrize("guided", [True, False])
+@pytest.mark.parametrize("kind", ["poisson", "negative_binomial"])
+def test_block_draws_are_the_daily_draws(kind: str, guided: bool,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # draw_days (small tables: counts read at the guide's cells; large ones: through the CDF
+    # index) gives draw()'s counts, with and without weather combinations
+    from jxc_rules.simulate import demand
+    from jxc_rules.simulate.scenario import Distribution
+
+    if not guided:
+        monkeypatch.setattr(demand, "_GUIDED_MAX", 0)
+    rng = np.random.default_rng(11)
+    means = rng.choice([0.0, 0.3, 2.5, 9.0, 40.0, 250.0], size=(6, 4, 3, 2))
+    sampler = demand.build_sampler(means, Distribution(kind, dispersion=2.0
+                                                       if kind != "poisson" else None))
+    days, trials = 5, 17
+    u = rng.random((days, trials, 3, 2))
+    u[0, 0, 0, 0] = 1.0 - 2.0**-53             # the far tail: a long walk
+    for combo in (None, rng.integers(0, 4, size=(days, trials))):
+        out = np.empty_like(u)
+        got = sampler.draw_days(1, combo, u, out)
+        for j in range(days):
+            want = sampler.draw(1 + j, None if combo is None else combo[j], u[j])
+            np.testing.assert_array_equal(got[j], want)

@@ -13,6 +13,8 @@ negative binomial (gamma–Poisson mixture, variance λ + λ²/k) or determinist
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 
 import attrs
@@ -201,8 +203,30 @@ class TableSampler:
         k = work[size:2 * size].reshape(uniforms.shape)
         np.multiply(uniforms, GUIDE_SIZE, out=out)                # out: scratch until the end
         np.copyto(cell, out, casting="unsafe")                    # floor(u · M), u >= 0
-        cell += day_ids * GUIDE_SIZE
+        first = int(day_ids.flat[0])
+        if combo is not None or not bool((day_ids == first).all()):
+            cell += day_ids * GUIDE_SIZE
+        elif first:                     # one distribution for the whole block: one offset
+            cell += first * GUIDE_SIZE
         # indices are in range by construction: "clip" only spares take() its buffered copy
+        tables = _guide_tables(self)
+        if tables is not None:          # small tables: no pass through the CDF index
+            guide_cdf, guide_count = tables
+            np.take(guide_cdf, cell, out=out, mode="clip")        # F at the guide's start
+            mask = work[size:2 * size].view(np.bool_)[:size].reshape(uniforms.shape)
+            todo = np.flatnonzero(np.less_equal(out, uniforms, out=mask))
+            at = self.guide[cell.reshape(-1)[todo]] if todo.size else todo
+            np.take(guide_count, cell, out=out, mode="clip")      # count at the guide's start
+            if todo.size:
+                flat_out = out.reshape(-1)
+                flat_u = uniforms.reshape(-1) if uniforms.flags.c_contiguous \
+                    else np.ascontiguousarray(uniforms).reshape(-1)
+                while todo.size:        # the walk of the general path, on the counts
+                    at += 1
+                    flat_out[todo] += 1.0
+                    more = self.cdf[at] <= flat_u[todo]
+                    todo, at = todo[more], at[more]
+            return out
         np.take(self.guide, cell, out=k, mode="clip")
         np.take(self.cdf, k, out=out, mode="clip")
         mask = work[:size].view(np.bool_)[:size].reshape(uniforms.shape)    # cell is done
@@ -214,9 +238,50 @@ class TableSampler:
             while todo.size:
                 flat_k[todo] += 1
                 todo = todo[self.cdf[flat_k[todo]] <= flat_u[todo]]
-        k -= self.start[day_ids]
-        np.copyto(out, k, casting="unsafe")
+        # the count of each draw: its index within its CDF segment, read from one table
+        np.take(_counts_table(self), k, out=out, mode="clip")
         return out
+
+
+_COUNTS: weakref.WeakKeyDictionary[TableSampler, npt.NDArray[np.float64]] = \
+    weakref.WeakKeyDictionary()
+_GUIDED: weakref.WeakKeyDictionary[
+    TableSampler, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None] = \
+    weakref.WeakKeyDictionary()
+_COUNTS_LOCK = threading.Lock()
+
+_GUIDED_MAX = 1 << 19
+"""Guide cells up to which :meth:`TableSampler.draw_days` keeps the CDF value and the count at
+each cell's start (two float tables of at most 4 MB each)."""
+
+
+def _guide_tables(sampler: TableSampler
+                  ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
+    """``(cdf[guide], counts[guide])`` of a sampler with at most :data:`_GUIDED_MAX` guide
+    cells (else None), made once per sampler and process."""
+    with _COUNTS_LOCK:
+        if sampler in _GUIDED:
+            return _GUIDED[sampler]
+    tables = None
+    if sampler.guide.size <= _GUIDED_MAX:
+        tables = (sampler.cdf[sampler.guide], _counts_table(sampler)[sampler.guide])
+    with _COUNTS_LOCK:
+        _GUIDED[sampler] = tables
+    return tables
+
+
+def _counts_table(sampler: TableSampler) -> npt.NDArray[np.float64]:
+    """``k − start`` of every index ``k`` of ``sampler.cdf`` (the count it stands for, as
+    float64), made once per sampler and process (never pickled with the world)."""
+    with _COUNTS_LOCK:
+        table = _COUNTS.get(sampler)
+    if table is None:
+        sizes = np.diff(np.append(sampler.start, sampler.cdf.size))
+        table = (np.arange(sampler.cdf.size) - np.repeat(sampler.start, sizes)
+                 ).astype(np.float64)
+        with _COUNTS_LOCK:
+            _COUNTS[sampler] = table
+    return table
 
 
 def _cdf_table(lam: float, distribution: Distribution) -> npt.NDArray[np.float64]:
