@@ -545,9 +545,10 @@ class SqlLedger:
     def _translate(self, exc: Exception, kind: str | None, attempts: int) -> LedgerError:
         orig = getattr(exc, "orig", exc)
         if kind == "timeout":
-            return LedgerBusy(f"{self._where}: a lock wait exceeded lock_timeout="
-                              f"{self.lock_timeout} s; nothing was changed, retry later "
-                              f"({type(orig).__name__})")
+            bound = ("the database's lock wait timeout" if self.lock_timeout is None
+                     else f"lock_timeout={self.lock_timeout} s")
+            return LedgerBusy(f"{self._where}: a lock wait exceeded {bound}; nothing was "
+                              f"changed, retry later ({type(orig).__name__})")
         if kind == "deadlock":
             if self._conn is not None and self.dialect in ("mysql", "mariadb"):
                 return LedgerBusy(f"{self._where}: deadlock; the server rolled back the host's "
@@ -1151,19 +1152,22 @@ class SqlLedger:
         done = self._run(lambda conn: self._release_all(conn, oids))
         return {k: (v if isinstance(v, JxcRulesError) else True) for k, v in done.items()}
 
-    def _release_all(self, conn: Any,
-                     oids: list[str]) -> dict[str, dict[str, Fraction] | JxcRulesError]:
+    def _release_all(self, conn: Any, oids: list[str], locked: set[tuple[str, str]] | None = None
+                     ) -> dict[str, dict[str, Fraction] | JxcRulesError]:
         """Whole releases of ``oids`` — per order what its lines still hold afterwards
         (``{}`` once forgotten), as :meth:`_take_left` answers — with the locks of
         ``_take_left`` (stock rows, then the order and line rows, then held) taken once for
         the batch and one write per table. An id given twice gets, like a repeated id of
-        :meth:`reserve_many`, the later outcome: what a second release would answer."""
+        :meth:`reserve_many`, the later outcome: what a second release would answer.
+        ``locked``: the stock keys the caller has locked already, in key order."""
         import sqlalchemy as sa
 
         o, t = self._tables["orders"], self._tables["lines"]
         ids = {"jxc_ids": sorted(set(oids))}
-        keys = self._order_keys(conn, ids["jxc_ids"])
-        self._stock_rows(conn, keys, lock=True)
+        if locked is None:
+            keys = self._order_keys(conn, ids["jxc_ids"])
+            self._stock_rows(conn, keys, lock=True)
+            locked = set(keys)
         rows = {str(r[0]): (str(r[1]), str(r[2])) for r in conn.execute(
             self._by_ids("orders", (o.c.order_id, o.c.status, o.c.location)), ids)}
         have: dict[str, dict[str, tuple[Number, Number]]] = {}
@@ -1171,12 +1175,12 @@ class SqlLedger:
                 self._by_ids("lines", (t.c.order_id, t.c.sku, t.c.held, t.c.consumed)), ids):
             have.setdefault(str(oid), {})[str(sku)] = (self._parse(h, t.name, str(sku)),
                                                        self._parse(c, t.name, str(sku)))
+        found = {(s, rows[oid][1]) for oid in rows for s in have.get(oid, {})}
         # the keys of orders that committed between the unlocked read and the locks
-        extra = sorted({(s, rows[oid][1]) for oid in rows for s in have.get(oid, {})}
-                       - set(keys))
+        extra = sorted(found - locked)
         if extra:
             self._stock_rows(conn, extra, lock=True)
-        held = self._held_rows(conn, sorted(set(keys) | set(extra)))
+        held = self._held_rows(conn, sorted(found))
         before = dict(held)
         out: dict[str, dict[str, Fraction] | JxcRulesError] = {}
         forget: list[str] = []

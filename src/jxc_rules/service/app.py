@@ -193,6 +193,7 @@ class _AppState:
         self._ledger: Any = None
         self._ledger_lock = threading.Lock()
         self._group: Any = None
+        self._group_conn: Any = None
         self.jobs: Any = None
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
@@ -204,8 +205,12 @@ class _AppState:
                 if self._ledger is None:
                     from jxc_rules.reservation.sql import SqlLedger
 
+                    # on PostgreSQL / MariaDB the engine bounds lock waits per connection
+                    # (make_engine): the ledger then spends no statement on it per call
+                    sqlite = self.engine.dialect.name == "sqlite"
                     led = SqlLedger(self.engine, prefix=self.settings.ledger_prefix,
-                                    lock_timeout=self.settings.lock_timeout_s)
+                                    lock_timeout=self.settings.lock_timeout_s if sqlite
+                                    else None)
                     if self.settings.create_tables:
                         led.create_tables()
                     led.skus()  # checks the schema once; bound copies reuse the check
@@ -226,8 +231,20 @@ class _AppState:
 
                     @contextlib.contextmanager
                     def begin() -> Iterator[Any]:
-                        with self.write_lock, self.engine.connect() as conn, conn.begin():
-                            yield conn
+                        # one batch at a time: the leader of the moment keeps one connection
+                        # across batches (no pool checkout and ping per batch); one that
+                        # failed is given back and replaced
+                        with self.write_lock:
+                            conn = self._group_conn
+                            if conn is None or conn.closed or conn.invalidated:
+                                conn = self._group_conn = self.engine.connect()
+                            try:
+                                with conn.begin():
+                                    yield conn
+                            except BaseException:
+                                self._group_conn = None
+                                conn.close()
+                                raise
 
                     self._group = GroupCommit(
                         begin=begin, bound=lambda conn: _bound(self, conn),
@@ -261,6 +278,10 @@ class _AppState:
             log.info("group commit: %d batches, %d writes, %d fell back to one at a time",
                      g.batches, g.writes, g.fallbacks)
         self._stop.set()
+        if self._group_conn is not None:
+            with self.write_lock, contextlib.suppress(Exception):
+                self._group_conn.close()
+            self._group_conn = None
         if self._flusher is not None:
             self._flusher.join(timeout=5)
             self._flusher = None

@@ -232,15 +232,14 @@ class GroupCommit:
             conn.execute(self._answer, answers)
 
     def _ledger_writes(self, led: Any, conn: Any, todo: list[Write]) -> None:
-        if led.dialect != "sqlite":
-            _lock_stock(led, conn, todo)
+        locked = _lock_stock(led, conn, todo) if led.dialect != "sqlite" else None
         takes = [x for x in todo if x.order is None]
         whole = [x for x in takes if x.on_released is not None]
         for x in takes:
             if x.on_released is None:
                 x.result = _one(led, x)
         if whole:
-            left = led._release_all(conn, [x.order_id for x in whole])
+            left = led._release_all(conn, [x.order_id for x in whole], locked)
             for x in whole:
                 assert x.on_released is not None
                 got = left[x.order_id]
@@ -305,7 +304,7 @@ def _reserve_group(led: Any, conn: Any, loc: str, group: list[Write]) -> None:
             x.result = (*x.on_reserved(bool(got)), False)
 
 
-def _lock_stock(led: Any, conn: Any, todo: list[Write]) -> None:
+def _lock_stock(led: Any, conn: Any, todo: list[Write]) -> set[tuple[str, str]]:
     """Lock the stock rows of every write of the batch at once, in key order (the order every
     ledger call takes them): batches of two workers then queue instead of deadlocking."""
     keys: set[tuple[str, str]] = set()
@@ -317,3 +316,4 @@ def _lock_stock(led: Any, conn: Any, todo: list[Write]) -> None:
         keys.update(led._order_keys(conn, oids))
     if keys:
         led._stock_rows(conn, sorted(keys), lock=True)
+    return keys

@@ -102,7 +102,9 @@ def parse_scopes(items: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...],
 def make_engine(url: str, *, lock_timeout_s: float = 10.0) -> sa.Engine:
     """An engine for ``url``; on SQLite with SQLAlchemy's documented pysqlite recipe (driver
     transactions off, ``BEGIN IMMEDIATE`` at every begin — the write lock first, so a
-    transaction never upgrades a read lock and deadlocks) and WAL for concurrent readers."""
+    transaction never upgrades a read lock and deadlocks) and WAL for concurrent readers; on
+    PostgreSQL and MariaDB each connection's lock wait bounded by ``lock_timeout_s`` (session
+    ``lock_timeout`` / ``innodb_lock_wait_timeout``)."""
     try:
         parsed = sa.make_url(url)
     except sa.exc.ArgumentError as exc:
@@ -138,6 +140,23 @@ def make_engine(url: str, *, lock_timeout_s: float = 10.0) -> sa.Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        from sqlalchemy import event
+
+        pg = parsed.get_backend_name() == "postgresql"
+        setting = (f"SET SESSION lock_timeout = '{max(1, int(lock_timeout_s * 1000))}ms'" if pg
+                   else f"SET SESSION innodb_lock_wait_timeout = {max(1, round(lock_timeout_s))}")
+
+        # the lock wait bound once per connection, not a statement (or three, on MariaDB) in
+        # every transaction: the service's ledger then sets none of its own
+        @event.listens_for(engine, "connect")
+        def _timeouts(dbapi_connection: Any, _record: Any) -> None:
+            cur = dbapi_connection.cursor()
+            try:
+                cur.execute(setting)
+            finally:
+                cur.close()
+            dbapi_connection.commit()
     return engine
 
 
