@@ -36,7 +36,7 @@ Nothing changes for the client: the same status codes and bodies, the same idemp
 guarantees (the answer is stored in the transaction that makes the change). When the batch
 transaction itself fails (a deadlock with a host's own transaction, a lock timeout, a lost
 connection) it rolls back as one and every request in it runs again alone, on the one-request
-path (:func:`jxc_rules.service.routes.reservation._apply`), which retries and answers 503 as it
+path (``jxc_rules.service.routes.reservation._Call.alone``), which retries and answers 503 as it
 always did. Two requests with the same idempotency key in one batch: the second waits for the
 next batch and replays the first's answer.
 """
@@ -83,6 +83,22 @@ class Write:
     done: bool = False
     lead: bool = False
     event: threading.Event = attrs.field(factory=threading.Event)
+    #: an async submitter's loop and future (woken through the loop, not the event)
+    loop: Any = None
+    future: Any = None
+
+
+def _wake(w: Write) -> None:
+    """Tell ``w``'s submitter that its write is decided or that it leads now."""
+    if w.loop is None:
+        w.event.set()
+    else:
+        w.loop.call_soon_threadsafe(_resolve, w.future)
+
+
+def _resolve(future: Any) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class GroupCommit:
@@ -114,23 +130,58 @@ class GroupCommit:
         self._mu = threading.Lock()
         self._queue: list[Write] = []
         self._busy = False
+        self._tasks: set[Any] = set()  # the shielded waits of async submitters
         #: counters for tests and the benchmark: batches run, writes in them, fallbacks
         self.batches = 0
         self.writes = 0
         self.fallbacks = 0
 
     # ------------------------------------------------------------------ queueing
-    def submit(self, w: Write) -> Any:
-        """Queue ``w``, wait for its batch (leading one if none runs), return its result."""
+    def _enqueue(self, w: Write) -> bool:
+        """Queue ``w``; True when it is to lead (no batch is running)."""
         with self._mu:
             self._queue.append(w)
             lead = not self._busy
             self._busy = True
-        if not lead:
+        return lead
+
+    def submit(self, w: Write) -> Any:
+        """Queue ``w``, wait for its batch (leading one if none runs), return its result."""
+        if not self._enqueue(w):
             w.event.wait()
             if w.done:
                 return w.result
             assert w.lead  # handed leadership: w is at the head of the queue
+        return self._lead(w)
+
+    async def submit_async(self, w: Write) -> Any:
+        """:meth:`submit` for a request on the event loop: it waits without holding a worker
+        thread (only a leader runs in one). Shielded: a request cancelled while it waits (the
+        service's time limit) leaves its write to be decided and, if handed leadership, led."""
+        import asyncio
+
+        task = asyncio.ensure_future(self._submit_async(w))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(task)
+
+    async def _submit_async(self, w: Write) -> Any:
+        import asyncio
+
+        from starlette.concurrency import run_in_threadpool
+
+        w.loop = asyncio.get_running_loop()
+        w.future = w.loop.create_future()
+        if not self._enqueue(w):
+            await w.future
+            if w.done:
+                return w.result
+            assert w.lead
+        return await run_in_threadpool(self._lead, w)
+
+    def _lead(self, w: Write) -> Any:
+        """Run batches from the head of the queue until ``w``'s is done; then hand leadership
+        to the first write still waiting, or end it."""
         while True:
             batch = self._take()
             try:
@@ -142,14 +193,14 @@ class GroupCommit:
             finally:
                 for x in batch:
                     if x is not w:
-                        x.event.set()
+                        _wake(x)
             if w.done:
                 break
         with self._mu:
             if self._queue:
                 nxt = self._queue[0]
                 nxt.lead = True
-                nxt.event.set()
+                _wake(nxt)
             else:
                 self._busy = False
         return w.result

@@ -130,102 +130,137 @@ def _answer_error(exc: Exception, path: str, field: str) -> tuple[int, Any] | No
     return None
 
 
-def _apply(request: Request, info: TokenInfo, key: str | None, op: str, body: Mapping[str, Any],
-           fn: Callable[[Any], tuple[int, Any]], *, field: str = "lines",
-           order_id: str | None = None, lines: int = 1,
-           reserve: tuple[Any, str] | None = None,
-           on_reserved: Callable[[bool], tuple[int, Any]] | None = None,
-           on_released: Callable[[dict[str, Any]], tuple[int, Any]] | None = None
-           ) -> JSONResponse:
-    """Run ``fn(ledger)`` in one transaction with the idempotency record of ``key``.
+class _Call:
+    """One reservation write of a request: ``fn(ledger)`` in one transaction with the
+    idempotency record of ``key``.
 
     Reservation writes (``order_id`` given) join the group commit of concurrent ones
-    (:mod:`jxc_rules.service.group_commit`); when that batch fails as a whole they come back
-    here and run alone."""
-    state = request.app.state.jxc
-    store = state.store
-    state.ledger()
-    idem = store.idempotency
-    digest = _hash({"op": op, **body})
-    path = request.url.path
-    group = state.group_commit() if order_id is not None else None
-    if group is not None:
-        from jxc_rules.service.group_commit import FALLBACK, Write
+    (:mod:`jxc_rules.service.group_commit`) — from a worker thread (:meth:`run`) or from the
+    event loop without holding a thread while they wait (:meth:`run_async`, the fast paths);
+    when their batch fails as a whole they run alone (:meth:`alone`)."""
 
-        assert order_id is not None
-        res = group.submit(Write(
-            kind=op, token=info.name, key=key, digest=digest, fn=fn, order_id=order_id,
-            answer_error=lambda exc: _answer_error(exc, path, field), lines=lines,
-            order=reserve, on_reserved=on_reserved, on_released=on_released))
-        if res is not FALLBACK:
-            if isinstance(res, BaseException):
-                raise res
-            status, answer, replayed = res
-            if replayed:
-                request.scope["state"]["jxc_outcome"] = "replayed"
-            elif status >= 400:
-                request.scope["state"]["jxc_outcome"] = str(
-                    answer.get("type", "")).rsplit("/", 1)[-1]
-            return _json(status, answer, replayed=replayed)
-    for _attempt in range(3):
-        try:
-            with state.write_lock, state.engine.connect() as conn:
-                stored = None
-                with conn.begin():
-                    if key is not None:
-                        row = conn.execute(sa.select(idem.c.request_hash, idem.c.status,
-                                                     idem.c.body).where(
-                            idem.c.token == info.name, idem.c.key == key)).first()
-                        if row is not None:
-                            stored = row
-                        else:
-                            conn.execute(idem.insert().values(
-                                token=info.name, key=key, request_hash=digest, status=0,
-                                body="", at=now()))
-                    if stored is None:
-                        try:
-                            status, answer = fn(_bound(state, conn))
-                        except (JxcRulesError, Problem) as exc:
-                            ans = _answer_error(exc, path, field)
-                            if ans is None:
-                                if isinstance(exc, (LedgerBusy, LedgerError, Problem)):
-                                    raise
-                                raise from_library(exc, unknown_status=404,
-                                                   fallback_field=field) from exc
-                            status, answer = ans
+    def __init__(self, request: Request, info: TokenInfo, key: str | None, op: str,
+                 body: Mapping[str, Any], fn: Callable[[Any], tuple[int, Any]], *,
+                 field: str = "lines", order_id: str | None = None, lines: int = 1,
+                 reserve: tuple[Any, str] | None = None,
+                 on_reserved: Callable[[bool], tuple[int, Any]] | None = None,
+                 on_released: Callable[[dict[str, Any]], tuple[int, Any]] | None = None
+                 ) -> None:
+        self.request, self.info, self.key, self.op, self.fn = request, info, key, op, fn
+        self.field, self.order_id, self.lines = field, order_id, lines
+        self.reserve, self.on_reserved, self.on_released = reserve, on_reserved, on_released
+        self.state = request.app.state.jxc
+        self.state.ledger()
+        self.digest = _hash({"op": op, **body})
+        self.path = request.url.path
+        self.group = self.state.group_commit() if order_id is not None else None
+
+    def _write(self) -> Any:
+        from jxc_rules.service.group_commit import Write
+
+        assert self.order_id is not None
+        path, field = self.path, self.field
+        return Write(kind=self.op, token=self.info.name, key=self.key, digest=self.digest,
+                     fn=self.fn, order_id=self.order_id,
+                     answer_error=lambda exc: _answer_error(exc, path, field),
+                     lines=self.lines, order=self.reserve, on_reserved=self.on_reserved,
+                     on_released=self.on_released)
+
+    def _respond(self, res: Any) -> JSONResponse | None:
+        from jxc_rules.service.group_commit import FALLBACK
+
+        if res is FALLBACK:
+            return None
+        if isinstance(res, BaseException):
+            raise res
+        status, answer, replayed = res
+        if replayed:
+            self.request.scope["state"]["jxc_outcome"] = "replayed"
+        elif status >= 400:
+            self.request.scope["state"]["jxc_outcome"] = str(
+                answer.get("type", "")).rsplit("/", 1)[-1]
+        return _json(status, answer, replayed=replayed)
+
+    def run(self) -> JSONResponse:
+        if self.group is not None:
+            done = self._respond(self.group.submit(self._write()))
+            if done is not None:
+                return done
+        return self.alone()
+
+    async def run_async(self) -> JSONResponse:
+        if self.group is not None:
+            done = self._respond(await self.group.submit_async(self._write()))
+            if done is not None:
+                return done
+        answer: JSONResponse = await run_in_threadpool(self.alone)
+        return answer
+
+    def alone(self) -> JSONResponse:
+        """The write in a transaction of its own (with retries; 503 when the database keeps
+        refusing)."""
+        request, info, key, fn = self.request, self.info, self.key, self.fn
+        state, digest, path, field = self.state, self.digest, self.path, self.field
+        idem = state.store.idempotency
+        for _attempt in range(3):
+            try:
+                with state.write_lock, state.engine.connect() as conn:
+                    stored = None
+                    with conn.begin():
                         if key is not None:
-                            conn.execute(idem.update().where(
-                                idem.c.token == info.name, idem.c.key == key).values(
-                                status=status, body=json.dumps(answer, ensure_ascii=False)))
-                        if status >= 400:
-                            request.scope["state"]["jxc_outcome"] = str(
-                                answer.get("type", "")).rsplit("/", 1)[-1]
-                        return _json(status, answer)
-            assert stored is not None
-            if stored[0] != digest:
-                raise Problem(409, "idempotency-mismatch", f"Idempotency-Key {key!r} was used "
-                              "for a different request; use a new key for a new request",
-                              field="Idempotency-Key")
-            request.scope["state"]["jxc_outcome"] = "replayed"
-            return _json(int(stored[1]), json.loads(stored[2]), replayed=True)
-        except sa.exc.IntegrityError:
-            continue  # a concurrent request with this key committed first: read its answer
-        except sa.exc.DBAPIError as exc:
-            busy = state.ledger()._busy(exc)
-            if busy == "deadlock":
-                continue
-            raise Problem(503, "ledger-busy" if busy else "ledger",
-                          f"the database refused the call ({type(exc.orig).__name__}); "
-                          "nothing was changed, retry", headers={"Retry-After": "1"}) from exc
-        except LedgerBusy as exc:
-            if "deadlock" in str(exc) and _attempt < 2:
-                time.sleep(random.uniform(0.001, 0.01))
-                continue  # InnoDB rolled the whole transaction back: run it again
-            raise from_library(exc) from exc
-        except LedgerError as exc:
-            raise from_library(exc) from exc
-    raise Problem(503, "ledger-busy", "the request kept conflicting with concurrent ones; "
-                  "nothing was changed, retry", headers={"Retry-After": "1"})
+                            row = conn.execute(sa.select(idem.c.request_hash, idem.c.status,
+                                                         idem.c.body).where(
+                                idem.c.token == info.name, idem.c.key == key)).first()
+                            if row is not None:
+                                stored = row
+                            else:
+                                conn.execute(idem.insert().values(
+                                    token=info.name, key=key, request_hash=digest, status=0,
+                                    body="", at=now()))
+                        if stored is None:
+                            try:
+                                status, answer = fn(_bound(state, conn))
+                            except (JxcRulesError, Problem) as exc:
+                                ans = _answer_error(exc, path, field)
+                                if ans is None:
+                                    if isinstance(exc, (LedgerBusy, LedgerError, Problem)):
+                                        raise
+                                    raise from_library(exc, unknown_status=404,
+                                                       fallback_field=field) from exc
+                                status, answer = ans
+                            if key is not None:
+                                conn.execute(idem.update().where(
+                                    idem.c.token == info.name, idem.c.key == key).values(
+                                    status=status, body=json.dumps(answer, ensure_ascii=False)))
+                            if status >= 400:
+                                request.scope["state"]["jxc_outcome"] = str(
+                                    answer.get("type", "")).rsplit("/", 1)[-1]
+                            return _json(status, answer)
+                assert stored is not None
+                if stored[0] != digest:
+                    raise Problem(409, "idempotency-mismatch", f"Idempotency-Key {key!r} was used "
+                                  "for a different request; use a new key for a new request",
+                                  field="Idempotency-Key")
+                request.scope["state"]["jxc_outcome"] = "replayed"
+                return _json(int(stored[1]), json.loads(stored[2]), replayed=True)
+            except sa.exc.IntegrityError:
+                continue  # a concurrent request with this key committed first: read its answer
+            except sa.exc.DBAPIError as exc:
+                busy = state.ledger()._busy(exc)
+                if busy == "deadlock":
+                    continue
+                raise Problem(503, "ledger-busy" if busy else "ledger",
+                              f"the database refused the call ({type(exc.orig).__name__}); "
+                              "nothing was changed, retry", headers={"Retry-After": "1"}) from exc
+            except LedgerBusy as exc:
+                if "deadlock" in str(exc) and _attempt < 2:
+                    time.sleep(random.uniform(0.001, 0.01))
+                    continue  # InnoDB rolled the whole transaction back: run it again
+                raise from_library(exc) from exc
+            except LedgerError as exc:
+                raise from_library(exc) from exc
+        raise Problem(503, "ledger-busy", "the request kept conflicting with concurrent ones; "
+                      "nothing was changed, retry", headers={"Retry-After": "1"})
 
 
 
@@ -269,8 +304,7 @@ async def _fast_reserve(request: Request) -> Response | None:
         return None
     info = await _write_token(request)
     body = ReserveRequest.model_construct(order_id=oid, lines=lines, location=loc)
-    answer: Response = await run_in_threadpool(reserve, info, body, request, key)
-    return answer
+    return await _reserve_call(info, body, request, key).run_async()
 
 
 async def _fast_release(request: Request) -> Response | None:
@@ -283,8 +317,7 @@ async def _fast_release(request: Request) -> Response | None:
     if not plain:
         return None
     info = await _write_token(request)
-    answer: Response = await run_in_threadpool(_release, info, request, oid, None, key)
-    return answer
+    return await _take_call("release", info, request, oid, None, key).run_async()
 
 
 FAST_PATHS["reserve"] = _fast_reserve
@@ -298,6 +331,11 @@ FAST_PATHS["release"] = _fast_release
                               "content": {PROBLEM_JSON: {}}}})
 def reserve(info: ReservationWrite, body: ReserveRequest, request: Request,
             idempotency_key: IdemKey = None) -> JSONResponse:
+    return _reserve_call(info, body, request, idempotency_key).run()
+
+
+def _reserve_call(info: TokenInfo, body: ReserveRequest, request: Request,
+                  idempotency_key: str | None) -> _Call:
     set_subject(request, f"order {body.order_id}")
     check_location(info, body.location)
     check_skus(info, body.lines, lambda s: f"lines.{s}")
@@ -312,9 +350,9 @@ def reserve(info: ReservationWrite, body: ReserveRequest, request: Request,
     def fn(led: Any) -> tuple[int, Any]:
         return answer(led.reserve(body.order_id, body.lines, location=body.location or None))
 
-    return _apply(request, info, idempotency_key, "reserve", body.model_dump(), fn,
-                  order_id=body.order_id, lines=len(body.lines),
-                  reserve=(body.lines, body.location), on_reserved=answer)
+    return _Call(request, info, idempotency_key, "reserve", body.model_dump(), fn,
+                 order_id=body.order_id, lines=len(body.lines),
+                 reserve=(body.lines, body.location), on_reserved=answer)
 
 
 def _order_scope(led: Any, info: TokenInfo, order_id: str) -> None:
@@ -331,32 +369,37 @@ def _order_scope(led: Any, info: TokenInfo, order_id: str) -> None:
         check_location(info, loc or "", field="order_id")
 
 
+def _take_call(kind: str, info: TokenInfo, request: Request, order_id: str,
+               lines: dict[str, Any] | None, idempotency_key: str | None) -> _Call:
+    set_subject(request, f"order {order_id}")
+    if lines is not None:
+        check_skus(info, lines, lambda s: f"lines.{s}")
+
+    def answer(done: bool, left: Mapping[str, Any]) -> tuple[int, Any]:
+        return 200, {"order_id": order_id, kind + "d": bool(done) or kind == "release",
+                     "held": exact_text(left)}
+
+    def fn(led: Any) -> tuple[int, Any]:
+        _order_scope(led, info, order_id)
+        # what the order still holds comes back from the same call (no read of every
+        # order's status after it)
+        return answer(*led._take_left(order_id, lines, kind == "consume"))
+
+    whole = (kind == "release" and lines is None
+             and not (info.sku_prefixes or info.locations))
+    return _Call(request, info, idempotency_key, kind,
+                 {"order_id": order_id, "lines": lines}, fn,
+                 field="order_id" if lines is None else "lines", order_id=order_id,
+                 lines=1 if lines is None else len(lines),
+                 on_released=(lambda left: answer(True, left)) if whole else None)
+
+
 def _take(kind: str) -> Any:
     def endpoint(info: ReservationWrite, request: Request, order_id: OrderId,
                  body: LinesRequest | None = None,
                  idempotency_key: IdemKey = None) -> JSONResponse:
-        set_subject(request, f"order {order_id}")
         lines = None if body is None else body.lines
-        if lines is not None:
-            check_skus(info, lines, lambda s: f"lines.{s}")
-
-        def answer(done: bool, left: Mapping[str, Any]) -> tuple[int, Any]:
-            return 200, {"order_id": order_id, kind + "d": bool(done) or kind == "release",
-                         "held": exact_text(left)}
-
-        def fn(led: Any) -> tuple[int, Any]:
-            _order_scope(led, info, order_id)
-            # what the order still holds comes back from the same call (no read of every
-            # order's status after it)
-            return answer(*led._take_left(order_id, lines, kind == "consume"))
-
-        whole = (kind == "release" and lines is None
-                 and not (info.sku_prefixes or info.locations))
-        return _apply(request, info, idempotency_key, kind,
-                      {"order_id": order_id, "lines": lines}, fn,
-                      field="order_id" if lines is None else "lines", order_id=order_id,
-                      lines=1 if lines is None else len(lines),
-                      on_released=(lambda left: answer(True, left)) if whole else None)
+        return _take_call(kind, info, request, order_id, lines, idempotency_key).run()
 
     endpoint.__name__ = kind
     return endpoint
@@ -415,8 +458,8 @@ def receive(info: ReservationWrite, body: ReceiveRequest, request: Request,
         led.receive(body.sku, body.quantity, location=loc)
         return 200, {"sku": body.sku, "on_hand": exact_text(led.on_hand(body.sku, location=loc))}
 
-    return _apply(request, info, idempotency_key, "receive", body.model_dump(), fn,
-                  field="quantity")
+    return _Call(request, info, idempotency_key, "receive", body.model_dump(), fn,
+                 field="quantity").run()
 
 
 @router.post("/stock/adjust", summary="Set on hand to a counted quantity (reason required)")
@@ -434,5 +477,5 @@ def adjust(info: ReservationWrite, body: AdjustRequest, request: Request,
                                    "short": exact_text(o.short), "location": o.location}
                                   for o in led.oversold() if o.sku == body.sku]}
 
-    return _apply(request, info, idempotency_key, "adjust", body.model_dump(), fn,
-                  field="counted")
+    return _Call(request, info, idempotency_key, "adjust", body.model_dump(), fn,
+                 field="counted").run()
