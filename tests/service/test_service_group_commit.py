@@ -194,3 +194,48 @@ def test_two_workers_batching_against_one_database(make_app: Any, server_db: str
             server.stop()
         for app in apps:
             app.state.jxc.engine.dispose()
+
+
+def test_requests_cut_off_while_queued_still_have_their_writes_decided(make_app: Any) -> None:
+    """The service's time limit cancels a request waiting for its batch: its write is still
+    decided (its key then replays the answer) and leadership still passes on — no write is
+    stranded in the queue."""
+    app, tok = make_app(request_timeout_s=0.5)
+    state = app.state.jxc
+    server = LiveServer(app).start()
+    try:
+        a = bearer(tok["all"])
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            _receive(h, a, "FISH-3", 5)
+        group = state.group_commit()
+
+        def reserve(i: int) -> int:
+            with httpx.Client(base_url=server.url, timeout=60) as h:
+                return h.post("/v1/reservations", json={"order_id": f"T-{i}",
+                              "lines": {"FISH-3": 1}},
+                              headers={**a, "Idempotency-Key": f"t-{i}"}).status_code
+
+        state.write_lock.acquire()
+        try:
+            with ThreadPoolExecutor(4) as pool:
+                futures = [pool.submit(reserve, i) for i in range(4)]
+                _queued(group, 3)
+                codes = [f.result() for f in futures]  # all cut off at 0.5 s
+        finally:
+            state.write_lock.release()
+        assert codes == [504] * 4
+        deadline = time.monotonic() + 20
+        while group._busy or group._queue:
+            assert time.monotonic() < deadline, "queued writes were stranded"
+            time.sleep(0.01)
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            for i in range(4):  # each write was applied once: its key replays the answer
+                r = h.post("/v1/reservations", json={"order_id": f"T-{i}",
+                           "lines": {"FISH-3": 1}}, headers={**a, "Idempotency-Key": f"t-{i}"})
+                assert (r.status_code, r.headers.get("Idempotency-Replayed")) == (201, "true")
+            assert h.post("/v1/reservations", json={"order_id": "T-new", "lines": {"FISH-3": 1}},
+                          headers=a).status_code == 201
+            assert h.get("/v1/stock/FISH-3", headers=a).json()["available"] == "0"
+    finally:
+        server.stop()
+        state.engine.dispose()
