@@ -924,14 +924,17 @@ class SqlLedger:
         return self._run(lambda conn: self._reserve_all(conn, batch, loc))
 
     # ------------------------------------------------ inside a caller's all-or-nothing batch
-    def _batch_begin(self, conn: Any) -> Callable[[], None] | None:
-        """What each call does first (schema check, lock timeout, SQLite's write lock), done
-        once for a transaction in which the caller (the service's group commit) runs several
+    def _batch_begin(self, conn: Any, *, write_locked: bool = False
+                     ) -> Callable[[], None] | None:
+        """What each call does first (schema check, lock timeout, SQLite's write lock — not
+        when the caller's transaction began with it, ``write_locked``), done once for a
+        transaction in which the caller (the service's group commit) runs several
         ``_batch_*`` calls and rolls back all of them on any error; returns the timeout's
         restore, to call at the end."""
         self._check_schema(conn)
         restore = self._set_timeout(conn)
-        self._lock_sqlite(conn)
+        if not write_locked:
+            self._lock_sqlite(conn)
         return restore
 
     def _batch_reserve(self, conn: Any, orders: Iterable[tuple[str, Mapping[str, Any]]],
@@ -1164,7 +1167,8 @@ class SqlLedger:
 
         o, t = self._tables["orders"], self._tables["lines"]
         ids = {"jxc_ids": sorted(set(oids))}
-        if locked is None:
+        sqlite = self.dialect == "sqlite"  # its write lock is the whole database's
+        if locked is None and not sqlite:
             keys = self._order_keys(conn, ids["jxc_ids"])
             self._stock_rows(conn, keys, lock=True)
             locked = set(keys)
@@ -1177,7 +1181,7 @@ class SqlLedger:
                                                        self._parse(c, t.name, str(sku)))
         found = {(s, rows[oid][1]) for oid in rows for s in have.get(oid, {})}
         # the keys of orders that committed between the unlocked read and the locks
-        extra = sorted(found - locked)
+        extra = [] if sqlite else sorted(found - (locked or set()))
         if extra:
             self._stock_rows(conn, extra, lock=True)
         held = self._held_rows(conn, sorted(found))

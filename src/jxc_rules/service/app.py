@@ -249,7 +249,9 @@ class _AppState:
                     self._group = GroupCommit(
                         begin=begin, bound=lambda conn: _bound(self, conn),
                         idempotency=self.store.idempotency, now=now,
-                        max_ops=self.settings.group_commit_max)
+                        max_ops=self.settings.group_commit_max,
+                        # make_engine begins every SQLite transaction with BEGIN IMMEDIATE
+                        write_locked=self.engine.dialect.name == "sqlite")
         return self._group
 
     def start(self) -> None:

@@ -110,8 +110,10 @@ class GroupCommit:
 
     def __init__(self, *, begin: Callable[[], Any], bound: Callable[[Any], Any],
                  idempotency: Any, now: Callable[[], Any], max_ops: int = 64,
-                 max_lines: int = 50_000) -> None:
+                 max_lines: int = 50_000, write_locked: bool = False) -> None:
         self._begin = begin
+        #: ``begin()`` takes the database's write lock itself (SQLite ``BEGIN IMMEDIATE``)
+        self.write_locked = write_locked
         self._bound = bound
         import sqlalchemy as sa
 
@@ -270,7 +272,7 @@ class GroupCommit:
         if not todo:
             return
         led = self._bound(conn)
-        restore = led._batch_begin(conn)
+        restore = led._batch_begin(conn, write_locked=self.write_locked)
         try:
             self._ledger_writes(led, conn, todo)
         finally:
