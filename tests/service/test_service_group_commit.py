@@ -31,9 +31,10 @@ def server_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def _queued(group: Any, n: int, timeout: float = 20.0) -> None:
+    """Wait until ``n`` writes were submitted (queued, or taken by the blocked leader)."""
     deadline = time.monotonic() + timeout
-    while len(group._queue) < n:
-        assert time.monotonic() < deadline, f"only {len(group._queue)} of {n} writes queued"
+    while group.submitted < n:
+        assert time.monotonic() < deadline, f"only {group.submitted} of {n} writes submitted"
         time.sleep(0.005)
 
 
@@ -54,7 +55,7 @@ def test_one_batch_answers_as_one_request_at_a_time(make_app: Any) -> None:
                 assert h.post("/v1/reservations", json={"order_id": f"P{i}",
                               "lines": {"FISH-1": 1}}, headers=a).status_code == 201
         group = state.group_commit()
-        before = (group.batches, group.writes)
+        before = (group.batches, group.writes, group.submitted)
 
         def write(i: int) -> tuple[int, Any]:
             with httpx.Client(base_url=server.url, timeout=60) as h:
@@ -71,7 +72,7 @@ def test_one_batch_answers_as_one_request_at_a_time(make_app: Any) -> None:
         try:
             with ThreadPoolExecutor(16) as pool:
                 futures = [pool.submit(write, i) for i in range(16)]
-                _queued(group, 15)
+                _queued(group, before[2] + 16)
                 state.write_lock.release()
                 answers = [f.result() for f in futures]
         finally:
@@ -215,11 +216,12 @@ def test_requests_cut_off_while_queued_still_have_their_writes_decided(make_app:
                               "lines": {"FISH-3": 1}},
                               headers={**a, "Idempotency-Key": f"t-{i}"}).status_code
 
+        start = group.submitted
         state.write_lock.acquire()
         try:
             with ThreadPoolExecutor(4) as pool:
                 futures = [pool.submit(reserve, i) for i in range(4)]
-                _queued(group, 3)
+                _queued(group, start + 4)
                 codes = [f.result() for f in futures]  # all cut off at 0.5 s
         finally:
             state.write_lock.release()

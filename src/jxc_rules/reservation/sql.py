@@ -1227,8 +1227,19 @@ class SqlLedger:
                             "lines": json.dumps([[s, loc, _text(q_)] for s, q_ in take.items()],
                                                 ensure_ascii=False, separators=(",", ":"))})
         changed = {k: v for k, v in held.items() if before.get(k) != v}
-        self._write_held(conn, before, changed)
-        if forget:
+        upsert = self.dialect == "postgresql" or self._upsert_held() is not None
+        if not upsert:  # pragma: no cover - other dialects: portable statements
+            self._write_held(conn, before, changed)
+        if forget and self.dialect == "postgresql":
+            # both tables in one statement (one round trip)
+            def forget_pg() -> Any:
+                quote = self._engine.dialect.identifier_preparer.quote
+                return sa.text(f"WITH jxc_l AS (DELETE FROM {quote(t.name)} WHERE order_id = "
+                               f"ANY(:ids)) DELETE FROM {quote(o.name)} WHERE order_id = "
+                               "ANY(:ids)")
+
+            conn.execute(self._stmt("pg_forget", forget_pg), {"ids": forget})
+        elif forget:
             for table in (t, o):
                 def delete(table: Any = table) -> Any:
                     return table.delete().where(table.c.order_id.in_(
@@ -1239,7 +1250,10 @@ class SqlLedger:
             self._update_lines(conn, oid, [r for r in line_rows if r["order_id"] == oid])
         if closed:
             conn.execute(o.update().where(o.c.order_id.in_(closed)).values(status=CONSUMED))
-        self._insert_rows(conn, "journal", journal)
+        # the held rows and the journal: one statement on PostgreSQL (_insert_many)
+        held_rows = [{"sku": k[0], "location": k[1], "reserved": _text(v)}
+                     for k, v in changed.items()] if upsert else []
+        self._insert_many(conn, [("held", held_rows), ("journal", journal)])
         return out
 
     def consume(self, order_id: str, lines: Mapping[str, Any] | None = None) -> bool:

@@ -133,7 +133,9 @@ class GroupCommit:
         self._queue: list[Write] = []
         self._busy = False
         self._tasks: set[Any] = set()  # the shielded waits of async submitters
-        #: counters for tests and the benchmark: batches run, writes in them, fallbacks
+        #: counters for tests and the benchmark: writes submitted, batches run, writes in
+        #: them, batches that fell back to one write at a time
+        self.submitted = 0
         self.batches = 0
         self.writes = 0
         self.fallbacks = 0
@@ -143,6 +145,7 @@ class GroupCommit:
         """Queue ``w``; True when it is to lead (no batch is running)."""
         with self._mu:
             self._queue.append(w)
+            self.submitted += 1
             lead = not self._busy
             self._busy = True
         return lead
