@@ -461,13 +461,13 @@ _BLOCK_CELLS = 1 << 18
 
 _MAX_BLOCK_DAYS = 64
 
-_SHORT_BLOCK_K = 600.0
-"""The short day loop's blocks: about ``600 / √(trials × width)`` days (1k trials: 18 days,
-10k: 6), and their buffers within :data:`_SHORT_BLOCK_CELLS` elements. Its day is a dozen
+_SHORT_BLOCK_K = 760.0
+"""The short day loop's blocks: about ``760 / √(trials × width)`` days (1k trials: 24 days,
+10k: 7), and their buffers within :data:`_SHORT_BLOCK_CELLS` elements. Its day is a dozen
 operations on ``[T, I]`` arrays, so a block's buffers are written and read back while they still
 sit in the core's cache (2 MB here): measured at 1k trials, 64-day blocks took 1.4× the time of
-16–24-day ones, and at 10k trials 26-day blocks 1.35× 6-day ones; fewer days than that pay the
-per-block operations more often."""
+24-day ones (and 40-day ones 1.15×), at 10k trials 26-day blocks 1.35× 6-day ones; fewer days
+than that pay the per-block operations more often."""
 
 _SHORT_BLOCK_CELLS = 1 << 17
 """Elements of the widest short-loop block array (the age-window sums: 3 per item): at 12.5k
@@ -484,7 +484,7 @@ def block_days(trials: int, width: int, days: int, *, short_width: int = 0) -> i
     >>> block_days(1000, 1, 365), block_days(100_000, 1, 365), block_days(10, 1, 20)
     (64, 2, 20)
     >>> block_days(1000, 3, 365, short_width=1), block_days(10_000, 1, 365, short_width=1)
-    (18, 6)
+    (24, 7)
     >>> block_days(12_500, 3, 365, short_width=1)
     3
     """
@@ -512,9 +512,10 @@ def _seq_add(total: FloatArray, buf: FloatArray) -> None:
 class _Block:
     """Per-block buffers of one plan: the day-by-day values the KPIs need, ``[B, T, ...]``."""
 
-    __slots__ = ("aged", "aged_total", "issued", "issued_rows", "onhand", "onhand_rows",
-                 "served", "served_rows", "shipped", "shipped_rows", "stock", "stock_rows", "sums",
-                 "window", "window_rows", "window_tails")
+    __slots__ = ("aged", "aged_total", "counts_total", "issued", "issued_rows", "masks",
+                 "money", "money_total", "onhand", "onhand_rows", "served", "served_rows",
+                 "shipped", "shipped_rows", "stock", "stock_rows", "sums", "window", "window_rows",
+                 "window_tails")
 
     def __init__(self, days: int, trials: int, items: int, age_cols: int, mode: str,
                  has_loss: bool) -> None:
@@ -535,6 +536,13 @@ class _Block:
         self.window_tails = [day[1:] for day in self.window] if self.window is not None \
             else []
         self.sums = np.zeros((days + 1, trials))
+        # the money sums side by side (demand value, served value, served cost, purchases,
+        # issued cost), row 0 the running totals, and their totals over the chunk's days
+        self.money = np.zeros((days + 1, 5, trials))
+        self.money_total = np.zeros((5, trials))
+        # the counted item-days (stocked out, safety met, with stock, sold) and their totals
+        self.masks = np.zeros((4, days, trials, items), dtype=bool)
+        self.counts_total = np.zeros((4, trials))
         # each buffer's day rows, one view per day (made once per chunk)
         self.shipped_rows, self.stock_rows = list(self.shipped), list(self.stock)
         self.issued_rows, self.served_rows = list(self.issued), list(self.served)
@@ -555,39 +563,57 @@ def _window_ones(blk: _Block, d0: int, nb: int, initial: FloatArray) -> FloatArr
 def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: FloatArray,
                   blk: _Block, standard: FloatArray, has_loss: bool, nonneg: bool) -> None:
     """:meth:`Accumulator.record_day` of ``nb`` days at once, the same numbers bit for bit:
-    money sums are added day by day in order (:func:`_seq_add`), counts are whole numbers
-    (any order gives the same float). ``nonneg``: stock is never negative, so a short item-day
+    money sums are added day by day in order (:func:`_seq_add`, all of them in one
+    reduction), counts are whole numbers (any order gives the same float). The money and count
+    totals are kept in the block (``money_total``, ``counts_total``) and written to ``acc`` by
+    :func:`_finish_block`. ``nonneg``: stock is never negative, so a short item-day
     (need > stock) always has demand, and an item-day that served something had stock."""
     w = acc.world
     stock, served, issued, onhand = (blk.stock[:nb], blk.served[:nb], blk.issued[:nb],
                                      blk.onhand[:nb])
-    rows = blk.sums[1:nb + 1]
-    buf = blk.sums[:nb + 1]
+    buf = blk.money[:nb + 1]
     one = demand.shape[2] == 1
-    sums = [(acc.demand_value, demand, w.price), (acc.served_value, served, w.price),
-            (acc.served_cost, served, w.cost), (acc.purchased, blk.shipped[:nb], w.cost)]
+    sums = [(demand, w.price), (served, w.price), (served, w.cost), (blk.shipped[:nb], w.cost)]
     if has_loss:            # else served is issued: the same sums, bit for bit (below)
-        sums.append((acc.issued_cost, issued, w.cost))
-    for total, x, weight in sums:
+        sums.append((issued, w.cost))
+    for k, (x, weight) in enumerate(sums):
         if one:     # x @ weight of one item is the one product, exactly
-            np.multiply(x[:, :, 0], weight[0], out=rows)
-        else:
-            np.matmul(x, weight, out=rows)
-        _seq_add(total, buf)
-    if not has_loss:        # both have added the same numbers every day since the start
-        acc.issued_cost[...] = acc.served_cost
-    stocked_out = need > stock if nonneg else (need > stock) & (demand > 0)
-    acc.stockouts += _count_per_trial(stocked_out)
+            np.multiply(x[:, :, 0], weight[0], out=buf[1:, k])
+        else:       # a contiguous product, then placed (a strided output may sum otherwise)
+            buf[1:, k] = np.matmul(x, weight)
+    _seq_add(blk.money_total[:len(sums)], buf[:, :len(sums)])
+    masks = blk.masks[:, :nb]
+    stocked_out = masks[0]
+    if nonneg:
+        np.greater(need, stock, out=stocked_out)
+    else:
+        np.logical_and(need > stock, demand > 0, out=stocked_out)
     acc.daily_stockouts[d0:d0 + nb] += _count_per_day(stocked_out)
     if has_loss:
         for j in range(nb):
             acc.daily_waste[d0 + j] += (issued[j] - served[j]).sum(axis=0) * w.cost
     _seq_add(blk.aged_total, blk.aged[:nb + 1])           # acc.aged, transposed (at the end)
-    acc.safety_ok += _count_per_trial(onhand >= (standard - 1e-9)[:, None, :])
-    acc.with_stock += _count_per_trial(stock > 0)
-    sold = served > 0 if nonneg else (stock > 0) & (served > 0)
-    acc.sold += _count_per_trial(sold)
+    np.greater_equal(onhand, (standard - 1e-9)[:, None, :], out=masks[1])
+    np.greater(stock, 0.0, out=masks[2])
+    if nonneg:
+        np.greater(served, 0.0, out=masks[3])
+    else:
+        np.logical_and(masks[2], served > 0, out=masks[3])
+    # the days added as bytes (≤ 64 < 256: exact), then the items: [4, T]
+    per_item = np.add.reduce(masks.view(np.uint8), axis=1, dtype=np.uint8)
+    blk.counts_total += per_item[:, :, 0] if per_item.shape[2] == 1 \
+        else per_item.sum(axis=2, dtype=np.intp)
     acc.day += nb
+
+
+def _finish_block(acc: Accumulator, blk: _Block, has_loss: bool) -> None:
+    """The block's totals into the accumulator (once, after the last block)."""
+    (acc.demand_value[...], acc.served_value[...], acc.served_cost[...],
+     acc.purchased[...]) = blk.money_total[:4]
+    acc.issued_cost[...] = blk.money_total[4] if has_loss else acc.served_cost
+    acc.stockouts[...], acc.safety_ok[...], acc.with_stock[...], acc.sold[...] = \
+        blk.counts_total
+    acc.aged[...] = blk.aged_total.T
 
 
 def _count_per_trial(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.integer[Any]]:
@@ -727,7 +753,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     simple = [lead0[p] and not packs[p] and plan.forecast is None and not has_shrink
               and mode != "buckets" for p, plan in enumerate(plans)]
     # the short loop's blocks by the width of a day's demand (its window sums are a few more
-    # [T, I] rows a day, not a wider day: measured, 18-day blocks at 1k trials beat 10-day ones)
+    # [T, I] rows a day, not a wider day: measured, 24-day blocks at 1k trials beat 10-day ones)
     n_block = block_days(trials, width, world.days, short_width=max(cells, n_items)) \
         if all(simple) else block_days(trials, width, world.days)
     # random numbers: trial t's numbers of a day sit at t·per_trial of the day's stream
@@ -969,7 +995,7 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 _record_block(acc, d0, nb, demand_blk, need_blk, blk,
                               world.standard[d0:d0 + nb], has_loss, nonneg)
     for st, blk in zip(states, blocks, strict=True):
-        st.acc.aged[...] = blk.aged_total.T
+        _finish_block(st.acc, blk, has_loss)
         on_hand = st.inv.sum(axis=0) if mode == "buckets" else st.inv
         st.acc.closing = on_hand @ cost + st.pipe.sum(axis=2) @ cost
     return [st.acc.finish() for st in states]

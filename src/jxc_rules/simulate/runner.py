@@ -152,7 +152,8 @@ def run_many(
                               f"trials must be at most {MAX_TRIALS:,} per run, got {trials:,}; "
                               "split the run (seeds) or lower --trials", field="trials",
                               value=str(trials)[:40])
-    chunk_sizes(trials, 1)  # trials checked before any sizing
+    # trials checked before any sizing (one chunk: not a list of `trials` ones)
+    chunk_sizes(trials, trials if isinstance(trials, int) and trials >= 1 else 1)
     per_trial = bytes_per_trial(world, plans)
     if chunk_trials is None:
         chunk_trials = auto_chunk_trials(per_trial, trials, executor, memory_mb=memory_mb)
