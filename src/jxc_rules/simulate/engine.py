@@ -616,18 +616,6 @@ def _finish_block(acc: Accumulator, blk: _Block, has_loss: bool) -> None:
     acc.aged[...] = blk.aged_total.T
 
 
-def _count_per_trial(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.integer[Any]]:
-    """``np.count_nonzero(mask, axis=(0, 2))`` of a block's ``[B, T, I]`` mask (B ≤ 64 days):
-    the days added as bytes (≤ 64 < 256: exact), then the items — a third of the time of
-    counting through ``count_nonzero``'s cast to ``intp``."""
-    per_item: npt.NDArray[np.uint8] = np.add.reduce(mask.view(np.uint8), axis=0,
-                                                     dtype=np.uint8)          # [T, I]
-    if per_item.shape[1] == 1:
-        return per_item[:, 0]
-    total: npt.NDArray[np.intp] = per_item.sum(axis=1, dtype=np.intp)
-    return total
-
-
 def _count_per_day(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.intp]:
     """``np.count_nonzero(mask, axis=1)`` of a block's ``[B, T, I]`` mask: one item's day rows
     through the flat count (no axis: its fast path), else one reduction over the trials."""
