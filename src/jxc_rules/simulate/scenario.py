@@ -679,8 +679,8 @@ _SCENARIOS_LOCK = threading.Lock()
 def _digest(path: str) -> str | None:
     """sha256 of a file's bytes (None when it cannot be read)."""
     try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read(CSV_MAX_BYTES + 1)).hexdigest()
+        with open(path, "rb") as fh:       # streamed: no buffer of the size limit up front
+            return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return None
 
