@@ -42,6 +42,8 @@ def _serve(args: argparse.Namespace) -> int:
         extra["max_body_bytes"] = args.max_body_bytes
     if args.max_jobs is not None:
         extra["max_jobs"] = args.max_jobs
+    if not args.group_commit:
+        extra["group_commit"] = False
     settings = _settings(args, **extra)
     print(f"jxc-rules service on http://{args.host}:{args.port} (ledger: "
           f"{_safe_url(args.db)}, {args.workers} worker(s)); OpenAPI at /openapi.json",
@@ -122,6 +124,9 @@ def register(sub: Any) -> None:
     serve.add_argument("--no-access-log", dest="access_log", action="store_false",
                        help="no uvicorn access log line per request (the audit log still has "
                             "every request)")
+    serve.add_argument("--no-group-commit", dest="group_commit", action="store_false",
+                       help="one database transaction per reservation write (default: writes "
+                            "that arrive together share one; docs/service.md)")
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", help="manage the service's API tokens",

@@ -107,13 +107,15 @@ def test_serve_on_a_postgresql_url(pg_url: str, tmp_path: Path) -> None:
     assert held == "2"
 
 
-def test_serve_with_two_workers_still_reserves_exactly_what_is_there(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [[], ["--no-group-commit"]], ids=["group-commit", "alone"])
+def test_serve_with_two_workers_still_reserves_exactly_what_is_there(tmp_path: Path,
+                                                                    group: list[str]) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     token = subprocess.run([*CLI, "token", "add", "w", "--scope", "reservation:write"],
                            cwd=tmp_path, capture_output=True, text=True,
                            check=True).stdout.strip()
-    proc, url = _serve(["--workers", "2"], tmp_path)
+    proc, url = _serve(["--workers", "2", *group], tmp_path)
     try:
         h = {"Authorization": f"Bearer {token}"}
         httpx.post(url + "/v1/stock/receive", json={"sku": "A", "quantity": 5}, headers=h)
