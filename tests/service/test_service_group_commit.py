@@ -241,3 +241,51 @@ def test_requests_cut_off_while_queued_still_have_their_writes_decided(make_app:
     finally:
         server.stop()
         state.engine.dispose()
+
+
+def test_a_bad_order_in_a_batch_is_refused_alone_and_the_others_are_held(make_app: Any
+                                                                         ) -> None:
+    """``reserve_many`` refuses a whole batch on input that is not an order (an id starting
+    with a space); the batch then runs its reservations one by one, so only the bad one is
+    refused (422 naming ``order_id``). A negative quantity is refused before it queues, naming
+    its line."""
+    app, tok = make_app()
+    state = app.state.jxc
+    server = LiveServer(app).start()
+    try:
+        a = bearer(tok["all"])
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            _receive(h, a, "FISH-4", 10)
+        group = state.group_commit()
+        start = group.submitted
+        bodies = [{"order_id": "B-ok-1", "lines": {"FISH-4": 2}},
+                  {"order_id": " B-bad", "lines": {"FISH-4": 3}},
+                  {"order_id": "B-ok-2", "lines": {"FISH-4": "2.5"}}]
+
+        def reserve(body: dict[str, Any]) -> httpx.Response:
+            with httpx.Client(base_url=server.url, timeout=60) as h:
+                return h.post("/v1/reservations", json=body, headers=a)
+
+        state.write_lock.acquire()
+        try:
+            with ThreadPoolExecutor(3) as pool:
+                futures = [pool.submit(reserve, b) for b in bodies]
+                _queued(group, start + 3)
+                state.write_lock.release()
+                answers = [f.result() for f in futures]
+        finally:
+            if state.write_lock.locked():
+                state.write_lock.release()
+        assert [r.status_code for r in answers] == [201, 422, 201]
+        assert answers[1].json()["field"] == "order_id"
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            assert h.get("/v1/stock/FISH-4", headers=a).json()["reserved"] == "4.5"
+            for q in ("-3", "abc", "1/0"):
+                r = h.post("/v1/reservations", json={"order_id": "B-neg", "lines": {
+                    "FISH-4": 1, "FISH-5": q}}, headers=a)
+                assert r.status_code == 422, r.text
+                assert r.json()["field"] == "lines.FISH-5"
+            assert h.get("/v1/stock/FISH-4", headers=a).json()["reserved"] == "4.5"
+    finally:
+        server.stop()
+        state.engine.dispose()

@@ -334,11 +334,27 @@ def reserve(info: ReservationWrite, body: ReserveRequest, request: Request,
     return _reserve_call(info, body, request, idempotency_key).run()
 
 
+def _check_quantities(lines: Mapping[str, Any]) -> None:
+    """422 naming ``lines.<SKU>`` for a quantity that is not an exact number >= 0 (the
+    ledger's own check would name its argument, ``requirements['<SKU>']``)."""
+    from jxc_rules.reservation.base import _exact
+
+    for sku, q in lines.items():
+        try:
+            bad = _exact(q, f"lines.{sku}") < 0
+        except JxcRulesError as exc:
+            raise from_library(exc, fallback_field=f"lines.{sku}") from exc
+        if bad:
+            raise Problem(422, "validation", f"lines.{sku}: {q!r} is not a quantity >= 0",
+                          field=f"lines.{sku}")
+
+
 def _reserve_call(info: TokenInfo, body: ReserveRequest, request: Request,
                   idempotency_key: str | None) -> _Call:
     set_subject(request, f"order {body.order_id}")
     check_location(info, body.location)
     check_skus(info, body.lines, lambda s: f"lines.{s}")
+    _check_quantities(body.lines)
 
     def answer(new: bool) -> tuple[int, Any]:
         # the order holds exactly these lines (reserved now, or already with the same lines):
