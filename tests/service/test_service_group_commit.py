@@ -30,6 +30,24 @@ def server_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from fresh_database(request.param, tmp_path)
 
 
+@pytest.fixture
+def served(make_app: Any) -> Iterator[Any]:
+    """``served(**settings)`` -> (live server, the app's state, an all-scopes bearer header)
+    on a SQLite service of the test's own; stopped afterwards."""
+    started: list[tuple[LiveServer, Any]] = []
+
+    def start(**settings: Any) -> tuple[LiveServer, Any, dict[str, str]]:
+        app, tok = make_app(**settings)
+        server = LiveServer(app).start()
+        started.append((server, app))
+        return server, app.state.jxc, bearer(tok["all"])
+
+    yield start
+    for server, app in started:
+        server.stop()
+        app.state.jxc.engine.dispose()
+
+
 def _queued(group: Any, n: int, timeout: float = 20.0) -> None:
     """Wait until ``n`` writes were submitted (queued, or taken by the blocked leader)."""
     deadline = time.monotonic() + timeout
@@ -38,81 +56,83 @@ def _queued(group: Any, n: int, timeout: float = 20.0) -> None:
         time.sleep(0.005)
 
 
+def _as_one_batch(state: Any, fn: Any, args: list[Any]) -> list[Any]:
+    """``fn(arg)`` for each arg in threads while the service's writer lock is held (SQLite),
+    so that their writes all queue behind the first; then the lock is let go and the answers
+    gathered."""
+    group = state.group_commit()
+    start = group.submitted
+    state.write_lock.acquire()
+    held = True
+    try:
+        with ThreadPoolExecutor(len(args)) as pool:
+            futures = [pool.submit(fn, arg) for arg in args]
+            _queued(group, start + len(args))
+            state.write_lock.release()
+            held = False
+            return [f.result() for f in futures]
+    finally:
+        if held:
+            state.write_lock.release()
+
+
 def _receive(h: httpx.Client, a: dict[str, str], sku: str, q: int) -> None:
     assert h.post("/v1/stock/receive", json={"sku": sku, "quantity": q},
                   headers=a).status_code == 200
 
 
-def test_one_batch_answers_as_one_request_at_a_time(make_app: Any) -> None:
-    app, tok = make_app()
-    state = app.state.jxc
-    server = LiveServer(app).start()
-    try:
-        a = bearer(tok["all"])
+def test_one_batch_answers_as_one_request_at_a_time(served: Any) -> None:
+    server, state, a = served()
+    with httpx.Client(base_url=server.url, timeout=60) as h:
+        _receive(h, a, "FISH-1", 10)
+        for i in range(4):  # 4 held before: 6 available
+            assert h.post("/v1/reservations", json={"order_id": f"P{i}",
+                          "lines": {"FISH-1": 1}}, headers=a).status_code == 201
+    group = state.group_commit()
+    before = (group.batches, group.writes, group.submitted)
+
+    def write(i: int) -> tuple[int, Any]:
         with httpx.Client(base_url=server.url, timeout=60) as h:
-            _receive(h, a, "FISH-1", 10)
-            for i in range(4):  # 4 held before: 6 available
-                assert h.post("/v1/reservations", json={"order_id": f"P{i}",
-                              "lines": {"FISH-1": 1}}, headers=a).status_code == 201
-        group = state.group_commit()
-        before = (group.batches, group.writes, group.submitted)
+            headers = {**a, "Idempotency-Key": f"gc-{i}"}
+            if i < 4:
+                r = h.post(f"/v1/reservations/P{i}/release", headers=headers)
+            else:
+                r = h.post("/v1/reservations", json={"order_id": f"SO-{i}",
+                           "lines": {"FISH-1": 1}}, headers=headers)
+            return r.status_code, r.json()
 
-        def write(i: int) -> tuple[int, Any]:
-            with httpx.Client(base_url=server.url, timeout=60) as h:
-                headers = {**a, "Idempotency-Key": f"gc-{i}"}
-                if i < 4:
-                    r = h.post(f"/v1/reservations/P{i}/release", headers=headers)
-                else:
-                    r = h.post("/v1/reservations", json={"order_id": f"SO-{i}",
-                               "lines": {"FISH-1": 1}}, headers=headers)
-                return r.status_code, r.json()
-
-        # the writer lock held: every write queues behind the first, then runs as one batch
-        state.write_lock.acquire()
-        try:
-            with ThreadPoolExecutor(16) as pool:
-                futures = [pool.submit(write, i) for i in range(16)]
-                _queued(group, before[2] + 16)
-                state.write_lock.release()
-                answers = [f.result() for f in futures]
-        finally:
-            if state.write_lock.locked():
-                state.write_lock.release()
-        assert group.batches - before[0] <= 2  # the first write alone, the 15 behind it
-        assert group.writes - before[1] == 16
-        assert [s for s, _ in answers[:4]] == [200] * 4
-        codes = [s for s, _ in answers[4:]]
-        # 4 released + 6 available = 10 units for 12 orders, whichever ran first
-        assert codes.count(201) == 10
-        assert codes.count(409) == 2
-        for s, body in answers[4:]:
-            if s == 409:
-                assert body["shortages"] == {"FISH-1": "1"}
-                assert body["field"] == "lines"
-        with httpx.Client(base_url=server.url, timeout=60) as h:
-            stock = h.get("/v1/stock/FISH-1", headers=a).json()
-            assert (stock["reserved"], stock["available"]) == ("10", "0")
-            # retries replay the first answers, batched or not, and change nothing
-            for i in (0, 4, 5, 15):
-                headers = {**a, "Idempotency-Key": f"gc-{i}"}
-                r = (h.post(f"/v1/reservations/P{i}/release", headers=headers) if i < 4 else
-                     h.post("/v1/reservations", json={"order_id": f"SO-{i}",
-                            "lines": {"FISH-1": 1}}, headers=headers))
-                assert r.headers.get("Idempotency-Replayed") == "true"
-                assert (r.status_code, r.json()) == answers[i]
-            assert h.get("/v1/stock/FISH-1", headers=a).json() == stock
-    finally:
-        server.stop()
-        state.engine.dispose()
+    # every write queues behind the first, then runs as one batch
+    answers = _as_one_batch(state, write, list(range(16)))
+    assert group.batches - before[0] <= 2  # the first write alone, the 15 behind it
+    assert group.writes - before[1] == 16
+    assert [s for s, _ in answers[:4]] == [200] * 4
+    codes = [s for s, _ in answers[4:]]
+    # 4 released + 6 available = 10 units for 12 orders, whichever ran first
+    assert codes.count(201) == 10
+    assert codes.count(409) == 2
+    for s, body in answers[4:]:
+        if s == 409:
+            assert body["shortages"] == {"FISH-1": "1"}
+            assert body["field"] == "lines"
+    with httpx.Client(base_url=server.url, timeout=60) as h:
+        stock = h.get("/v1/stock/FISH-1", headers=a).json()
+        assert (stock["reserved"], stock["available"]) == ("10", "0")
+        # retries replay the first answers, batched or not, and change nothing
+        for i in (0, 4, 5, 15):
+            headers = {**a, "Idempotency-Key": f"gc-{i}"}
+            r = (h.post(f"/v1/reservations/P{i}/release", headers=headers) if i < 4 else
+                 h.post("/v1/reservations", json={"order_id": f"SO-{i}",
+                        "lines": {"FISH-1": 1}}, headers=headers))
+            assert r.headers.get("Idempotency-Replayed") == "true"
+            assert (r.status_code, r.json()) == answers[i]
+        assert h.get("/v1/stock/FISH-1", headers=a).json() == stock
 
 
-def test_a_failed_batch_runs_again_one_request_at_a_time(make_app: Any,
+def test_a_failed_batch_runs_again_one_request_at_a_time(served: Any,
                                                          monkeypatch: pytest.MonkeyPatch
                                                          ) -> None:
     from jxc_rules.reservation.sql import SqlLedger
 
-    app, tok = make_app()
-    state = app.state.jxc
     real = SqlLedger._batch_begin
     failures = []
 
@@ -123,28 +143,23 @@ def test_a_failed_batch_runs_again_one_request_at_a_time(make_app: Any,
         return real(self, conn)
 
     monkeypatch.setattr(SqlLedger, "_batch_begin", fail_once)
-    server = LiveServer(app).start()
-    try:
-        a = bearer(tok["all"])
-        with httpx.Client(base_url=server.url, timeout=60) as h:
-            _receive(h, a, "FISH-2", 3)
-            r = h.post("/v1/reservations", json={"order_id": "F-1", "lines": {"FISH-2": 2}},
-                       headers={**a, "Idempotency-Key": "f-1"})
-            assert r.status_code == 201, r.text
-            assert state.group_commit().fallbacks == 1
-            r = h.post("/v1/reservations", json={"order_id": "F-2", "lines": {"FISH-2": 2}},
-                       headers={**a, "Idempotency-Key": "f-2"})
-            assert r.status_code == 409
-            assert r.json()["shortages"] == {"FISH-2": "1"}
-            stock = h.get("/v1/stock/FISH-2", headers=a).json()
-            assert (stock["reserved"], stock["available"]) == ("2", "1")
-            # the fallen-back answer was stored once, in the transaction that made it
-            r = h.post("/v1/reservations", json={"order_id": "F-1", "lines": {"FISH-2": 2}},
-                       headers={**a, "Idempotency-Key": "f-1"})
-            assert (r.status_code, r.headers.get("Idempotency-Replayed")) == (201, "true")
-    finally:
-        server.stop()
-        state.engine.dispose()
+    server, state, a = served()
+    with httpx.Client(base_url=server.url, timeout=60) as h:
+        _receive(h, a, "FISH-2", 3)
+        r = h.post("/v1/reservations", json={"order_id": "F-1", "lines": {"FISH-2": 2}},
+                   headers={**a, "Idempotency-Key": "f-1"})
+        assert r.status_code == 201, r.text
+        assert state.group_commit().fallbacks == 1
+        r = h.post("/v1/reservations", json={"order_id": "F-2", "lines": {"FISH-2": 2}},
+                   headers={**a, "Idempotency-Key": "f-2"})
+        assert r.status_code == 409
+        assert r.json()["shortages"] == {"FISH-2": "1"}
+        stock = h.get("/v1/stock/FISH-2", headers=a).json()
+        assert (stock["reserved"], stock["available"]) == ("2", "1")
+        # the fallen-back answer was stored once, in the transaction that made it
+        r = h.post("/v1/reservations", json={"order_id": "F-1", "lines": {"FISH-2": 2}},
+                   headers={**a, "Idempotency-Key": "f-1"})
+        assert (r.status_code, r.headers.get("Idempotency-Replayed")) == (201, "true")
 
 
 def test_two_workers_batching_against_one_database(make_app: Any, server_db: str) -> None:
@@ -197,95 +212,70 @@ def test_two_workers_batching_against_one_database(make_app: Any, server_db: str
             app.state.jxc.engine.dispose()
 
 
-def test_requests_cut_off_while_queued_still_have_their_writes_decided(make_app: Any) -> None:
+def test_requests_cut_off_while_queued_still_have_their_writes_decided(served: Any) -> None:
     """The service's time limit cancels a request waiting for its batch: its write is still
     decided (its key then replays the answer) and leadership still passes on — no write is
     stranded in the queue."""
-    app, tok = make_app(request_timeout_s=0.5)
-    state = app.state.jxc
-    server = LiveServer(app).start()
+    server, state, a = served(request_timeout_s=0.5)
+    with httpx.Client(base_url=server.url, timeout=60) as h:
+        _receive(h, a, "FISH-3", 5)
+    group = state.group_commit()
+
+    def reserve(i: int) -> int:
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            return h.post("/v1/reservations", json={"order_id": f"T-{i}",
+                          "lines": {"FISH-3": 1}},
+                          headers={**a, "Idempotency-Key": f"t-{i}"}).status_code
+
+    start = group.submitted
+    state.write_lock.acquire()
     try:
-        a = bearer(tok["all"])
-        with httpx.Client(base_url=server.url, timeout=60) as h:
-            _receive(h, a, "FISH-3", 5)
-        group = state.group_commit()
-
-        def reserve(i: int) -> int:
-            with httpx.Client(base_url=server.url, timeout=60) as h:
-                return h.post("/v1/reservations", json={"order_id": f"T-{i}",
-                              "lines": {"FISH-3": 1}},
-                              headers={**a, "Idempotency-Key": f"t-{i}"}).status_code
-
-        start = group.submitted
-        state.write_lock.acquire()
-        try:
-            with ThreadPoolExecutor(4) as pool:
-                futures = [pool.submit(reserve, i) for i in range(4)]
-                _queued(group, start + 4)
-                codes = [f.result() for f in futures]  # all cut off at 0.5 s
-        finally:
-            state.write_lock.release()
-        assert codes == [504] * 4
-        deadline = time.monotonic() + 20
-        while group._busy or group._queue:
-            assert time.monotonic() < deadline, "queued writes were stranded"
-            time.sleep(0.01)
-        with httpx.Client(base_url=server.url, timeout=60) as h:
-            for i in range(4):  # each write was applied once: its key replays the answer
-                r = h.post("/v1/reservations", json={"order_id": f"T-{i}",
-                           "lines": {"FISH-3": 1}}, headers={**a, "Idempotency-Key": f"t-{i}"})
-                assert (r.status_code, r.headers.get("Idempotency-Replayed")) == (201, "true")
-            assert h.post("/v1/reservations", json={"order_id": "T-new", "lines": {"FISH-3": 1}},
-                          headers=a).status_code == 201
-            assert h.get("/v1/stock/FISH-3", headers=a).json()["available"] == "0"
+        with ThreadPoolExecutor(4) as pool:
+            futures = [pool.submit(reserve, i) for i in range(4)]
+            _queued(group, start + 4)
+            codes = [f.result() for f in futures]  # all cut off at 0.5 s
     finally:
-        server.stop()
-        state.engine.dispose()
+        state.write_lock.release()  # held until all were cut off
+    assert codes == [504] * 4
+    deadline = time.monotonic() + 20
+    while group._busy or group._queue:
+        assert time.monotonic() < deadline, "queued writes were stranded"
+        time.sleep(0.01)
+    with httpx.Client(base_url=server.url, timeout=60) as h:
+        for i in range(4):  # each write was applied once: its key replays the answer
+            r = h.post("/v1/reservations", json={"order_id": f"T-{i}",
+                       "lines": {"FISH-3": 1}}, headers={**a, "Idempotency-Key": f"t-{i}"})
+            assert (r.status_code, r.headers.get("Idempotency-Replayed")) == (201, "true")
+        assert h.post("/v1/reservations", json={"order_id": "T-new", "lines": {"FISH-3": 1}},
+                      headers=a).status_code == 201
+        assert h.get("/v1/stock/FISH-3", headers=a).json()["available"] == "0"
 
 
-def test_a_bad_order_in_a_batch_is_refused_alone_and_the_others_are_held(make_app: Any
+def test_a_bad_order_in_a_batch_is_refused_alone_and_the_others_are_held(served: Any
                                                                          ) -> None:
     """``reserve_many`` refuses a whole batch on input that is not an order (an id starting
     with a space); the batch then runs its reservations one by one, so only the bad one is
     refused (422 naming ``order_id``). A negative quantity is refused before it queues, naming
     its line."""
-    app, tok = make_app()
-    state = app.state.jxc
-    server = LiveServer(app).start()
-    try:
-        a = bearer(tok["all"])
-        with httpx.Client(base_url=server.url, timeout=60) as h:
-            _receive(h, a, "FISH-4", 10)
-        group = state.group_commit()
-        start = group.submitted
-        bodies = [{"order_id": "B-ok-1", "lines": {"FISH-4": 2}},
-                  {"order_id": " B-bad", "lines": {"FISH-4": 3}},
-                  {"order_id": "B-ok-2", "lines": {"FISH-4": "2.5"}}]
+    server, state, a = served()
+    with httpx.Client(base_url=server.url, timeout=60) as h:
+        _receive(h, a, "FISH-4", 10)
+    bodies = [{"order_id": "B-ok-1", "lines": {"FISH-4": 2}},
+              {"order_id": " B-bad", "lines": {"FISH-4": 3}},
+              {"order_id": "B-ok-2", "lines": {"FISH-4": "2.5"}}]
 
-        def reserve(body: dict[str, Any]) -> httpx.Response:
-            with httpx.Client(base_url=server.url, timeout=60) as h:
-                return h.post("/v1/reservations", json=body, headers=a)
-
-        state.write_lock.acquire()
-        try:
-            with ThreadPoolExecutor(3) as pool:
-                futures = [pool.submit(reserve, b) for b in bodies]
-                _queued(group, start + 3)
-                state.write_lock.release()
-                answers = [f.result() for f in futures]
-        finally:
-            if state.write_lock.locked():
-                state.write_lock.release()
-        assert [r.status_code for r in answers] == [201, 422, 201]
-        assert answers[1].json()["field"] == "order_id"
+    def reserve(body: dict[str, Any]) -> httpx.Response:
         with httpx.Client(base_url=server.url, timeout=60) as h:
-            assert h.get("/v1/stock/FISH-4", headers=a).json()["reserved"] == "4.5"
-            for q in ("-3", "abc", "1/0"):
-                r = h.post("/v1/reservations", json={"order_id": "B-neg", "lines": {
-                    "FISH-4": 1, "FISH-5": q}}, headers=a)
-                assert r.status_code == 422, r.text
-                assert r.json()["field"] == "lines.FISH-5"
-            assert h.get("/v1/stock/FISH-4", headers=a).json()["reserved"] == "4.5"
-    finally:
-        server.stop()
-        state.engine.dispose()
+            return h.post("/v1/reservations", json=body, headers=a)
+
+    answers = _as_one_batch(state, reserve, bodies)
+    assert [r.status_code for r in answers] == [201, 422, 201]
+    assert answers[1].json()["field"] == "order_id"
+    with httpx.Client(base_url=server.url, timeout=60) as h:
+        assert h.get("/v1/stock/FISH-4", headers=a).json()["reserved"] == "4.5"
+        for q in ("-3", "abc", "1/0"):
+            r = h.post("/v1/reservations", json={"order_id": "B-neg", "lines": {
+                "FISH-4": 1, "FISH-5": q}}, headers=a)
+            assert r.status_code == 422, r.text
+            assert r.json()["field"] == "lines.FISH-5"
+        assert h.get("/v1/stock/FISH-4", headers=a).json()["reserved"] == "4.5"

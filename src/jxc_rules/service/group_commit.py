@@ -298,14 +298,7 @@ class GroupCommit:
             left = led._release_all(conn, [x.order_id for x in whole], locked)
             for x in whole:
                 assert x.on_released is not None
-                got = left[x.order_id]
-                if isinstance(got, Exception):
-                    ans = x.answer_error(got)
-                    if ans is None:
-                        raise got
-                    x.result = (ans[0], ans[1], False)
-                else:
-                    x.result = (*x.on_released(got), False)
+                x.result = _outcome(x, left[x.order_id], x.on_released)
         by_loc: dict[str, list[Write]] = {}
         for x in todo:
             if x.order is not None:
@@ -320,6 +313,18 @@ def _mismatch(key: str | None) -> Exception:
     return Problem(409, "idempotency-mismatch", f"Idempotency-Key {key!r} was used for a "
                    "different request; use a new key for a new request",
                    field="Idempotency-Key")
+
+
+def _outcome(x: Write, got: Any, answer: Callable[[Any], tuple[int, Any]]
+             ) -> tuple[int, Any, bool]:
+    """A batch call's outcome for ``x`` as its answer: the error's (re-raised when it is no
+    answer: the batch then falls back) or ``answer(got)``."""
+    if isinstance(got, Exception):
+        ans = x.answer_error(got)
+        if ans is None:
+            raise got
+        return ans[0], ans[1], False
+    return (*answer(got), False)
 
 
 def _one(led: Any, x: Write) -> tuple[int, Any, bool]:
@@ -349,15 +354,8 @@ def _reserve_group(led: Any, conn: Any, loc: str, group: list[Write]) -> None:
             x.result = _one(led, x)
         return
     for x in group:
-        got = outcome[x.order_id]
-        if isinstance(got, Exception):
-            ans = x.answer_error(got)
-            if ans is None:
-                raise got
-            x.result = (ans[0], ans[1], False)
-        else:
-            assert x.on_reserved is not None
-            x.result = (*x.on_reserved(bool(got)), False)
+        assert x.on_reserved is not None
+        x.result = _outcome(x, outcome[x.order_id], x.on_reserved)
 
 
 def _lock_stock(led: Any, conn: Any, todo: list[Write]) -> set[tuple[str, str]]:
