@@ -12,7 +12,9 @@ and the load generator takes little of the shared CPU):
 - a 50-line reservation then its release (``POST /v1/reservations`` with an Idempotency-Key),
   1 and 8 concurrent clients;
 - the same conversion batch in-process: the library's ``convert`` per line, and the service's
-  own conversion (``convert_rows``: the integer fast path) without HTTP.
+  own conversion (``convert_rows``: the integer fast path) without HTTP;
+- the same reservation in-process: ``SqlLedger.reserve`` then ``release`` on the service's
+  database, one transaction a call (no group commit: one caller).
 
 The load generator shares the machine's cores with the server. Each HTTP row therefore also
 gives the CPU time the server processes (the uvicorn supervisor and its workers) and the
@@ -182,6 +184,38 @@ def _in_process(seconds: float, fast: bool) -> dict[str, Any]:
             "p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3)}
 
 
+def _in_process_reserve(seconds: float, db: str) -> dict[str, Any]:
+    """The library in-process on the service's database: ``SqlLedger.reserve`` of a 50-line
+    order then its ``release``, each a call (its own transaction), on the engine the service
+    makes (same pragmas and lock settings), ledger tables of their own prefix."""
+    from jxc_rules.reservation.sql import SqlLedger
+    from jxc_rules.service.store import make_engine
+
+    engine = make_engine(db)
+    led = SqlLedger(engine, prefix="jxc_inproc_")
+    led.create_tables()
+    for sku in SKUS:
+        led.receive(sku, 10**9)
+    lat = []
+    t_end = time.perf_counter() + seconds
+    i = 0
+    while time.perf_counter() < t_end:
+        oid = f"P-{i}"
+        i += 1
+        t0 = time.perf_counter()
+        assert led.reserve(oid, {s: 1 for s in SKUS}) is True
+        lat.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        led.release(oid)
+        lat.append(time.perf_counter() - t0)
+    engine.dispose()
+    lat.sort()
+    return {"case": "reserve in-process, SqlLedger calls", "workers": 0, "clients": 1,
+            "requests": len(lat), "requests_per_s": round(len(lat) / seconds, 1),
+            "p50_ms": round(1000 * statistics.median(lat), 3),
+            "p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3)}
+
+
 def _start(db: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [sys.executable, "-m", "jxc_rules", "serve", "--db", db, "--port", str(port),
@@ -253,8 +287,11 @@ def _run(args: argparse.Namespace, db: str) -> int:
     token = store.add_token("bench", ["kernels", "reservation:write"], rate_per_s=1e9,
                             burst=10**9)
     load0 = os.getloadavg()
-    rows = [_in_process(args.seconds, fast=False), _in_process(args.seconds, fast=True)]
     cases = args.cases.split(",")
+    rows = ([_in_process(args.seconds, fast=False), _in_process(args.seconds, fast=True)]
+            if "convert" in cases else [])
+    if "reserve" in cases:
+        rows.append(_in_process_reserve(args.seconds, db))
     clients = [int(c) for c in args.clients.split(",")]
     with mp.get_context("spawn").Pool(max(clients)) as pool:
         pool.map(abs, range(64))  # workers started before the clock runs
