@@ -359,9 +359,10 @@ def _reserve_call(info: TokenInfo, body: ReserveRequest, request: Request,
     def answer(new: bool) -> tuple[int, Any]:
         # the order holds exactly these lines (reserved now, or already with the same lines):
         # no read back (a savepoint and two statements a request)
-        lines = {s: Fraction(q) for s, q in normalize_requirements(body.lines).items()}
+        lines = {s: str(q) if type(q) is int else exact_text(Fraction(q))
+                 for s, q in normalize_requirements(body.lines).items()}
         return (201 if new else 200), {"order_id": body.order_id, "reserved": bool(new),
-                                       "location": body.location, "lines": exact_text(lines)}
+                                       "location": body.location, "lines": lines}
 
     def fn(led: Any) -> tuple[int, Any]:
         return answer(led.reserve(body.order_id, body.lines, location=body.location or None))
