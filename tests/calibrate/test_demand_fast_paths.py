@@ -343,3 +343,48 @@ def test_separation_with_updated_counts_equals_recounting_every_column(
     assert len(expected) >= 2                                    # several drops
     np.testing.assert_array_equal(kept.y, design.y[alive])
     assert (kept.x != D._drop_empty(D._rows(design, alive)).x).nnz == 0
+
+
+def _plain_newton_fails(model: Any, start: np.ndarray) -> bool:
+    """statsmodels' Newton alone from ``start`` (the takeaway fit before the damped steps):
+    True when it ends worse than it started, off the optimum, or on a singular Hessian."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = model.fit(start_params=start, method="newton", maxiter=12, disp=False,
+                            skip_hessian=True)
+        except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+            return True
+    params = np.asarray(res.params)
+    return not (np.all(np.isfinite(params)) and model.loglike(params) >= model.loglike(start)
+                and np.abs(model.score(params)).max() <= 1e-3)
+
+
+def test_the_takeaway_fit_converges_by_newton_where_plain_newton_fails(
+        histories: dict[int, Path], pack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The takeaway share fit starts from the pilot's optimum (shares 0), where plain Newton
+    overshoots along the (multiplier, share) ridge and used to fall back to Newton-CG (which
+    stops at a score of ~1e-4): the damped steps take it to where statsmodels' Newton
+    converges — its covariance is kept (a fallback's is not) and the score vanishes."""
+    seen: list[tuple[Any, np.ndarray, Any]] = []
+    real = D._maximize
+
+    def watch(model: Any, start: np.ndarray, **kwargs: Any) -> Any:
+        out = real(model, start, **kwargs)
+        if model.n_shift and kwargs.get("need_cov", True):
+            seen.append((model, np.array(start), out))
+        return out
+
+    monkeypatch.setattr(D, "_maximize", watch)
+    fit = D.fit_demand(read_sales(histories[1], pack), pack, naive=False)
+    [(model, start, (params, converged, cov))] = seen
+    assert _plain_newton_fails(model, start)            # the history fails without the damping
+    assert converged
+    assert cov is not None                              # Newton's own result, no fallback
+    assert np.abs(model.score(params)).max() <= 1e-8
+    # the start the damped steps reach is at least as good as where they began
+    damped = D._damped_start(model, start, tol=1e-7)
+    assert model.loglike(damped) >= model.loglike(start)
+    np.testing.assert_array_equal(fit.channels["takeaway"].params, params)

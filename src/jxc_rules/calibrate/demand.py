@@ -819,9 +819,11 @@ def _maximize(model: Any, start: FloatArray, *, tol: float, need_cov: bool = Tru
     ]
     if getattr(model, "n_shift", 0):
         # μ = exp(Xβ) + A s curves the likelihood along the nearly collinear (takeaway
-        # multiplier, share) pair: plain Newton may overshoot there (then Newton-CG's line
-        # search takes over); from the pilot's optimum it needs few steps if it converges
+        # multiplier, share) pair: plain Newton from the pilot's optimum (shares 0) overshoots
+        # along it — to where a mean turns negative and the likelihood collapses — so the
+        # first steps are damped (see _damped_start); from there Newton needs few steps
         attempts[0] = {**attempts[0], "maxiter": 12}
+        start = _damped_start(model, start, tol=tol)
     best: tuple[FloatArray, bool, FloatArray | None] | None = None
     floor = model.loglike(start)
     for kwargs in attempts:
@@ -859,6 +861,69 @@ def _maximize(model: Any, start: FloatArray, *, tol: float, need_cov: bool = Tru
         raise JxcRulesError("the demand regression did not converge from any start: the data "
                             "may hold a column with no information (all sold out, all zero)")
     return best
+
+
+def _cholesky_shifted(neg_h: FloatArray) -> FloatArray | None:
+    """The Cholesky factor of ``neg_h`` (the negative Hessian), or of ``neg_h + τI`` with the
+    smallest τ of 1e-8, 1e-7, ... times its largest diagonal entry that makes it positive
+    definite (Levenberg-Marquardt: where the censored likelihood is not concave, a step
+    between Newton's and the score's direction, still uphill); None if none does."""
+    try:
+        return np.asarray(np.linalg.cholesky(neg_h), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        pass
+    scale = max(float(np.abs(neg_h.diagonal()).max()), 1e-12)
+    eye = np.eye(neg_h.shape[0])
+    for k in range(-8, 3):
+        try:
+            return np.asarray(np.linalg.cholesky(neg_h + scale * 10.0**k * eye),
+                              dtype=np.float64)
+        except np.linalg.LinAlgError:
+            continue
+    return None
+
+
+def _damped_start(model: Any, start: FloatArray, *, tol: float, max_steps: int = 50
+                  ) -> FloatArray:
+    """Newton steps from ``start`` with the analytic score and Hessian (shifted towards the
+    score where the likelihood is not concave: :func:`_cholesky_shifted`), each halved until
+    the log-likelihood rises by a sufficient part of the step's slope (Armijo backtracking),
+    until the rise a Newton step predicts is at the log-likelihood's rounding (or the step
+    moves no parameter by more than ``tol``): the point statsmodels' Newton then starts from
+    (converging in a step or two, with the covariance).
+
+    A takeaway fit starts where the pilot's weather multipliers absorbed the takeaway shift
+    (shares 0): its first full Newton step jumps along the nearly collinear (multiplier,
+    share) ridge to where the likelihood is far lower or a mean is negative, and plain Newton
+    never comes back (it used to fall back to Newton-CG, which stops at a score of ~1e-4).
+    Stops where no uphill step can be made (the optimisers of :func:`_maximize` decide)."""
+    params = np.asarray(start, dtype=np.float64)
+    ll = model.loglike(params)
+    for _ in range(max_steps):
+        grad = model.score(params)
+        neg_h = -model.hessian(params)
+        if not np.all(np.isfinite(neg_h)):
+            return params
+        chol = _cholesky_shifted(neg_h)
+        if chol is None:
+            return params
+        step = np.linalg.solve(chol.T, np.linalg.solve(chol, grad))   # (−H + τI)⁻¹ g: ascent
+        slope = float(grad @ step)
+        if not np.any(np.abs(step) > tol) or slope <= 1e-11 * max(1.0, abs(ll)):
+            # the rise Newton predicts (slope / 2) is at the log-likelihood's rounding: a
+            # line search cannot tell better from worse there, Newton converges from here
+            return params
+        t = 1.0
+        for _ in range(40):
+            trial = params + t * step
+            ll_trial = model.loglike(trial)
+            if ll_trial >= ll + 1e-4 * t * slope:                 # sufficient increase
+                break
+            t *= 0.5
+        else:
+            return params
+        params, ll = trial, ll_trial
+    return params
 
 
 def _pilot_steps(model: Any, start: FloatArray, steps: int = 3) -> FloatArray:
