@@ -279,3 +279,37 @@ def test_a_bad_order_in_a_batch_is_refused_alone_and_the_others_are_held(served:
             assert r.status_code == 422, r.text
             assert r.json()["field"] == "lines.FISH-5"
         assert h.get("/v1/stock/FISH-4", headers=a).json()["reserved"] == "4.5"
+
+
+def test_a_consume_in_a_batch_is_seen_by_its_reservations(make_app: Any, server_db: str) -> None:
+    """On PostgreSQL / MariaDB a batch reads on-hand once, when it locks the stock rows; a
+    consume in the same batch lowers on-hand (and what the order held), so the batch's
+    reservations must read it again: exactly the 4 available units are reserved, not 10."""
+    app, tok = make_app(server_db)
+    state = app.state.jxc
+    state.write_lock = threading.Lock()  # (the service takes none here) to make one batch
+    server = LiveServer(app).start()
+    try:
+        a = bearer(tok["all"])
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            _receive(h, a, "FISH-6", 10)
+            assert h.post("/v1/reservations", json={"order_id": "C-1", "lines": {"FISH-6": 6}},
+                          headers=a).status_code == 201
+
+        def write(i: int) -> int:
+            with httpx.Client(base_url=server.url, timeout=60) as h:
+                if i == 0:  # a partial consume (its lines named): a write run on its own
+                    return h.post("/v1/reservations/C-1/consume", json={"lines": {"FISH-6": 6}},
+                                  headers=a).status_code
+                return h.post("/v1/reservations", json={"order_id": f"C-R{i}",
+                              "lines": {"FISH-6": 1}}, headers=a).status_code
+
+        codes = _as_one_batch(state, write, list(range(7)))
+        assert codes[0] == 200
+        assert sorted(codes[1:]) == [201] * 4 + [409] * 2
+        with httpx.Client(base_url=server.url, timeout=60) as h:
+            stock = h.get("/v1/stock/FISH-6", headers=a).json()
+        assert (stock["on_hand"], stock["reserved"], stock["available"]) == ("4", "4", "0")
+    finally:
+        server.stop()
+        state.engine.dispose()

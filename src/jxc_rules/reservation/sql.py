@@ -938,17 +938,25 @@ class SqlLedger:
         return restore
 
     def _batch_reserve(self, conn: Any, orders: Iterable[tuple[str, Mapping[str, Any]]],
-                       location: str | None) -> dict[str, bool | JxcRulesError]:
-        """:meth:`reserve_many` without its own savepoint (see :meth:`_batch_begin`)."""
+                       location: str | None,
+                       stock: Mapping[tuple[str, str], Number] | None = None
+                       ) -> dict[str, bool | JxcRulesError]:
+        """:meth:`reserve_many` without its own savepoint (see :meth:`_batch_begin`);
+        ``stock``: on-hand the caller read under lock in this transaction (unchanged since)."""
         loc = self._location(location)
         batch = normalize_batch(orders, check_id=check_order_id, check_key=_key)
-        return self._reserve_all(conn, batch, loc) if batch else {}
+        return self._reserve_all(conn, batch, loc, stock) if batch else {}
 
     def _reserve_all(self, conn: Any, batch: list[tuple[str, dict[str, Number]]],
-                     loc: str) -> dict[str, bool | JxcRulesError]:
-        """The batch's outcomes; writes those reserved (one statement per table)."""
+                     loc: str, locked: Mapping[tuple[str, str], Number] | None = None
+                     ) -> dict[str, bool | JxcRulesError]:
+        """The batch's outcomes; writes those reserved (one statement per table).
+        ``locked``: the stock rows' on-hand when the caller holds their locks already."""
         keys = sorted({(s, loc) for _oid, req in batch for s in req})
-        stock = self._stock_rows(conn, keys, lock=True)
+        if locked is not None and all(k in locked for k in keys):
+            stock = {k: locked[k] for k in keys}
+        else:
+            stock = self._stock_rows(conn, keys, lock=True)
         o, t = self._tables["orders"], self._tables["lines"]
         ids = sorted({oid for oid, _req in batch})
         known: dict[str, tuple[str, str, dict[str, Number] | None]] = {

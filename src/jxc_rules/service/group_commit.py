@@ -288,14 +288,16 @@ class GroupCommit:
             conn.execute(self._answer, answers)
 
     def _ledger_writes(self, led: Any, conn: Any, todo: list[Write]) -> None:
-        locked = _lock_stock(led, conn, todo) if led.dialect != "sqlite" else None
+        stock = _lock_stock(led, conn, todo) if led.dialect != "sqlite" else None
         takes = [x for x in todo if x.order is None]
         whole = [x for x in takes if x.on_released is not None]
         for x in takes:
             if x.on_released is None:
                 x.result = _one(led, x)
+                stock = None  # a consume may have changed on-hand: reservations read it again
         if whole:
-            left = led._release_all(conn, [x.order_id for x in whole], locked)
+            left = led._release_all(conn, [x.order_id for x in whole],
+                                    None if stock is None else set(stock))
             for x in whole:
                 assert x.on_released is not None
                 x.result = _outcome(x, left[x.order_id], x.on_released)
@@ -304,7 +306,7 @@ class GroupCommit:
             if x.order is not None:
                 by_loc.setdefault(x.order[1], []).append(x)
         for loc, group in by_loc.items():
-            _reserve_group(led, conn, loc, group)
+            _reserve_group(led, conn, loc, group, stock)
 
 
 def _mismatch(key: str | None) -> Exception:
@@ -339,14 +341,15 @@ def _one(led: Any, x: Write) -> tuple[int, Any, bool]:
     return status, body, False
 
 
-def _reserve_group(led: Any, conn: Any, loc: str, group: list[Write]) -> None:
+def _reserve_group(led: Any, conn: Any, loc: str, group: list[Write],
+                   stock: dict[tuple[str, str], Any] | None) -> None:
     """The reservations of one location as one ``reserve_many``; each alone when it refuses
     them as a batch (bad input names ``orders[i]``: each then gets its own error)."""
     from jxc_rules.errors import JxcRulesError, LedgerError
 
     orders = [(x.order_id, x.order[0]) for x in group if x.order is not None]
     try:
-        outcome = led._batch_reserve(conn, orders, loc or None)
+        outcome = led._batch_reserve(conn, orders, loc or None, stock)
     except LedgerError:
         raise
     except JxcRulesError:
@@ -358,9 +361,10 @@ def _reserve_group(led: Any, conn: Any, loc: str, group: list[Write]) -> None:
         x.result = _outcome(x, outcome[x.order_id], x.on_reserved)
 
 
-def _lock_stock(led: Any, conn: Any, todo: list[Write]) -> set[tuple[str, str]]:
+def _lock_stock(led: Any, conn: Any, todo: list[Write]) -> dict[tuple[str, str], Any]:
     """Lock the stock rows of every write of the batch at once, in key order (the order every
-    ledger call takes them): batches of two workers then queue instead of deadlocking."""
+    ledger call takes them): batches of two workers then queue instead of deadlocking. Returns
+    their on-hand (what the batch's reservations then read instead of reading it again)."""
     keys: set[tuple[str, str]] = set()
     for x in todo:
         if x.order is not None:
@@ -368,6 +372,4 @@ def _lock_stock(led: Any, conn: Any, todo: list[Write]) -> set[tuple[str, str]]:
     oids = sorted(x.order_id for x in todo if x.order is None)
     if oids:
         keys.update(led._order_keys(conn, oids))
-    if keys:
-        led._stock_rows(conn, sorted(keys), lock=True)
-    return keys
+    return dict(led._stock_rows(conn, sorted(keys), lock=True)) if keys else {}
