@@ -94,7 +94,7 @@ class Guard:
                                 "headers": headers})
             await send_wrapper({"type": "http.response.body", "body": body})
 
-        length = dict(scope.get("headers", ())).get(b"content-length")
+        length = next((v for k, v in scope.get("headers", ()) if k == b"content-length"), None)
         try:
             too_big = length is not None and int(length) > st.max_body_bytes
         except ValueError:
