@@ -111,14 +111,14 @@ class GroupCommit:
     def __init__(self, *, begin: Callable[[], Any], bound: Callable[[Any], Any],
                  idempotency: Any, now: Callable[[], Any], max_ops: int = 64,
                  max_lines: int = 50_000, write_locked: bool = False) -> None:
+        import sqlalchemy as sa
+
         self._begin = begin
         #: ``begin()`` takes the database's write lock itself (SQLite ``BEGIN IMMEDIATE``)
         self.write_locked = write_locked
         self._bound = bound
-        import sqlalchemy as sa
-
-        idem = idempotency
         self._now = now
+        idem = idempotency
         # the three statements of the idempotency records, built once
         self._stored = sa.select(idem.c.token, idem.c.key, idem.c.request_hash, idem.c.status,
                                  idem.c.body).where(sa.tuple_(idem.c.token, idem.c.key).in_(
