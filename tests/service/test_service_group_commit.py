@@ -313,3 +313,30 @@ def test_a_consume_in_a_batch_is_seen_by_its_reservations(make_app: Any, server_
     finally:
         server.stop()
         state.engine.dispose()
+
+
+def test_the_sqlite_writer_lock_is_shared_by_worker_processes(tmp_path: Path) -> None:
+    """Workers of one SQLite file queue on one lock (a flock beside the file), not in SQLite's
+    busy handler: while one process holds it, another cannot take it."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("fcntl")
+    from jxc_rules.service.app import WriterLock
+
+    db = str(tmp_path / "svc.db")
+    probe = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR)\n"
+             "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+             "except BlockingIOError:\n    print('busy')\nelse:\n    print('free')")
+
+    def other_process() -> str:
+        return subprocess.run([sys.executable, "-c", probe, db + ".jxc-writer.lock"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    lock = WriterLock(db)
+    with lock:
+        assert lock.locked()
+        assert other_process() == "busy"
+    assert not lock.locked()
+    assert other_process() == "free"
+    assert WriterLock(":memory:")._fd is None

@@ -174,6 +174,55 @@ _PROBLEM_RESPONSES = {
 }
 
 
+class WriterLock:
+    """The service's SQLite writers in one queue: a thread lock, and for a database file an
+    exclusive ``flock`` on ``<database>.jxc-writer.lock`` beside it, shared by every worker
+    process (the kernel wakes the next waiter; it drops the lock of a process that dies).
+    Where ``fcntl`` is missing (Windows), the thread lock alone: the workers of one machine
+    then meet in SQLite's busy handler."""
+
+    def __init__(self, database: str | None) -> None:
+        self._thread = threading.Lock()
+        self._fd: int | None = None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            try:
+                import fcntl  # noqa: F401
+            except ImportError:  # pragma: no cover - Windows
+                return
+            import os
+
+            self._fd = os.open(f"{database}.jxc-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def acquire(self) -> bool:
+        self._thread.acquire()
+        if self._fd is not None:
+            import fcntl
+
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._thread.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            import fcntl
+
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread.release()
+
+    def locked(self) -> bool:
+        return self._thread.locked()
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class _AppState:
     """What the routes share: settings, the store, the ledger, the rate limiter, the jobs."""
 
@@ -185,10 +234,12 @@ class _AppState:
         self.engine = make_engine(settings.db_url, lock_timeout_s=settings.lock_timeout_s)
         self.store = Store(self.engine, token_cache_s=settings.token_cache_s)
         self.limiter = RateLimiter(settings.rate_per_s, settings.burst)
-        # SQLite has one writer at a time: queue this process's writers on a fair lock instead
-        # of SQLite's busy handler (which sleeps in growing steps and makes p99 latency
-        # hundreds of ms under contention); other databases lock rows themselves
-        self.write_lock: Any = (threading.Lock() if self.engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time: queue the writers on a lock instead of SQLite's busy
+        # handler (which sleeps in growing steps and makes p99 latency hundreds of ms under
+        # contention) — this process's threads and, for a database file, every worker process
+        # of the service; other databases lock rows themselves
+        self.write_lock: Any = (WriterLock(self.engine.url.database)
+                                if self.engine.dialect.name == "sqlite"
                                 else contextlib.nullcontext())
         self._ledger: Any = None
         self._ledger_lock = threading.Lock()
