@@ -37,8 +37,11 @@ Fitting
 α by the method of moments from a Poisson GLM fit (statsmodels IRLS), then the censored NB
 likelihood maximised by statsmodels' ``GenericLikelihoodModel`` (Newton, with the analytic score
 and Hessian below) holding α fixed — in NB2 the information matrix is block-diagonal between the
-mean parameters and α, so their intervals do not depend on α's estimate to first order. 95 %
-Wald intervals on the log scale (multipliers: ``exp(β ± 1.96 se)``).
+mean parameters and α, so their intervals do not depend on α's estimate to first order. A
+takeaway fit, whose additive shares curve the likelihood along the nearly collinear
+(multiplier, share) ridge, first takes damped Newton steps with a line search
+(:func:`_damped_start`) and then converges by statsmodels' Newton. 95 % Wald intervals on the
+log scale (multipliers: ``exp(β ± 1.96 se)``).
 
 Sources
 -------
