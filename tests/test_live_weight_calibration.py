@@ -151,6 +151,14 @@ def test_fit_refuses_bad_history() -> None:
         fit_rate([1000, 1000], [1100, 1080], [8, 8])
     with pytest.raises(ValidationError, match="confidence"):
         fit_rate([1000, 1000], [970, 980], [8, 8], confidence=1.5)
+    # one value: an empty array or several levels are refused by name (the fuzzer's case: a
+    # raw TypeError from float() before)
+    for level in (np.array([]), np.array([0.9, 0.95]), "0.95"):
+        with pytest.raises(ValidationError, match="confidence must be a number in"):
+            fit_rate([1000, 1000], [970, 980], [8, 8], confidence=level)
+    with pytest.raises(ValidationError, match="q10 must be a number > 0"):
+        fit_rate([1000, 1000], [970, 980], [8, 8], [20, 22], q10=np.array([2.0, 3.0]),
+                 ref_temp_c=20)
 
 
 @pytest.mark.parametrize("form", ["continuous", "compound"])

@@ -42,7 +42,12 @@ if TYPE_CHECKING:
 else:  # scipy loads when a fit runs, not when live_weight is imported
     optimize, stats = lazy_module("scipy.optimize"), lazy_module("scipy.stats")
 
-from jxc_rules._internal.arrays import as_float_array, broadcast_arrays, first_bad_row
+from jxc_rules._internal.arrays import (
+    as_float_array,
+    broadcast_arrays,
+    first_bad_row,
+    scalar_float,
+)
 from jxc_rules.errors import ValidationError, bad_value
 from jxc_rules.live_weight.core import (
     FloatArray,
@@ -227,7 +232,9 @@ def fit_rate(
     if base is not None and not isinstance(base, TransitModel):
         raise bad_value("base", base, "a TransitModel")
     form = check_form(form if form is not None else (base.form if base else "compound"))
-    conf = float(as_float_array(confidence, "confidence", min_value=0.0, max_value=1.0,
+    # one value (an array of none or of several is refused by name), then its range
+    conf = float(as_float_array(scalar_float(confidence, "confidence", "a number in (0, 1)"),
+                                "confidence", min_value=0.0, max_value=1.0,
                                 min_inclusive=False, max_inclusive=False))
     shipped = as_kg(shipped_kg, "shipped_kg")
     received = as_kg(received_kg, "received_kg")
@@ -270,7 +277,8 @@ def fit_rate(
     elif q10_fixed is not None and ref is None:
         raise ValidationError("q10 needs ref_temp_c", field="ref_temp_c")
     if q10_fixed is not None:
-        q10_fixed = float(as_float_array(q10_fixed, "q10", min_value=0.0, min_inclusive=False))
+        q10_fixed = float(as_float_array(scalar_float(q10_fixed, "q10", "a number > 0"), "q10",
+                                         min_value=0.0, min_inclusive=False))
 
     # a known first phase (two-phase base model) is taken out of y
     phase = 0.0 if (fasted or base is None or base.initial_rate_per_hour is None) \
