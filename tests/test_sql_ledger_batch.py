@@ -60,6 +60,20 @@ def _same_outcome(got: bool | JxcRulesError, want: Any) -> None:
         assert got is want
 
 
+def _agree(ledger: Any, oracle: Any, ids: list[str], got: dict[str, Any],
+           want: dict[str, Any]) -> None:
+    """One outcome per id in input order (a repeated id's is the later call's, as one by
+    one), each the oracle's, and the same stock and orders afterwards."""
+    assert list(got) == list(dict.fromkeys(ids))
+    for oid, outcome in got.items():
+        _same_outcome(outcome, want[oid])
+    for sku in STOCK:
+        assert ledger.reserved(sku) == oracle.reserved(sku), sku
+        assert ledger.available(sku) == oracle.available(sku), sku
+        assert ledger.on_hand(sku) == oracle.on_hand(sku), sku
+    assert ledger.orders() == oracle.orders()
+
+
 _prefixes = (f"b{i}_" for i in itertools.count())
 
 
@@ -73,14 +87,7 @@ def test_a_batch_equals_the_orders_reserved_one_by_one(database: str) -> None:
             ledger.receive(sku, q)
         want, oracle = _oracle(batch)
         got = ledger.reserve_many(batch)
-        # one outcome per id; a repeated id's outcome is the later call's (as one by one)
-        assert list(got) == list(dict.fromkeys(oid for oid, _ in batch))
-        for oid, outcome in got.items():
-            _same_outcome(outcome, want[oid])
-        for sku in STOCK:
-            assert ledger.reserved(sku) == oracle.reserved(sku), sku
-            assert ledger.available(sku) == oracle.available(sku), sku
-        assert ledger.orders() == oracle.orders()
+        _agree(ledger, oracle, [oid for oid, _ in batch], got, want)
         check_invariants(ledger)  # the journal replays to the state
         ledger.close()
 
@@ -225,13 +232,7 @@ def test_release_many_equals_releases_one_by_one(database: str) -> None:
             except JxcRulesError as exc:
                 want[oid] = exc
         got = ledger.release_many(ids)
-        assert list(got) == list(dict.fromkeys(ids))
-        for oid, outcome in got.items():
-            _same_outcome(outcome, want[oid])
-        for sku in STOCK:
-            assert ledger.reserved(sku) == oracle.reserved(sku), sku
-            assert ledger.on_hand(sku) == oracle.on_hand(sku), sku
-        assert ledger.orders() == oracle.orders()
+        _agree(ledger, oracle, ids, got, want)
         for oid in oracle.orders():
             assert ledger.held(oid) == oracle.held(oid), oid
         check_invariants(ledger)  # the journal replays to the state

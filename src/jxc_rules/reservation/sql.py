@@ -174,6 +174,15 @@ def _iso(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
+def _no_open_order(oid: str) -> UnknownItemError:
+    return UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
+
+
+def _nothing_held(oid: str) -> ValidationError:
+    return ValidationError(f"order {oid!r} was consumed; nothing is held", field="order_id",
+                           value=oid)
+
+
 def check_order_id(order_id: object) -> str:
     """A non-empty string of at most 100 printable characters."""
     if not isinstance(order_id, str):
@@ -1061,19 +1070,18 @@ class SqlLedger:
             pre = conn.execute(sa.select(o.c.location, t.c.sku).join(
                 t, t.c.order_id == o.c.order_id).where(o.c.order_id == oid)).all()
             if not pre:
-                raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
+                raise _no_open_order(oid)
             keys = sorted((str(s), str(loc)) for loc, s in pre)
             stock = self._stock_rows(conn, keys, lock=True)
             row = self._order_row(conn, oid)
             if row is None:
-                raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
+                raise _no_open_order(oid)
             status, loc = row
             have = self._order_lines(conn, oid)
             if status == CONSUMED:
                 if consume and lines is None:
                     return False, {s: Fraction(v[1]) for s, v in sorted(have.items())}
-                raise ValidationError(f"order {oid!r} was consumed; nothing is held",
-                                      field="order_id", value=oid)
+                raise _nothing_held(oid)
             take = self._partial(oid, lines, have)
             held = self._held_rows(conn, keys)
             after_held = {(s, loc): _number(held.get((s, loc), 0) - q) for s, q in take.items()}
@@ -1198,33 +1206,28 @@ class SqlLedger:
         forget: list[str] = []
         closed: list[str] = []
         gone: dict[str, bool] = {}  # released by this batch: True when kept as consumed
-        line_rows: list[dict[str, str]] = []
+        line_rows: dict[str, list[dict[str, str]]] = {}
         journal: list[dict[str, Any]] = []
         now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
         for oid in oids:
             if oid in gone:  # the same id again, as one release after another would see it
-                out[oid] = (ValidationError(f"order {oid!r} was consumed; nothing is held",
-                                            field="order_id", value=oid)
-                            if gone[oid] else UnknownItemError(
-                                f"unknown order {oid!r}: no open reservation", key=oid))
+                out[oid] = _nothing_held(oid) if gone[oid] else _no_open_order(oid)
                 continue
             if oid not in rows:
-                out[oid] = UnknownItemError(f"unknown order {oid!r}: no open reservation",
-                                            key=oid)
+                out[oid] = _no_open_order(oid)
                 continue
             status, loc = rows[oid]
             lines = have.get(oid, {})
             if status == CONSUMED:
-                out[oid] = ValidationError(f"order {oid!r} was consumed; nothing is held",
-                                           field="order_id", value=oid)
+                out[oid] = _nothing_held(oid)
                 continue
             take = {s: h for s, (h, _c) in sorted(lines.items()) if h}
             for s, q_ in take.items():
                 held[(s, loc)] = _number(held.get((s, loc), 0) - q_)
             if any(c for _h, c in lines.values()):
                 closed.append(oid)  # partly shipped before: kept, now consumed in full
-                line_rows.extend({"order_id": oid, "sku": s, "held": "0",
-                                  "consumed": _text(lines[s][1])} for s in take)
+                line_rows[oid] = [{"sku": s, "held": "0", "consumed": _text(lines[s][1])}
+                                  for s in take]
                 out[oid] = {s: Fraction(0) for s in sorted(lines)}
                 gone[oid] = True
             else:
@@ -1255,7 +1258,7 @@ class SqlLedger:
 
                 conn.execute(self._stmt(("delete", table.name), delete), {"jxc_ids": forget})
         for oid in closed:
-            self._update_lines(conn, oid, [r for r in line_rows if r["order_id"] == oid])
+            self._update_lines(conn, oid, line_rows[oid])
         if closed:
             conn.execute(o.update().where(o.c.order_id.in_(closed)).values(status=CONSUMED))
         # the held rows and the journal: one statement on PostgreSQL (_insert_many)
@@ -1422,7 +1425,7 @@ class SqlLedger:
         def body(conn: Any) -> dict[str, Fraction]:
             lines = self._order_lines(conn, oid, lock=False)
             if not lines:
-                raise UnknownItemError(f"unknown order {oid!r}: no open reservation", key=oid)
+                raise _no_open_order(oid)
             return {s: Fraction(v[column]) for s, v in sorted(lines.items())}
 
         return self._read(body)
