@@ -340,3 +340,25 @@ def test_the_sqlite_writer_lock_is_shared_by_worker_processes(tmp_path: Path) ->
     assert not lock.locked()
     assert other_process() == "free"
     assert WriterLock(":memory:")._fd is None
+
+
+def test_requests_the_fast_path_does_not_take_get_the_models_answer(served: Any) -> None:
+    """A body or key just past the models' bounds leaves the reserve/release fast path and gets
+    FastAPI's 422 naming the field, never a write."""
+    server, _state, a = served()
+    with httpx.Client(base_url=server.url, timeout=60) as h:
+        _receive(h, a, "FISH-7", 5)
+        ok = {"order_id": "K-1", "lines": {"FISH-7": 1}}
+        for key in ("has space", "k" * 201, "tab\there"):
+            r = h.post("/v1/reservations", json=ok, headers={**a, "Idempotency-Key": key})
+            assert r.status_code == 422, (key, r.text)
+            assert r.json()["field"].endswith("Idempotency-Key")
+            r = h.post("/v1/reservations/K-1/release", headers={**a, "Idempotency-Key": key})
+            assert r.status_code == 422, (key, r.text)
+        r = h.post("/v1/reservations", json={"order_id": "K" * 101, "lines": {"FISH-7": 1}},
+                   headers=a)
+        assert r.status_code == 422
+        assert r.json()["field"].startswith("order_id")
+        assert h.get("/v1/stock/FISH-7", headers=a).json()["reserved"] == "0"
+        assert h.post("/v1/reservations", json=ok,
+                      headers={**a, "Idempotency-Key": "k" * 200}).status_code == 201

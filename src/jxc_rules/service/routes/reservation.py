@@ -56,11 +56,16 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["reservation"], route_class=FastBatchRoute)
 
-Sku = Annotated[str, Field(min_length=1, max_length=200)]
-OrderId = Annotated[str, Path(min_length=1, max_length=100, description="The host's order id")]
-Location = Annotated[str, Field(max_length=200, description="'' is the default location")]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200,
-                                       pattern=r"^[\x21-\x7e]+$",
+# the bounds of the models below, shared with the fast paths that take a request past them
+MAX_TEXT, MAX_ORDER_ID, MAX_LINES = 200, 100, 10_000
+KEY_PATTERN = r"^[\x21-\x7e]+$"  # an Idempotency-Key: printable ASCII, no spaces
+
+Sku = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+OrderId = Annotated[str, Path(min_length=1, max_length=MAX_ORDER_ID,
+                              description="The host's order id")]
+Location = Annotated[str, Field(max_length=MAX_TEXT, description="'' is the default location")]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1,
+                                       max_length=MAX_TEXT, pattern=KEY_PATTERN,
                                        description="Retries with the same key get the first "
                                                    "answer and are never applied twice.")]
 
@@ -70,8 +75,9 @@ class Strict(BaseModel):
 
 
 class ReserveRequest(Strict):
-    order_id: Annotated[str, Field(min_length=1, max_length=100, examples=["SO-1001"])]
-    lines: dict[Sku, Exact] = Field(min_length=1, max_length=10_000,
+    order_id: Annotated[str, Field(min_length=1, max_length=MAX_ORDER_ID,
+                                   examples=["SO-1001"])]
+    lines: dict[Sku, Exact] = Field(min_length=1, max_length=MAX_LINES,
                                     description="SKU -> quantity (exact strings or ints)",
                                     examples=[{"FISH-01": "12.5", "BOLT-7": 40}])
     location: Location = ""
@@ -79,7 +85,7 @@ class ReserveRequest(Strict):
 
 class LinesRequest(Strict):
     lines: dict[Sku, Exact] | None = Field(
-        default=None, max_length=10_000,
+        default=None, max_length=MAX_LINES,
         description="SKU -> quantity; omitted: the whole order")
 
 
@@ -271,7 +277,7 @@ class _Call:
 # kernels.FastBatchRoute): anything else returns None before the token is looked at, and
 # FastAPI's handler answers it as before. Same token check (the route's own dependency), same
 # endpoint function, same idempotency digest.
-_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+_KEY = re.compile(KEY_PATTERN)
 _RESERVE_KEYS = frozenset({"order_id", "lines", "location"})
 
 
@@ -283,7 +289,7 @@ async def _write_token(request: Request) -> TokenInfo:
 
 def _plain_key(request: Request) -> tuple[bool, str | None]:
     key = request.headers.get("idempotency-key")
-    return (key is None or _KEY.fullmatch(key) is not None), key
+    return (key is None or (len(key) <= MAX_TEXT and _KEY.fullmatch(key) is not None)), key
 
 
 async def _fast_reserve(request: Request) -> Response | None:
@@ -293,11 +299,12 @@ async def _fast_reserve(request: Request) -> Response | None:
     if type(data) is not dict or not data.keys() <= _RESERVE_KEYS:
         return None
     oid, lines, loc = data.get("order_id"), data.get("lines"), data.get("location", "")
-    if type(oid) is not str or not 0 < len(oid) <= 100 or type(loc) is not str \
-            or len(loc) > 200 or type(lines) is not dict or not 0 < len(lines) <= 10_000:
+    if type(oid) is not str or not 0 < len(oid) <= MAX_ORDER_ID or type(loc) is not str \
+            or len(loc) > MAX_TEXT or type(lines) is not dict \
+            or not 0 < len(lines) <= MAX_LINES:
         return None
     for sku, q in lines.items():
-        if not 0 < len(sku) <= 200 or (type(q) is not str and type(q) is not int):
+        if not 0 < len(sku) <= MAX_TEXT or (type(q) is not str and type(q) is not int):
             return None
     plain, key = _plain_key(request)
     if not plain:
@@ -311,7 +318,7 @@ async def _fast_release(request: Request) -> Response | None:
     if request.app.dependency_overrides:
         return None
     oid = request.path_params.get("order_id")
-    if type(oid) is not str or not 0 < len(oid) <= 100 or await request.body() != b"":
+    if type(oid) is not str or not 0 < len(oid) <= MAX_ORDER_ID or await request.body() != b"":
         return None
     plain, key = _plain_key(request)
     if not plain:
