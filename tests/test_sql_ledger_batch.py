@@ -133,6 +133,70 @@ def test_a_duplicate_id_with_other_lines_in_one_batch_is_refused(database: str) 
     assert ledger.reserved("bolt") == 2
 
 
+def test_a_refused_order_then_reserved_with_other_lines_keeps_only_those(database: str
+                                                                          ) -> None:
+    # on PostgreSQL the batch's orders are written before the stock rows are locked, then
+    # taken back when refused: the later entry of the same id must be what is kept
+    ledger = SqlLedger(database)
+    ledger.create_tables()
+    ledger.receive("bolt", 10)
+    ledger.receive("nut", 2)
+    got = ledger.reserve_many([("A", {"bolt": 11}), ("B", {"gear": 1}), ("A", {"bolt": 3}),
+                               ("C", {"nut": 3})])
+    assert got["A"] is True
+    assert isinstance(got["B"], UnknownItemError)
+    assert isinstance(got["C"], InsufficientStock)
+    assert ledger.order("A") == {"bolt": 3}
+    assert ledger.held("A") == {"bolt": 3}
+    assert set(ledger.orders()) == {"A"}
+    assert [(e.kind, e.order_id) for e in ledger.journal()
+            if e.order_id is not None] == [("reserve", "A")]
+    check_invariants(ledger)
+
+
+@pytest.mark.parametrize("first_commits", [True, False])
+def test_a_batch_waits_for_a_transaction_holding_the_same_order_id(
+        database: str, first_commits: bool) -> None:
+    """A host transaction has reserved X and not committed; a batch with X (same lines) and Y
+    waits for it, then finds X held (commit) or reserves it itself (rollback)."""
+    import threading
+
+    engine = sa.create_engine(database)
+    SqlLedger(engine).create_tables()
+    setup = SqlLedger(engine)
+    setup.receive("bolt", 10)
+    setup.receive("nut", 10)
+    result: dict[str, Any] = {}
+    with engine.connect() as conn:
+        trans = conn.begin()
+        assert SqlLedger(conn).reserve("X", {"bolt": 2}) is True
+        other = SqlLedger(database, lock_timeout=30)
+
+        def batch() -> None:
+            try:
+                result.update(other.reserve_many([("X", {"bolt": 2}), ("Y", {"nut": 1})]))
+            except JxcRulesError as exc:  # pragma: no cover - reported by the assertion
+                result["error"] = exc
+
+        worker = threading.Thread(target=batch)
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive(), result  # it waits for the host's transaction
+        (trans.commit if first_commits else trans.rollback)()
+        worker.join(30)
+        assert not worker.is_alive()
+    assert result == {"X": not first_commits, "Y": True}
+    after = SqlLedger(engine)
+    assert after.orders() == {"X": "reserved", "Y": "reserved"}
+    assert after.reserved("bolt") == 2
+    assert [e.order_id for e in after.journal() if e.kind == "reserve"].count("X") == 1
+    check_invariants(after)
+    other.close()
+    after.close()
+    setup.close()
+    engine.dispose()
+
+
 def test_a_host_transaction_rolled_back_after_a_batch_leaves_nothing(database: str) -> None:
     engine = sa.create_engine(database)
     with engine.begin() as conn:
