@@ -311,12 +311,15 @@ def test_partial_release_and_consume_bounds(host: tuple[str, sa.Engine]) -> None
     check_invariants(ledger)
 
 
+@pytest.mark.parametrize("bind", ["url", "engine"])
 def test_a_lock_held_by_another_transaction_times_out_as_ledger_busy(
-        host: tuple[str, sa.Engine]) -> None:
+        host: tuple[str, sa.Engine], bind: str) -> None:
+    # a URL: the ledger's own connections get the bound when they connect; a host's engine:
+    # set in each transaction of ours (SET LOCAL / set and restore), the host's default kept
     url, engine = host
     if url.startswith("sqlite"):
         pytest.skip("SQLite's busy timeout is covered by the SQLite ledger's own tests")
-    ledger = SqlLedger(url, stock=HOST, lock_timeout=1)
+    ledger = SqlLedger(url if bind == "url" else engine, stock=HOST, lock_timeout=1)
     with engine.connect() as conn:
         conn.execute(sa.text("SELECT qty FROM inventory WHERE item_code = 'bolt' FOR UPDATE"))
         with pytest.raises(LedgerBusy, match="lock_timeout=1"):

@@ -266,6 +266,8 @@ class SqlLedger:
             raise bad_value("stock", stock, "a StockTable(table, sku=..., on_hand=...) or None")
         self._own_engine = False
         self._conn: sa.Connection | None = None
+        #: the lock timeout our own engine's connections were given when they connected
+        self._session_timeout: float | None = None
         if isinstance(bind, str):
             try:
                 url = sa.make_url(bind)
@@ -285,6 +287,8 @@ class SqlLedger:
                                   "'jxc-rules[postgresql]' or 'jxc-rules[mysql]')") from exc
             if url.get_backend_name() == "sqlite":
                 _sqlite_transactions(self._engine)
+            elif lock_timeout is not None and _session_lock_timeout(self._engine, lock_timeout):
+                self._session_timeout = lock_timeout
             self._own_engine = True
         elif isinstance(bind, sa.Engine):
             self._engine = bind
@@ -477,8 +481,9 @@ class SqlLedger:
         return None
 
     def _set_timeout(self, conn: Any) -> Callable[[], None] | None:
-        if self.lock_timeout is None:
-            return None
+        if self.lock_timeout is None or (self.lock_timeout == self._session_timeout
+                                         and self._conn is None):
+            return None  # none, or set once per connection (a URL's engine: no statement)
         import sqlalchemy as sa
 
         if self.dialect == "postgresql":
@@ -1649,6 +1654,30 @@ class SqlLedger:
     def __repr__(self) -> str:
         mode = "standalone" if self.stock is None else f"stock={self.stock.table}"
         return f"SqlLedger({self._where!r}, {mode}, prefix={self.prefix!r})"
+
+
+def _session_lock_timeout(engine: Any, seconds: float) -> bool:
+    """PostgreSQL / MariaDB: every connection of ``engine`` (the ledger's own, made from a
+    URL) bounds its lock waits by ``seconds`` from the start, instead of a statement (three, on
+    MariaDB: read, set, restore) in every transaction."""
+    from sqlalchemy import event
+
+    if engine.dialect.name == "postgresql":
+        setting = f"SET SESSION lock_timeout = '{max(1, int(seconds * 1000))}ms'"
+    elif engine.dialect.name in ("mysql", "mariadb"):
+        setting = f"SET SESSION innodb_lock_wait_timeout = {max(1, round(seconds))}"
+    else:  # pragma: no cover - other dialects: set per transaction
+        return False
+
+    @event.listens_for(engine, "connect")
+    def _timeouts(dbapi_connection: Any, _record: Any) -> None:
+        cur = dbapi_connection.cursor()
+        try:
+            cur.execute(setting)
+        finally:
+            cur.close()
+        dbapi_connection.commit()
+    return True
 
 
 def _sqlite_transactions(engine: Any) -> None:
