@@ -176,3 +176,59 @@ def test_block_draws_are_the_daily_draws(kind: str, guided: bool,
         for j in range(days):
             want = sampler.draw(1 + j, None if combo is None else combo[j], u[j])
             np.testing.assert_array_equal(got[j], want)
+
+
+@pytest.mark.parametrize("loop_cells", [1, 1 << 40])
+@pytest.mark.parametrize("trials", [1, 9, 600])
+def test_block_sums_by_reduction_or_day_by_day_are_bit_identical(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loop_cells: int, trials: int) -> None:
+    # _seq_add adds large days one by one and small ones in one reduction; the one-item short
+    # loop keeps its age columns column first (both ways of adding them): every way the same
+    from jxc_rules.simulate import engine
+
+    monkeypatch.setattr(engine, "_LOOP_ADD_CELLS", loop_cells)
+    for track_age in (False, True):
+        scenario = _poisson_rice(tmp_path, "2026-03-31", track_age=track_age)
+        a, b, _ = _both(scenario, [None], trials, 2)
+        _assert_same(a, b, exact=True)
+    total = np.zeros((2, 3))
+    buf = np.arange(24, dtype=np.float64).reshape(4, 2, 3) / 7.0
+    expected = total + buf[1] + buf[2] + buf[3]
+    engine._seq_add(total, buf)
+    np.testing.assert_array_equal(total, expected)
+
+
+@pytest.mark.parametrize(("trials", "review"), [(40, 1), (40, 3), (9000, 1), (9000, 2)])
+def test_age_windows_across_blocks_and_review_gaps_are_bit_identical(
+        tmp_path: Path, trials: int, review: int) -> None:
+    # the short loop's 3- and 7-day sums across long blocks (the rows of days d-3 and d-7 in
+    # the block's own buffer) and short ones (the ring rotating over several buffers), and days
+    # without a review (nothing arrives)
+    doc = {"horizon": {"start": "2026-01-01", "end": "2026-04-30"}, "channels": ["dine_in"],
+           "track_stock_age": True,
+           "items": {"rice": {"unit": "kg", "cost_per_unit": 3.7, "price_per_unit": 10,
+                              "initial_stock": 5.5, "demand": {"dine_in": 6.3}}},
+           "policy": {"order_up_to": {"rice": 14.25}, "review_period_days": review}}
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    days = 120
+    assert (block_days(trials, 3, days, short_width=1) > 7) == (trials == 40)
+    a, b, _ = _both(load_scenario(path), [None], trials, 3)
+    _assert_same(a, b, exact=True)
+    assert float(np.nanmean(a[0]["stock_age_3_7d"])) > 0.0   # the 3-7 day bin is exercised
+
+
+@pytest.mark.parametrize("days", [1, 2, 3, 4, 7, 8, 24])
+def test_the_arrival_ring_is_never_overwritten_within_seven_days(days: int) -> None:
+    # a day's shipped row is reused by the block `len(bufs)` blocks later: more than 7 days on
+    from jxc_rules.simulate.engine import _Block
+
+    blk = _Block(days, 5, 1, 4, "window", False, by_columns=True)
+    blk.keep_arrivals(7)
+    n = len(blk.shipped_bufs)
+    assert n * days > 7
+    assert (n - 1) * days <= 7
+    seen = [id(blk.shipped_bufs[b % n][0]) for b in range(2 * n)]
+    blk.rotate(n)
+    assert blk.shipped is blk.shipped_bufs[0][0]
+    assert len(set(seen)) == n

@@ -496,14 +496,21 @@ def block_days(trials: int, width: int, days: int, *, short_width: int = 0) -> i
     return max(1, out)
 
 
+_LOOP_ADD_CELLS = 1 << 14
+"""From this many elements a day, :func:`_seq_add` adds the days one by one: measured at 10k
+trials (40k elements a day) four in-place adds took 34 µs against 57 µs for the reduction (and
+at 1k trials 31 against 22 µs)."""
+
+
 def _seq_add(total: FloatArray, buf: FloatArray) -> None:
     """``total += buf[1]; total += buf[2]; ...`` in one call (``buf[0]`` is overwritten): a
     reduction over the outer axis of a C-ordered array adds the rows in order, element by
     element, so the result is bit-identical to the day-by-day sums — except when ``total`` is
-    a single element, where numpy sums the one remaining axis pairwise."""
-    if total.size == 1:          # one element: a reduction would sum pairwise
-        for row in buf[1:]:
-            total += row
+    a single element, where numpy sums the one remaining axis pairwise. Large days are added
+    one by one (:data:`_LOOP_ADD_CELLS`: faster there, the same sums)."""
+    if total.size == 1 or total.size >= _LOOP_ADD_CELLS:   # one element: a reduction would
+        for row in buf[1:]:                                  # sum pairwise
+            np.add(total, row, out=total)
         return
     buf[0] = total
     np.add.reduce(buf, axis=0, out=total)
@@ -514,27 +521,30 @@ class _Block:
 
     __slots__ = ("aged", "aged_total", "counts_total", "issued", "issued_rows", "masks",
                  "money", "money_total", "onhand", "onhand_rows", "served", "served_rows",
-                 "shipped", "shipped_rows", "stock", "stock_rows", "sums", "window", "window_rows",
-                 "window_tails")
+                 "shipped", "shipped_bufs", "shipped_rows", "stock",
+                 "stock_rows", "sums", "w3_rows", "w7_rows", "window", "window_days")
 
     def __init__(self, days: int, trials: int, items: int, age_cols: int, mode: str,
-                 has_loss: bool) -> None:
+                 has_loss: bool, *, by_columns: bool = False) -> None:
+        """``by_columns``: the short loop of one item with age tracking — the window sums and
+        the stock value by age column with the column first (``[3, B, T, I]``,
+        ``[columns, B + 1, T]``), so that the block's age products are contiguous (numpy's
+        loops over strided rows measured up to 3× slower)."""
         shape = (days, trials, items)
         self.stock = np.zeros(shape)
         self.issued = np.zeros(shape)
         self.served = np.zeros(shape) if has_loss else self.issued
         self.onhand = np.zeros(shape)
         self.shipped = np.zeros(shape)
-        self.aged = np.zeros((days + 1, age_cols, trials))   # row 0: the running total
+        # row (or, by columns, column row) 0: the running total
+        self.aged = np.zeros((age_cols, days + 1, trials) if by_columns
+                             else (days + 1, age_cols, trials))
         self.aged_total = np.zeros((age_cols, trials))       # Accumulator.aged, [columns, T]
-        self.window = np.zeros((days, len(AGE_WINDOW), trials, items)) \
-            if mode == "window" else None
+        n_win = len(AGE_WINDOW)
+        self.window = None if mode != "window" else \
+            np.zeros((n_win, days, trials, items) if by_columns else (days, n_win, trials, items))
         # the window sums of each day of the block, one view per window (made once)
-        self.window_rows = [list(day) for day in self.window] if self.window is not None \
-            else []
-        # the 3- and 7-day sums of each day (the short loop's 1-day sum is the day's arrivals)
-        self.window_tails = [day[1:] for day in self.window] if self.window is not None \
-            else []
+        self._window_views(columns=by_columns)
         self.sums = np.zeros((days + 1, trials))
         # the money sums side by side (demand value, served value, served cost, purchases,
         # issued cost), row 0 the running totals, and their totals over the chunk's days
@@ -547,6 +557,29 @@ class _Block:
         self.shipped_rows, self.stock_rows = list(self.shipped), list(self.stock)
         self.issued_rows, self.served_rows = list(self.issued), list(self.served)
         self.onhand_rows = list(self.onhand)
+        self.shipped_bufs = [(self.shipped, self.shipped_rows)]
+
+    def _window_views(self, *, columns: bool) -> None:
+        """Views made once of the window sums: each day's ``[3, T, I]`` (1-, 3-, 7-day) and
+        its 3- and 7-day rows."""
+        days = [] if self.window is None else \
+            [self.window[:, j] for j in range(self.window.shape[1])] if columns \
+            else list(self.window)
+        self.window_days = days
+        self.w3_rows = [day[1] for day in days]
+        self.w7_rows = [day[2] for day in days]
+
+    def keep_arrivals(self, days: int) -> None:
+        """Rotate over enough shipped buffers that a day's row outlives ``days`` days: the short
+        loop's arrival ring then holds the rows themselves (no copy a day)."""
+        shape = self.shipped.shape
+        while len(self.shipped_bufs) * shape[0] <= days:
+            extra = np.zeros(shape)
+            self.shipped_bufs.append((extra, list(extra)))
+
+    def rotate(self, block: int) -> None:
+        """The shipped buffer of the ``block``-th block (see :meth:`keep_arrivals`)."""
+        self.shipped, self.shipped_rows = self.shipped_bufs[block % len(self.shipped_bufs)]
 
 
 def _window_ones(blk: _Block, d0: int, nb: int, initial: FloatArray) -> FloatArray:
@@ -561,13 +594,15 @@ def _window_ones(blk: _Block, d0: int, nb: int, initial: FloatArray) -> FloatArr
 
 
 def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: FloatArray,
-                  blk: _Block, standard: FloatArray, has_loss: bool, nonneg: bool) -> None:
+                  blk: _Block, standard: FloatArray, has_loss: bool, nonneg: bool, *,
+                  aged_by_columns: bool = False) -> None:
     """:meth:`Accumulator.record_day` of ``nb`` days at once, the same numbers bit for bit:
     money sums are added day by day in order (:func:`_seq_add`, all of them in one
     reduction), counts are whole numbers (any order gives the same float). The money and count
     totals are kept in the block (``money_total``, ``counts_total``) and written to ``acc`` by
     :func:`_finish_block`. ``nonneg``: stock is never negative, so a short item-day
-    (need > stock) always has demand, and an item-day that served something had stock."""
+    (need > stock) always has demand, and an item-day that served something had stock.
+    ``aged_by_columns``: ``blk.aged`` is ``[columns, B + 1, T]`` (``_Block(by_columns=True)``)."""
     w = acc.world
     stock, served, issued, onhand = (blk.stock[:nb], blk.served[:nb], blk.issued[:nb],
                                      blk.onhand[:nb])
@@ -592,7 +627,14 @@ def _record_block(acc: Accumulator, d0: int, nb: int, demand: FloatArray, need: 
     if has_loss:
         for j in range(nb):
             acc.daily_waste[d0 + j] += (issued[j] - served[j]).sum(axis=0) * w.cost
-    _seq_add(blk.aged_total, blk.aged[:nb + 1])           # acc.aged, transposed (at the end)
+    if aged_by_columns and blk.aged_total.size >= _LOOP_ADD_CELLS:
+        for j in range(1, nb + 1):
+            np.add(blk.aged_total, blk.aged[:, j], out=blk.aged_total)
+    elif aged_by_columns:
+        for total, column in zip(blk.aged_total, blk.aged, strict=True):
+            _seq_add(total, column[:nb + 1])
+    else:
+        _seq_add(blk.aged_total, blk.aged[:nb + 1])       # acc.aged, transposed (at the end)
     np.greater_equal(onhand, (standard - 1e-9)[:, None, :], out=masks[1])
     np.greater(stock, 0.0, out=masks[2])
     if nonneg:
@@ -643,8 +685,7 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray,
                  target_full: FloatArray | None, inv: FloatArray, prev: FloatArray | None,
                  need_rows: list[FloatArray], demand_rows: list[FloatArray], blk: _Block,
                  ring: list[FloatArray] | None, initial: FloatArray, has_loss: bool,
-                 k: _Consts, frac: FloatArray, by_reference: bool = True
-                 ) -> tuple[FloatArray, FloatArray | None]:
+                 k: _Consts, frac: FloatArray) -> tuple[FloatArray, FloatArray | None]:
     """The days of one block of a fixed order-up-to plan with no lead time, no purchase packs,
     no transit shrink and no perishables: the operations of the general day loop that such a
     plan performs, in the same order, and nothing else (``np.round(x, 6)`` spelled out as
@@ -653,10 +694,9 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray,
 
     ``target_full`` is the order-up-to level as a ``[T, I]`` array when it is the same every
     day (else None: ``targets[d]``). ``need_rows[j]`` / ``demand_rows[j]`` are day j's rows of
-    the block's demand. ``ring`` holds the arrivals of the last seven days (window mode);
-    ``by_reference``: a day's arrivals are kept as its row of the block buffer, not
-    overwritten for a block's length of days (blocks longer than the ring), else copied into
-    the ring's own rows."""
+    the block's demand. ``ring`` holds the arrivals of the last seven days (window mode), by
+    reference: each day's row of the block's shipped buffer, which the caller does not
+    overwrite for seven days (:meth:`_Block.rotate`)."""
     sub, mul, div, add = np.subtract, np.multiply, np.divide, np.add
     mx, rint, ceil, fmin = np.maximum, np.rint, np.ceil, np.fmin
     zero, ones, c1000, c1e6 = k.zero, k.ones, k.c1000, k.c1e6
@@ -664,6 +704,10 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray,
     _, w3, w7 = AGE_WINDOW
     shipped_rows, stock_rows, issued_rows = blk.shipped_rows, blk.stock_rows, blk.issued_rows
     served_rows, onhand_rows = blk.served_rows, blk.onhand_rows
+    if ring is not None:
+        assert prev is not None
+        prev0, p3, p7 = prev                            # yesterday's 1-, 3- and 7-day sums
+        w3_rows, w7_rows = blk.w3_rows, blk.w7_rows
     for j in range(nb):
         d = d0 + j
         shipped, stock, need = shipped_rows[j], stock_rows[j], need_rows[j]
@@ -683,34 +727,40 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray,
             shipped.fill(0.0)
             stock[...] = inv
             arrived = None
-        if ring is not None:                            # window: roll the arrival sums
+        if ring is None:
+            pass
+        elif d >= n_ring:                               # window: roll the arrival sums
+            # the 1-day sum (yesterday's minus yesterday's arrivals, plus today's) is today's
+            # arrivals exactly: filled in at the block's end (_window_ones); the 3- and 7-day
+            # sums from yesterday's (p3, p7), the ring holding the last days' arrivals by
+            # reference (rows of the block buffers, never overwritten within seven days)
+            # (one call per row: on [2, T, I] views numpy's loop setup costs more than the
+            # second call, measured 1.4-1.6 µs against 0.85 µs for two adds at 1k trials)
+            r3, r7 = w3_rows[j], w7_rows[j]
+            sub(p3, ring[(d - w3) % n_ring], r3)
+            sub(p7, ring[(d - w7) % n_ring], r7)
+            if arrived is not None:
+                add(r3, arrived, r3)
+                add(r7, arrived, r7)
+                ring[d % n_ring] = arrived
+            else:
+                ring[d % n_ring] = zero
+            p3, p7 = r3, r7
+        else:
             assert blk.window is not None
-            assert prev is not None
             today = (arrived if arrived is not None else zero) + initial[None, :] \
                 if d == 0 else arrived
-            cur = blk.window[j]
-            if d >= n_ring:
-                # the 1-day sum (yesterday's minus yesterday's arrivals, plus today's) is
-                # today's arrivals exactly: filled in at the block's end (_window_ones)
-                rows, prev_rows = blk.window_rows[j], blk.window_rows[j - 1] if j \
-                    else list(prev)
-                sub(prev_rows[1], ring[(d - w3) % n_ring], rows[1])
-                sub(prev_rows[2], ring[(d - w7) % n_ring], rows[2])
+            cur = blk.window_days[j]
+            cur[0] = prev0
+            cur[1] = p3
+            cur[2] = p7
+            for younger, w in zip(cur, AGE_WINDOW, strict=True):
+                if d >= w:
+                    younger -= ring[(d - w) % n_ring]
                 if today is not None:
-                    tail = blk.window_tails[j]
-                    add(tail, today, tail)
-            else:
-                cur[...] = prev
-                for younger, w in zip(cur, AGE_WINDOW, strict=True):
-                    if d >= w:
-                        younger -= ring[(d - w) % n_ring]
-                    if today is not None:
-                        younger += today
-            if by_reference:
-                ring[d % n_ring] = zero if today is None else today
-            else:
-                ring[d % n_ring][...] = zero if today is None else today
-            prev = cur
+                    younger += today
+            ring[d % n_ring] = zero if today is None else today
+            prev0, p3, p7 = cur
         div(stock, need, frac)                          # served fraction (see the day loop)
         fmin(frac, ones, frac)
         issued = mul(need, frac, issued_rows[j])
@@ -719,6 +769,8 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray,
         inv = onhand_rows[j]
         sub(stock, issued, inv)
         mx(inv, zero, out=inv)
+    if ring is not None:
+        return inv, blk.window_days[nb - 1]
     return inv, prev
 
 
@@ -770,7 +822,10 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     simple_demand = identity and n_channels == 1
     demand_buf = np.empty((n_block, trials, n_items))
     need_buf = np.empty((n_block, trials, n_items)) if has_loss else demand_buf
-    blocks = [_Block(n_block, trials, n_items, age_cols, mode, has_loss) for _ in plans]
+    # the short loop of one item with age tracking: the age columns' buffers column first
+    by_columns = [mode == "window" and simple[p] and n_items == 1 for p in range(len(plans))]
+    blocks = [_Block(n_block, trials, n_items, age_cols, mode, has_loss, by_columns=columns)
+              for columns in by_columns]
     work = np.empty(2 * n_block * trials * cells, dtype=np.intp)
     nonneg = bool((world.initial >= 0).all() and (world.retention >= 0).all())
     frac = np.empty((trials, n_items))
@@ -785,15 +840,18 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     need_rows = list(need_buf) if has_loss else demand_rows
     # the simple loop's arrivals of the last days: by reference into the block buffers while a
     # block outlives the ring, else copied into the ring's rows
-    by_reference = n_block > ring
     rings: list[list[FloatArray] | None] = [
-        ([zero] * ring if by_reference else list(st.arrivals))
-        if st.arrivals is not None and simple[p] else None for p, st in enumerate(states)]
+        [zero] * ring if st.arrivals is not None and simple[p] else None
+        for p, st in enumerate(states)]
+    for blk, arrivals in zip(blocks, rings, strict=True):
+        if arrivals is not None:
+            blk.keep_arrivals(ring)
     # window mode: the rolling arrival sums as one [3, T, I] array (st.younger: its rows)
     young = [np.stack(st.younger) if st.arrivals is not None else None for st in states]
     for st, y in zip(states, young, strict=True):
         if y is not None:
             st.younger = list(y)
+    carry = list(young)
     with np.errstate(divide="ignore", invalid="ignore"):
         for d0 in range(0, world.days, n_block):
             nb = min(n_block, world.days - d0)
@@ -830,13 +888,13 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 blk = blocks[p]
                 inv, pipe, acc = st.inv, st.pipe, st.acc
                 y = young[p]
-                prev = y
+                prev = carry[p] if simple[p] else y
                 reviews = plan.review[d0:d0 + nb].tolist()
                 if simple[p]:
+                    blk.rotate(d0 // n_block)
                     inv, prev = _days_simple(d0, nb, reviews, plan.target, target_full[p],
                                              inv, prev, need_rows, demand_rows, blk, rings[p],
-                                             world.initial, has_loss, consts, frac,
-                                             by_reference)
+                                             world.initial, has_loss, consts, frac)
                 for j in range(nb if not simple[p] else 0):
                     d = d0 + j
                     need, demand = need_blk[j], demand_blk[j]
@@ -951,7 +1009,9 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 if mode != "buckets":
                     st.inv[...] = inv
                     inv = st.inv
-                if y is not None:
+                if simple[p]:       # the last day's window sums, read by the next block's first
+                    carry[p] = prev
+                elif y is not None:
                     y[...] = prev
                 # stock value by age column (contiguous products, then placed: a product into
                 # a strided output may take another summation order)
@@ -960,7 +1020,14 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                 if mode == "window":
                     assert blk.window is not None
                     ones_day = _window_ones(blk, d0, nb, world.initial) if simple[p] else None
-                    if n_items == 1:    # one item: the product is exact
+                    if by_columns[p]:
+                        assert ones_day is not None
+                        ac, c, on2 = blk.aged, cost[0], onhand[:, :, 0]     # [cols, B + 1, T]
+                        np.minimum(on2, ones_day[:, :, 0], out=ac[0, 1:nb + 1])
+                        np.minimum(on2[None], blk.window[1:, :nb, :, 0], out=ac[1:n_win, 1:nb + 1])
+                        ac[:n_win, 1:nb + 1] *= c
+                        np.multiply(on2, c, out=ac[n_win, 1:nb + 1])
+                    elif n_items == 1:    # one item: the product is exact
                         if ones_day is None:
                             np.minimum(onhand[:, None, :, 0], blk.window[:nb, :, :, 0],
                                        out=aged[:, :n_win])
@@ -981,7 +1048,11 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
                     else:
                         aged[:, 0] = onhand @ cost
                 _record_block(acc, d0, nb, demand_blk, need_blk, blk,
-                              world.standard[d0:d0 + nb], has_loss, nonneg)
+                              world.standard[d0:d0 + nb], has_loss, nonneg,
+                              aged_by_columns=by_columns[p])
+    for y, last in zip(young, carry, strict=True):
+        if y is not None and last is not None and last is not y:
+            y[...] = last                       # the state's window sums, as the day loop's
     for st, blk in zip(states, blocks, strict=True):
         _finish_block(st.acc, blk, has_loss)
         on_hand = st.inv.sum(axis=0) if mode == "buckets" else st.inv
