@@ -254,6 +254,25 @@ def test_the_other_ledgers_have_the_same_batch_contract(kind: str, tmp_path: Pat
     with pytest.raises(ValidationError, match=r"orders\[0\]"):
         ledger.reserve_many([("", {"bolt": 1})])
     check_invariants(ledger)
+    # release_many: the same contract as SqlLedger's
+    assert ledger.reserve("D", {"bolt": 1}) is True
+    assert ledger.consume("D") is True
+    before = ledger.snapshot()
+    with pytest.raises(ValidationError, match=r"order_ids\[1\]"):
+        ledger.release_many(["A", ""])
+    with pytest.raises(ValidationError, match="not one string"):
+        ledger.release_many("A")
+    assert ledger.snapshot() == before
+    got = ledger.release_many(["A", "NOPE", "D", "A"])
+    assert list(got) == ["A", "NOPE", "D"]
+    assert isinstance(got["A"], UnknownItemError)  # released, then unknown: the later outcome
+    assert isinstance(got["NOPE"], UnknownItemError)
+    assert isinstance(got["D"], ValidationError)    # consumed: nothing is held
+    assert ledger.reserved("bolt") == 0
+    assert ledger.available("bolt") == 4
+    assert set(ledger.orders()) == {"D"}
+    assert [e.kind for e in ledger.journal()][-1] == "release"
+    check_invariants(ledger)
 
 
 # ------------------------------------------------------------------ release_many

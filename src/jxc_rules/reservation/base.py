@@ -97,6 +97,25 @@ MAX_BATCH_ORDERS = 10_000
 MAX_BATCH_LINES = 200_000
 
 
+def normalize_ids(order_ids: Iterable[str], *,
+                  check_id: Callable[[object], str] | None = None) -> list[str]:
+    """The ids of a ``release_many`` call, each checked; an id that is not one (or more than
+    ``MAX_BATCH_ORDERS`` of them) refuses the whole call, naming ``order_ids[i]``."""
+    if isinstance(order_ids, (str, bytes)):
+        raise bad_value("order_ids", repr(order_ids)[:60], "a list of order ids, not one string")
+    check = check_id or check_order_id
+    oids: list[str] = []
+    for i, oid in enumerate(order_ids):
+        if i >= MAX_BATCH_ORDERS:
+            raise bad_value("order_ids", f"more than {MAX_BATCH_ORDERS} ids",
+                            f"at most {MAX_BATCH_ORDERS} ids a call; split the batch")
+        try:
+            oids.append(check(oid))
+        except ValidationError as exc:
+            raise bad_value(f"order_ids[{i}]", repr(oid)[:60], str(exc)) from exc
+    return oids
+
+
 def normalize_batch(
     orders: Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]], *,
     check_id: Callable[[object], str] | None = None,

@@ -26,6 +26,7 @@ from jxc_rules.reservation.base import (
     check_order_id,
     check_sku,
     normalize_batch,
+    normalize_ids,
     normalize_requirements,
     normalize_stock,
     same_lines,
@@ -166,18 +167,44 @@ class Ledger:
         """
         oid = check_order_id(order_id)
         with self._lock:
-            existing = self._orders.get(oid)
-            if existing is None:
-                raise _unknown_order(oid)
-            lines, status = existing
-            if status != RESERVED:
-                raise ValidationError(f"order {oid!r} was consumed; it cannot be released",
-                                      field="order_id", value=oid)
-            for sku, q in lines.items():
-                self._available[sku] += q
-                self._reserved[sku] -= q
-            del self._orders[oid]
-            self._log("release", oid, tuple(lines.items()))
+            self._release_locked(oid)
+
+    def release_many(self, order_ids: Iterable[str]) -> dict[str, bool | JxcRulesError]:
+        """Release each order of a batch in full, as :meth:`release` one after another (under
+        one lock: no other call sees the batch half done).
+
+        Per order id in input order ``True``, or the error that refused it
+        (``UnknownItemError``: no open reservation; ``ValidationError``: consumed), which
+        leaves that order as it was and the others released; a repeated id gets the later
+        outcome. An id that is not one refuses the whole call, naming ``order_ids[i]`` (the
+        same contract as :meth:`SqlLedger.release_many
+        <jxc_rules.reservation.SqlLedger.release_many>`).
+        """
+        oids = normalize_ids(order_ids)
+        out: dict[str, bool | JxcRulesError] = {}
+        with self._lock:
+            for oid in oids:
+                try:
+                    self._release_locked(oid)
+                    out[oid] = True
+                except JxcRulesError as exc:
+                    out[oid] = exc
+        return out
+
+    def _release_locked(self, oid: str) -> None:
+        """release() under the lock (held by the caller); refuses before changing anything."""
+        existing = self._orders.get(oid)
+        if existing is None:
+            raise _unknown_order(oid)
+        lines, status = existing
+        if status != RESERVED:
+            raise ValidationError(f"order {oid!r} was consumed; it cannot be released",
+                                  field="order_id", value=oid)
+        for sku, q in lines.items():
+            self._available[sku] += q
+            self._reserved[sku] -= q
+        del self._orders[oid]
+        self._log("release", oid, tuple(lines.items()))
 
     def consume(self, order_id: str) -> bool:
         """Book an open order's goods out: ``on_hand`` and ``reserved`` fall, ``available`` stays.

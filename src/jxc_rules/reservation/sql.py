@@ -73,6 +73,7 @@ from jxc_rules.reservation.base import (
     _exact,
     check_sku,
     normalize_batch,
+    normalize_ids,
     normalize_requirements,
     same_lines,
 )
@@ -1248,12 +1249,7 @@ class SqlLedger:
         statement for the batch. An id that is not one refuses the whole call, naming
         ``order_ids[i]``.
         """
-        oids: list[str] = []
-        for i, oid in enumerate(order_ids):
-            try:
-                oids.append(check_order_id(oid))
-            except JxcRulesError as exc:
-                raise bad_value(f"order_ids[{i}]", repr(oid)[:60], str(exc)) from exc
+        oids = normalize_ids(order_ids, check_id=check_order_id)
         if not oids:
             return {}
         done = self._run(lambda conn: self._release_all(conn, oids))

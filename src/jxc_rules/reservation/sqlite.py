@@ -54,6 +54,7 @@ from jxc_rules.reservation.base import (
     check_order_id,
     check_sku,
     normalize_batch,
+    normalize_ids,
     normalize_requirements,
     normalize_stock,
     same_lines,
@@ -426,20 +427,39 @@ class SqliteLedger:
     def release(self, order_id: str) -> None:
         """Return an open order's stock and forget the order (see ``Ledger.release``)."""
         oid = check_order_id(order_id)
+        self._write(lambda cur: self._release_in(cur, oid))
 
-        def body(cur: sqlite3.Cursor) -> None:
-            status, lines_text = self._open_order(cur, oid)
-            if status != "reserved":
-                raise ValidationError(f"order {oid!r} was consumed; it cannot be released",
-                                      field="order_id", value=oid)
-            lines = _decode(lines_text, f"orders.lines of order {oid!r}")
-            held = self._held(cur, oid, lines)
-            cur.executemany("UPDATE stock SET reserved = ? WHERE sku = ?",
-                            [(_text(held[s][1] - q), s) for s, q in lines.items()])
-            cur.execute("DELETE FROM orders WHERE order_id = ?", (oid,))
-            self._log(cur, "release", oid, lines_text)
+    @_guard
+    def release_many(self, order_ids: Iterable[str]) -> dict[str, bool | JxcRulesError]:
+        """Release each order of a batch in full in one ``BEGIN IMMEDIATE`` transaction, as
+        :meth:`release` one after another; the outcome per order id (``True`` or the error that
+        refused it), the same contract as ``Ledger.release_many``."""
+        oids = normalize_ids(order_ids)
 
-        self._write(body)
+        def body(cur: sqlite3.Cursor) -> dict[str, bool | JxcRulesError]:
+            out: dict[str, bool | JxcRulesError] = {}
+            for oid in oids:
+                try:  # a refusal is raised before that order writes anything
+                    self._release_in(cur, oid)
+                    out[oid] = True
+                except (UnknownItemError, ValidationError) as exc:
+                    out[oid] = exc
+            return out
+
+        result: dict[str, bool | JxcRulesError] = self._write(body) if oids else {}
+        return result
+
+    def _release_in(self, cur: sqlite3.Cursor, oid: str) -> None:
+        status, lines_text = self._open_order(cur, oid)
+        if status != "reserved":
+            raise ValidationError(f"order {oid!r} was consumed; it cannot be released",
+                                  field="order_id", value=oid)
+        lines = _decode(lines_text, f"orders.lines of order {oid!r}")
+        held = self._held(cur, oid, lines)
+        cur.executemany("UPDATE stock SET reserved = ? WHERE sku = ?",
+                        [(_text(held[s][1] - q), s) for s, q in lines.items()])
+        cur.execute("DELETE FROM orders WHERE order_id = ?", (oid,))
+        self._log(cur, "release", oid, lines_text)
 
     @_guard
     def consume(self, order_id: str) -> bool:

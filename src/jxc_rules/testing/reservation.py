@@ -2,7 +2,8 @@
 
 :func:`ledger_machine` builds a hypothesis ``RuleBasedStateMachine`` that drives a ledger with
 random reserve / release / consume / receive — and, where the ledger has them, partial releases
-and consumes, ``issue``, ``adjust`` and a crash-and-reopen — in lockstep with a plain model, and
+and consumes, batches (``reserve_many``, ``release_many``), ``issue``, ``adjust`` and a
+crash-and-reopen — in lockstep with a plain model, and
 checks after every step:
 
 - ``available = on_hand − reserved`` and ``reserved`` = what the open orders hold, per SKU;
@@ -264,6 +265,26 @@ def ledger_machine(
                     self.ordered.pop(order, None)
             else:
                 assert error is not None
+
+        @precondition(lambda self: hasattr(self.ledger, "release_many"))
+        @rule(ids=st.lists(st.sampled_from(ORDERS), min_size=1, max_size=4))
+        def release_many(self, ids: list[str]) -> None:
+            """Whole releases in one call: each as ``release(order)`` one after another."""
+            outcomes, error = self._call("release_many", ids)
+            assert error is None, error
+            assert list(outcomes) == list(dict.fromkeys(ids)), outcomes
+            last = {order: i for i, order in enumerate(ids)}
+            for i, order in enumerate(ids):
+                released = order in self.open
+                if released:
+                    del self.open[order]
+                    if not any(self.shipped.get(order, {}).values()):
+                        self.shipped.pop(order, None)
+                        self.ordered.pop(order, None)
+                if last[order] == i:  # the later outcome of a repeated id is the one returned
+                    got = outcomes[order]
+                    assert (got is True) if released else isinstance(got, JxcRulesError), (
+                        order, got)
 
         @rule(order=st.sampled_from(ORDERS), part=st.booleans())
         def consume(self, order: str, part: bool) -> None:
