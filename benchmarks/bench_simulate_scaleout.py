@@ -10,6 +10,7 @@ chose. ``check`` holds all three to the same per-trial results.
 from __future__ import annotations
 
 import atexit
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -46,6 +47,19 @@ def _dask() -> Any:
     return client.get_executor()
 
 
+def _lazy(factory: Callable[[], Any]) -> Callable[[], Any]:
+    """``factory()`` on first use, then the same object: the pool and the cluster start only
+    when a case of this module runs (not for ``-k`` runs of other modules)."""
+    made: list[Any] = []
+
+    def get() -> Any:
+        if not made:
+            made.append(factory())
+        return made[0]
+
+    return get
+
+
 def cases(scale: float) -> list[Case]:
     trials = max(400, int(20_000 * scale))
     sc = load_scenario(SCENARIO)
@@ -56,7 +70,7 @@ def cases(scale: float) -> list[Case]:
     shipped = shipped_bytes_per_task(LightTask(_FileRef("/tmp/jxc-world.pkl", "0" * 64),
                                                seed_key(0), 0, chunk, 0))
     size = trials * world.days * len(world.item_ids) * len(plans)
-    pool, dask = _pool(), _dask()
+    pool, dask = _lazy(_pool), _lazy(_dask)
 
     def serial() -> Any:
         return compare(SCENARIO, packs[0], packs[1], trials=trials, seed=4)
@@ -65,7 +79,7 @@ def cases(scale: float) -> list[Case]:
         return compare(SCENARIO, packs[0], packs[1], trials=trials, seed=4, executor=executor)
 
     def check() -> None:
-        a, b, c = serial(), on(pool), on(dask)
+        a, b, c = serial(), on(pool()), on(dask())
         for name in a.baseline.samples:
             np.testing.assert_array_equal(a.candidate.samples[name], b.candidate.samples[name])
             np.testing.assert_array_equal(a.candidate.samples[name], c.candidate.samples[name])
@@ -73,9 +87,9 @@ def cases(scale: float) -> list[Case]:
     note = f"{shipped} B per task, {-(-trials // chunk)} chunks of {chunk}"
     return [
         Case(f"simulate scale-out: hotpot compare, 2 worker processes ({note})", size,
-             lambda: on(pool), [Baseline("same, serial", serial)], unit="item-trial-days",
+             lambda: on(pool()), [Baseline("same, serial", serial)], unit="item-trial-days",
              target="ratio >= 1.8", check=check),
         Case(f"simulate scale-out: hotpot compare, Dask LocalCluster(2) ({note})", size,
-             lambda: on(dask), [Baseline("same, serial", serial)], unit="item-trial-days",
+             lambda: on(dask()), [Baseline("same, serial", serial)], unit="item-trial-days",
              target="ratio >= 1.7"),
     ]
