@@ -193,7 +193,7 @@ def _run_dask(client: Any, world: Any, plans: Any, light: list[LightTask],
     the scheduler for its workers only when nothing finished for :data:`_WATCH_S` seconds: the
     scheduler runs on the same cores as the workers of a ``LocalCluster``, and asking it every
     10 ms (about 180 requests in a 2-second run) took CPU from the chunks. Finished chunks are
-    gathered together, one request per batch.
+    gathered together, one request per batch (from the workers themselves on a local cluster).
     """
     from distributed import wait
 
@@ -215,6 +215,10 @@ def _run_dask(client: Any, world: Any, plans: Any, light: list[LightTask],
     limit = _no_worker_limit()
     no_workers_since: float | None = None
     pending = set(futures)
+    # a client of an in-process cluster (LocalCluster) reaches its workers: results straight
+    # from them, not relayed by the scheduler (which shares their cores); otherwise the client's
+    # own setting (workers behind a remote scheduler may not be reachable)
+    direct = True if getattr(client, "cluster", None) is not None else None
 
     def cancel() -> None:
         for f in futures:
@@ -250,7 +254,7 @@ def _run_dask(client: Any, world: Any, plans: Any, light: list[LightTask],
         batch = sorted(done, key=lambda f: index[f.key])
         good = [f for f in batch if f.status == "finished"]
         if good:
-            for fut, result in zip(good, client.gather(good), strict=True):
+            for fut, result in zip(good, client.gather(good, direct=direct), strict=True):
                 out[index[fut.key]] = result
         for fut in batch:
             if fut.status == "finished":
