@@ -232,3 +232,25 @@ def test_the_arrival_ring_is_never_overwritten_within_seven_days(days: int) -> N
     blk.rotate(n)
     assert blk.shipped is blk.shipped_bufs[0][0]
     assert len(set(seen)) == n
+
+
+@pytest.mark.parametrize("trials", [3, 700, 9000])
+def test_unzeroed_buffers_are_written_before_they_are_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trials: int) -> None:
+    # the one-item short loop's age buffers come from np.empty: filled with NaN here, any
+    # element read before it is written would show in the KPIs
+    real_empty = np.empty
+
+    def poisoned(shape: Any, dtype: Any = float, *args: Any, **kwargs: Any) -> Any:
+        out = real_empty(shape, dtype, *args, **kwargs)
+        if out.dtype.kind == "f":
+            out.fill(np.nan)
+        return out
+
+    scenario = _poisson_rice(tmp_path, "2026-02-28", track_age=True)
+    want = _both(scenario, [None], trials, 1)[1]
+    monkeypatch.setattr(np, "empty", poisoned)
+    world = compile_world(scenario)
+    task = ChunkTask(world, (compile_plan(scenario, world),), seed_key(7), 1, trials)
+    got = _simulate_blocked(task)
+    _assert_same(got, want, exact=True)

@@ -536,13 +536,16 @@ class _Block:
         self.served = np.zeros(shape) if has_loss else self.issued
         self.onhand = np.zeros(shape)
         self.shipped = np.zeros(shape)
-        # row (or, by columns, column row) 0: the running total
-        self.aged = np.zeros((age_cols, days + 1, trials) if by_columns
-                             else (days + 1, age_cols, trials))
+        # row (or, by columns, column row) 0: the running total. By columns every element is
+        # written before it is read (the block's age columns, the window sums of each day, the
+        # total row by the sum), so the buffers need no zeroing (np.empty: no memset)
+        self.aged = np.empty((age_cols, days + 1, trials)) if by_columns \
+            else np.zeros((days + 1, age_cols, trials))
         self.aged_total = np.zeros((age_cols, trials))       # Accumulator.aged, [columns, T]
         n_win = len(AGE_WINDOW)
         self.window = None if mode != "window" else \
-            np.zeros((n_win, days, trials, items) if by_columns else (days, n_win, trials, items))
+            np.empty((n_win, days, trials, items)) if by_columns \
+            else np.zeros((days, n_win, trials, items))
         # the window sums of each day of the block, one view per window (made once)
         self._window_views(columns=by_columns)
         self.sums = np.zeros((days + 1, trials))
