@@ -90,7 +90,7 @@ def test_a_poisson_base_stock_year_is_bit_identical(tmp_path: Path, track_age: b
 
 def test_short_blocks_of_many_trials_are_bit_identical(tmp_path: Path) -> None:
     # 12,000 trials with age tracking: blocks of fewer days than the arrival ring (the short
-    # day loop copies each day's arrivals into the ring then, instead of referencing them)
+    # day loop's shipped buffers rotate then, so that the ring's rows outlive seven days)
     scenario = _poisson_rice(tmp_path, "2026-02-09", track_age=True)
     assert block_days(12_000, 3, 40) <= 7
     a, b, _ = _both(scenario, [None], 12_000, 0)

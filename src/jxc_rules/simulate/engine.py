@@ -508,8 +508,8 @@ def _seq_add(total: FloatArray, buf: FloatArray) -> None:
     element, so the result is bit-identical to the day-by-day sums — except when ``total`` is
     a single element, where numpy sums the one remaining axis pairwise. Large days are added
     one by one (:data:`_LOOP_ADD_CELLS`: faster there, the same sums)."""
-    if total.size == 1 or total.size >= _LOOP_ADD_CELLS:   # one element: a reduction would
-        for row in buf[1:]:                                  # sum pairwise
+    if total.size == 1 or total.size >= _LOOP_ADD_CELLS:   # (one element: a reduction
+        for row in buf[1:]:                                  # would sum pairwise)
             np.add(total, row, out=total)
         return
     buf[0] = total
@@ -734,11 +734,10 @@ def _days_simple(d0: int, nb: int, reviews: list[bool], targets: FloatArray,
             pass
         elif d >= n_ring:                               # window: roll the arrival sums
             # the 1-day sum (yesterday's minus yesterday's arrivals, plus today's) is today's
-            # arrivals exactly: filled in at the block's end (_window_ones); the 3- and 7-day
-            # sums from yesterday's (p3, p7), the ring holding the last days' arrivals by
-            # reference (rows of the block buffers, never overwritten within seven days)
-            # (one call per row: on [2, T, I] views numpy's loop setup costs more than the
-            # second call, measured 1.4-1.6 µs against 0.85 µs for two adds at 1k trials)
+            # arrivals exactly: filled in at the block's end (_window_ones). The 3- and 7-day
+            # sums from yesterday's (p3, p7), one call per row: on a [2, T, I] view numpy's
+            # loop setup costs more than a second call (1.4-1.6 µs against 0.85 µs for two
+            # adds at 1k trials)
             r3, r7 = w3_rows[j], w7_rows[j]
             sub(p3, ring[(d - w3) % n_ring], r3)
             sub(p7, ring[(d - w7) % n_ring], r7)
@@ -841,8 +840,8 @@ def _simulate_blocked(task: ChunkTask) -> list[dict[str, FloatArray]]:
     # day rows of the block's demand (views made once; the buffers outlive the blocks)
     demand_rows = list(counts_buf[:, :, :, 0]) if simple_demand else list(demand_buf)
     need_rows = list(need_buf) if has_loss else demand_rows
-    # the simple loop's arrivals of the last days: by reference into the block buffers while a
-    # block outlives the ring, else copied into the ring's rows
+    # the simple loop's arrivals of the last days: by reference into the block's shipped
+    # buffers, enough of them in rotation that no row is overwritten within the ring's days
     rings: list[list[FloatArray] | None] = [
         [zero] * ring if st.arrivals is not None and simple[p] else None
         for p, st in enumerate(states)]
