@@ -288,7 +288,7 @@ class SqlLedger:
                                   "'jxc-rules[postgresql]' or 'jxc-rules[mysql]')") from exc
             if url.get_backend_name() == "sqlite":
                 _sqlite_transactions(self._engine)
-            elif lock_timeout is not None and _session_lock_timeout(self._engine, lock_timeout):
+            elif lock_timeout is not None and session_lock_timeout(self._engine, lock_timeout):
                 self._session_timeout = lock_timeout
             self._own_engine = True
         elif isinstance(bind, sa.Engine):
@@ -1652,10 +1652,11 @@ class SqlLedger:
         return f"SqlLedger({self._where!r}, {mode}, prefix={self.prefix!r})"
 
 
-def _session_lock_timeout(engine: Any, seconds: float) -> bool:
+def session_lock_timeout(engine: Any, seconds: float) -> bool:
     """PostgreSQL / MariaDB: every connection of ``engine`` (the ledger's own, made from a
-    URL) bounds its lock waits by ``seconds`` from the start, instead of a statement (three, on
-    MariaDB: read, set, restore) in every transaction."""
+    URL; the service's) bounds its lock waits by ``seconds`` from the start, instead of a
+    statement (three, on MariaDB: read, set, restore) in every transaction. False (nothing set)
+    on other dialects."""
     from sqlalchemy import event
 
     if engine.dialect.name == "postgresql":

@@ -141,22 +141,11 @@ def make_engine(url: str, *, lock_timeout_s: float = 10.0) -> sa.Engine:
         def _begin(conn: Any) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        from sqlalchemy import event
-
-        pg = parsed.get_backend_name() == "postgresql"
-        setting = (f"SET SESSION lock_timeout = '{max(1, int(lock_timeout_s * 1000))}ms'" if pg
-                   else f"SET SESSION innodb_lock_wait_timeout = {max(1, round(lock_timeout_s))}")
+        from jxc_rules.reservation.sql import session_lock_timeout
 
         # the lock wait bound once per connection, not a statement (or three, on MariaDB) in
         # every transaction: the service's ledger then sets none of its own
-        @event.listens_for(engine, "connect")
-        def _timeouts(dbapi_connection: Any, _record: Any) -> None:
-            cur = dbapi_connection.cursor()
-            try:
-                cur.execute(setting)
-            finally:
-                cur.close()
-            dbapi_connection.commit()
+        session_lock_timeout(engine, lock_timeout_s)
     return engine
 
 
