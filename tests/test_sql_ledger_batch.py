@@ -262,6 +262,8 @@ def test_the_other_ledgers_have_the_same_batch_contract(kind: str, tmp_path: Pat
         ledger.release_many(["A", ""])
     with pytest.raises(ValidationError, match="not one string"):
         ledger.release_many("A")
+    with pytest.raises(ValidationError, match="split the batch"):
+        ledger.release_many(f"O{i}" for i in range(10_001))
     assert ledger.snapshot() == before
     got = ledger.release_many(["A", "NOPE", "D", "A"])
     assert list(got) == ["A", "NOPE", "D"]
@@ -334,6 +336,8 @@ def test_release_many_bad_id_names_it_and_changes_nothing(database: str) -> None
     with pytest.raises(ValidationError, match=r"order_ids\[1\]") as info:
         ledger.release_many(["A", ""])
     assert info.value.field == "order_ids[1]"
+    with pytest.raises(ValidationError, match="split the batch"):
+        ledger.release_many(["A"] * 10_001)
     assert ledger.snapshot() == before
     assert ledger.release_many([]) == {}
     assert ledger.release_many(["A"]) == {"A": True}
